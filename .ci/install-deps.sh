@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages evalsim needs to build, test and benchmark,
+# but only those that are missing. Works as root or through sudo.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libeigen3-dev        # linear algebra (models)
+  libtomlplusplus-dev  # scenario files
+  libfmt-dev           # formatting
+  libcli11-dev         # command line
+  nlohmann-json3-dev   # manifest.json
+  libtbb-dev           # parallel loops over meetings and replicates
+  libcsv-dev           # RFC 4180 CSV reader (ballot files)
+  libssl-dev           # SHA-256 of scenario files
+  libgtest-dev libgmock-dev googletest
+  libbenchmark-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "evalsim: installing missing Debian packages: ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO=(sudo)
+else
+  echo "evalsim: need root or sudo to install: ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

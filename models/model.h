@@ -1,0 +1,48 @@
+// The model interface. A model is a pure function of (ballots, options):
+// it never sees the scenario or the truth. Options are parsed and validated
+// once, when the model is created through the registry; Score() then cannot
+// fail on user input.
+#ifndef EVALSIM_MODELS_MODEL_H_
+#define EVALSIM_MODELS_MODEL_H_
+
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "sim/ballots.h"
+
+namespace evalsim {
+
+// What a model reads.
+enum class InputKind { kRatings };
+
+// Everything a model may look at. One struct, so that new ballot kinds do
+// not change every model's signature.
+struct ModelInput {
+  const RatingBallots* ratings = nullptr;
+};
+
+struct ScoreResult {
+  Eigen::VectorXd score;                // one per ratee; higher is better
+  Eigen::VectorXd tiebreak;             // optional secondary key (empty = none)
+  Eigen::VectorXd se;                   // optional standard errors (empty = none)
+  std::vector<std::string> notes;       // what the fit did (fallbacks, iterations)
+};
+
+// Facts about the data that option parsing may check against (the number of
+// grades, the rater group names).
+struct ModelContext {
+  int levels = 0;
+  std::vector<std::string> group_names;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual ScoreResult Score(const ModelInput& input) const = 0;
+};
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_MODELS_MODEL_H_

@@ -1,0 +1,55 @@
+#include "models/registry.h"
+
+#include <fmt/format.h>
+
+#include "models/approval.h"
+#include "models/median.h"
+#include "models/trimmed_mean.h"
+#include "models/weighted_mean.h"
+#include "sim/errors.h"
+
+namespace evalsim {
+
+void Registry::Add(ModelSpec spec) { specs_.push_back(std::move(spec)); }
+
+const ModelSpec* Registry::Find(const std::string& name) const {
+  for (const auto& s : specs_)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::vector<std::string> Registry::Names() const {
+  std::vector<std::string> out;
+  for (const auto& s : specs_) out.push_back(s.name);
+  return out;
+}
+
+std::unique_ptr<Model> Registry::Create(const std::string& name, const toml::table& options,
+                                        const ModelContext& ctx, const std::string& file,
+                                        const std::string& path,
+                                        const std::set<std::string>& ignored) const {
+  const ModelSpec* spec = Find(name);
+  if (!spec) {
+    throw InputError(fmt::format("{}{}: unknown model \"{}\"; available models: {}",
+                                 NodeLocation(options, file), path, name,
+                                 fmt::join(Names(), ", ")));
+  }
+  OptionReader reader(options, file, path, ignored);
+  std::unique_ptr<Model> model = spec->make(reader, ctx);
+  reader.FinishOrThrow();
+  return model;
+}
+
+const Registry& Models() {
+  static const Registry registry = [] {
+    Registry r;
+    r.Add(WeightedMeanSpec());
+    r.Add(ApprovalSpec());
+    r.Add(TrimmedMeanSpec());
+    r.Add(MedianSpec());
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace evalsim

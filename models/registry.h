@@ -1,0 +1,58 @@
+// The one model registry: name -> spec (summary, documented parameters,
+// input kind) -> factory. Every model is registered by one line in
+// registry.cc; listing order is registration order.
+#ifndef EVALSIM_MODELS_REGISTRY_H_
+#define EVALSIM_MODELS_REGISTRY_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/model.h"
+#include "sim/options.h"
+
+namespace evalsim {
+
+struct ParamDoc {
+  std::string name;
+  std::string type;           // "number", "integer", "[number]", "{group = number}", ...
+  std::string default_value;  // as the user would write it
+  std::string doc;
+};
+
+struct ModelSpec {
+  std::string name;
+  InputKind input = InputKind::kRatings;
+  std::string summary;
+  std::vector<ParamDoc> params;
+  // Reads the options (through `opts`, which records every problem) and
+  // returns the model. Must read every documented parameter.
+  std::function<std::unique_ptr<Model>(OptionReader& opts, const ModelContext& ctx)> make;
+};
+
+class Registry {
+ public:
+  void Add(ModelSpec spec);
+  const ModelSpec* Find(const std::string& name) const;
+  const std::vector<ModelSpec>& Specs() const { return specs_; }
+  std::vector<std::string> Names() const;
+
+  // Creates `name` from `options`. Keys in `ignored` (e.g. `name`, `model`
+  // of a [[models]] entry) are accepted without being passed to the model.
+  // Throws InputError naming file, line and key on any problem.
+  std::unique_ptr<Model> Create(const std::string& name, const toml::table& options,
+                                const ModelContext& ctx, const std::string& file,
+                                const std::string& path,
+                                const std::set<std::string>& ignored = {}) const;
+
+ private:
+  std::vector<ModelSpec> specs_;
+};
+
+// The registry with every built-in model.
+const Registry& Models();
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_MODELS_REGISTRY_H_

@@ -1,0 +1,259 @@
+// evalsim command line (DESIGN.md §3). Exit codes: 0 success, 2 bad input
+// (one line naming file, line, key and what was expected), 1 internal error.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include "models/registry.h"
+#include "sim/csv.h"
+#include "sim/errors.h"
+#include "sim/generator.h"
+#include "sim/outputs.h"
+#include "sim/presets.h"
+#include "sim/progress.h"
+#include "sim/runner.h"
+#include "sim/scenario.h"
+
+namespace evalsim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ScenarioFlags {
+  std::string scenario;
+  std::vector<std::string> sets;
+  std::optional<uint64_t> seed;
+  std::optional<int> replicates;
+
+  std::vector<std::string> Overrides() const {
+    std::vector<std::string> o = sets;
+    if (seed) o.push_back(fmt::format("seed={}", *seed));
+    if (replicates) o.push_back(fmt::format("replicates={}", *replicates));
+    return o;
+  }
+};
+
+void AddScenarioFlags(CLI::App* cmd, ScenarioFlags& f, bool replicates) {
+  cmd->add_option("scenario", f.scenario, "scenario TOML file")->required();
+  cmd->add_option("--set", f.sets, "override a scenario key: key.path=value (a TOML value)")
+      ->allow_extra_args(false);
+  cmd->add_option("--seed", f.seed, "override the scenario's seed");
+  if (replicates) cmd->add_option("--replicates", f.replicates, "override the replicate count");
+}
+
+int CmdRun(const ScenarioFlags& f, std::string out, int threads) {
+  const auto t0 = Clock::now();
+  const std::vector<std::string> overrides = f.Overrides();
+  Scenario s = LoadScenario(f.scenario, overrides);
+  if (out.empty()) out = fmt::format("out/{}", s.name.empty() ? "run" : s.name);
+  StagedDirectory dir(out);  // fails early on an unwritable --out
+  RunConfig config;
+  config.progress = StderrIsTerminal();
+  RunResult result = RunScenario(s, threads, config);
+  RunInfo info;
+  info.overrides = overrides;
+  info.threads = result.threads;
+  info.seconds_total = std::chrono::duration<double>(Clock::now() - t0).count();
+  const std::string table = WriteRunOutputs(dir, s, result, info);
+  dir.Commit();
+  const Organisation& org = result.organisation;
+  std::cout << fmt::format(
+      "{}: {} evaluees in {} meetings, {} raters; {} replicates, {} ballots; {:.2f} s on {} "
+      "threads\n",
+      s.name, org.NumEvaluees(), org.meetings.size(), org.NumRaters(), s.replicates,
+      result.ballots_total, std::chrono::duration<double>(Clock::now() - t0).count(),
+      result.threads);
+  std::cout << table;
+  std::cout << fmt::format("wrote {}/{{manifest.json,metrics.csv,evaluees.csv{}}}\n", out,
+                           result.models.empty() || result.models[0].scores.empty() ||
+                                   static_cast<size_t>(s.replicates) * org.NumEvaluees() *
+                                           result.models.size() >
+                                       2'000'000
+                               ? ""
+                               : ",scores.csv");
+  return 0;
+}
+
+int CmdGenerate(const ScenarioFlags& f, const std::string& out, int replicate, int threads) {
+  const std::vector<std::string> overrides = f.Overrides();
+  Scenario s = LoadScenario(f.scenario, overrides);
+  if (replicate < 1 || replicate > s.replicates)
+    throw InputError(fmt::format("--replicate {}: expected 1..{}", replicate, s.replicates));
+  StagedDirectory dir(out);
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            threads > 0 ? threads : tbb::info::default_concurrency());
+  Organisation org = BuildOrganisation(s);
+  GeneratorSetup setup = MakeGeneratorSetup(s, org);
+  RatingBallots b;
+  GenerateBallots(setup, replicate - 1, true, &b);
+  WriteTextFile(dir.File("ballots.csv"), BallotsCsv(b));
+  fmt::memory_buffer truth;
+  fmt::format_to(std::back_inserter(truth), "ratee,true_quality,bloc\n");
+  for (int e = 0; e < org.NumEvaluees(); ++e)
+    fmt::format_to(std::back_inserter(truth), "{},{},{}\n", CsvField(org.evaluee_names[e]),
+                   Num(org.quality[e]), org.bloc[e] >= 0 ? 1 : 0);
+  WriteTextFile(dir.File("truth.csv"), fmt::to_string(truth));
+  nlohmann::ordered_json man = BaseManifest(s, overrides);
+  man["replicate"] = replicate;
+  man["ballots"] = b.NumBallots();
+  man["calibrated_cuts"] = setup.cuts;
+  WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
+  dir.Commit();
+  std::cout << fmt::format("wrote {} ballots for {} evaluees to {}/ballots.csv\n", b.NumBallots(),
+                           org.NumEvaluees(), out);
+  return 0;
+}
+
+int CmdScore(const std::string& model, const std::string& ballots_path,
+             const std::string& format, const std::vector<std::string>& sets,
+             const std::string& out) {
+  if (format != "ratings") {
+    throw InputError(fmt::format("--format {}: not supported by this version; supported: ratings",
+                                 format));
+  }
+  // --set values are model parameters, except levels=K for the reader.
+  toml::table options;
+  RatingsReadOptions read;
+  for (const auto& s : sets) {
+    const size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InputError(fmt::format("--set {}: expected param=value", s));
+    const std::string key = s.substr(0, eq);
+    toml::table parsed;
+    try {
+      parsed = toml::parse("v = " + s.substr(eq + 1), "--set " + s);
+    } catch (const toml::parse_error&) {
+      throw InputError(fmt::format(
+          "--set {}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')", s,
+          s.substr(eq + 1), key));
+    }
+    if (key == "levels") {
+      auto k = parsed["v"].value_exact<int64_t>();
+      if (!k || *k < 2 || *k > kMaxLevels)
+        throw InputError(fmt::format("--set {}: expected an integer 2..{}", s, kMaxLevels));
+      read.levels = static_cast<int>(*k);
+      continue;
+    }
+    options.insert_or_assign(key, *parsed.get("v"));
+  }
+  if (!Models().Find(model)) {
+    throw InputError(fmt::format("--model {}: unknown model; available models: {}", model,
+                                 fmt::join(Models().Names(), ", ")));
+  }
+  RatingBallots b = ReadRatingsCsv(ballots_path, read);
+  ModelContext ctx{b.levels, b.group_names};
+  auto m = Models().Create(model, options, ctx, "--set", "model " + model);
+  ScoreResult r = m->Score(ModelInput{&b});
+  const std::string csv = ScoresCsv(b, r);
+  for (const auto& note : r.notes) std::cerr << "evalsim: " << model << ": " << note << "\n";
+  if (out.empty() || out == "-") {
+    std::cout << csv;
+  } else {
+    WriteFileAtomically(out, csv);
+  }
+  return 0;
+}
+
+int CmdModels() {
+  for (const auto& spec : Models().Specs()) {
+    std::cout << fmt::format("{}  (input: ratings)\n  {}\n", spec.name, spec.summary);
+    for (const auto& p : spec.params)
+      std::cout << fmt::format("    {:<14} {:<18} default {}\n    {:<14} {}\n", p.name, p.type,
+                               p.default_value, "", p.doc);
+    std::cout << "\n";
+  }
+  std::cout << "Rubric presets (use `preset = \"NAME\"` in a [[models]] entry):\n";
+  for (const auto& p : RubricPresets())
+    std::cout << fmt::format("  {:<24} {}\n", p.name, p.description);
+  return 0;
+}
+
+int CmdValidate(const ScenarioFlags& f) {
+  Scenario s = LoadScenario(f.scenario, f.Overrides());
+  Organisation org = BuildOrganisation(s);
+  const double bytes = static_cast<double>(org.expected_ballots) * 4.0;
+  std::cout << fmt::format(
+      "{}: ok — {} evaluees in {} meetings, {} raters, {} models; about {} ballots per "
+      "replicate ({:.1f} MiB of ballot storage)\n",
+      f.scenario, org.NumEvaluees(), org.meetings.size(), org.NumRaters(), s.models.size(),
+      org.expected_ballots, bytes / (1 << 20));
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"evalsim: simulate and compare appraisal rubrics and scoring models"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", fmt::format("evalsim {} ({})", EVALSIM_VERSION, EVALSIM_GIT_DESCRIBE));
+
+  ScenarioFlags run_flags, gen_flags, val_flags;
+  std::string run_out, gen_out, score_out, score_model, score_ballots, score_format = "ratings";
+  std::vector<std::string> score_sets;
+  int run_threads = 0, gen_threads = 0, gen_replicate = 1;
+
+  CLI::App* run = app.add_subcommand("run", "run every model on every replicate of a scenario");
+  AddScenarioFlags(run, run_flags, true);
+  run->add_option("--out", run_out, "output directory (default out/<scenario name>)");
+  run->add_option("--threads", run_threads, "worker threads (default: every core)")
+      ->check(CLI::Range(0, 1024));
+
+  CLI::App* gen = app.add_subcommand("generate", "write one replicate's ballots and the truth");
+  AddScenarioFlags(gen, gen_flags, false);
+  gen->add_option("--out", gen_out, "output directory")->required();
+  gen->add_option("--replicate", gen_replicate, "which replicate (1-based, default 1)");
+  gen->add_option("--threads", gen_threads, "worker threads")->check(CLI::Range(0, 1024));
+
+  CLI::App* score = app.add_subcommand("score", "score a ballot file with one model");
+  score->add_option("--model", score_model, "model name (see `evalsim models`)")->required();
+  score->add_option("--ballots", score_ballots, "ballot file")->required();
+  score->add_option("--format", score_format, "ratings (default)");
+  score->add_option("--set", score_sets, "model parameter param=value (TOML value)");
+  score->add_option("--out", score_out, "output CSV (default stdout)");
+
+  app.add_subcommand("models", "list every model, its parameters and the rubric presets");
+  CLI::App* val = app.add_subcommand("validate", "parse and check a scenario");
+  AddScenarioFlags(val, val_flags, true);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "evalsim: " << e.what() << " (see evalsim --help)\n";
+    return 2;
+  }
+  if (*run) return CmdRun(run_flags, run_out, run_threads);
+  if (*gen) return CmdGenerate(gen_flags, gen_out, gen_replicate, gen_threads);
+  if (*score) return CmdScore(score_model, score_ballots, score_format, score_sets, score_out);
+  if (app.got_subcommand("models")) return CmdModels();
+  if (*val) return CmdValidate(val_flags);
+  return 2;
+}
+
+}  // namespace
+}  // namespace evalsim
+
+int main(int argc, char** argv) {
+  try {
+    return evalsim::Main(argc, argv);
+  } catch (const evalsim::InputError& e) {
+    std::cerr << "evalsim: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "evalsim: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "evalsim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

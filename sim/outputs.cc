@@ -1,0 +1,362 @@
+#include "sim/outputs.h"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "sim/errors.h"
+#include "sim/metrics.h"
+
+namespace evalsim {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string UniqueSuffix() {
+  // Only names a temporary directory; never feeds any result.
+  static std::atomic<unsigned> counter{0};
+  return fmt::format("{}-{}", ::getpid(), counter.fetch_add(1));
+}
+
+constexpr size_t kMaxFullScoreRows = 2'000'000;
+
+}  // namespace
+
+StagedDirectory::StagedDirectory(const fs::path& dest) : dest_(dest) {
+  fs::path parent = dest_.parent_path();
+  if (parent.empty()) parent = ".";
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec)) {
+    fs::create_directories(parent, ec);
+    if (ec) throw InputError(fmt::format("--out {}: cannot create {}: {}", dest_.string(),
+                                         parent.string(), ec.message()));
+  }
+  if (fs::exists(dest_, ec) && !fs::is_directory(dest_, ec))
+    throw InputError(fmt::format("--out {}: exists and is not a directory", dest_.string()));
+  tmp_ = parent / fmt::format(".{}.tmp-{}", dest_.filename().string(), UniqueSuffix());
+  fs::create_directory(tmp_, ec);
+  if (ec)
+    throw InputError(fmt::format("--out {}: cannot create {}: {}", dest_.string(), tmp_.string(),
+                                 ec.message()));
+}
+
+StagedDirectory::~StagedDirectory() {
+  if (!committed_) {
+    std::error_code ec;
+    fs::remove_all(tmp_, ec);
+  }
+}
+
+void StagedDirectory::Commit() {
+  std::error_code ec;
+  fs::path old;
+  if (fs::exists(dest_, ec)) {
+    old = dest_.parent_path() / fmt::format(".{}.old-{}", dest_.filename().string(),
+                                            UniqueSuffix());
+    if (old.parent_path().empty()) old = fs::path(".") / old.filename();
+    fs::rename(dest_, old, ec);
+    if (ec)
+      throw InputError(fmt::format("--out {}: cannot replace the existing directory: {}",
+                                   dest_.string(), ec.message()));
+  }
+  fs::rename(tmp_, dest_, ec);
+  if (ec) {
+    if (!old.empty()) fs::rename(old, dest_, ec);
+    throw InputError(fmt::format("--out {}: cannot move results into place: {}", dest_.string(),
+                                 ec.message()));
+  }
+  committed_ = true;
+  if (!old.empty()) fs::remove_all(old, ec);
+}
+
+void WriteTextFile(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    throw InputError(
+        fmt::format("{}: cannot open for writing: {}", path.string(), std::strerror(errno)));
+  }
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.flush();
+  if (!out) {
+    throw InputError(fmt::format("{}: write failed (disk full?): {}", path.string(),
+                                 std::strerror(errno)));
+  }
+}
+
+void WriteFileAtomically(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += fmt::format(".tmp-{}", UniqueSuffix());
+  try {
+    WriteTextFile(tmp, text);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw InputError(fmt::format("{}: cannot write: {}", path.string(), ec.message()));
+  }
+}
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string Num(double v) { return fmt::format("{}", v); }
+
+std::string Sha256File(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  char buf[1 << 16];
+  while (in) {
+    in.read(buf, sizeof buf);
+    EVP_DigestUpdate(ctx, buf, static_cast<size_t>(in.gcount()));
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+nlohmann::ordered_json BaseManifest(const Scenario& s, const std::vector<std::string>& overrides) {
+  nlohmann::ordered_json m;
+  m["tool"] = "evalsim";
+  m["version"] = EVALSIM_VERSION;
+  m["git_describe"] = EVALSIM_GIT_DESCRIBE;
+#ifdef NDEBUG
+  m["build"] = fmt::format("g++ {}.{}, optimised", __GNUC__, __GNUC_MINOR__);
+#else
+  m["build"] = fmt::format("g++ {}.{}, debug", __GNUC__, __GNUC_MINOR__);
+#endif
+  m["scenario_file"] = s.file;
+  m["scenario_sha256"] = Sha256File(s.file);
+  m["overrides"] = overrides;
+  m["seed"] = s.seed;
+  m["replicates"] = s.replicates;
+  std::stringstream ss;
+  ss << toml::json_formatter{s.resolved};
+  nlohmann::ordered_json resolved = nlohmann::ordered_json::parse(ss.str());
+  // The models as they ran: presets expanded, defaults applied by the model.
+  nlohmann::ordered_json models = nlohmann::ordered_json::array();
+  for (const auto& e : s.models) {
+    std::stringstream ms;
+    ms << toml::json_formatter{e.options};
+    nlohmann::ordered_json jm;
+    jm["name"] = e.name;
+    jm["model"] = e.model;
+    if (!e.preset.empty()) jm["preset"] = e.preset;
+    jm["options"] = nlohmann::ordered_json::parse(ms.str());
+    models.push_back(jm);
+  }
+  m["resolved"] = resolved;
+  m["models"] = models;
+  return m;
+}
+
+std::string SummaryTable(const RunResult& r) {
+  auto find = [](const ModelOutcome& m, const std::string& name) -> const MetricRow* {
+    for (const auto& row : m.metrics)
+      if (row.metric == name) return &row;
+    return nullptr;
+  };
+  size_t width = 5;
+  for (const auto& m : r.models) width = std::max(width, m.name.size());
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "{:<{}}  {:>13}  {:>13}  {:>11}  {:>12}  {:>9}\n",
+                 "model", width, "acc.kendall", "acc.spearman", "topk.prec", "stab.kendall",
+                 "fit ms");
+  for (const auto& m : r.models) {
+    auto cell = [&](const char* name) {
+      const MetricRow* row = find(m, name);
+      return row ? fmt::format("{:.3f}", row->value) : std::string("-");
+    };
+    double fit = 0;
+    for (double f : m.fit_seconds) fit += f;
+    fit = m.fit_seconds.empty() ? 0 : 1e3 * fit / m.fit_seconds.size();
+    fmt::format_to(std::back_inserter(out), "{:<{}}  {:>13}  {:>13}  {:>11}  {:>12}  {:>9.3f}\n",
+                   m.name, width, cell("accuracy.kendall"), cell("accuracy.spearman"),
+                   cell("topk.precision"), cell("stability.kendall"), fit);
+  }
+  return fmt::to_string(out);
+}
+
+std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunResult& r,
+                            RunInfo info, nlohmann::ordered_json* manifest_out) {
+  const auto w0 = std::chrono::steady_clock::now();
+  const Organisation& org = r.organisation;
+  const int n = org.NumEvaluees();
+  const int R = s.replicates;
+  const bool full = !r.models.empty() && !r.models[0].scores.empty() &&
+                    static_cast<size_t>(R) * n * r.models.size() <= kMaxFullScoreRows;
+
+  // metrics.csv
+  {
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out), "model,metric,value,lo,hi\n");
+    for (const auto& m : r.models)
+      for (const auto& row : m.metrics) {
+        if (row.has_interval)
+          fmt::format_to(std::back_inserter(out), "{},{},{},{},{}\n", CsvField(m.name),
+                         row.metric, Num(row.value), Num(row.lo), Num(row.hi));
+        else
+          fmt::format_to(std::back_inserter(out), "{},{},{},,\n", CsvField(m.name), row.metric,
+                         Num(row.value));
+      }
+    WriteTextFile(dir.File("metrics.csv"), fmt::to_string(out));
+  }
+  // evaluees.csv: per-evaluee summaries across replicates.
+  {
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out),
+                   "model,ratee,true_quality,mean_score,mean_rank,rank_lo,rank_hi,p_top,p_bottom,"
+                   "p_top_class\n");
+    for (const auto& m : r.models) {
+      const bool classes = !m.class_labels.empty();
+      for (int e = 0; e < n; ++e) {
+        fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{},{}\n",
+                       CsvField(m.name), CsvField(org.evaluee_names[e]), Num(org.quality[e]),
+                       Num(m.mean_score[e]), Num(m.mean_rank[e]), Num(m.rank_lo[e]),
+                       Num(m.rank_hi[e]), Num(m.p_top[e]), Num(m.p_bottom[e]),
+                       classes ? Num(m.p_top_class[e]) : std::string());
+      }
+    }
+    WriteTextFile(dir.File("evaluees.csv"), fmt::to_string(out));
+  }
+  // scores.csv (full form) when small enough.
+  if (full) {
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out), "replicate,model,ratee,score,rank,true_quality,class\n");
+    std::vector<int> order(n);
+    for (int rep = 0; rep < R; ++rep) {
+      for (const auto& m : r.models) {
+        const std::vector<int>& rank = m.ranks[rep];
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int a, int b) { return rank[a] < rank[b]; });
+        for (int e : order) {
+          fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{}\n", rep + 1,
+                         CsvField(m.name), CsvField(org.evaluee_names[e]), Num(m.scores[rep][e]),
+                         rank[e], Num(org.quality[e]),
+                         m.classes.empty() ? std::string()
+                                           : CsvField(m.class_labels[m.classes[rep][e]]));
+        }
+      }
+    }
+    WriteTextFile(dir.File("scores.csv"), fmt::to_string(out));
+  }
+
+  info.seconds_write =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  nlohmann::ordered_json man = BaseManifest(s, info.overrides);
+  man["threads"] = info.threads;
+  man["scores_form"] =
+      full ? "full: scores.csv has one row per replicate, model and evaluee"
+           : "summary: scores.csv omitted (too many rows); evaluees.csv has per-evaluee summaries";
+  nlohmann::ordered_json o;
+  o["evaluees"] = n;
+  o["meetings"] = org.meetings.size();
+  o["raters"] = org.NumRaters();
+  o["bloc_evaluees"] = org.NumBlocEvaluees();
+  o["expected_ballots_per_replicate"] = org.expected_ballots;
+  man["organisation"] = o;
+  man["calibrated_cuts"] = r.cuts;
+  nlohmann::ordered_json b;
+  b["total"] = r.ballots_total;
+  b["grade_share"] = r.grade_share;
+  b["target_share"] = s.shares;
+  b["abstain_share"] = r.abstain_share;
+  man["ballots"] = b;
+  nlohmann::ordered_json notes = nlohmann::ordered_json::object();
+  for (const auto& m : r.models)
+    if (!m.notes.empty()) notes[m.name] = m.notes;
+  man["model_notes"] = notes;
+  // Wall-time fields: the only part of the output that varies between runs.
+  nlohmann::ordered_json t;
+  t["organisation_seconds"] = r.seconds_organisation;
+  t["generate_seconds_summed_over_replicates"] = r.seconds_generate;
+  t["score_seconds_summed_over_replicates"] = r.seconds_score;
+  t["metrics_seconds"] = r.seconds_metrics;
+  t["write_seconds"] = info.seconds_write;
+  t["total_seconds"] = info.seconds_total;
+  nlohmann::ordered_json fit = nlohmann::ordered_json::object();
+  for (const auto& m : r.models) {
+    double sum = 0;
+    for (double f : m.fit_seconds) sum += f;
+    fit[m.name] = {{"fit_seconds_mean", sum / std::max<size_t>(1, m.fit_seconds.size())},
+                   {"ballots_per_second",
+                    sum > 0 ? static_cast<double>(r.ballots_total) / sum : 0.0}};
+  }
+  t["models"] = fit;
+  man["wall_time"] = t;
+  WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
+  if (manifest_out) *manifest_out = man;
+  return SummaryTable(r);
+}
+
+std::string ScoresCsv(const RatingBallots& ballots, const ScoreResult& result) {
+  const int n = ballots.NumRatees();
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  const std::vector<int> rank = CompetitionRanks(result.score, result.tiebreak);
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return rank[x] < rank[y]; });
+  const bool se = result.se.size() == n;
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "ratee,score,rank{}\n", se ? ",se" : "");
+  for (int e : order) {
+    fmt::format_to(std::back_inserter(out), "{},{},{}", CsvField(ballots.ratee_names[e]),
+                   Num(result.score[e]), rank[e]);
+    if (se) fmt::format_to(std::back_inserter(out), ",{}", Num(result.se[e]));
+    fmt::format_to(std::back_inserter(out), "\n");
+  }
+  return fmt::to_string(out);
+}
+
+std::string BallotsCsv(const RatingBallots& b) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "rater,ratee,grade,group\n");
+  const int G = b.NumGroups();
+  for (int e = 0; e < b.NumRatees(); ++e) {
+    const std::string ratee = CsvField(b.ratee_names[e]);
+    for (int g = 0; g < G; ++g) {
+      const std::string group = CsvField(b.group_names[g]);
+      for (uint32_t w : b.SlotBallots(b.Slot(e, g))) {
+        const uint32_t rater = BallotRater(w);
+        const uint8_t grade = BallotGrade(w);
+        const std::string rname =
+            b.rater_names.empty() ? fmt::format("r{}", rater + 1) : CsvField(b.rater_names[rater]);
+        if (grade == kAbstain)
+          fmt::format_to(std::back_inserter(out), "{},{},,{}\n", rname, ratee, group);
+        else
+          fmt::format_to(std::back_inserter(out), "{},{},{},{}\n", rname, ratee, grade, group);
+      }
+    }
+  }
+  return fmt::to_string(out);
+}
+
+}  // namespace evalsim

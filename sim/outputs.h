@@ -1,0 +1,73 @@
+// Output files. Everything is written into a temporary directory beside the
+// destination and renamed into place at the end, so a failed run leaves no
+// partial output.
+#ifndef EVALSIM_SIM_OUTPUTS_H_
+#define EVALSIM_SIM_OUTPUTS_H_
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "models/model.h"
+#include "sim/ballots.h"
+#include "sim/runner.h"
+#include "sim/scenario.h"
+
+namespace evalsim {
+
+// A directory that appears at `dest` only when Commit() is called; until
+// then files go to a hidden temporary sibling, removed on destruction.
+class StagedDirectory {
+ public:
+  explicit StagedDirectory(const std::filesystem::path& dest);
+  ~StagedDirectory();
+  StagedDirectory(const StagedDirectory&) = delete;
+  StagedDirectory& operator=(const StagedDirectory&) = delete;
+
+  std::filesystem::path File(const std::string& name) const { return tmp_ / name; }
+  void Commit();  // replaces `dest` (an existing directory there is removed)
+
+ private:
+  std::filesystem::path dest_, tmp_;
+  bool committed_ = false;
+};
+
+// Writes `text` to `path` (throws InputError naming the path on failure).
+void WriteTextFile(const std::filesystem::path& path, const std::string& text);
+// Writes `text` to `path` through a temporary sibling renamed at the end.
+void WriteFileAtomically(const std::filesystem::path& path, const std::string& text);
+
+// A CSV field, quoted per RFC 4180 when needed.
+std::string CsvField(const std::string& s);
+// Shortest decimal that reads back as the same double ("nan" never occurs).
+std::string Num(double v);
+
+// Hex SHA-256 of a file's bytes.
+std::string Sha256File(const std::string& path);
+
+// The scores table (ratee,score,rank[,se]) sorted by rank.
+std::string ScoresCsv(const RatingBallots& ballots, const ScoreResult& result);
+
+// Run outputs: manifest.json, scores.csv (or the summary form),
+// evaluees.csv, metrics.csv. Returns the summary table for stdout.
+struct RunInfo {
+  std::vector<std::string> overrides;
+  int threads = 1;
+  double seconds_total = 0;
+  double seconds_write = 0;
+};
+std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunResult& result,
+                            RunInfo info, nlohmann::ordered_json* manifest_out = nullptr);
+std::string SummaryTable(const RunResult& result);
+
+// Ballots as a ratings CSV (rater,ratee,grade,group; blank grade = abstain).
+std::string BallotsCsv(const RatingBallots& ballots);
+
+// The manifest fields every command shares (tool, version, scenario, hash).
+nlohmann::ordered_json BaseManifest(const Scenario& s, const std::vector<std::string>& overrides);
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_SIM_OUTPUTS_H_

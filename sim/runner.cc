@@ -1,0 +1,261 @@
+#include "sim/runner.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "models/registry.h"
+#include "sim/classes.h"
+#include "sim/generator.h"
+#include "sim/metrics.h"
+#include "sim/progress.h"
+
+namespace evalsim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+struct PreparedModel {
+  std::unique_ptr<Model> model;
+  const ModelEntry* entry;
+};
+
+// Per replicate and model: the numbers the metrics reduce.
+struct ReplicateModel {
+  Eigen::VectorXd score;
+  std::vector<int> rank;
+  std::vector<int> classes;
+  std::vector<std::string> class_labels;
+  Eigen::VectorXd top, bottom;  // top-k / bottom memberships
+  double spearman = 0, kendall = 0, topk = 0;
+  double class_top = std::numeric_limits<double>::quiet_NaN();
+  double class_bottom = std::numeric_limits<double>::quiet_NaN();
+  double bloc_gain = std::numeric_limits<double>::quiet_NaN();
+  double fit_seconds = 0;
+  std::vector<std::string> notes;
+};
+
+Interval IntervalOf(const std::vector<double>& v) {
+  std::vector<double> finite;
+  for (double x : v)
+    if (std::isfinite(x)) finite.push_back(x);
+  return MeanInterval(finite);
+}
+
+void AddMean(std::vector<MetricRow>& rows, const std::string& name, const std::vector<double>& v) {
+  bool any = false;
+  for (double x : v) any = any || std::isfinite(x);
+  if (!any) return;
+  const Interval i = IntervalOf(v);
+  rows.push_back({name, i.value, true, i.lo, i.hi});
+}
+
+}  // namespace
+
+RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
+  RunResult result;
+  const int hw = static_cast<int>(tbb::info::default_concurrency());
+  result.threads = threads > 0 ? threads : hw;
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, result.threads);
+
+  const auto t0 = Clock::now();
+  result.organisation = BuildOrganisation(s);
+  const Organisation& org = result.organisation;
+  const GeneratorSetup setup = MakeGeneratorSetup(s, org);
+  result.cuts = setup.cuts;
+  const auto t1 = Clock::now();
+  result.seconds_organisation = Seconds(t0, t1);
+
+  ModelContext ctx;
+  ctx.levels = static_cast<int>(s.labels.size());
+  for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
+  std::vector<PreparedModel> models;
+  for (const ModelEntry& e : s.models)
+    models.push_back({Models().Create(e.model, e.options, ctx, s.file, e.path), &e});
+
+  const int R = s.replicates, M = static_cast<int>(models.size());
+  const int n = org.NumEvaluees();
+  const int k_top = QuotaCount(s.quota, n), k_bottom = QuotaCount(s.bottom, n);
+  Eigen::VectorXd truth = Eigen::Map<const Eigen::VectorXd>(org.quality.data(), n);
+  const Eigen::VectorXd true_top = TopKMembership(truth, k_top);
+  const Eigen::VectorXd true_bottom = BottomKMembership(truth, k_bottom);
+  std::vector<int> bloc_evaluees;
+  for (int e = 0; e < n; ++e)
+    if (org.bloc[e] >= 0) bloc_evaluees.push_back(e);
+
+  std::vector<std::vector<ReplicateModel>> reps(R, std::vector<ReplicateModel>(M));
+  std::vector<std::vector<double>> grade_counts(R, std::vector<double>(s.labels.size() + 1, 0));
+  std::vector<uint64_t> ballots(R, 0);
+  std::vector<double> gen_seconds(R, 0), score_seconds(R, 0);
+  Progress progress("replicates", R, config.progress);
+
+  tbb::parallel_for(0, R, [&](int r) {
+    RatingBallots b;
+    const auto g0 = Clock::now();
+    GenerateBallots(setup, r, /*with_blocs=*/true, &b);
+    const auto g1 = Clock::now();
+    gen_seconds[r] = Seconds(g0, g1);
+    ballots[r] = b.NumBallots();
+    for (uint32_t w : b.ballot) {
+      const uint8_t g = BallotGrade(w);
+      grade_counts[r][g == kAbstain ? s.labels.size() : g] += 1;
+    }
+    RatingBallots nobloc;
+    if (!bloc_evaluees.empty()) GenerateBallots(setup, r, /*with_blocs=*/false, &nobloc);
+    ModelInput input{&b};
+    for (int mi = 0; mi < M; ++mi) {
+      ReplicateModel& out = reps[r][mi];
+      const auto s0 = Clock::now();
+      ScoreResult sr = models[mi].model->Score(input);
+      out.fit_seconds = Seconds(s0, Clock::now());
+      const Eigen::VectorXd key = OrderKey(sr.score, sr.tiebreak);
+      out.rank = CompetitionRanks(sr.score, sr.tiebreak);
+      out.spearman = Spearman(key, truth);
+      out.kendall = KendallTauB(key, truth);
+      out.top = TopKMembership(key, k_top);
+      out.bottom = BottomKMembership(key, k_bottom);
+      out.topk = TopKPrecision(out.top, true_top, k_top);
+      const ClassRules& rules = models[mi].entry->classes;
+      if (!rules.Empty()) {
+        std::vector<std::string>& labels = out.class_labels;
+        out.classes = AssignClasses(rules, b, sr.score, out.rank, &labels);
+        const std::string top_label = rules.TopLabel();
+        double top_hit = 0, top_n = 0, bottom_hit = 0, bottom_n = 0;
+        for (int e = 0; e < n; ++e) {
+          const std::string& l = labels[out.classes[e]];
+          if (l == top_label) {
+            top_n += 1;
+            top_hit += true_top[e];
+          }
+          if (rules.IsBottomLabel(l)) {
+            bottom_n += 1;
+            bottom_hit += true_bottom[e];
+          }
+        }
+        if (top_n > 0) out.class_top = top_hit / top_n;
+        if (bottom_n > 0) out.class_bottom = bottom_hit / bottom_n;
+      }
+      if (!bloc_evaluees.empty()) {
+        ScoreResult base = models[mi].model->Score(ModelInput{&nobloc});
+        const std::vector<int> base_rank = CompetitionRanks(base.score, base.tiebreak);
+        double gain = 0;
+        for (int e : bloc_evaluees) gain += base_rank[e] - out.rank[e];
+        out.bloc_gain = gain / static_cast<double>(bloc_evaluees.size());
+      }
+      if (r == 0) out.notes = sr.notes;
+      out.score = std::move(sr.score);
+    }
+    score_seconds[r] = Seconds(g1, Clock::now());
+    progress.Advance();
+  });
+  const auto t2 = Clock::now();
+
+  // Reduce in replicate order.
+  for (int r = 0; r < R; ++r) {
+    result.ballots_total += ballots[r];
+    result.seconds_generate += gen_seconds[r];
+    result.seconds_score += score_seconds[r];
+  }
+  {
+    std::vector<double> total(s.labels.size() + 1, 0);
+    for (int r = 0; r < R; ++r)
+      for (size_t k = 0; k < total.size(); ++k) total[k] += grade_counts[r][k];
+    double valid = 0;
+    for (size_t k = 0; k < s.labels.size(); ++k) valid += total[k];
+    for (size_t k = 0; k < s.labels.size(); ++k)
+      result.grade_share.push_back(valid > 0 ? total[k] / valid : 0.0);
+    const double all = valid + total.back();
+    result.abstain_share = all > 0 ? total.back() / all : 0.0;
+  }
+
+  for (int mi = 0; mi < M; ++mi) {
+    ModelOutcome mo;
+    mo.name = models[mi].entry->name;
+    mo.model = models[mi].entry->model;
+    mo.notes = reps[0][mi].notes;
+    mo.class_labels = reps[0][mi].class_labels;
+    std::vector<double> spearman, kendall, topk, ctop, cbottom, gain;
+    Eigen::MatrixXd rank_matrix(n, R);
+    mo.mean_score = Eigen::VectorXd::Zero(n);
+    mo.p_top = Eigen::VectorXd::Zero(n);
+    mo.p_bottom = Eigen::VectorXd::Zero(n);
+    mo.p_top_class = Eigen::VectorXd::Zero(n);
+    for (int r = 0; r < R; ++r) {
+      ReplicateModel& rm = reps[r][mi];
+      spearman.push_back(rm.spearman);
+      kendall.push_back(rm.kendall);
+      topk.push_back(rm.topk);
+      ctop.push_back(rm.class_top);
+      cbottom.push_back(rm.class_bottom);
+      gain.push_back(rm.bloc_gain);
+      mo.fit_seconds.push_back(rm.fit_seconds);
+      for (int e = 0; e < n; ++e) rank_matrix(e, r) = rm.rank[e];
+      mo.mean_score += rm.score;
+      mo.p_top += rm.top;
+      mo.p_bottom += rm.bottom;
+    }
+    mo.mean_score /= R;
+    mo.p_top /= R;
+    mo.p_bottom /= R;
+    mo.mean_rank = rank_matrix.rowwise().mean();
+    mo.rank_lo.resize(n);
+    mo.rank_hi.resize(n);
+    for (int e = 0; e < n; ++e) {
+      std::vector<double> row(R);
+      for (int r = 0; r < R; ++r) row[r] = rank_matrix(e, r);
+      mo.rank_lo[e] = Quantile(row, 0.05);
+      mo.rank_hi[e] = Quantile(row, 0.95);
+    }
+    AddMean(mo.metrics, "accuracy.spearman", spearman);
+    AddMean(mo.metrics, "accuracy.kendall", kendall);
+    AddMean(mo.metrics, "topk.precision", topk);
+    if (R >= 2) {
+      // Disjoint pairs of replicates (0,1), (2,3), ... are independent.
+      std::vector<double> stab, jac;
+      for (int r = 0; r + 1 < R; r += 2) {
+        Eigen::VectorXd a(n), b(n);
+        for (int e = 0; e < n; ++e) {
+          a[e] = -reps[r][mi].rank[e];
+          b[e] = -reps[r + 1][mi].rank[e];
+        }
+        stab.push_back(KendallTauB(a, b));
+        jac.push_back(WeightedJaccard(reps[r][mi].top, reps[r + 1][mi].top));
+      }
+      AddMean(mo.metrics, "stability.kendall", stab);
+      AddMean(mo.metrics, "stability.topk_jaccard", jac);
+      mo.metrics.push_back({"stability.rank_interval", RankIntervalWidth(rank_matrix)});
+    }
+    AddMean(mo.metrics, "class.top_precision", ctop);
+    AddMean(mo.metrics, "class.bottom_precision", cbottom);
+    AddMean(mo.metrics, "robustness.bloc_gain", gain);
+    if (!models[mi].entry->classes.Empty()) {
+      const std::string top_label = models[mi].entry->classes.TopLabel();
+      for (int r = 0; r < R; ++r) {
+        const auto& cls = reps[r][mi].classes;
+        for (int e = 0; e < n; ++e)
+          if (mo.class_labels[cls[e]] == top_label) mo.p_top_class[e] += 1.0 / R;
+      }
+      for (int r = 0; r < R; ++r) mo.classes.push_back(std::move(reps[r][mi].classes));
+    }
+    for (int r = 0; r < R; ++r) {
+      mo.ranks.push_back(std::move(reps[r][mi].rank));
+      if (config.keep_scores) mo.scores.push_back(std::move(reps[r][mi].score));
+      reps[r][mi].score = Eigen::VectorXd();
+    }
+    result.models.push_back(std::move(mo));
+  }
+  result.seconds_metrics = Seconds(t2, Clock::now());
+  return result;
+}
+
+}  // namespace evalsim

@@ -1,0 +1,420 @@
+#include "sim/scenario.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "models/registry.h"
+#include "sim/errors.h"
+#include "sim/options.h"
+#include "sim/presets.h"
+
+namespace evalsim {
+namespace {
+
+std::vector<std::string> Split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      out.emplace_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+bool AllDigits(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+// Finds the element of an array of tables named by `seg`: an index, or the
+// table whose `group` or `name` equals it.
+toml::table* FindElement(toml::array& arr, const std::string& seg) {
+  if (AllDigits(seg)) {
+    const size_t i = std::stoul(seg);
+    return i < arr.size() ? arr.get(i)->as_table() : nullptr;
+  }
+  for (auto& el : arr) {
+    toml::table* t = el.as_table();
+    if (!t) continue;
+    for (const char* key : {"group", "name"}) {
+      if (auto v = (*t)[key].value<std::string>(); v && *v == seg) return t;
+    }
+  }
+  return nullptr;
+}
+
+void ApplyOverride(toml::table& root, const std::string& spec) {
+  const std::string where = fmt::format("--set {}", spec);
+  const size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError(fmt::format("{}: expected key.path=value", where));
+  }
+  const std::string path = spec.substr(0, eq);
+  const std::string value = spec.substr(eq + 1);
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + value, where);
+  } catch (const toml::parse_error&) {
+    throw InputError(fmt::format(
+        "{}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')", where, value,
+        path));
+  }
+  std::vector<std::string> segs = Split(path, '.');
+  toml::table* cur = &root;
+  for (size_t i = 0; i + 1 < segs.size(); ++i) {
+    const std::string& seg = segs[i];
+    toml::node* next = cur->get(seg);
+    if (!next) {
+      cur->insert(seg, toml::table{});
+      next = cur->get(seg);
+    }
+    if (toml::array* arr = next->as_array()) {
+      if (i + 2 >= segs.size()) {
+        throw InputError(fmt::format("{}: {} is an array of tables; name an element by index, "
+                                     "group or name, e.g. {}.0.key",
+                                     where, seg, seg));
+      }
+      toml::table* el = FindElement(*arr, segs[i + 1]);
+      if (!el) {
+        throw InputError(fmt::format("{}: {} has no element \"{}\" (by index, group or name)",
+                                     where, seg, segs[i + 1]));
+      }
+      cur = el;
+      ++i;
+      continue;
+    }
+    if (!next->is_table()) {
+      throw InputError(fmt::format("{}: {} is a {}, not a table", where,
+                                   fmt::join(segs.begin(), segs.begin() + i + 1, "."),
+                                   TypeName(*next)));
+    }
+    cur = next->as_table();
+  }
+  cur->insert_or_assign(segs.back(), std::move(*parsed.get("v")));
+}
+
+// Reads an array of tables under `key` and calls fn(reader, index) on each.
+template <typename Fn>
+void ForEachTable(OptionReader& parent, std::string_view key, const std::string& file,
+                  std::vector<std::string>& errors, Fn&& fn) {
+  const toml::node* node = parent.Raw(key);
+  if (!node) return;
+  const toml::array* arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables()) {
+    parent.Error(key, fmt::format("found a {}; expected an array of tables ([[{}]])",
+                                  TypeName(*node), key));
+    return;
+  }
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::table& t = *arr->get(i)->as_table();
+    std::string label = fmt::format("{}[{}]", key, i);
+    for (const char* k : {"group", "name"}) {
+      if (auto v = t[k].value<std::string>()) label = fmt::format("{}.{}", key, *v);
+    }
+    OptionReader r(t, file, label);
+    fn(r, i);
+    for (auto& e : r.Finish()) errors.push_back(std::move(e));
+  }
+}
+
+template <typename Fn>
+void WithTable(OptionReader& parent, std::string_view key, const std::string& file,
+               std::vector<std::string>& errors, bool required, Fn&& fn) {
+  const toml::node* node = parent.Raw(key);
+  if (!node) {
+    if (required) parent.Error("", fmt::format("missing required table [{}]", key));
+    return;
+  }
+  if (!node->is_table()) {
+    parent.Error(key, fmt::format("found a {}; expected a table", TypeName(*node)));
+    return;
+  }
+  OptionReader r(*node->as_table(), file, parent.KeyPath(key));
+  fn(r);
+  for (auto& e : r.Finish()) errors.push_back(std::move(e));
+}
+
+IntRange ToRange(std::optional<std::pair<int64_t, int64_t>> r) {
+  return r ? IntRange{r->first, r->second} : IntRange{};
+}
+
+void ReadScenario(const toml::table& root, Scenario& s) {
+  std::vector<std::string> errors;
+  const std::string& file = s.file;
+  OptionReader top(root, file, "");
+
+  s.name = top.String("name", "");
+  if (!top.Has("name")) top.Error("", "missing required key `name`");
+  s.description = top.String("description", "");
+  if (!top.Has("seed")) top.Error("", "missing required key `seed` (a non-negative integer)");
+  s.seed = static_cast<uint64_t>(top.Int("seed", 1, Between(0, 9.0e18)));
+  s.replicates = static_cast<int>(top.Int("replicates", 50, Between(1, 1000000)));
+
+  WithTable(top, "scale", file, errors, true, [&](OptionReader& r) {
+    if (auto l = r.StringList("labels")) s.labels = *l;
+    if (!r.Has("labels")) r.Error("", "missing required key `labels`");
+    if (s.labels.size() < 2 || s.labels.size() > static_cast<size_t>(kMaxLevels)) {
+      if (r.Has("labels"))
+        r.Error("labels", fmt::format("has {} grades; expected 2 to {}", s.labels.size(),
+                                      kMaxLevels));
+    }
+    if (auto sh = r.DoubleList("shares", Probability())) {
+      s.shares = *sh;
+      double sum = 0;
+      for (double v : s.shares) sum += v;
+      if (s.shares.size() != s.labels.size()) {
+        r.Error("shares", fmt::format("has {} values; expected one per label ({})",
+                                      s.shares.size(), s.labels.size()));
+      } else if (std::abs(sum - 1.0) > 1e-6) {
+        r.Error("shares", fmt::format("sum to {}; expected shares that sum to 1", sum));
+      }
+    } else if (!r.Has("shares")) {
+      r.Error("", "missing required key `shares`");
+    }
+  });
+
+  std::string evaluees, by;
+  WithTable(top, "organisation", file, errors, true, [&](OptionReader& r) {
+    const toml::node* lv = r.Raw("levels");
+    const toml::array* arr = lv ? lv->as_array() : nullptr;
+    if (!lv) {
+      r.Error("", "missing required key `levels`");
+    } else if (!arr || arr->empty()) {
+      r.Error("levels", "expected a non-empty array of { name = ..., count = ... } tables");
+    } else {
+      for (size_t i = 0; i < arr->size(); ++i) {
+        const toml::table* t = arr->get(i)->as_table();
+        if (!t) {
+          r.ErrorAt(*arr->get(i), fmt::format("levels[{}]", i),
+                    "expected a table { name = ..., count = ... }");
+          continue;
+        }
+        OptionReader lr(*t, file, r.KeyPath(fmt::format("levels[{}]", i)));
+        LevelSpec level;
+        level.name = lr.String("name", "");
+        if (level.name.empty()) lr.Error("", "missing required key `name` (a non-empty string)");
+        level.count = ToRange(lr.IntOrRange("count", Between(0, 1e7)));
+        if (!lr.Has("count")) lr.Error("", "missing required key `count`");
+        for (const auto& other : s.levels)
+          if (other.name == level.name && !level.name.empty())
+            lr.Error("name", fmt::format("level \"{}\" is named twice", level.name));
+        s.levels.push_back(level);
+        for (auto& e : lr.Finish()) errors.push_back(std::move(e));
+      }
+    }
+    evaluees = r.String("evaluees", "");
+    if (!r.Has("evaluees")) r.Error("", "missing required key `evaluees` (a level name)");
+    s.evaluee_level = -1;
+    for (size_t i = 0; i < s.levels.size(); ++i)
+      if (s.levels[i].name == evaluees) s.evaluee_level = static_cast<int>(i);
+    if (r.Has("evaluees") && s.evaluee_level < 0 && !s.levels.empty()) {
+      std::vector<std::string> names;
+      for (const auto& l : s.levels) names.push_back(l.name);
+      r.Error("evaluees", fmt::format("level \"{}\" does not exist; levels: {}", evaluees,
+                                      fmt::join(names, ", ")));
+    }
+    if (s.evaluee_level >= 0) {
+      for (int i = 0; i <= s.evaluee_level; ++i) {
+        if (s.levels[i].count.hi == 0) {
+          r.Error("levels", fmt::format("empty organisation: level \"{}\" has count 0, so there "
+                                        "are no evaluees",
+                                        s.levels[i].name));
+          break;
+        }
+      }
+    }
+    WithTable(r, "quality", file, errors, false, [&](OptionReader& q) {
+      s.quality_sd = q.Double("sd", 1.0, AtLeast(0.0));
+      s.quality_inherited = q.Double("inherited", 0.0, Probability());
+    });
+  });
+
+  WithTable(top, "meetings", file, errors, false, [&](OptionReader& r) {
+    by = r.String("by", "all");
+    if (by == "all") return;
+    s.meeting_level = -1;
+    for (size_t i = 0; i < s.levels.size(); ++i)
+      if (s.levels[i].name == by) s.meeting_level = static_cast<int>(i);
+    if (s.meeting_level < 0) {
+      std::vector<std::string> names{"all"};
+      for (const auto& l : s.levels) names.push_back(l.name);
+      r.Error("by", fmt::format("level \"{}\" does not exist; expected one of: {}", by,
+                                fmt::join(names, ", ")));
+    } else if (s.evaluee_level >= 0 && s.meeting_level > s.evaluee_level) {
+      r.Error("by", fmt::format("meetings by \"{}\" lie below the evaluee level \"{}\"; a "
+                                "meeting must be at or above the evaluees",
+                                by, evaluees));
+    }
+  });
+
+  std::set<std::string> groups;
+  ForEachTable(top, "raters", file, errors, [&](OptionReader& r, size_t) {
+    RaterGroupSpec g;
+    g.group = r.String("group", "");
+    if (g.group.empty()) r.Error("", "missing required key `group` (a non-empty string)");
+    if (!g.group.empty() && !groups.insert(g.group).second)
+      r.Error("group", fmt::format("group \"{}\" is defined twice", g.group));
+    const bool has_count = r.Has("count"), has_per = r.Has("per_evaluee");
+    const bool from = r.Bool("from_evaluees", false);
+    if (has_count + has_per + from != 1) {
+      r.Error("", "expected exactly one of `count` (raters per meeting), `per_evaluee` (raters "
+                  "per evaluee) or `from_evaluees = true`");
+    }
+    if (has_count) {
+      g.kind = RaterKind::kPerMeeting;
+      g.count = ToRange(r.IntOrRange("count", Between(0, 1e6)));
+    } else if (has_per) {
+      g.kind = RaterKind::kPerEvaluee;
+      g.count = ToRange(r.IntOrRange("per_evaluee", Between(0, 1e6)));
+    } else {
+      g.kind = RaterKind::kFromEvaluees;
+    }
+    r.Raw("count");
+    r.Raw("per_evaluee");
+    g.coverage = r.Double("coverage", 1.0, Range{0.0, 1.0, true, false});
+    g.weight = r.Double("weight", 1.0, AtLeast(0.0));
+    g.noise = r.Double("noise", 0.5, AtLeast(0.0));
+    WithTable(r, "leniency", file, errors, false, [&](OptionReader& l) {
+      g.leniency_mean = l.Double("mean", 0.0);
+      g.leniency_sd = l.Double("sd", 0.0, AtLeast(0.0));
+    });
+    g.abstain = r.Double("abstain", 0.0, Range{0.0, 1.0, false, true});
+    s.raters.push_back(g);
+  });
+  if (s.raters.empty() && !top.Has("raters"))
+    top.Error("", "missing required [[raters]]: at least one rater group");
+  if (s.raters.size() > 200) top.Error("raters", "more than 200 rater groups");
+
+  ForEachTable(top, "blocs", file, errors, [&](OptionReader& r, size_t) {
+    BlocSpec b;
+    b.share = r.Double("share", 0.0, Probability());
+    b.size = r.Double("size", 0.0, Probability());
+    b.boost = r.Double("boost", 0.0, Between(-100, 100));
+    b.penalty = r.Double("penalty", 0.0, Between(-100, 100));
+    s.blocs.push_back(b);
+  });
+
+  WithTable(top, "metrics", file, errors, false, [&](OptionReader& r) {
+    s.quota = r.Double("quota", 0.15, Range{0.0, 1.0, true, false});
+    s.bottom = r.Double("bottom", 0.05, Range{0.0, 1.0, true, true});
+  });
+
+  // Models last: their options are checked against the scale and groups.
+  std::set<std::string> names;
+  ModelContext ctx;
+  ctx.levels = static_cast<int>(s.labels.size());
+  for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
+  const toml::node* models_node = top.Raw("models");
+  const toml::array* models = models_node ? models_node->as_array() : nullptr;
+  if (!models_node) {
+    top.Error("", "missing required [[models]]: at least one model to compare");
+  } else if (!models || !models->is_array_of_tables() || models->empty()) {
+    top.Error("models", "expected a non-empty array of tables ([[models]])");
+  } else {
+    for (size_t i = 0; i < models->size(); ++i) {
+      const toml::table& t = *models->get(i)->as_table();
+      ModelEntry m;
+      m.name = t["name"].value<std::string>().value_or("");
+      m.path = m.name.empty() ? fmt::format("models[{}]", i) : fmt::format("models.{}", m.name);
+      OptionReader r(t, file, m.path);
+      m.name = r.String("name", "");
+      if (m.name.empty()) r.Error("", "missing required key `name` (the label in outputs)");
+      if (!m.name.empty() && !names.insert(m.name).second)
+        r.Error("name", fmt::format("model name \"{}\" is used twice", m.name));
+      // Start from the preset (if any), then the entry's own keys.
+      toml::table merged;
+      m.preset = r.String("preset", "");
+      if (!m.preset.empty()) {
+        const RubricPreset* p = FindRubricPreset(m.preset);
+        if (!p) {
+          std::vector<std::string> known;
+          for (const auto& q : RubricPresets()) known.push_back(q.name);
+          r.Error("preset", fmt::format("unknown rubric preset \"{}\"; presets: {}", m.preset,
+                                        fmt::join(known, ", ")));
+        } else {
+          merged = p->table;
+        }
+      }
+      for (const auto& [k, v] : t) {
+        if (k.str() == "name" || k.str() == "preset") continue;
+        merged.insert_or_assign(k.str(), v);
+      }
+      if (auto mm = merged["model"].value<std::string>()) m.model = *mm;
+      if (m.model.empty() && m.preset.empty())
+        r.Error("", "missing required key `model` (or `preset`)");
+      if (const toml::node* c = merged.get("classes")) {
+        if (!c->is_table()) {
+          r.ErrorAt(*c, "classes", fmt::format("found a {}; expected a table", TypeName(*c)));
+        } else {
+          OptionReader cr(*c->as_table(), file, m.path + ".classes");
+          m.classes = ReadClassRules(cr, ctx.levels);
+          for (auto& e : cr.Finish()) errors.push_back(std::move(e));
+        }
+      }
+      r.Raw("model");
+      r.Raw("classes");
+      // Everything else is a model option; the entry reader accepts it here
+      // and the registry checks it below.
+      for (const auto& [k, v] : t) r.Raw(k.str());
+      for (auto& e : r.Finish()) errors.push_back(std::move(e));
+      m.options = merged;
+      m.options.erase("model");
+      m.options.erase("classes");
+      if (!m.model.empty() && ctx.levels >= 2) {
+        try {
+          Models().Create(m.model, m.options, ctx, file, m.path);
+        } catch (const InputError& e) {
+          errors.push_back(e.what());
+        }
+      }
+      s.models.push_back(std::move(m));
+    }
+  }
+
+  std::vector<std::string> top_errors = top.Finish();
+  top_errors.insert(top_errors.end(), errors.begin(), errors.end());
+  ThrowIfErrors(top_errors);
+}
+
+}  // namespace
+
+void ApplyOverrides(toml::table& root, const std::vector<std::string>& overrides) {
+  for (const auto& o : overrides) ApplyOverride(root, o);
+}
+
+Scenario ParseScenario(std::string_view text, const std::string& file,
+                       const std::vector<std::string>& overrides) {
+  Scenario s;
+  s.file = file;
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    const auto& src = e.source();
+    throw InputError(fmt::format("{}{}", Location(file, static_cast<long>(src.begin.line),
+                                                  static_cast<long>(src.begin.column)),
+                                 e.description()));
+  }
+  ApplyOverrides(root, overrides);
+  ReadScenario(root, s);
+  s.resolved = root;
+  return s;
+}
+
+Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open scenario file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseScenario(ss.str(), path, overrides);
+}
+
+}  // namespace evalsim

@@ -1,0 +1,96 @@
+// A scenario: the synthetic organisation, its latent truth, the rater
+// groups and their behaviour, the models to compare and the metrics
+// settings. Loaded from TOML (every key documented in scenarios/README.md),
+// with `--set key.path=value` overrides; every value is type- and
+// range-checked and unknown keys are errors.
+#ifndef EVALSIM_SIM_SCENARIO_H_
+#define EVALSIM_SIM_SCENARIO_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "sim/classes.h"
+
+namespace evalsim {
+
+struct IntRange {
+  int64_t lo = 0, hi = 0;  // inclusive; lo == hi for a fixed number
+};
+
+struct LevelSpec {
+  std::string name;
+  IntRange count;  // per parent unit
+};
+
+enum class RaterKind { kPerMeeting, kPerEvaluee, kFromEvaluees };
+
+struct RaterGroupSpec {
+  std::string group;
+  RaterKind kind = RaterKind::kPerMeeting;
+  IntRange count;              // raters per meeting (kPerMeeting) or per evaluee (kPerEvaluee)
+  double coverage = 1.0;       // share of the meeting's evaluees each rater rates
+  double weight = 1.0;         // default group weight for rubrics
+  double noise = 0.5;          // sd of per-ballot error
+  double leniency_mean = 0.0;  // per-rater shift ~ N(mean, sd)
+  double leniency_sd = 0.0;
+  double abstain = 0.0;        // probability a ballot is blank
+};
+
+struct BlocSpec {
+  double share = 0.0;    // share of evaluees that have a bloc
+  double size = 0.0;     // share of their meeting's raters in the bloc
+  double boost = 0.0;    // latent shift for the bloc's evaluee
+  double penalty = 0.0;  // latent shift subtracted from rivals in the meeting
+};
+
+struct ModelEntry {
+  std::string name;         // label in outputs
+  std::string model;        // registry name
+  std::string preset;       // rubric preset it came from (empty if none)
+  toml::table options;      // model parameters (the entry minus name/model/preset/classes)
+  ClassRules classes;       // classes on top of scores (may be empty)
+  std::string path;         // "models.<name>" for messages
+};
+
+struct Scenario {
+  std::string file;         // path it was loaded from ("" for strings)
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;
+  int replicates = 50;
+
+  std::vector<std::string> labels;  // grades, lowest first
+  std::vector<double> shares;       // target overall share of each grade
+
+  std::vector<LevelSpec> levels;    // organisation levels, from the top
+  int evaluee_level = 0;            // index into levels
+  double quality_sd = 1.0;
+  double quality_inherited = 0.0;
+  int meeting_level = -1;           // index into levels, -1 = "all" (one meeting)
+
+  std::vector<RaterGroupSpec> raters;
+  std::vector<BlocSpec> blocs;
+  std::vector<ModelEntry> models;
+
+  double quota = 0.15;   // top-class share for metrics: k = ceil(quota * n)
+  double bottom = 0.05;  // bottom-tranche share for metrics
+
+  toml::table resolved;  // the effective TOML (after overrides and presets)
+};
+
+// Applies `key.path=value` overrides to a parsed TOML table. Arrays of tables
+// are addressed by index or by their `group` / `name` value.
+void ApplyOverrides(toml::table& root, const std::vector<std::string>& overrides);
+
+// Parses and validates. Throws InputError (every problem, one per line).
+Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});
+Scenario ParseScenario(std::string_view text, const std::string& file,
+                       const std::vector<std::string>& overrides = {});
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_SIM_SCENARIO_H_
