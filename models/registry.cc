@@ -27,14 +27,15 @@ std::vector<std::string> Registry::Names() const {
 std::unique_ptr<Model> Registry::Create(const std::string& name, const toml::table& options,
                                         const ModelContext& ctx, const std::string& file,
                                         const std::string& path,
-                                        const std::set<std::string>& ignored) const {
+                                        const std::set<std::string>& ignored,
+                                        const toml::table* fallback) const {
   const ModelSpec* spec = Find(name);
   if (!spec) {
     throw InputError(fmt::format("{}{}: unknown model \"{}\"; available models: {}",
                                  NodeLocation(options, file), path, name,
                                  fmt::join(Names(), ", ")));
   }
-  OptionReader reader(options, file, path, ignored);
+  OptionReader reader(options, file, path, ignored, fallback);
   std::unique_ptr<Model> model = spec->make(reader, ctx);
   reader.FinishOrThrow();
   return model;

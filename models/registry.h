@@ -39,12 +39,14 @@ class Registry {
   std::vector<std::string> Names() const;
 
   // Creates `name` from `options`. Keys in `ignored` (e.g. `name`, `model`
-  // of a [[models]] entry) are accepted without being passed to the model.
+  // of a [[models]] entry) are accepted without being passed to the model;
+  // `fallback` supplies keys `options` lacks (a rubric preset's).
   // Throws InputError naming file, line and key on any problem.
   std::unique_ptr<Model> Create(const std::string& name, const toml::table& options,
                                 const ModelContext& ctx, const std::string& file,
                                 const std::string& path,
-                                const std::set<std::string>& ignored = {}) const;
+                                const std::set<std::string>& ignored = {},
+                                const toml::table* fallback = nullptr) const;
 
  private:
   std::vector<ModelSpec> specs_;

@@ -52,8 +52,17 @@ std::string_view TypeName(const toml::node& node) {
 }
 
 OptionReader::OptionReader(const toml::table& table, std::string file, std::string path,
-                           std::set<std::string> ignored)
-    : table_(table), file_(std::move(file)), path_(std::move(path)), ignored_(std::move(ignored)) {}
+                           std::set<std::string> ignored, const toml::table* fallback)
+    : table_(table),
+      fallback_(fallback),
+      file_(std::move(file)),
+      path_(std::move(path)),
+      ignored_(std::move(ignored)) {}
+
+const toml::node* OptionReader::Lookup(std::string_view key) const {
+  if (const toml::node* n = table_.get(key)) return n;
+  return fallback_ ? fallback_->get(key) : nullptr;
+}
 
 std::string OptionReader::KeyPath(std::string_view key) const {
   if (path_.empty()) return std::string(key);
@@ -63,11 +72,11 @@ std::string OptionReader::KeyPath(std::string_view key) const {
 
 const toml::node* OptionReader::Raw(std::string_view key) {
   read_.emplace(key);
-  return table_.get(key);
+  return Lookup(key);
 }
 
 void OptionReader::Error(std::string_view key, const std::string& message) {
-  const toml::node* node = key.empty() ? nullptr : table_.get(key);
+  const toml::node* node = key.empty() ? nullptr : Lookup(key);
   if (node) return ErrorAt(*node, key, message);
   errors_.push_back(fmt::format("{}{}: {}", NodeLocation(table_, file_), KeyPath(key), message));
 }
@@ -284,11 +293,15 @@ std::vector<std::string> OptionReader::Finish() {
   for (const auto& k : ignored_)
     if (!read_.count(k)) valid.push_back(k);
   std::sort(valid.begin(), valid.end());
-  for (const auto& [k, v] : table_) {
-    const std::string key(k.str());
-    if (read_.count(key) || ignored_.count(key)) continue;
-    ErrorAt(v, key, fmt::format("unknown key; valid keys here: {}", fmt::join(valid, ", ")));
-  }
+  auto check = [&](const toml::table& t) {
+    for (const auto& [k, v] : t) {
+      const std::string key(k.str());
+      if (read_.count(key) || ignored_.count(key)) continue;
+      ErrorAt(v, key, fmt::format("unknown key; valid keys here: {}", fmt::join(valid, ", ")));
+    }
+  };
+  check(table_);
+  if (fallback_) check(*fallback_);
   return std::move(errors_);
 }
 

@@ -45,10 +45,11 @@ class OptionReader {
  public:
   // `file` names the source for messages; `path` is the key path of `table`
   // ("models.standard"); keys in `ignored` are accepted without being read.
+  // `fallback` (optional) supplies keys the table lacks, e.g. a preset's.
   OptionReader(const toml::table& table, std::string file, std::string path,
-               std::set<std::string> ignored = {});
+               std::set<std::string> ignored = {}, const toml::table* fallback = nullptr);
 
-  bool Has(std::string_view key) const { return table_.contains(key); }
+  bool Has(std::string_view key) const { return Lookup(key) != nullptr; }
   const toml::node* Raw(std::string_view key);  // marks the key as read
 
   double Double(std::string_view key, double def, Range range = Any());
@@ -80,9 +81,11 @@ class OptionReader {
   void FinishOrThrow();
 
  private:
+  const toml::node* Lookup(std::string_view key) const;
   std::optional<double> NumberOf(const toml::node& node, std::string_view key, Range range);
 
   const toml::table& table_;
+  const toml::table* fallback_;
   std::string file_;
   std::string path_;
   std::set<std::string> ignored_;

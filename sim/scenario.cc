@@ -331,9 +331,10 @@ void ReadScenario(const toml::table& root, Scenario& s) {
         r.Error("name", fmt::format("model name \"{}\" is used twice", m.name));
       // Start from the preset (if any), then the entry's own keys.
       toml::table merged;
+      const RubricPreset* preset = nullptr;
       m.preset = r.String("preset", "");
       if (!m.preset.empty()) {
-        const RubricPreset* p = FindRubricPreset(m.preset);
+        const RubricPreset* p = preset = FindRubricPreset(m.preset);
         if (!p) {
           std::vector<std::string> known;
           for (const auto& q : RubricPresets()) known.push_back(q.name);
@@ -350,7 +351,9 @@ void ReadScenario(const toml::table& root, Scenario& s) {
       if (auto mm = merged["model"].value<std::string>()) m.model = *mm;
       if (m.model.empty() && m.preset.empty())
         r.Error("", "missing required key `model` (or `preset`)");
-      if (const toml::node* c = merged.get("classes")) {
+      const toml::node* c = t.get("classes");
+      if (!c && preset) c = preset->table.get("classes");
+      if (c) {
         if (!c->is_table()) {
           r.ErrorAt(*c, "classes", fmt::format("found a {}; expected a table", TypeName(*c)));
         } else {
@@ -370,7 +373,13 @@ void ReadScenario(const toml::table& root, Scenario& s) {
       m.options.erase("classes");
       if (!m.model.empty() && ctx.levels >= 2) {
         try {
-          Models().Create(m.model, m.options, ctx, file, m.path);
+          // Checked on the entry itself (copies of TOML nodes lose their
+          // source positions), with the preset's keys as the fallback.
+          toml::table preset_options = preset ? preset->table : toml::table{};
+          preset_options.erase("model");
+          preset_options.erase("classes");
+          Models().Create(m.model, t, ctx, file, m.path, {"name", "model", "preset", "classes"},
+                          &preset_options);
         } catch (const InputError& e) {
           errors.push_back(e.what());
         }

@@ -1,0 +1,202 @@
+// The command line end to end: exit codes, messages, atomic outputs, and
+// byte-identical results whatever the thread count.
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+Result Evalsim(const std::string& args) {
+  const std::string cmd = std::string(EVALSIM_BINARY) + " " + args + " 2>&1";
+  Result r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("evalsim_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+    return dir_ / name;
+  }
+  std::string Quickstart() const {
+    return std::string(EVALSIM_SOURCE_DIR) + "/scenarios/quickstart.toml";
+  }
+  fs::path dir_;
+};
+
+TEST_F(Cli, RunIsByteIdenticalForOneAndTwoThreads) {
+  const auto a = dir_ / "a", b = dir_ / "b";
+  Result ra = Evalsim("run " + Quickstart() + " --replicates 6 --threads 1 --out " + a.string());
+  ASSERT_EQ(ra.code, 0) << ra.out;
+  Result rb = Evalsim("run " + Quickstart() + " --replicates 6 --threads 2 --out " + b.string());
+  ASSERT_EQ(rb.code, 0) << rb.out;
+  for (const char* f : {"metrics.csv", "scores.csv", "evaluees.csv"}) {
+    ASSERT_TRUE(fs::exists(a / f)) << f;
+    EXPECT_EQ(Slurp(a / f), Slurp(b / f)) << f;
+  }
+  // The manifests differ only in wall-time fields and the thread count.
+  auto ma = nlohmann::json::parse(Slurp(a / "manifest.json"));
+  auto mb = nlohmann::json::parse(Slurp(b / "manifest.json"));
+  for (auto* m : {&ma, &mb}) {
+    m->erase("wall_time");
+    m->erase("threads");
+  }
+  EXPECT_EQ(ma, mb);
+  EXPECT_EQ(ma["replicates"], 6);
+  EXPECT_EQ(ma["scenario_sha256"].get<std::string>().size(), 64u);
+  EXPECT_NE(ra.out.find("acc.kendall"), std::string::npos) << ra.out;
+}
+
+TEST_F(Cli, BadScenarioExitsTwoWithLocationAndWritesNothing) {
+  const auto bad = Write("bad.toml", Slurp(Quickstart()) + "\nbogus = 1\n");
+  const auto out = dir_ / "out";
+  Result r = Evalsim("run " + bad.string() + " --out " + out.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(bad.string() + ":"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bogus: unknown key"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+  // Nothing left beside it either (no temporary directories).
+  int entries = 0;
+  for (const auto& e : fs::directory_iterator(dir_)) entries += e.path() != bad;
+  EXPECT_EQ(entries, 0);
+}
+
+TEST_F(Cli, MissingFileAndBadFlagsExitTwo) {
+  Result r = Evalsim("run " + (dir_ / "nope.toml").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("nope.toml: cannot open"), std::string::npos) << r.out;
+  EXPECT_EQ(Evalsim("run").code, 2);
+  EXPECT_EQ(Evalsim("frobnicate").code, 2);
+  EXPECT_EQ(Evalsim("run " + Quickstart() + " --threads -3").code, 2);
+  Result s = Evalsim("run " + Quickstart() + " --set raters.member.noise=-1 --out " +
+                 (dir_ / "o").string());
+  EXPECT_EQ(s.code, 2);
+  EXPECT_NE(s.out.find("raters.member.noise"), std::string::npos) << s.out;
+}
+
+TEST_F(Cli, UnwritableOutExitsTwo) {
+  const auto file = Write("plain", "x");
+  Result r = Evalsim("run " + Quickstart() + " --replicates 2 --out " + (file / "sub").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+}
+
+TEST_F(Cli, RerunReplacesOutputDirectory) {
+  const auto out = dir_ / "o";
+  ASSERT_EQ(Evalsim("run " + Quickstart() + " --replicates 2 --out " + out.string()).code, 0);
+  ASSERT_EQ(Evalsim("run " + Quickstart() + " --replicates 4 --out " + out.string()).code, 0);
+  auto m = nlohmann::json::parse(Slurp(out / "manifest.json"));
+  EXPECT_EQ(m["replicates"], 4);
+}
+
+TEST_F(Cli, GenerateThenScoreMatchesTheRun) {
+  const auto gen = dir_ / "gen";
+  Result g = Evalsim("generate " + Quickstart() + " --out " + gen.string());
+  ASSERT_EQ(g.code, 0) << g.out;
+  ASSERT_TRUE(fs::exists(gen / "ballots.csv"));
+  ASSERT_TRUE(fs::exists(gen / "truth.csv"));
+  const auto scores = dir_ / "scores.csv";
+  Result s = Evalsim("score --model weighted_mean --ballots " + (gen / "ballots.csv").string() +
+                 " --set 'group_weights={superior=0.3,peer=0.2,member=0.5}' --out " +
+                 scores.string());
+  ASSERT_EQ(s.code, 0) << s.out;
+  // The run's replicate 1 of the "standard" model used the same ballots and
+  // the same weights, so it must give the same score to every evaluee.
+  const auto run = dir_ / "run";
+  ASSERT_EQ(Evalsim("run " + Quickstart() + " --replicates 1 --out " + run.string()).code, 0);
+  std::map<std::string, std::string> from_score, from_run;
+  std::istringstream a(Slurp(scores)), b(Slurp(run / "scores.csv"));
+  std::string line;
+  std::getline(a, line);
+  EXPECT_EQ(line, "ratee,score,rank");
+  while (std::getline(a, line)) {
+    const auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
+    from_score[line.substr(0, c1)] = line.substr(c1 + 1, c2 - c1 - 1);
+  }
+  std::getline(b, line);
+  while (std::getline(b, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    std::string cell;
+    while (std::getline(ls, cell, ',')) f.push_back(cell);
+    if (f.size() >= 4 && f[1] == "standard") from_run[f[2]] = f[3];
+  }
+  ASSERT_FALSE(from_run.empty());
+  EXPECT_EQ(from_score, from_run);
+}
+
+TEST_F(Cli, ScoreErrors) {
+  const auto csv = Write("r.csv", "rater,ratee,grade\na,x,3\nb,x,7x\n");
+  Result r = Evalsim("score --model weighted_mean --ballots " + csv.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("r.csv:3"), std::string::npos) << r.out;
+  Result m = Evalsim("score --model nope --ballots " + csv.string());
+  EXPECT_EQ(m.code, 2);
+  EXPECT_NE(m.out.find("available models"), std::string::npos) << m.out;
+  const auto ok = Write("ok.csv", "rater,ratee,grade\na,x,3\nb,x,2\na,y,1\n");
+  Result u = Evalsim("score --model weighted_mean --ballots " + ok.string() + " --set bogus=1");
+  EXPECT_EQ(u.code, 2);
+  EXPECT_NE(u.out.find("bogus"), std::string::npos) << u.out;
+  // levels=5 with four points: one point per grade is required.
+  Result v = Evalsim("score --model weighted_mean --ballots " + ok.string() +
+                 " --set levels=5 --set 'points=[0,60,80,100]'");
+  EXPECT_EQ(v.code, 2) << v.out;
+  EXPECT_NE(v.out.find("points"), std::string::npos) << v.out;
+  // levels=3 but a grade 3 in the file.
+  Result w = Evalsim("score --model weighted_mean --ballots " + ok.string() + " --set levels=3");
+  EXPECT_EQ(w.code, 2) << w.out;
+}
+
+TEST_F(Cli, ModelsListsEveryModelAndPreset) {
+  Result r = Evalsim("models");
+  EXPECT_EQ(r.code, 0);
+  for (const char* name : {"weighted_mean", "approval", "trimmed_mean", "median",
+                           "points_100_80_60_40", "hao_share_legacy", "top2_share_gate",
+                           "quota_forced", "trimmed_numeric"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+}
+
+TEST_F(Cli, ValidateReportsTheSize) {
+  Result r = Evalsim("validate " + Quickstart());
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("ok"), std::string::npos);
+  EXPECT_NE(r.out.find("evaluees"), std::string::npos);
+}
+
+}  // namespace
