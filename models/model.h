@@ -5,10 +5,9 @@
 #ifndef EVALSIM_MODELS_MODEL_H_
 #define EVALSIM_MODELS_MODEL_H_
 
+#include <Eigen/Core>
 #include <string>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "sim/ballots.h"
 
@@ -24,10 +23,10 @@ struct ModelInput {
 };
 
 struct ScoreResult {
-  Eigen::VectorXd score;                // one per ratee; higher is better
-  Eigen::VectorXd tiebreak;             // optional secondary key (empty = none)
-  Eigen::VectorXd se;                   // optional standard errors (empty = none)
-  std::vector<std::string> notes;       // what the fit did (fallbacks, iterations)
+  Eigen::VectorXd score;           // one per ratee; higher is better
+  Eigen::VectorXd tiebreak;        // optional secondary key (empty = none)
+  Eigen::VectorXd se;              // optional standard errors (empty = none)
+  std::vector<std::string> notes;  // what the fit did (fallbacks, iterations)
 };
 
 // Facts about the data that option parsing may check against (the number of

@@ -44,8 +44,7 @@ class Registry {
   // Throws InputError naming file, line and key on any problem.
   std::unique_ptr<Model> Create(const std::string& name, const toml::table& options,
                                 const ModelContext& ctx, const std::string& file,
-                                const std::string& path,
-                                const std::set<std::string>& ignored = {},
+                                const std::string& path, const std::set<std::string>& ignored = {},
                                 const toml::table* fallback = nullptr) const;
 
  private:

@@ -40,11 +40,16 @@ void TallySlot(const RatingBallots& b, int slot, double* counts) {
     return;
   }
   switch (b.levels) {
-    case 2: return CountFixed<2>(w, n, counts);
-    case 3: return CountFixed<3>(w, n, counts);
-    case 4: return CountFixed<4>(w, n, counts);
-    case 5: return CountFixed<5>(w, n, counts);
-    default: return CountAny(w, n, b.levels, counts);
+    case 2:
+      return CountFixed<2>(w, n, counts);
+    case 3:
+      return CountFixed<3>(w, n, counts);
+    case 4:
+      return CountFixed<4>(w, n, counts);
+    case 5:
+      return CountFixed<5>(w, n, counts);
+    default:
+      return CountAny(w, n, b.levels, counts);
   }
 }
 
@@ -52,8 +57,7 @@ Eigen::MatrixXd TallySlots(const RatingBallots& b) {
   const int slots = b.NumRatees() * b.NumGroups();
   // Row-major scratch so that one slot's counts are contiguous.
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> t =
-      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(slots,
-                                                                                    b.levels);
+      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(slots, b.levels);
   for (int s = 0; s < slots; ++s) TallySlot(b, s, t.row(s).data());
   return t;
 }

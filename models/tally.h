@@ -3,11 +3,10 @@
 #ifndef EVALSIM_MODELS_TALLY_H_
 #define EVALSIM_MODELS_TALLY_H_
 
+#include <Eigen/Core>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "models/model.h"
 #include "sim/ballots.h"

@@ -48,8 +48,8 @@ class WeightedMean : public Model {
         group_mean[g] = den > 0.0 ? num / den : 0.0;
         total += den;
       }
-      double s = CombineGroups(group_mean, {present.get(), static_cast<size_t>(G)}, weights,
-                               o_.points[0]);
+      double s =
+          CombineGroups(group_mean, {present.get(), static_cast<size_t>(G)}, weights, o_.points[0]);
       if (total == 0.0) ++empty;
       if (veto_on && total > 0.0 && veto / total > o_.veto_share) {
         s = o_.veto_score;

@@ -10,16 +10,16 @@
 //      (or `default_label`);
 //   3. bottom tranche: evaluees ranked in the last ceil(bottom_share * n)
 //      positions get `bottom_label`;
-//   4. gates, in order, override everything: an evaluee whose share of votes
-//      in `grades` is above `above` (or below `below`) gets the gate's label.
+//   4. gates override everything: an evaluee whose share of votes in
+//      `grades` is above `above` (or below `below`) gets the gate's label;
+//      the first gate that matches decides, so list the most severe first.
 #ifndef EVALSIM_SIM_CLASSES_H_
 #define EVALSIM_SIM_CLASSES_H_
 
+#include <Eigen/Core>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "sim/ballots.h"
 #include "sim/options.h"

@@ -1,10 +1,10 @@
 #include "sim/generator.h"
 
-#include <algorithm>
-#include <cstring>
-
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include "sim/rng.h"
 
@@ -26,8 +26,8 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
   const int K = static_cast<int>(s.shares.size());
   const double* cuts = setup.cuts.data();
 
-  Rng rng(DeriveSeed(s.seed, {kStreamBallots, static_cast<uint64_t>(replicate),
-                              static_cast<uint64_t>(mi)}));
+  Rng rng(DeriveSeed(
+      s.seed, {kStreamBallots, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
   // Per-rater leniency for this replicate (raters are a fresh draw each time).
   std::vector<double> leniency(m.num_raters);
   for (int g = 0; g < G; ++g) {
@@ -45,8 +45,8 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
     if (org.bloc[e] >= 0) bloc_evaluees.push_back(e);
   std::vector<int> member_of;  // per local rater: evaluee whose bloc it joined, or -1
   if (with_blocs && !bloc_evaluees.empty()) {
-    Rng brng(DeriveSeed(s.seed, {kStreamBlocs, static_cast<uint64_t>(replicate),
-                                 static_cast<uint64_t>(mi)}));
+    Rng brng(DeriveSeed(
+        s.seed, {kStreamBlocs, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
     member_of.assign(m.num_raters, -1);
     for (uint32_t r = 0; r < m.num_raters; ++r) {
       double u = brng.Uniform();
@@ -58,14 +58,13 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
           member_of[r] = e;
           break;
         }
-        // Shift u into the next interval.
-        u -= size;
-        if (u < 0) break;
+        u -= size;  // the next bloc's interval
       }
     }
   }
 
   out.words.clear();
+  out.words.reserve(static_cast<size_t>(1.05 * setup.expected_per_meeting[mi]) + 64);
   out.slot_count.assign(static_cast<size_t>(m.num_evaluees) * G, 0);
   for (int le = 0; le < m.num_evaluees; ++le) {
     const int e = m.first_evaluee + le;
@@ -83,21 +82,26 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
       const size_t before = out.words.size();
       const bool sample = spec.coverage < 1.0;
       const bool blank = spec.abstain > 0.0;
+      const uint64_t keep = ProbabilityThreshold(spec.coverage);
+      const uint64_t abstain = ProbabilityThreshold(spec.abstain);
+      const uint32_t self = spec.kind == RaterKind::kFromEvaluees ? a + le : ~0u;
+      const double noise = spec.noise;
       for (uint32_t r = a; r < b; ++r) {
-        if (spec.kind == RaterKind::kFromEvaluees && r - a == static_cast<uint32_t>(le)) continue;
-        if (sample && !rng.Bernoulli(spec.coverage)) continue;
-        if (blank && rng.Bernoulli(spec.abstain)) {
+        if (r == self) continue;
+        if (sample && !rng.BernoulliThreshold(keep)) continue;
+        if (blank && rng.BernoulliThreshold(abstain)) {
           out.words.push_back(PackBallot(r, kAbstain));
           continue;
         }
         const uint32_t local = r - m.first_rater;
-        double y = q + leniency[local] + spec.noise * rng.Normal();
+        double y = q + leniency[local] + noise * rng.Normal();
         if (!member_of.empty() && member_of[local] >= 0) {
           const int target = member_of[local];
           y += target == e ? s.blocs[org.bloc[target]].boost : -s.blocs[org.bloc[target]].penalty;
         }
+        // Cut points are increasing, so the grade is the count of cuts <= y.
         int grade = 0;
-        while (grade < K - 1 && y >= cuts[grade]) ++grade;
+        for (int k = 0; k < K - 1; ++k) grade += y >= cuts[k];
         out.words.push_back(PackBallot(r, static_cast<uint8_t>(grade)));
       }
       out.slot_count[static_cast<size_t>(le) * G + g] = out.words.size() - before;
@@ -127,6 +131,21 @@ GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org) {
   setup.scenario = &s;
   setup.organisation = &org;
   setup.cuts = CalibrateCuts(s, org);
+  // Expected ballots per meeting, to size each meeting's buffer once.
+  const int G = static_cast<int>(s.raters.size());
+  for (const Meeting& m : org.meetings) {
+    double expected = 0;
+    for (int g = 0; g < G; ++g) {
+      const RaterGroupSpec& spec = s.raters[g];
+      const double pairs = spec.kind == RaterKind::kPerMeeting
+                               ? static_cast<double>(m.group_count[g]) * m.num_evaluees
+                           : spec.kind == RaterKind::kPerEvaluee
+                               ? static_cast<double>(m.group_count[g])
+                               : static_cast<double>(m.num_evaluees) * (m.num_evaluees - 1);
+      expected += pairs * spec.coverage;
+    }
+    setup.expected_per_meeting.push_back(expected);
+  }
   return setup;
 }
 
@@ -145,10 +164,10 @@ void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs
   std::vector<MeetingBallots> buffers(M);
   // Isolation keeps a worker waiting here from picking up another replicate.
   tbb::this_task_arena::isolate([&] {
-  tbb::parallel_for(tbb::blocked_range<int>(0, M, 16), [&](const tbb::blocked_range<int>& r) {
-    for (int mi = r.begin(); mi != r.end(); ++mi)
-      GenerateMeeting(setup, replicate, with_blocs, mi, buffers[mi]);
-  });
+    tbb::parallel_for(tbb::blocked_range<int>(0, M, 16), [&](const tbb::blocked_range<int>& r) {
+      for (int mi = r.begin(); mi != r.end(); ++mi)
+        GenerateMeeting(setup, replicate, with_blocs, mi, buffers[mi]);
+    });
   });
 
   // Pass 2: offsets, then every meeting copies into its contiguous range
@@ -169,14 +188,15 @@ void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs
   out->ballot.resize(meeting_begin[M]);
   out->weight.clear();
   tbb::this_task_arena::isolate([&] {
-  tbb::parallel_for(tbb::blocked_range<int>(0, M, 64), [&](const tbb::blocked_range<int>& r) {
-    for (int mi = r.begin(); mi != r.end(); ++mi) {
-      const auto& w = buffers[mi].words;
-      if (!w.empty())
-        std::memcpy(out->ballot.data() + meeting_begin[mi], w.data(), w.size() * sizeof(uint32_t));
-      std::vector<uint32_t>().swap(buffers[mi].words);
-    }
-  });
+    tbb::parallel_for(tbb::blocked_range<int>(0, M, 64), [&](const tbb::blocked_range<int>& r) {
+      for (int mi = r.begin(); mi != r.end(); ++mi) {
+        const auto& w = buffers[mi].words;
+        if (!w.empty())
+          std::memcpy(out->ballot.data() + meeting_begin[mi], w.data(),
+                      w.size() * sizeof(uint32_t));
+        std::vector<uint32_t>().swap(buffers[mi].words);
+      }
+    });
   });
 }
 

@@ -22,7 +22,8 @@ namespace evalsim {
 struct GeneratorSetup {
   const Scenario* scenario = nullptr;
   const Organisation* organisation = nullptr;
-  std::vector<double> cuts;  // from CalibrateCuts
+  std::vector<double> cuts;                  // from CalibrateCuts
+  std::vector<double> expected_per_meeting;  // expected ballots, to size buffers
 };
 
 GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org);

@@ -1,9 +1,9 @@
 #include "sim/options.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "sim/errors.h"
 
@@ -38,16 +38,26 @@ std::string NodeLocation(const toml::node& node, const std::string& fallback_fil
 
 std::string_view TypeName(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::table: return "table";
-    case toml::node_type::array: return "array";
-    case toml::node_type::string: return "string";
-    case toml::node_type::integer: return "integer";
-    case toml::node_type::floating_point: return "float";
-    case toml::node_type::boolean: return "boolean";
-    case toml::node_type::date: return "date";
-    case toml::node_type::time: return "time";
-    case toml::node_type::date_time: return "date-time";
-    default: return "nothing";
+    case toml::node_type::table:
+      return "table";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::string:
+      return "string";
+    case toml::node_type::integer:
+      return "integer";
+    case toml::node_type::floating_point:
+      return "float";
+    case toml::node_type::boolean:
+      return "boolean";
+    case toml::node_type::date:
+      return "date";
+    case toml::node_type::time:
+      return "time";
+    case toml::node_type::date_time:
+      return "date-time";
+    default:
+      return "nothing";
   }
 }
 
@@ -86,6 +96,10 @@ void OptionReader::ErrorAt(const toml::node& node, std::string_view key,
   errors_.push_back(fmt::format("{}{}: {}", NodeLocation(node, file_), KeyPath(key), message));
 }
 
+void OptionReader::AddErrors(std::vector<std::string> messages) {
+  for (auto& m : messages) errors_.push_back(std::move(m));
+}
+
 std::optional<double> OptionReader::NumberOf(const toml::node& node, std::string_view key,
                                              Range range) {
   double v;
@@ -119,9 +133,9 @@ int64_t OptionReader::Int(std::string_view key, int64_t def, Range range) {
     return def;
   }
   if (!range.Contains(static_cast<double>(i->get()))) {
-    ErrorAt(*node, key,
-            fmt::format("{} is out of range; expected an integer {}", i->get(),
-                        range.Constraint()));
+    ErrorAt(
+        *node, key,
+        fmt::format("{} is out of range; expected an integer {}", i->get(), range.Constraint()));
     return def;
   }
   return i->get();
@@ -261,9 +275,10 @@ std::optional<std::pair<int64_t, int64_t>> OptionReader::IntOrRange(std::string_
   auto check = [&](const toml::node& n) -> std::optional<int64_t> {
     auto i = n.as_integer();
     if (!i || !range.Contains(static_cast<double>(i->get()))) {
-      ErrorAt(n, key, fmt::format("found {}; expected {}",
-                                  i ? std::to_string(i->get()) : "a " + std::string(TypeName(n)),
-                                  expected));
+      ErrorAt(
+          n, key,
+          fmt::format("found {}; expected {}",
+                      i ? std::to_string(i->get()) : "a " + std::string(TypeName(n)), expected));
       return std::nullopt;
     }
     return i->get();

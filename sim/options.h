@@ -6,6 +6,8 @@
 #ifndef EVALSIM_SIM_OPTIONS_H_
 #define EVALSIM_SIM_OPTIONS_H_
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -14,8 +16,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <toml++/toml.h>
 
 namespace evalsim {
 
@@ -69,6 +69,8 @@ class OptionReader {
   // Records a problem with `key` (or the table itself when key is empty).
   void Error(std::string_view key, const std::string& message);
   void ErrorAt(const toml::node& node, std::string_view key, const std::string& message);
+  // Adopts finished messages of a nested reader (already located).
+  void AddErrors(std::vector<std::string> messages);
 
   const std::string& file() const { return file_; }
   const std::string& path() const { return path_; }

@@ -1,6 +1,8 @@
 #include "sim/outputs.h"
 
+#include <fmt/format.h>
 #include <openssl/evp.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,9 +12,6 @@
 #include <numeric>
 #include <random>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include "sim/errors.h"
 #include "sim/metrics.h"
@@ -38,16 +37,17 @@ StagedDirectory::StagedDirectory(const fs::path& dest) : dest_(dest) {
   std::error_code ec;
   if (!fs::is_directory(parent, ec)) {
     fs::create_directories(parent, ec);
-    if (ec) throw InputError(fmt::format("--out {}: cannot create {}: {}", dest_.string(),
-                                         parent.string(), ec.message()));
+    if (ec)
+      throw InputError(fmt::format("--out {}: cannot create {}: {}", dest_.string(),
+                                   parent.string(), ec.message()));
   }
   if (fs::exists(dest_, ec) && !fs::is_directory(dest_, ec))
     throw InputError(fmt::format("--out {}: exists and is not a directory", dest_.string()));
   tmp_ = parent / fmt::format(".{}.tmp-{}", dest_.filename().string(), UniqueSuffix());
   fs::create_directory(tmp_, ec);
   if (ec)
-    throw InputError(fmt::format("--out {}: cannot create {}: {}", dest_.string(), tmp_.string(),
-                                 ec.message()));
+    throw InputError(
+        fmt::format("--out {}: cannot create {}: {}", dest_.string(), tmp_.string(), ec.message()));
 }
 
 StagedDirectory::~StagedDirectory() {
@@ -61,8 +61,8 @@ void StagedDirectory::Commit() {
   std::error_code ec;
   fs::path old;
   if (fs::exists(dest_, ec)) {
-    old = dest_.parent_path() / fmt::format(".{}.old-{}", dest_.filename().string(),
-                                            UniqueSuffix());
+    old =
+        dest_.parent_path() / fmt::format(".{}.old-{}", dest_.filename().string(), UniqueSuffix());
     if (old.parent_path().empty()) old = fs::path(".") / old.filename();
     fs::rename(dest_, old, ec);
     if (ec)
@@ -72,8 +72,8 @@ void StagedDirectory::Commit() {
   fs::rename(tmp_, dest_, ec);
   if (ec) {
     if (!old.empty()) fs::rename(old, dest_, ec);
-    throw InputError(fmt::format("--out {}: cannot move results into place: {}", dest_.string(),
-                                 ec.message()));
+    throw InputError(
+        fmt::format("--out {}: cannot move results into place: {}", dest_.string(), ec.message()));
   }
   committed_ = true;
   if (!old.empty()) fs::remove_all(old, ec);
@@ -88,8 +88,8 @@ void WriteTextFile(const fs::path& path, const std::string& text) {
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
   out.flush();
   if (!out) {
-    throw InputError(fmt::format("{}: write failed (disk full?): {}", path.string(),
-                                 std::strerror(errno)));
+    throw InputError(
+        fmt::format("{}: write failed (disk full?): {}", path.string(), std::strerror(errno)));
   }
 }
 
@@ -187,18 +187,17 @@ std::string SummaryTable(const RunResult& r) {
   size_t width = 5;
   for (const auto& m : r.models) width = std::max(width, m.name.size());
   fmt::memory_buffer out;
-  fmt::format_to(std::back_inserter(out), "{:<{}}  {:>13}  {:>13}  {:>11}  {:>12}  {:>9}\n",
+  fmt::format_to(std::back_inserter(out), "{:<{}}  {:>13}  {:>13}  {:>11}  {:>12}  {:>15}\n",
                  "model", width, "acc.kendall", "acc.spearman", "topk.prec", "stab.kendall",
-                 "fit ms");
+                 "fit ms (median)");
   for (const auto& m : r.models) {
     auto cell = [&](const char* name) {
       const MetricRow* row = find(m, name);
       return row ? fmt::format("{:.3f}", row->value) : std::string("-");
     };
-    double fit = 0;
-    for (double f : m.fit_seconds) fit += f;
-    fit = m.fit_seconds.empty() ? 0 : 1e3 * fit / m.fit_seconds.size();
-    fmt::format_to(std::back_inserter(out), "{:<{}}  {:>13}  {:>13}  {:>11}  {:>12}  {:>9.3f}\n",
+    // Median over replicates: steadier than the mean on a busy machine.
+    const double fit = m.fit_seconds.empty() ? 0 : 1e3 * Quantile(m.fit_seconds, 0.5);
+    fmt::format_to(std::back_inserter(out), "{:<{}}  {:>13}  {:>13}  {:>11}  {:>12}  {:>15.3f}\n",
                    m.name, width, cell("accuracy.kendall"), cell("accuracy.spearman"),
                    cell("topk.precision"), cell("stability.kendall"), fit);
   }
@@ -221,8 +220,8 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
     for (const auto& m : r.models)
       for (const auto& row : m.metrics) {
         if (row.has_interval)
-          fmt::format_to(std::back_inserter(out), "{},{},{},{},{}\n", CsvField(m.name),
-                         row.metric, Num(row.value), Num(row.lo), Num(row.hi));
+          fmt::format_to(std::back_inserter(out), "{},{},{},{},{}\n", CsvField(m.name), row.metric,
+                         Num(row.value), Num(row.lo), Num(row.hi));
         else
           fmt::format_to(std::back_inserter(out), "{},{},{},,\n", CsvField(m.name), row.metric,
                          Num(row.value));
@@ -238,11 +237,10 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
     for (const auto& m : r.models) {
       const bool classes = !m.class_labels.empty();
       for (int e = 0; e < n; ++e) {
-        fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{},{}\n",
-                       CsvField(m.name), CsvField(org.evaluee_names[e]), Num(org.quality[e]),
-                       Num(m.mean_score[e]), Num(m.mean_rank[e]), Num(m.rank_lo[e]),
-                       Num(m.rank_hi[e]), Num(m.p_top[e]), Num(m.p_bottom[e]),
-                       classes ? Num(m.p_top_class[e]) : std::string());
+        fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{},{}\n", CsvField(m.name),
+                       CsvField(org.evaluee_names[e]), Num(org.quality[e]), Num(m.mean_score[e]),
+                       Num(m.mean_rank[e]), Num(m.rank_lo[e]), Num(m.rank_hi[e]), Num(m.p_top[e]),
+                       Num(m.p_bottom[e]), classes ? Num(m.p_top_class[e]) : std::string());
       }
     }
     WriteTextFile(dir.File("evaluees.csv"), fmt::to_string(out));
@@ -250,7 +248,8 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   // scores.csv (full form) when small enough.
   if (full) {
     fmt::memory_buffer out;
-    fmt::format_to(std::back_inserter(out), "replicate,model,ratee,score,rank,true_quality,class\n");
+    fmt::format_to(std::back_inserter(out),
+                   "replicate,model,ratee,score,rank,true_quality,class\n");
     std::vector<int> order(n);
     for (int rep = 0; rep < R; ++rep) {
       for (const auto& m : r.models) {
@@ -259,19 +258,17 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
         std::stable_sort(order.begin(), order.end(),
                          [&](int a, int b) { return rank[a] < rank[b]; });
         for (int e : order) {
-          fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{}\n", rep + 1,
-                         CsvField(m.name), CsvField(org.evaluee_names[e]), Num(m.scores[rep][e]),
-                         rank[e], Num(org.quality[e]),
-                         m.classes.empty() ? std::string()
-                                           : CsvField(m.class_labels[m.classes[rep][e]]));
+          fmt::format_to(
+              std::back_inserter(out), "{},{},{},{},{},{},{}\n", rep + 1, CsvField(m.name),
+              CsvField(org.evaluee_names[e]), Num(m.scores[rep][e]), rank[e], Num(org.quality[e]),
+              m.classes.empty() ? std::string() : CsvField(m.class_labels[m.classes[rep][e]]));
         }
       }
     }
     WriteTextFile(dir.File("scores.csv"), fmt::to_string(out));
   }
 
-  info.seconds_write =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  info.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   nlohmann::ordered_json man = BaseManifest(s, info.overrides);
   man["threads"] = info.threads;
   man["scores_form"] =
@@ -307,9 +304,9 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   for (const auto& m : r.models) {
     double sum = 0;
     for (double f : m.fit_seconds) sum += f;
-    fit[m.name] = {{"fit_seconds_mean", sum / std::max<size_t>(1, m.fit_seconds.size())},
-                   {"ballots_per_second",
-                    sum > 0 ? static_cast<double>(r.ballots_total) / sum : 0.0}};
+    fit[m.name] = {
+        {"fit_seconds_mean", sum / std::max<size_t>(1, m.fit_seconds.size())},
+        {"ballots_per_second", sum > 0 ? static_cast<double>(r.ballots_total) / sum : 0.0}};
   }
   t["models"] = fit;
   man["wall_time"] = t;

@@ -22,7 +22,7 @@ classes = { bands = [ { min = 0.85, label = "好" }, { min = 0.6, label = "较�
 description = "Share of the top two grades with the 2/3 and 1/3 gates (DOMAIN §4, county assessment plan): top-two share < 2/3 flags a warning talk, lowest-grade share > 1/3 flags an unfit candidate. Assumes a 4-grade scale."
 model = "approval"
 top = 2
-classes = { default_label = "称职", gates = [ { grades = [2, 3], below = 0.6666666666666666, label = "诫勉谈话" }, { grades = [0], above = 0.3333333333333333, label = "不称职候选" } ] }
+classes = { default_label = "称职", gates = [ { grades = [0], above = 0.3333333333333333, label = "不称职候选" }, { grades = [2, 3], below = 0.6666666666666666, label = "诫勉谈话" } ] }
 
 [quota_forced]
 description = "Relative grading (DOMAIN §5): rank by the share of top-grade votes, at most 15 % may be 优秀, the bottom 10 % are ranked from the bottom (倒排) for rectification."

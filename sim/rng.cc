@@ -6,60 +6,47 @@ namespace evalsim {
 namespace {
 
 constexpr int kLayers = 128;
-constexpr double kR = 3.442619855899;             // start of the tail
-constexpr double kV = 9.91256303526217e-3;        // area of each layer
+constexpr double kR = 3.442619855899;       // start of the tail
+constexpr double kV = 9.91256303526217e-3;  // area of each layer
 
 double Density(double x) { return std::exp(-0.5 * x * x); }
 
-// Layer edges x[0] > x[1] = kR > ... > x[kLayers] = 0 and the density at each.
-struct Ziggurat {
-  std::array<double, kLayers + 1> x;
-  std::array<double, kLayers + 1> f;
-  Ziggurat() {
-    x[0] = kV / Density(kR);
-    x[1] = kR;
-    for (int i = 1; i < kLayers - 1; ++i) {
-      x[i + 1] = std::sqrt(-2.0 * std::log(kV / x[i] + Density(x[i])));
-    }
-    x[kLayers] = 0.0;
-    for (int i = 0; i <= kLayers; ++i) f[i] = Density(x[i]);
-    f[0] = Density(kR);
+internal::ZigguratTable BuildTable() {
+  internal::ZigguratTable t;
+  t.x[0] = kV / Density(kR);
+  t.x[1] = kR;
+  for (int i = 1; i < kLayers - 1; ++i) {
+    t.x[i + 1] = std::sqrt(-2.0 * std::log(kV / t.x[i] + Density(t.x[i])));
   }
-};
-
-const Ziggurat& Table() {
-  static const Ziggurat table;
-  return table;
+  t.x[kLayers] = 0.0;
+  for (int i = 0; i <= kLayers; ++i) t.f[i] = Density(t.x[i]);
+  t.f[0] = Density(kR);
+  return t;
 }
 
 }  // namespace
 
+namespace internal {
+const ZigguratTable kZiggurat = BuildTable();
+}  // namespace internal
+
 uint64_t Rng::Below(uint64_t n) {
   if (n == 0) return 0;
-  unsigned __int128 m = static_cast<unsigned __int128>(Next()) * n;
+  __extension__ using U128 = unsigned __int128;
+  U128 m = static_cast<U128>(Next()) * n;
   uint64_t low = static_cast<uint64_t>(m);
   if (low < n) {
     const uint64_t threshold = (0 - n) % n;
     while (low < threshold) {
-      m = static_cast<unsigned __int128>(Next()) * n;
+      m = static_cast<U128>(Next()) * n;
       low = static_cast<uint64_t>(m);
     }
   }
   return static_cast<uint64_t>(m >> 64);
 }
 
-double Rng::Normal() {
-  const Ziggurat& t = Table();
-  const uint64_t bits = Next();
-  const int layer = static_cast<int>(bits & (kLayers - 1));
-  const double u = static_cast<double>(bits >> 11) * 0x1.0p-52 - 1.0;  // [-1, 1)
-  const double z = u * t.x[layer];
-  if (std::abs(z) < t.x[layer + 1]) return z;
-  return NormalSlow(bits, layer, z);
-}
-
 double Rng::NormalSlow(uint64_t bits, int layer, double z) {
-  const Ziggurat& t = Table();
+  const internal::ZigguratTable& t = internal::kZiggurat;
   for (;;) {
     if (layer == 0) {
       // Tail beyond kR (Marsaglia 1964).

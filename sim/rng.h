@@ -27,6 +27,16 @@ constexpr uint64_t DeriveSeed(uint64_t master, std::initializer_list<uint64_t> t
   return h;
 }
 
+namespace internal {
+// Layer edges of the 128-layer ziggurat for the standard normal:
+// x[0] > x[1] = r > ... > x[128] = 0, and the density at each edge.
+struct ZigguratTable {
+  double x[129];
+  double f[129];
+};
+extern const ZigguratTable kZiggurat;
+}  // namespace internal
+
 // Stream tags (constants so that the stream names are visible in one place).
 enum StreamTag : uint64_t {
   kStreamOrganisation = 1,
@@ -70,14 +80,34 @@ class Rng {
     return lo + static_cast<int64_t>(Below(static_cast<uint64_t>(hi - lo) + 1));
   }
   bool Bernoulli(double p) { return Uniform() < p; }
-  // Standard normal (128-layer ziggurat, Marsaglia & Tsang 2000).
-  double Normal();
+  // True with probability threshold / 2^64 (see ProbabilityThreshold): one
+  // integer compare, for hot loops.
+  bool BernoulliThreshold(uint64_t threshold) { return Next() < threshold; }
+  // Standard normal (128-layer ziggurat, Marsaglia & Tsang 2000). The fast
+  // path (about 99 % of draws) is one generator call and two table reads.
+  double Normal() {
+    const uint64_t bits = Next();
+    const int layer = static_cast<int>(bits & 127);
+    const double u = static_cast<double>(bits >> 11) * 0x1.0p-52 - 1.0;  // [-1, 1)
+    const double z = u * internal::kZiggurat.x[layer];
+    if (std::abs(z) < internal::kZiggurat.x[layer + 1]) [[likely]]
+      return z;
+    return NormalSlow(bits, layer, z);
+  }
 
  private:
   static constexpr uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   double NormalSlow(uint64_t bits, int layer, double z);
   std::array<uint64_t, 4> s_;
 };
+
+// floor(p * 2^64), saturated, for Rng::BernoulliThreshold (p = 1 is "always"
+// only up to 2^-64; callers skip the draw when p >= 1).
+inline uint64_t ProbabilityThreshold(double p) {
+  if (p <= 0.0) return 0;
+  if (p >= 1.0) return ~uint64_t{0};
+  return static_cast<uint64_t>(p * 0x1.0p64);
+}
 
 // Standard normal distribution function and its inverse (Acklam's rational
 // approximation refined by one Halley step; |error| < 1e-13).

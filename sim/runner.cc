@@ -1,14 +1,14 @@
 #include "sim/runner.h"
 
-#include <chrono>
-#include <cmath>
-#include <limits>
-#include <mutex>
-
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <mutex>
 
 #include "models/registry.h"
 #include "sim/classes.h"
@@ -243,8 +243,9 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
       for (int r = 0; r < R; ++r) {
         const auto& cls = reps[r][mi].classes;
         for (int e = 0; e < n; ++e)
-          if (mo.class_labels[cls[e]] == top_label) mo.p_top_class[e] += 1.0 / R;
+          if (mo.class_labels[cls[e]] == top_label) mo.p_top_class[e] += 1.0;
       }
+      mo.p_top_class /= R;
       for (int r = 0; r < R; ++r) mo.classes.push_back(std::move(reps[r][mi].classes));
     }
     for (int r = 0; r < R; ++r) {

@@ -1,11 +1,11 @@
 #include "sim/scenario.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "models/registry.h"
 #include "sim/errors.h"
@@ -63,9 +63,9 @@ void ApplyOverride(toml::table& root, const std::string& spec) {
   try {
     parsed = toml::parse("v = " + value, where);
   } catch (const toml::parse_error&) {
-    throw InputError(fmt::format(
-        "{}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')", where, value,
-        path));
+    throw InputError(
+        fmt::format("{}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')",
+                    where, value, path));
   }
   std::vector<std::string> segs = Split(path, '.');
   toml::table* cur = &root;
@@ -78,9 +78,10 @@ void ApplyOverride(toml::table& root, const std::string& spec) {
     }
     if (toml::array* arr = next->as_array()) {
       if (i + 2 >= segs.size()) {
-        throw InputError(fmt::format("{}: {} is an array of tables; name an element by index, "
-                                     "group or name, e.g. {}.0.key",
-                                     where, seg, seg));
+        throw InputError(
+            fmt::format("{}: {} is an array of tables; name an element by index, "
+                        "group or name, e.g. {}.0.key",
+                        where, seg, seg));
       }
       toml::table* el = FindElement(*arr, segs[i + 1]);
       if (!el) {
@@ -109,8 +110,8 @@ void ForEachTable(OptionReader& parent, std::string_view key, const std::string&
   if (!node) return;
   const toml::array* arr = node->as_array();
   if (!arr || !arr->is_array_of_tables()) {
-    parent.Error(key, fmt::format("found a {}; expected an array of tables ([[{}]])",
-                                  TypeName(*node), key));
+    parent.Error(
+        key, fmt::format("found a {}; expected an array of tables ([[{}]])", TypeName(*node), key));
     return;
   }
   for (size_t i = 0; i < arr->size(); ++i) {
@@ -163,16 +164,16 @@ void ReadScenario(const toml::table& root, Scenario& s) {
     if (!r.Has("labels")) r.Error("", "missing required key `labels`");
     if (s.labels.size() < 2 || s.labels.size() > static_cast<size_t>(kMaxLevels)) {
       if (r.Has("labels"))
-        r.Error("labels", fmt::format("has {} grades; expected 2 to {}", s.labels.size(),
-                                      kMaxLevels));
+        r.Error("labels",
+                fmt::format("has {} grades; expected 2 to {}", s.labels.size(), kMaxLevels));
     }
     if (auto sh = r.DoubleList("shares", Probability())) {
       s.shares = *sh;
       double sum = 0;
       for (double v : s.shares) sum += v;
       if (s.shares.size() != s.labels.size()) {
-        r.Error("shares", fmt::format("has {} values; expected one per label ({})",
-                                      s.shares.size(), s.labels.size()));
+        r.Error("shares", fmt::format("has {} values; expected one per label ({})", s.shares.size(),
+                                      s.labels.size()));
       } else if (std::abs(sum - 1.0) > 1e-6) {
         r.Error("shares", fmt::format("sum to {}; expected shares that sum to 1", sum));
       }
@@ -265,8 +266,9 @@ void ReadScenario(const toml::table& root, Scenario& s) {
     const bool has_count = r.Has("count"), has_per = r.Has("per_evaluee");
     const bool from = r.Bool("from_evaluees", false);
     if (has_count + has_per + from != 1) {
-      r.Error("", "expected exactly one of `count` (raters per meeting), `per_evaluee` (raters "
-                  "per evaluee) or `from_evaluees = true`");
+      r.Error("",
+              "expected exactly one of `count` (raters per meeting), `per_evaluee` (raters "
+              "per evaluee) or `from_evaluees = true`");
     }
     if (has_count) {
       g.kind = RaterKind::kPerMeeting;
@@ -295,6 +297,8 @@ void ReadScenario(const toml::table& root, Scenario& s) {
 
   ForEachTable(top, "blocs", file, errors, [&](OptionReader& r, size_t) {
     BlocSpec b;
+    for (const char* k : {"share", "size"})
+      if (!r.Has(k)) r.Error("", fmt::format("missing required key `{}`", k));
     b.share = r.Double("share", 0.0, Probability());
     b.size = r.Double("size", 0.0, Probability());
     b.boost = r.Double("boost", 0.0, Between(-100, 100));
@@ -351,15 +355,21 @@ void ReadScenario(const toml::table& root, Scenario& s) {
       if (auto mm = merged["model"].value<std::string>()) m.model = *mm;
       if (m.model.empty() && m.preset.empty())
         r.Error("", "missing required key `model` (or `preset`)");
-      const toml::node* c = t.get("classes");
-      if (!c && preset) c = preset->table.get("classes");
-      if (c) {
-        if (!c->is_table()) {
-          r.ErrorAt(*c, "classes", fmt::format("found a {}; expected a table", TypeName(*c)));
-        } else {
-          OptionReader cr(*c->as_table(), file, m.path + ".classes");
-          m.classes = ReadClassRules(cr, ctx.levels);
-          for (auto& e : cr.Finish()) errors.push_back(std::move(e));
+      // A preset's classes merge key by key with the entry's own.
+      const toml::node* own = t.get("classes");
+      const toml::node* inherited = preset ? preset->table.get("classes") : nullptr;
+      if (own && !own->is_table()) {
+        r.ErrorAt(*own, "classes", fmt::format("found a {}; expected a table", TypeName(*own)));
+      } else if (own || inherited) {
+        const toml::table* base = inherited ? inherited->as_table() : nullptr;
+        OptionReader cr(own ? *own->as_table() : *base, file, m.path + ".classes", {},
+                        own ? base : nullptr);
+        m.classes = ReadClassRules(cr, ctx.levels);
+        for (auto& e : cr.Finish()) errors.push_back(std::move(e));
+        if (own && base) {
+          toml::table both = *base;
+          for (const auto& [k, v] : *own->as_table()) both.insert_or_assign(k.str(), v);
+          merged.insert_or_assign("classes", std::move(both));
         }
       }
       r.Raw("model");
@@ -408,9 +418,10 @@ Scenario ParseScenario(std::string_view text, const std::string& file,
     root = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
     const auto& src = e.source();
-    throw InputError(fmt::format("{}{}", Location(file, static_cast<long>(src.begin.line),
-                                                  static_cast<long>(src.begin.column)),
-                                 e.description()));
+    throw InputError(fmt::format(
+        "{}{}",
+        Location(file, static_cast<long>(src.begin.line), static_cast<long>(src.begin.column)),
+        e.description()));
   }
   ApplyOverrides(root, overrides);
   ReadScenario(root, s);

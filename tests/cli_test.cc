@@ -1,16 +1,15 @@
 // The command line end to end: exit codes, messages, atomic outputs, and
 // byte-identical results whatever the thread count.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -106,7 +105,7 @@ TEST_F(Cli, MissingFileAndBadFlagsExitTwo) {
   EXPECT_EQ(Evalsim("frobnicate").code, 2);
   EXPECT_EQ(Evalsim("run " + Quickstart() + " --threads -3").code, 2);
   Result s = Evalsim("run " + Quickstart() + " --set raters.member.noise=-1 --out " +
-                 (dir_ / "o").string());
+                     (dir_ / "o").string());
   EXPECT_EQ(s.code, 2);
   EXPECT_NE(s.out.find("raters.member.noise"), std::string::npos) << s.out;
 }
@@ -132,9 +131,9 @@ TEST_F(Cli, GenerateThenScoreMatchesTheRun) {
   ASSERT_TRUE(fs::exists(gen / "ballots.csv"));
   ASSERT_TRUE(fs::exists(gen / "truth.csv"));
   const auto scores = dir_ / "scores.csv";
-  Result s = Evalsim("score --model weighted_mean --ballots " + (gen / "ballots.csv").string() +
-                 " --set 'group_weights={superior=0.3,peer=0.2,member=0.5}' --out " +
-                 scores.string());
+  Result s =
+      Evalsim("score --model weighted_mean --ballots " + (gen / "ballots.csv").string() +
+              " --set 'group_weights={superior=0.3,peer=0.2,member=0.5}' --out " + scores.string());
   ASSERT_EQ(s.code, 0) << s.out;
   // The run's replicate 1 of the "standard" model used the same ballots and
   // the same weights, so it must give the same score to every evaluee.
@@ -175,7 +174,7 @@ TEST_F(Cli, ScoreErrors) {
   EXPECT_NE(u.out.find("bogus"), std::string::npos) << u.out;
   // levels=5 with four points: one point per grade is required.
   Result v = Evalsim("score --model weighted_mean --ballots " + ok.string() +
-                 " --set levels=5 --set 'points=[0,60,80,100]'");
+                     " --set levels=5 --set 'points=[0,60,80,100]'");
   EXPECT_EQ(v.code, 2) << v.out;
   EXPECT_NE(v.out.find("points"), std::string::npos) << v.out;
   // levels=3 but a grade 3 in the file.
@@ -186,9 +185,9 @@ TEST_F(Cli, ScoreErrors) {
 TEST_F(Cli, ModelsListsEveryModelAndPreset) {
   Result r = Evalsim("models");
   EXPECT_EQ(r.code, 0);
-  for (const char* name : {"weighted_mean", "approval", "trimmed_mean", "median",
-                           "points_100_80_60_40", "hao_share_legacy", "top2_share_gate",
-                           "quota_forced", "trimmed_numeric"})
+  for (const char* name :
+       {"weighted_mean", "approval", "trimmed_mean", "median", "points_100_80_60_40",
+        "hao_share_legacy", "top2_share_gate", "quota_forced", "trimmed_numeric"})
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
 }
 

@@ -1,14 +1,15 @@
 // The organisation and ballot generator: structure, calibration to the
 // target grade shares, determinism (same seed -> same ballots, any thread
 // count), and the behaviour knobs (coverage, abstention, blocs).
-#include <cmath>
-#include <map>
-#include <set>
+#include "sim/generator.h"
 
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
 
-#include "sim/generator.h"
+#include <cmath>
+#include <map>
+#include <set>
+
 #include "sim/organisation.h"
 #include "sim/scenario.h"
 

@@ -1,13 +1,14 @@
 // Scenario loading: every shipped scenario validates; every validation rule
 // gives one line naming file:line:col and the key path; overrides and
 // presets resolve as documented.
-#include <filesystem>
-#include <string>
+#include "sim/scenario.h"
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <string>
+
 #include "sim/errors.h"
-#include "sim/scenario.h"
 
 namespace evalsim {
 namespace {
@@ -104,52 +105,72 @@ TEST_P(ScenarioErrors, OneClearLine) {
 INSTANTIATE_TEST_SUITE_P(
     AllRules, ScenarioErrors,
     ::testing::Values(
-        BadCase{"unknown_top_key", Edit("replicates = 3", "replicates = 3\nreplicats = 4"),
+        BadCase{"unknown_top_key",
+                Edit("replicates = 3", "replicates = 3\nreplicats = 4"),
                 {"s.toml:4:13: replicats: unknown key", "replicates"}},
-        BadCase{"unknown_rater_key", Edit("weight = 0.3", "weight = 0.3\nnoize = 1"),
+        BadCase{"unknown_rater_key",
+                Edit("weight = 0.3", "weight = 0.3\nnoize = 1"),
                 {"s.toml:24:9: raters.superior.noize: unknown key", "noise"}},
-        BadCase{"wrong_type", Edit("seed = 7", "seed = \"seven\""),
+        BadCase{"wrong_type",
+                Edit("seed = 7", "seed = \"seven\""),
                 {"s.toml:2:8: seed: found a string; expected an integer"}},
-        BadCase{"float_for_integer", Edit("replicates = 3", "replicates = 3.5"),
+        BadCase{"float_for_integer",
+                Edit("replicates = 3", "replicates = 3.5"),
                 {"s.toml:3:14: replicates: found a float"}},
-        BadCase{"out_of_range", Edit("coverage = 0.5", "coverage = 1.5"),
+        BadCase{"out_of_range",
+                Edit("coverage = 0.5", "coverage = 1.5"),
                 {"s.toml:28:12: raters.member.coverage: 1.5 is out of range", "(0, 1]"}},
-        BadCase{"negative_noise", Edit("weight = 0.3", "weight = 0.3\nnoise = -1"),
+        BadCase{"negative_noise",
+                Edit("weight = 0.3", "weight = 0.3\nnoise = -1"),
                 {"raters.superior.noise: -1 is out of range", ">= 0"}},
-        BadCase{"shares_sum", Edit("[0.1, 0.2, 0.3, 0.4]", "[0.1, 0.2, 0.3, 0.3]"),
+        BadCase{"shares_sum",
+                Edit("[0.1, 0.2, 0.3, 0.4]", "[0.1, 0.2, 0.3, 0.3]"),
                 {"s.toml:7:10: scale.shares: sum to 0.9", "sum to 1"}},
-        BadCase{"shares_length", Edit("[0.1, 0.2, 0.3, 0.4]", "[0.5, 0.5]"),
+        BadCase{"shares_length",
+                Edit("[0.1, 0.2, 0.3, 0.4]", "[0.5, 0.5]"),
                 {"scale.shares: has 2 values; expected one per label (4)"}},
-        BadCase{"evaluee_level_missing", Edit("evaluees = \"town\"", "evaluees = \"village\""),
+        BadCase{"evaluee_level_missing",
+                Edit("evaluees = \"town\"", "evaluees = \"village\""),
                 {"s.toml:14:12: organisation.evaluees: level \"village\" does not exist",
                  "district, town"}},
-        BadCase{"meeting_level_missing", Edit("by = \"district\"", "by = \"county\""),
+        BadCase{"meeting_level_missing",
+                Edit("by = \"district\"", "by = \"county\""),
                 {"s.toml:18:6: meetings.by: level \"county\" does not exist"}},
         BadCase{"meeting_below_evaluees",
                 [] {
                   std::string t = Edit("by = \"district\"", "by = \"village\"");
                   const std::string town = "{ name = \"town\", count = [3, 5] },";
-                  return t.insert(t.find(town) + town.size(), "\n{ name = \"village\", count = 2 },");
+                  return t.insert(t.find(town) + town.size(),
+                                  "\n{ name = \"village\", count = 2 },");
                 }(),
                 {"meetings.by", "below the evaluee level"}},
-        BadCase{"empty_organisation", Edit("count = 2 }", "count = 0 }"),
+        BadCase{"empty_organisation",
+                Edit("count = 2 }", "count = 0 }"),
                 {"empty organisation", "district"}},
-        BadCase{"two_rater_kinds", Edit("count = 4", "count = 4\nper_evaluee = 3"),
+        BadCase{"two_rater_kinds",
+                Edit("count = 4", "count = 4\nper_evaluee = 3"),
                 {"raters.superior", "exactly one of `count`"}},
-        BadCase{"duplicate_group", Edit("group = \"member\"", "group = \"superior\""),
+        BadCase{"duplicate_group",
+                Edit("group = \"member\"", "group = \"superior\""),
                 {"group \"superior\" is defined twice"}},
-        BadCase{"unknown_model", Edit("model = \"weighted_mean\"", "model = \"weighted_meen\""),
+        BadCase{"unknown_model",
+                Edit("model = \"weighted_mean\"", "model = \"weighted_meen\""),
                 {"models.standard: unknown model \"weighted_meen\"", "weighted_mean"}},
-        BadCase{"bad_model_option", Edit("points = [0, 60, 80, 100]", "points = [0, 60, 80]"),
+        BadCase{"bad_model_option",
+                Edit("points = [0, 60, 80, 100]", "points = [0, 60, 80]"),
                 {"s.toml:34:10: models.standard.points: has 3 values; expected one per grade"}},
-        BadCase{"unknown_model_option", Edit("points = [0, 60, 80, 100]", "pionts = [1]"),
+        BadCase{"unknown_model_option",
+                Edit("points = [0, 60, 80, 100]", "pionts = [1]"),
                 {"models.standard.pionts: unknown key", "points"}},
-        BadCase{"unknown_preset", Edit("model = \"weighted_mean\"", "preset = \"nope\""),
+        BadCase{"unknown_preset",
+                Edit("model = \"weighted_mean\"", "preset = \"nope\""),
                 {"models.standard.preset: unknown rubric preset \"nope\"", "points_100_80_60_40"}},
-        BadCase{"range_min_gt_max", Edit("count = [3, 5]", "count = [5, 3]"),
+        BadCase{"range_min_gt_max",
+                Edit("count = [3, 5]", "count = [5, 3]"),
                 {"organisation.levels[1].count: [5, 3] has min > max"}},
         BadCase{"missing_seed", Edit("seed = 7\n", ""), {"missing required key `seed`"}},
-        BadCase{"no_models", std::string(kBase).substr(0, std::string(kBase).find("[[models]]")),
+        BadCase{"no_models",
+                std::string(kBase).substr(0, std::string(kBase).find("[[models]]")),
                 {"missing required [[models]]"}},
         BadCase{"toml_syntax", Edit("seed = 7", "seed = = 7"), {"s.toml:2:"}}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
@@ -163,10 +184,10 @@ TEST(Scenario, ReportsEveryProblemNotJustTheFirst) {
 }
 
 TEST(Scenario, OverridesByIndexGroupAndName) {
-  Scenario s = ParseScenario(kBase, "s.toml",
-                             {"raters.member.noise=1.5", "raters.0.weight=0.9",
-                              "models.standard.points=[0,50,80,100]", "metrics.quota=0.2",
-                              "replicates=9"});
+  Scenario s =
+      ParseScenario(kBase, "s.toml",
+                    {"raters.member.noise=1.5", "raters.0.weight=0.9",
+                     "models.standard.points=[0,50,80,100]", "metrics.quota=0.2", "replicates=9"});
   EXPECT_DOUBLE_EQ(s.raters[1].noise, 1.5);
   EXPECT_DOUBLE_EQ(s.raters[0].weight, 0.9);
   EXPECT_DOUBLE_EQ(s.quota, 0.2);
