@@ -25,18 +25,18 @@ constexpr uint8_t BallotGrade(uint32_t word) { return static_cast<uint8_t>(word 
 constexpr uint32_t BallotRater(uint32_t word) { return word >> 8; }
 
 struct RatingBallots {
-  int levels = 0;                          // K: grades are 0..K-1, higher is better
-  std::vector<std::string> grade_labels;   // optional, size K
-  std::vector<std::string> group_names;    // G >= 1 rater groups
-  std::vector<double> group_weights;       // default group weights (size G)
-  std::vector<std::string> ratee_names;    // size n
-  std::vector<std::string> rater_names;    // optional (empty for generated ballots)
-  std::vector<uint8_t> rater_group;        // group of every rater (size num_raters)
+  int levels = 0;                         // K: grades are 0..K-1, higher is better
+  std::vector<std::string> grade_labels;  // optional, size K
+  std::vector<std::string> group_names;   // G >= 1 rater groups
+  std::vector<double> group_weights;      // default group weights (size G)
+  std::vector<std::string> ratee_names;   // size n
+  std::vector<std::string> rater_names;   // optional (empty for generated ballots)
+  std::vector<uint8_t> rater_group;       // group of every rater (size num_raters)
   uint32_t num_raters = 0;
 
-  std::vector<uint64_t> slot_begin;        // size n * G + 1
-  std::vector<uint32_t> ballot;            // packed words
-  std::vector<float> weight;               // empty, or one weight per ballot
+  std::vector<uint64_t> slot_begin;  // size n * G + 1
+  std::vector<uint32_t> ballot;      // packed words
+  std::vector<float> weight;         // empty, or one weight per ballot
 
   int NumRatees() const { return static_cast<int>(ratee_names.size()); }
   int NumGroups() const { return static_cast<int>(group_names.size()); }

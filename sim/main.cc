@@ -1,15 +1,15 @@
 // evalsim command line (DESIGN.md §3). Exit codes: 0 success, 2 bad input
 // (one line naming file, line, key and what was expected), 1 internal error.
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <tbb/global_control.h>
-#include <tbb/info.h>
 
 #include "models/registry.h"
 #include "sim/csv.h"
@@ -71,13 +71,13 @@ int CmdRun(const ScenarioFlags& f, std::string out, int threads) {
       result.ballots_total, std::chrono::duration<double>(Clock::now() - t0).count(),
       result.threads);
   std::cout << table;
-  std::cout << fmt::format("wrote {}/{{manifest.json,metrics.csv,evaluees.csv{}}}\n", out,
-                           result.models.empty() || result.models[0].scores.empty() ||
-                                   static_cast<size_t>(s.replicates) * org.NumEvaluees() *
-                                           result.models.size() >
-                                       2'000'000
-                               ? ""
-                               : ",scores.csv");
+  std::cout << fmt::format(
+      "wrote {}/{{manifest.json,metrics.csv,evaluees.csv{}}}\n", out,
+      result.models.empty() || result.models[0].scores.empty() ||
+              static_cast<size_t>(s.replicates) * org.NumEvaluees() * result.models.size() >
+                  2'000'000
+          ? ""
+          : ",scores.csv");
   return 0;
 }
 
@@ -111,12 +111,11 @@ int CmdGenerate(const ScenarioFlags& f, const std::string& out, int replicate, i
   return 0;
 }
 
-int CmdScore(const std::string& model, const std::string& ballots_path,
-             const std::string& format, const std::vector<std::string>& sets,
-             const std::string& out) {
+int CmdScore(const std::string& model, const std::string& ballots_path, const std::string& format,
+             const std::vector<std::string>& sets, const std::string& out) {
   if (format != "ratings") {
-    throw InputError(fmt::format("--format {}: not supported by this version; supported: ratings",
-                                 format));
+    throw InputError(
+        fmt::format("--format {}: not supported by this version; supported: ratings", format));
   }
   // --set values are model parameters, except levels=K for the reader.
   toml::table options;
@@ -190,7 +189,8 @@ int CmdValidate(const ScenarioFlags& f) {
 int Main(int argc, char** argv) {
   CLI::App app{"evalsim: simulate and compare appraisal rubrics and scoring models"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", fmt::format("evalsim {} ({})", EVALSIM_VERSION, EVALSIM_GIT_DESCRIBE));
+  app.set_version_flag("--version",
+                       fmt::format("evalsim {} ({})", EVALSIM_VERSION, EVALSIM_GIT_DESCRIBE));
 
   ScenarioFlags run_flags, gen_flags, val_flags;
   std::string run_out, gen_out, score_out, score_model, score_ballots, score_format = "ratings";

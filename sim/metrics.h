@@ -9,10 +9,9 @@
 #ifndef EVALSIM_SIM_METRICS_H_
 #define EVALSIM_SIM_METRICS_H_
 
+#include <Eigen/Core>
 #include <span>
 #include <vector>
-
-#include <Eigen/Core>
 
 namespace evalsim {
 

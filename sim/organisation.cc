@@ -1,10 +1,10 @@
 #include "sim/organisation.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "sim/ballots.h"
 #include "sim/errors.h"
@@ -57,9 +57,10 @@ Organisation BuildOrganisation(const Scenario& s) {
   for (int l = 0; l < L; ++l) org.level_size.push_back(static_cast<int>(parent[l].size()));
   const int n = org.level_size[L - 1];
   if (n == 0) {
-    throw InputError(fmt::format("{}organisation: the drawn organisation has no evaluee at level "
-                                 "\"{}\" (check the level counts)",
-                                 Location(s.file), s.levels[s.evaluee_level].name));
+    throw InputError(
+        fmt::format("{}organisation: the drawn organisation has no evaluee at level "
+                    "\"{}\" (check the level counts)",
+                    Location(s.file), s.levels[s.evaluee_level].name));
   }
 
   // True quality: a standard normal per unit that keeps `inherited` of its
@@ -141,9 +142,10 @@ Organisation BuildOrganisation(const Scenario& s) {
       m.group_count.push_back(static_cast<uint32_t>(c));
       next_rater += c;
       if (next_rater > kMaxRaters) {
-        throw InputError(fmt::format("{}raters: the organisation needs more than {} raters; the "
-                                     "ballot format holds at most {}",
-                                     Location(s.file), next_rater, kMaxRaters));
+        throw InputError(
+            fmt::format("{}raters: the organisation needs more than {} raters; the "
+                        "ballot format holds at most {}",
+                        Location(s.file), next_rater, kMaxRaters));
       }
       org.rater_group.insert(org.rater_group.end(), c, static_cast<uint8_t>(g));
     }
@@ -152,9 +154,10 @@ Organisation BuildOrganisation(const Scenario& s) {
   }
   org.expected_ballots = static_cast<uint64_t>(std::llround(expected));
   if (expected > 2e9) {
-    throw InputError(fmt::format("{}the scenario expects {:.3g} ballots per replicate; evalsim "
-                                 "holds at most 2e9",
-                                 Location(s.file), expected));
+    throw InputError(
+        fmt::format("{}the scenario expects {:.3g} ballots per replicate; evalsim "
+                    "holds at most 2e9",
+                    Location(s.file), expected));
   }
 
   // Blocs: each evaluee has at most one, the first [[blocs]] entry that hits.
@@ -188,9 +191,15 @@ std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org) {
       for (int e = m.first_evaluee; e < m.first_evaluee + m.num_evaluees; ++e) {
         double raters = 0;
         switch (spec.kind) {
-          case RaterKind::kPerMeeting: raters = m.group_count[g]; break;
-          case RaterKind::kPerEvaluee: raters = org.per_evaluee_count[g][e]; break;
-          case RaterKind::kFromEvaluees: raters = m.num_evaluees - 1; break;
+          case RaterKind::kPerMeeting:
+            raters = m.group_count[g];
+            break;
+          case RaterKind::kPerEvaluee:
+            raters = org.per_evaluee_count[g][e];
+            break;
+          case RaterKind::kFromEvaluees:
+            raters = m.num_evaluees - 1;
+            break;
         }
         per_evaluee[static_cast<size_t>(e) * G + g] = raters * spec.coverage * (1 - spec.abstain);
       }
@@ -204,8 +213,8 @@ std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org) {
       const double w = per_evaluee[static_cast<size_t>(e) * G + g];
       if (w <= 0) continue;
       const double mu = org.quality[e] + spec.leniency_mean;
-      const double sigma = std::max(
-          1e-9, std::sqrt(spec.leniency_sd * spec.leniency_sd + spec.noise * spec.noise));
+      const double sigma =
+          std::max(1e-9, std::sqrt(spec.leniency_sd * spec.leniency_sd + spec.noise * spec.noise));
       comps.push_back({mu, sigma, w});
       lo = std::min(lo, mu - 40 * sigma);
       hi = std::max(hi, mu + 40 * sigma);

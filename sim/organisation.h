@@ -25,18 +25,18 @@ struct Meeting {
 };
 
 struct Organisation {
-  std::vector<int> level_size;            // units per level
+  std::vector<int> level_size;  // units per level
   std::vector<std::string> evaluee_names;
-  std::vector<double> quality;            // true quality per evaluee
+  std::vector<double> quality;  // true quality per evaluee
   std::vector<Meeting> meetings;
   // For per-evaluee rater groups: first rater id of evaluee e in group g is
   // per_evaluee_first[g][e], count per_evaluee_count[g][e] (empty vectors
   // for other groups).
   std::vector<std::vector<uint32_t>> per_evaluee_first;
   std::vector<std::vector<uint32_t>> per_evaluee_count;
-  std::vector<uint8_t> rater_group;       // group of every rater
-  std::vector<int> bloc;                  // per evaluee: index into scenario blocs, -1 = none
-  uint64_t expected_ballots = 0;          // expected ballots per replicate (incl. blank)
+  std::vector<uint8_t> rater_group;  // group of every rater
+  std::vector<int> bloc;             // per evaluee: index into scenario blocs, -1 = none
+  uint64_t expected_ballots = 0;     // expected ballots per replicate (incl. blank)
 
   int NumEvaluees() const { return static_cast<int>(quality.size()); }
   uint32_t NumRaters() const { return static_cast<uint32_t>(rater_group.size()); }

@@ -5,10 +5,9 @@
 #define EVALSIM_SIM_OUTPUTS_H_
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "models/model.h"
 #include "sim/ballots.h"

@@ -4,10 +4,10 @@
 #ifndef EVALSIM_SIM_PRESETS_H_
 #define EVALSIM_SIM_PRESETS_H_
 
+#include <toml++/toml.h>
+
 #include <string>
 #include <vector>
-
-#include <toml++/toml.h>
 
 namespace evalsim {
 

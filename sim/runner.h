@@ -6,11 +6,10 @@
 #ifndef EVALSIM_SIM_RUNNER_H_
 #define EVALSIM_SIM_RUNNER_H_
 
+#include <Eigen/Core>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "models/model.h"
 #include "sim/organisation.h"
@@ -19,8 +18,8 @@
 namespace evalsim {
 
 struct RunConfig {
-  bool progress = false;       // progress line on stderr
-  bool keep_scores = true;     // keep every replicate's scores (the full scores.csv)
+  bool progress = false;    // progress line on stderr
+  bool keep_scores = true;  // keep every replicate's scores (the full scores.csv)
 };
 
 struct MetricRow {
@@ -31,14 +30,14 @@ struct MetricRow {
 };
 
 struct ModelOutcome {
-  std::string name;            // [[models]] label
-  std::string model;           // registry name
-  std::vector<std::string> notes;              // from replicate 0
-  std::vector<Eigen::VectorXd> scores;         // [replicate] (when kept)
-  std::vector<std::vector<int>> ranks;         // [replicate][evaluee]
-  std::vector<std::vector<int>> classes;       // [replicate][evaluee] (when class rules)
+  std::string name;                       // [[models]] label
+  std::string model;                      // registry name
+  std::vector<std::string> notes;         // from replicate 0
+  std::vector<Eigen::VectorXd> scores;    // [replicate] (when kept)
+  std::vector<std::vector<int>> ranks;    // [replicate][evaluee]
+  std::vector<std::vector<int>> classes;  // [replicate][evaluee] (when class rules)
   std::vector<std::string> class_labels;
-  std::vector<double> fit_seconds;             // [replicate]
+  std::vector<double> fit_seconds;  // [replicate]
   // Per-evaluee summaries over replicates.
   Eigen::VectorXd mean_score, mean_rank, rank_lo, rank_hi, p_top, p_bottom, p_top_class;
   std::vector<MetricRow> metrics;
@@ -48,8 +47,8 @@ struct RunResult {
   Organisation organisation;
   std::vector<double> cuts;
   std::vector<ModelOutcome> models;
-  uint64_t ballots_total = 0;                  // over replicates (bloc-free reruns excluded)
-  std::vector<double> grade_share;             // observed share of each grade (valid ballots)
+  uint64_t ballots_total = 0;       // over replicates (bloc-free reruns excluded)
+  std::vector<double> grade_share;  // observed share of each grade (valid ballots)
   double abstain_share = 0.0;
   double seconds_organisation = 0, seconds_generate = 0, seconds_score = 0, seconds_metrics = 0;
   int threads = 1;

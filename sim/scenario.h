@@ -6,12 +6,12 @@
 #ifndef EVALSIM_SIM_SCENARIO_H_
 #define EVALSIM_SIM_SCENARIO_H_
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "sim/classes.h"
 
@@ -37,7 +37,7 @@ struct RaterGroupSpec {
   double noise = 0.5;          // sd of per-ballot error
   double leniency_mean = 0.0;  // per-rater shift ~ N(mean, sd)
   double leniency_sd = 0.0;
-  double abstain = 0.0;        // probability a ballot is blank
+  double abstain = 0.0;  // probability a ballot is blank
 };
 
 struct BlocSpec {
@@ -48,16 +48,16 @@ struct BlocSpec {
 };
 
 struct ModelEntry {
-  std::string name;         // label in outputs
-  std::string model;        // registry name
-  std::string preset;       // rubric preset it came from (empty if none)
-  toml::table options;      // model parameters (the entry minus name/model/preset/classes)
-  ClassRules classes;       // classes on top of scores (may be empty)
-  std::string path;         // "models.<name>" for messages
+  std::string name;     // label in outputs
+  std::string model;    // registry name
+  std::string preset;   // rubric preset it came from (empty if none)
+  toml::table options;  // model parameters (the entry minus name/model/preset/classes)
+  ClassRules classes;   // classes on top of scores (may be empty)
+  std::string path;     // "models.<name>" for messages
 };
 
 struct Scenario {
-  std::string file;         // path it was loaded from ("" for strings)
+  std::string file;  // path it was loaded from ("" for strings)
   std::string name;
   std::string description;
   uint64_t seed = 1;
@@ -66,11 +66,11 @@ struct Scenario {
   std::vector<std::string> labels;  // grades, lowest first
   std::vector<double> shares;       // target overall share of each grade
 
-  std::vector<LevelSpec> levels;    // organisation levels, from the top
-  int evaluee_level = 0;            // index into levels
+  std::vector<LevelSpec> levels;  // organisation levels, from the top
+  int evaluee_level = 0;          // index into levels
   double quality_sd = 1.0;
   double quality_inherited = 0.0;
-  int meeting_level = -1;           // index into levels, -1 = "all" (one meeting)
+  int meeting_level = -1;  // index into levels, -1 = "all" (one meeting)
 
   std::vector<RaterGroupSpec> raters;
   std::vector<BlocSpec> blocs;
