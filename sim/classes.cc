@@ -27,7 +27,7 @@ void ReadTableArray(OptionReader& opts, std::string_view key, std::string_view s
   const toml::array* arr = node->as_array();
   if (!arr) {
     opts.ErrorAt(*node, key,
-                 fmt::format("found a {}; expected an array of tables {}", TypeName(*node), shape));
+                 fmt::format("found {}; expected an array of tables {}", ATypeName(*node), shape));
     return;
   }
   for (size_t i = 0; i < arr->size(); ++i) {
@@ -35,7 +35,7 @@ void ReadTableArray(OptionReader& opts, std::string_view key, std::string_view s
     const std::string el_key = fmt::format("{}[{}]", key, i);
     const toml::table* table = el.as_table();
     if (!table) {
-      opts.ErrorAt(el, el_key, fmt::format("found a {}; expected a table {}", TypeName(el), shape));
+      opts.ErrorAt(el, el_key, fmt::format("found {}; expected a table {}", ATypeName(el), shape));
       continue;
     }
     OptionReader child(*table, opts.file(), opts.KeyPath(el_key));

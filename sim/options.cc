@@ -61,6 +61,12 @@ std::string_view TypeName(const toml::node& node) {
   }
 }
 
+std::string ATypeName(const toml::node& node) {
+  const std::string_view t = TypeName(node);
+  const bool vowel = !t.empty() && std::string_view("aeiou").find(t[0]) != std::string_view::npos;
+  return fmt::format("{} {}", vowel ? "an" : "a", t);
+}
+
 OptionReader::OptionReader(const toml::table& table, std::string file, std::string path,
                            std::set<std::string> ignored, const toml::table* fallback)
     : table_(table),
@@ -108,7 +114,7 @@ std::optional<double> OptionReader::NumberOf(const toml::node& node, std::string
   } else if (auto f = node.as_floating_point()) {
     v = f->get();
   } else {
-    ErrorAt(node, key, fmt::format("found a {}; expected {}", TypeName(node), range.Describe()));
+    ErrorAt(node, key, fmt::format("found {}; expected {}", ATypeName(node), range.Describe()));
     return std::nullopt;
   }
   if (!std::isfinite(v) || !range.Contains(v)) {
@@ -129,7 +135,7 @@ int64_t OptionReader::Int(std::string_view key, int64_t def, Range range) {
   if (!node) return def;
   auto i = node->as_integer();
   if (!i) {
-    ErrorAt(*node, key, fmt::format("found a {}; expected an integer", TypeName(*node)));
+    ErrorAt(*node, key, fmt::format("found {}; expected an integer", ATypeName(*node)));
     return def;
   }
   if (!range.Contains(static_cast<double>(i->get()))) {
@@ -146,7 +152,7 @@ bool OptionReader::Bool(std::string_view key, bool def) {
   if (!node) return def;
   auto b = node->as_boolean();
   if (!b) {
-    ErrorAt(*node, key, fmt::format("found a {}; expected true or false", TypeName(*node)));
+    ErrorAt(*node, key, fmt::format("found {}; expected true or false", ATypeName(*node)));
     return def;
   }
   return b->get();
@@ -158,7 +164,7 @@ std::string OptionReader::String(std::string_view key, std::string def,
   if (!node) return def;
   auto s = node->as_string();
   if (!s) {
-    ErrorAt(*node, key, fmt::format("found a {}; expected a string", TypeName(*node)));
+    ErrorAt(*node, key, fmt::format("found {}; expected a string", ATypeName(*node)));
     return def;
   }
   if (!allowed.empty()) {
@@ -179,7 +185,7 @@ std::optional<std::vector<double>> OptionReader::DoubleList(std::string_view key
   if (!node) return std::nullopt;
   auto arr = node->as_array();
   if (!arr) {
-    ErrorAt(*node, key, fmt::format("found a {}; expected an array of numbers", TypeName(*node)));
+    ErrorAt(*node, key, fmt::format("found {}; expected an array of numbers", ATypeName(*node)));
     return std::nullopt;
   }
   std::vector<double> out;
@@ -198,7 +204,7 @@ std::optional<std::vector<int64_t>> OptionReader::IntList(std::string_view key, 
   if (!node) return std::nullopt;
   auto arr = node->as_array();
   if (!arr) {
-    ErrorAt(*node, key, fmt::format("found a {}; expected an array of integers", TypeName(*node)));
+    ErrorAt(*node, key, fmt::format("found {}; expected an array of integers", ATypeName(*node)));
     return std::nullopt;
   }
   std::vector<int64_t> out;
@@ -208,7 +214,7 @@ std::optional<std::vector<int64_t>> OptionReader::IntList(std::string_view key, 
     auto v = el.as_integer();
     const std::string k = fmt::format("{}[{}]", key, i);
     if (!v) {
-      ErrorAt(el, k, fmt::format("found a {}; expected an integer", TypeName(el)));
+      ErrorAt(el, k, fmt::format("found {}; expected an integer", ATypeName(el)));
       ok = false;
     } else if (!range.Contains(static_cast<double>(v->get()))) {
       ErrorAt(el, k, fmt::format("{} is out of range; expected {}", v->get(), range.Describe()));
@@ -226,7 +232,7 @@ std::optional<std::vector<std::string>> OptionReader::StringList(std::string_vie
   if (!node) return std::nullopt;
   auto arr = node->as_array();
   if (!arr) {
-    ErrorAt(*node, key, fmt::format("found a {}; expected an array of strings", TypeName(*node)));
+    ErrorAt(*node, key, fmt::format("found {}; expected an array of strings", ATypeName(*node)));
     return std::nullopt;
   }
   std::vector<std::string> out;
@@ -237,7 +243,7 @@ std::optional<std::vector<std::string>> OptionReader::StringList(std::string_vie
       out.push_back(s->get());
     } else {
       ErrorAt(el, fmt::format("{}[{}]", key, i),
-              fmt::format("found a {}; expected a string", TypeName(el)));
+              fmt::format("found {}; expected a string", ATypeName(el)));
       ok = false;
     }
   }
@@ -252,7 +258,7 @@ std::optional<std::vector<std::pair<std::string, double>>> OptionReader::DoubleT
   auto tab = node->as_table();
   if (!tab) {
     ErrorAt(*node, key,
-            fmt::format("found a {}; expected a table of name = number", TypeName(*node)));
+            fmt::format("found {}; expected a table of name = number", ATypeName(*node)));
     return std::nullopt;
   }
   std::vector<std::pair<std::string, double>> out;
@@ -290,7 +296,7 @@ std::optional<std::pair<int64_t, int64_t>> OptionReader::IntOrRange(std::string_
   }
   auto arr = node->as_array();
   if (!arr || arr->size() != 2) {
-    ErrorAt(*node, key, fmt::format("found a {}; expected {}", TypeName(*node), expected));
+    ErrorAt(*node, key, fmt::format("found {}; expected {}", ATypeName(*node), expected));
     return std::nullopt;
   }
   auto lo = check(*arr->get(0));

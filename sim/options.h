@@ -40,6 +40,8 @@ std::string NodeLocation(const toml::node& node, const std::string& fallback_fil
 
 // Human name of a TOML value's type ("string", "integer", ...).
 std::string_view TypeName(const toml::node& node);
+// The same with its article: "a string", "an integer", "an array".
+std::string ATypeName(const toml::node& node);
 
 class OptionReader {
  public:

@@ -111,7 +111,7 @@ void ForEachTable(OptionReader& parent, std::string_view key, const std::string&
   const toml::array* arr = node->as_array();
   if (!arr || !arr->is_array_of_tables()) {
     parent.Error(
-        key, fmt::format("found a {}; expected an array of tables ([[{}]])", TypeName(*node), key));
+        key, fmt::format("found {}; expected an array of tables ([[{}]])", ATypeName(*node), key));
     return;
   }
   for (size_t i = 0; i < arr->size(); ++i) {
@@ -135,7 +135,7 @@ void WithTable(OptionReader& parent, std::string_view key, const std::string& fi
     return;
   }
   if (!node->is_table()) {
-    parent.Error(key, fmt::format("found a {}; expected a table", TypeName(*node)));
+    parent.Error(key, fmt::format("found {}; expected a table", ATypeName(*node)));
     return;
   }
   OptionReader r(*node->as_table(), file, parent.KeyPath(key));
@@ -359,7 +359,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
       const toml::node* own = t.get("classes");
       const toml::node* inherited = preset ? preset->table.get("classes") : nullptr;
       if (own && !own->is_table()) {
-        r.ErrorAt(*own, "classes", fmt::format("found a {}; expected a table", TypeName(*own)));
+        r.ErrorAt(*own, "classes", fmt::format("found {}; expected a table", ATypeName(*own)));
       } else if (own || inherited) {
         const toml::table* base = inherited ? inherited->as_table() : nullptr;
         OptionReader cr(own ? *own->as_table() : *base, file, m.path + ".classes", {},

@@ -393,7 +393,7 @@ extra = true
             "c.toml:3:16: classes.bottom_share: 1 is out of range; expected a number "
             "in (0, 1)");
   EXPECT_EQ(p.errors[3], "c.toml:4:13: classes.top_label: is empty; expected a non-empty string");
-  EXPECT_EQ(p.errors[4], "c.toml:5:17: classes.default_label: found a integer; expected a string");
+  EXPECT_EQ(p.errors[4], "c.toml:5:17: classes.default_label: found an integer; expected a string");
   EXPECT_EQ(p.errors[5],
             "c.toml:7:9: classes.extra: unknown key; valid keys here: bands, bottom_label, "
             "bottom_share, default_label, gates, top_label, top_quota");
@@ -405,7 +405,7 @@ bands = [ 90, { label = "A" } ]
 )");
   ASSERT_EQ(p.errors.size(), 1u);
   EXPECT_EQ(p.errors[0],
-            "c.toml:2:11: classes.bands[0]: found a integer; expected a table "
+            "c.toml:2:11: classes.bands[0]: found an integer; expected a table "
             "{ min = number, label = string }");
 }
 

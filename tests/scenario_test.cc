@@ -138,9 +138,9 @@ INSTANTIATE_TEST_SUITE_P(
                 {"s.toml:18:6: meetings.by: level \"county\" does not exist"}},
         BadCase{"meeting_below_evaluees",
                 [] {
-                  std::string t = Edit("by = \"district\"", "by = \"village\"");
+                  std::string text = Edit("by = \"district\"", "by = \"village\"");
                   const std::string town = "{ name = \"town\", count = [3, 5] },";
-                  return t.insert(t.find(town) + town.size(),
+                  return text.insert(text.find(town) + town.size(),
                                   "\n{ name = \"village\", count = 2 },");
                 }(),
                 {"meetings.by", "below the evaluee level"}},
@@ -173,7 +173,7 @@ INSTANTIATE_TEST_SUITE_P(
                 std::string(kBase).substr(0, std::string(kBase).find("[[models]]")),
                 {"missing required [[models]]"}},
         BadCase{"toml_syntax", Edit("seed = 7", "seed = = 7"), {"s.toml:2:"}}),
-    [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
+    [](const ::testing::TestParamInfo<BadCase>& p) { return std::string(p.param.name); });
 
 TEST(Scenario, ReportsEveryProblemNotJustTheFirst) {
   std::string text = Edit("seed = 7", "seed = -1");

@@ -1,0 +1,539 @@
+#include "sim/csv.h"
+
+#include <csv.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cfloat>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <iterator>
+#include <memory>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "sim/errors.h"
+
+namespace evalsim {
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr size_t kMaxGroups = 256;  // rater_group holds one byte
+constexpr size_t kQuoteLimit = 60;  // bytes of a bad value shown in a message
+
+enum class Column { kRater, kRatee, kGrade, kGroup, kWeight };
+constexpr std::string_view kColumnNames[] = {"rater", "ratee", "grade", "group", "weight"};
+
+std::string_view ColumnName(Column c) { return kColumnNames[static_cast<int>(c)]; }
+
+// Length of the UTF-8 sequence starting at s[i], or 0 when it is not a valid
+// one (overlong forms, surrogates and code points above U+10FFFF included).
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (size_t k = 2; k < len; ++k)
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  return len;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = Utf8SequenceLength(s, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+// A value as it appears in a message: quotes, backslashes, control
+// characters and invalid UTF-8 bytes escaped (so that the message stays on
+// one line), and cut after kQuoteLimit bytes.
+std::string Escape(std::string_view s) {
+  std::string out;
+  size_t i = 0;
+  for (; i < s.size() && i < kQuoteLimit;) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t len = Utf8SequenceLength(s, i);
+    if (len > 1) {
+      out.append(s.substr(i, len));
+      i += len;
+      continue;
+    }
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c >= 0x7F) {
+      out += fmt::format("\\x{:02X}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+    ++i;
+  }
+  if (i < s.size()) out += "...";
+  return out;
+}
+
+std::string Quote(std::string_view s) { return fmt::format("\"{}\"", Escape(s)); }
+
+std::string QuoteName(std::string_view s) { return fmt::format("'{}'", Escape(s)); }
+
+// Column (1-based, in characters) of byte `offset` of a line.
+long CharColumn(std::string_view line, size_t offset) {
+  long column = 1;
+  for (size_t i = 0; i < offset && i < line.size(); ++i)
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) ++column;
+  return column;
+}
+
+// Hashing that lets a std::string_view look up a std::string key without
+// building a temporary string.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Names -> dense ids in order of first appearance. Ballot files are usually
+// sorted by rater or by ratee, so the last hit is checked before hashing.
+class IdTable {
+ public:
+  // The id of `name`, or -1 when it is new.
+  int64_t Find(std::string_view name) {
+    if (last_ >= 0 && names_[last_] == name) return last_;
+    auto it = ids_.find(name);
+    if (it == ids_.end()) return -1;
+    last_ = it->second;
+    return last_;
+  }
+  uint32_t Add(std::string_view name) {
+    const uint32_t id = static_cast<uint32_t>(names_.size());
+    names_.emplace_back(name);
+    ids_.emplace(names_.back(), id);
+    last_ = id;
+    return id;
+  }
+  size_t size() const { return names_.size(); }
+  const std::string& Name(uint32_t id) const { return names_[id]; }
+  std::vector<std::string> TakeNames() { return std::move(names_); }
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> ids_;
+  int64_t last_ = -1;
+};
+
+// Owns a libcsv parser for the duration of a parse.
+class CsvParser {
+ public:
+  CsvParser() {
+    if (csv_init(&parser_, 0) != 0) throw std::bad_alloc();
+    csv_set_opts(&parser_, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+  }
+  ~CsvParser() { csv_free(&parser_); }
+  CsvParser(const CsvParser&) = delete;
+  CsvParser& operator=(const CsvParser&) = delete;
+  csv_parser* get() { return &parser_; }
+
+ private:
+  csv_parser parser_;
+};
+
+// Turns libcsv's records into RatingBallots. libcsv is C, so nothing may be
+// thrown through it: the callbacks store the first exception and ignore
+// everything after it, and Parse() rethrows it once csv_parse returns. Text
+// is fed to libcsv one physical line at a time, which tells the callbacks on
+// which line the current record began.
+class RatingsBuilder {
+ public:
+  RatingsBuilder(const std::string& file, const RatingsReadOptions& options)
+      : file_(file), options_(options) {
+    if (options_.levels && (*options_.levels < 1 || *options_.levels > kMaxLevels)) {
+      throw InputError(fmt::format("levels: found {}; expected an integer in [1, {}]",
+                                   *options_.levels, kMaxLevels));
+    }
+    max_grade_allowed_ = options_.levels ? *options_.levels - 1 : kMaxLevels - 1;
+  }
+
+  RatingBallots Parse(std::string_view text);
+
+ private:
+  static void OnField(void* data, size_t len, void* self) {
+    static_cast<RatingsBuilder*>(self)->Guarded([&](RatingsBuilder& b) {
+      b.Field(data ? std::string_view(static_cast<const char*>(data), len) : std::string_view());
+    });
+  }
+  static void OnRecord(int /*terminator*/, void* self) {
+    auto* builder = static_cast<RatingsBuilder*>(self);
+    builder->ended_record_ = true;
+    builder->Guarded([](RatingsBuilder& b) { b.Record(); });
+  }
+  template <class F>
+  void Guarded(F&& f) {
+    if (failure_) return;
+    try {
+      f(*this);
+    } catch (...) {
+      failure_ = std::current_exception();
+    }
+  }
+
+  [[noreturn]] void Fail(long line, const std::string& message) const {
+    throw InputError(Location(file_, line) + message);
+  }
+  [[noreturn]] void FailColumn(Column c, const std::string& message) const {
+    Fail(record_line_, fmt::format("column '{}': {}", ColumnName(c), message));
+  }
+
+  void Field(std::string_view value);
+  void Record();
+  void Header();
+  void Row();
+  uint32_t IdOf(IdTable& table, Column c, std::string_view name);
+  uint8_t Grade(std::string_view s);
+  float Weight(std::string_view s);
+  RatingBallots Build();
+
+  const std::string& file_;
+  const RatingsReadOptions& options_;
+  int max_grade_allowed_;
+  std::exception_ptr failure_;
+  bool ended_record_ = false;  // libcsv ended a record in the current line
+
+  long record_line_ = 0;  // physical line on which the current record began
+  std::vector<std::string> fields_;
+  size_t num_fields_ = 0;  // fields of the current record (may exceed fields_.size())
+
+  bool have_header_ = false;
+  std::vector<Column> columns_;  // role of each header column
+  std::string header_text_;      // the header as read, for messages
+  bool has_group_ = false, has_weight_ = false;
+
+  IdTable raters_, ratees_, groups_;
+  std::vector<uint8_t> rater_group_;
+  std::vector<long> rater_first_line_;
+  int max_grade_ = -1;
+
+  // One entry per row, in file order.
+  std::vector<uint32_t> row_rater_, row_ratee_;
+  std::vector<uint8_t> row_grade_;
+  std::vector<float> row_weight_;
+  std::vector<long> row_line_;
+};
+
+void RatingsBuilder::Field(std::string_view value) {
+  // Header fields are all kept; a data row keeps only as many as the header
+  // has, the count alone is enough to report a longer row.
+  if (!have_header_ && num_fields_ == fields_.size()) fields_.emplace_back();
+  if (num_fields_ < fields_.size()) fields_[num_fields_].assign(value.data(), value.size());
+  ++num_fields_;
+}
+
+void RatingsBuilder::Record() {
+  if (have_header_) {
+    Row();
+  } else {
+    Header();
+  }
+  num_fields_ = 0;
+}
+
+void RatingsBuilder::Header() {
+  std::vector<std::string> names(fields_.begin(), fields_.begin() + num_fields_);
+  std::vector<std::string> shown;
+  for (const std::string& name : names) shown.push_back(Escape(name));
+  header_text_ = fmt::format("{}", fmt::join(shown, ","));
+  bool seen[std::size(kColumnNames)] = {};
+  for (const std::string& name : names) {
+    int found = -1;
+    for (size_t c = 0; c < std::size(kColumnNames); ++c)
+      if (name == kColumnNames[c]) found = static_cast<int>(c);
+    if (found < 0) {
+      Fail(record_line_,
+           fmt::format("unknown column {}; expected a header with rater, ratee, grade and "
+                       "optionally group, weight (the header found: {})",
+                       QuoteName(name), header_text_));
+    }
+    if (seen[found]) {
+      Fail(record_line_, fmt::format("duplicate column {} (the header found: {})", QuoteName(name),
+                                     header_text_));
+    }
+    seen[found] = true;
+    columns_.push_back(static_cast<Column>(found));
+  }
+  for (Column c : {Column::kRater, Column::kRatee, Column::kGrade}) {
+    if (!seen[static_cast<int>(c)]) {
+      Fail(record_line_,
+           fmt::format("missing column '{}'; the header found: {}", ColumnName(c), header_text_));
+    }
+  }
+  has_group_ = seen[static_cast<int>(Column::kGroup)];
+  has_weight_ = seen[static_cast<int>(Column::kWeight)];
+  if (!has_group_) groups_.Add("all");
+  have_header_ = true;
+}
+
+uint32_t RatingsBuilder::IdOf(IdTable& table, Column c, std::string_view name) {
+  const int64_t id = table.Find(name);
+  if (id >= 0) return static_cast<uint32_t>(id);
+  if (name.empty()) FailColumn(c, "found an empty cell; expected a name");
+  if (!IsValidUtf8(name)) FailColumn(c, fmt::format("found {}; expected UTF-8 text", Quote(name)));
+  if (&table == &raters_ && table.size() >= kMaxRaters) {
+    FailColumn(c, fmt::format("found more than {} distinct raters; the limit is {}", kMaxRaters,
+                              kMaxRaters));
+  }
+  if (&table == &groups_ && table.size() >= kMaxGroups) {
+    FailColumn(c, fmt::format("found more than {} distinct groups; the limit is {}", kMaxGroups,
+                              kMaxGroups));
+  }
+  return table.Add(name);
+}
+
+uint8_t RatingsBuilder::Grade(std::string_view s) {
+  if (s.empty()) return kAbstain;
+  int value = 0;
+  bool ok = true;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9' || value > max_grade_allowed_) {
+      ok = false;
+      break;
+    }
+    value = value * 10 + (ch - '0');
+  }
+  if (!ok || value > max_grade_allowed_) {
+    FailColumn(Column::kGrade,
+               fmt::format("found {}; expected an integer 0..{}{} or an empty cell (abstention)",
+                           Quote(s), max_grade_allowed_,
+                           options_.levels ? fmt::format(" (levels = {})", *options_.levels)
+                                           : std::string()));
+  }
+  return static_cast<uint8_t>(value);
+}
+
+float RatingsBuilder::Weight(std::string_view s) {
+  if (s.empty()) return 1.0f;
+  double value = 0.0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(value) || value < 0.0 ||
+      value > FLT_MAX) {
+    FailColumn(Column::kWeight, fmt::format("found {}; expected a finite number >= 0", Quote(s)));
+  }
+  return value == 0.0 ? 0.0f : static_cast<float>(value);  // no -0
+}
+
+void RatingsBuilder::Row() {
+  if (num_fields_ != columns_.size()) {
+    Fail(record_line_,
+         fmt::format("found {} field{}; expected {} as in the header ({})", num_fields_,
+                     num_fields_ == 1 ? "" : "s", columns_.size(), header_text_));
+  }
+  std::string_view field[std::size(kColumnNames)] = {};
+  for (size_t i = 0; i < columns_.size(); ++i) field[static_cast<int>(columns_[i])] = fields_[i];
+
+  const uint32_t rater = IdOf(raters_, Column::kRater, field[static_cast<int>(Column::kRater)]);
+  const uint32_t ratee = IdOf(ratees_, Column::kRatee, field[static_cast<int>(Column::kRatee)]);
+  const uint32_t group =
+      has_group_ ? IdOf(groups_, Column::kGroup, field[static_cast<int>(Column::kGroup)]) : 0;
+  if (rater == rater_group_.size()) {
+    rater_group_.push_back(static_cast<uint8_t>(group));
+    rater_first_line_.push_back(record_line_);
+  } else if (rater_group_[rater] != group) {
+    FailColumn(Column::kGroup,
+               fmt::format("rater {} is in group {} here but in group {} on line {}; a rater "
+                           "belongs to one group",
+                           Quote(raters_.Name(rater)), Quote(groups_.Name(group)),
+                           Quote(groups_.Name(rater_group_[rater])), rater_first_line_[rater]));
+  }
+  const uint8_t grade = Grade(field[static_cast<int>(Column::kGrade)]);
+  if (grade != kAbstain && grade > max_grade_) max_grade_ = grade;
+  if (has_weight_) row_weight_.push_back(Weight(field[static_cast<int>(Column::kWeight)]));
+  row_rater_.push_back(rater);
+  row_ratee_.push_back(ratee);
+  row_grade_.push_back(grade);
+  row_line_.push_back(record_line_);
+}
+
+RatingBallots RatingsBuilder::Parse(std::string_view text) {
+  if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
+  CsvParser parser;
+  bool in_record = false;  // a record began on an earlier line and has not ended
+  long line = 1;
+  for (size_t pos = 0; pos < text.size(); ++line) {
+    // One physical line, with its terminator: "\n", "\r\n" or a lone "\r".
+    size_t end = text.find_first_of("\r\n", pos);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    } else {
+      end += (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1;
+    }
+    const std::string_view chunk = text.substr(pos, end - pos);
+    pos = end;
+
+    if (const size_t nul = chunk.find('\0'); nul != std::string_view::npos) {
+      throw InputError(Location(file_, line, CharColumn(chunk, nul)) +
+                       "found a NUL byte; expected text (is this a CSV file?)");
+    }
+    if (!in_record) record_line_ = line;
+    ended_record_ = false;
+    const size_t parsed =
+        csv_parse(parser.get(), chunk.data(), chunk.size(), OnField, OnRecord, this);
+    if (failure_) std::rethrow_exception(failure_);
+    if (parsed < chunk.size()) {
+      if (csv_error(parser.get()) == CSV_ENOMEM) throw std::bad_alloc();
+      throw InputError(Location(file_, line, CharColumn(chunk, parsed)) +
+                       "malformed quoting; a field that holds '\"' must be enclosed in '\"' "
+                       "with every inner '\"' doubled");
+    }
+    // A record ends only at a line terminator, which is the end of the chunk.
+    // A line of blanks does not start one (libcsv skips blank lines).
+    if (ended_record_) {
+      in_record = false;
+    } else if (!in_record) {
+      in_record = chunk.find_first_not_of(" \t\r\n") != std::string_view::npos;
+    }
+  }
+  const int fini = csv_fini(parser.get(), OnField, OnRecord, this);
+  if (failure_) std::rethrow_exception(failure_);
+  if (fini != 0) {
+    Fail(record_line_, "unterminated quoted field: a '\"' opens a field that is never closed");
+  }
+  if (!have_header_) {
+    throw InputError(Location(file_) +
+                     "empty file; expected a header line rater,ratee,grade[,group][,weight]");
+  }
+  return Build();
+}
+
+RatingBallots RatingsBuilder::Build() {
+  if (row_rater_.empty()) {
+    throw InputError(Location(file_) + "no ballot rows after the header; expected at least one");
+  }
+  RatingBallots b;
+  if (options_.levels) {
+    b.levels = *options_.levels;
+  } else if (max_grade_ < 0) {
+    throw InputError(Location(file_) +
+                     "every grade is empty (abstention), so the number of levels is unknown; "
+                     "give it with --set levels=K");
+  } else {
+    b.levels = max_grade_ + 1;
+  }
+  const uint64_t num_groups = groups_.size();
+  const uint64_t num_slots = ratees_.size() * num_groups;
+  if (num_slots > static_cast<uint64_t>(INT_MAX)) {
+    throw InputError(Location(file_) + fmt::format("{} ratees x {} groups is too many slots; the "
+                                                   "limit is {}",
+                                                   ratees_.size(), num_groups, INT_MAX));
+  }
+  b.num_raters = static_cast<uint32_t>(raters_.size());
+  b.rater_group = std::move(rater_group_);
+  b.group_weights.assign(num_groups, 1.0);
+
+  // Counting sort by slot, stable so that a slot keeps file order.
+  const size_t num_rows = row_rater_.size();
+  std::vector<uint32_t> slot_of(num_rows);
+  b.slot_begin.assign(num_slots + 1, 0);
+  for (size_t i = 0; i < num_rows; ++i) {
+    slot_of[i] = static_cast<uint32_t>(row_ratee_[i] * num_groups + b.rater_group[row_rater_[i]]);
+    ++b.slot_begin[slot_of[i] + 1];
+  }
+  for (size_t s = 0; s < num_slots; ++s) b.slot_begin[s + 1] += b.slot_begin[s];
+  std::vector<uint64_t> next(b.slot_begin.begin(), b.slot_begin.end() - 1);
+  std::vector<size_t> row_at(num_rows);
+  b.ballot.resize(num_rows);
+  if (has_weight_) b.weight.resize(num_rows);
+  for (size_t i = 0; i < num_rows; ++i) {
+    const uint64_t at = next[slot_of[i]]++;
+    row_at[at] = i;
+    b.ballot[at] = PackBallot(row_rater_[i], row_grade_[i]);
+    if (has_weight_) b.weight[at] = row_weight_[i];
+  }
+
+  // A rater has one group, so a repeated (rater, ratee) pair lies within one
+  // slot. Of all repeats, report the one whose second line comes first.
+  std::vector<uint64_t> seen_in_slot(b.num_raters, UINT64_MAX);
+  std::vector<size_t> first_row(b.num_raters);
+  size_t best_first = 0, best_second = SIZE_MAX;
+  for (uint64_t s = 0; s < num_slots; ++s) {
+    for (uint64_t at = b.slot_begin[s]; at < b.slot_begin[s + 1]; ++at) {
+      const uint32_t rater = BallotRater(b.ballot[at]);
+      if (seen_in_slot[rater] != s) {
+        seen_in_slot[rater] = s;
+        first_row[rater] = row_at[at];
+      } else if (row_at[at] < best_second) {
+        best_first = first_row[rater];
+        best_second = row_at[at];
+      }
+    }
+  }
+  if (best_second != SIZE_MAX) {
+    Fail(row_line_[best_second],
+         fmt::format("rater {} rates ratee {} again (first on line {}); a rater rates each "
+                     "ratee at most once",
+                     Quote(raters_.Name(row_rater_[best_second])),
+                     Quote(ratees_.Name(row_ratee_[best_second])), row_line_[best_first]));
+  }
+
+  b.group_names = groups_.TakeNames();
+  b.ratee_names = ratees_.TakeNames();
+  b.rater_names = raters_.TakeNames();
+#ifndef NDEBUG
+  b.CheckInvariants();
+#endif
+  return b;
+}
+
+}  // namespace
+
+RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_name,
+                              const RatingsReadOptions& options) {
+  RatingsBuilder builder(file_name, options);
+  return builder.Parse(text);
+}
+
+RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& options) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  if (!file) throw InputError(Location(path) + "cannot open: " + std::strerror(errno));
+  std::string text;
+  std::vector<char> buffer(1 << 20);
+  for (;;) {
+    const size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
+    text.append(buffer.data(), got);
+    if (got < buffer.size()) break;
+  }
+  if (std::ferror(file.get())) {
+    throw InputError(Location(path) + "cannot read: " + std::strerror(errno));
+  }
+  return ParseRatingsCsv(text, path, options);
+}
+
+}  // namespace evalsim

@@ -1,0 +1,59 @@
+// Reader for the ratings CSV of DESIGN.md §4: one ballot per row,
+//
+//   rater,ratee,grade[,group][,weight]
+//
+// Rules (RFC 4180 quoting through libcsv, in strict mode):
+//   - The header is required; columns are found by name, in any order.
+//     `rater`, `ratee` and `grade` are required, `group` and `weight` are
+//     optional, and any other column is an error.
+//   - A UTF-8 byte-order mark, CRLF (or lone CR) line ends and a missing final
+//     newline are accepted. Blank lines are skipped. Spaces and tabs around an
+//     unquoted field are ignored; inside quotes they are kept.
+//   - Ids (rater, ratee, group) are non-empty UTF-8 strings compared byte for
+//     byte; quote them to hold commas, quotes ("" inside quotes) or newlines.
+//   - `grade` is an integer 0..K-1, higher is better. An EMPTY grade cell is
+//     an abstention (a blank ballot or "don't know") and is stored as
+//     kAbstain. K is the largest grade + 1 unless `levels` is given, in which
+//     case grades >= levels are errors.
+//   - `weight` is a finite number >= 0; an empty cell or a missing column
+//     means 1. RatingBallots::weight is filled only when the header has a
+//     `weight` column.
+//   - `group` names the rater's group; without the column every rater is in
+//     one group named "all". Every group weighs 1 in `group_weights`. A rater
+//     belongs to one group: the same rater under two groups is an error.
+//   - A rater rates a ratee at most once: a repeated (rater, ratee) pair is an
+//     error naming both lines.
+// Ratees, raters and groups are numbered in order of first appearance.
+// Ballots are stored slot by slot (slot = ratee * G + group), in file order
+// within a slot.
+//
+// Every problem throws InputError with one line of the shape
+//   file:line: column 'grade': found "x"; expected an integer 0..3
+// where `line` is the physical line (counting every line of the file from
+// 1, blank ones included) on which the offending row starts.
+#ifndef EVALSIM_SIM_CSV_H_
+#define EVALSIM_SIM_CSV_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sim/ballots.h"
+
+namespace evalsim {
+
+struct RatingsReadOptions {
+  // Number of grades K (`--set levels=K`); by default the largest grade + 1.
+  std::optional<int> levels;
+};
+
+// Reads the ratings CSV at `path` (see the rules above).
+RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& options = {});
+
+// Parses ratings CSV text; `file_name` is used only in error messages.
+RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_name,
+                              const RatingsReadOptions& options = {});
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_SIM_CSV_H_
