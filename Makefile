@@ -29,7 +29,7 @@ bench: build
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
-	@$(MAKE) test BUILD=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS='-DEVALSIM_SANITIZERS=address;undefined -DEVALSIM_BUILD_BENCHMARKS=OFF'
+	@$(MAKE) test BUILD=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS='-DEVALSIM_SANITIZERS=address,undefined -DEVALSIM_BUILD_BENCHMARKS=OFF'
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
