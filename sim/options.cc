@@ -94,7 +94,10 @@ const toml::node* OptionReader::Raw(std::string_view key) {
 void OptionReader::Error(std::string_view key, const std::string& message) {
   const toml::node* node = key.empty() ? nullptr : Lookup(key);
   if (node) return ErrorAt(*node, key, message);
-  errors_.push_back(fmt::format("{}{}: {}", NodeLocation(table_, file_), KeyPath(key), message));
+  const std::string path = KeyPath(key);
+  errors_.push_back(path.empty() ? fmt::format("{}{}", NodeLocation(table_, file_), message)
+                                 : fmt::format("{}{}: {}", NodeLocation(table_, file_), path,
+                                               message));
 }
 
 void OptionReader::ErrorAt(const toml::node& node, std::string_view key,
