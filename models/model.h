@@ -7,6 +7,7 @@
 
 #include <Eigen/Core>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/ballots.h"
@@ -27,6 +28,10 @@ struct ScoreResult {
   Eigen::VectorXd tiebreak;        // optional secondary key (empty = none)
   Eigen::VectorXd se;              // optional standard errors (empty = none)
   std::vector<std::string> notes;  // what the fit did (fallbacks, iterations)
+  // Optional side estimates: one value per rater (e.g. "severity"), and
+  // named scalars (e.g. "sigma_ratee", "threshold_1", "iterations").
+  std::vector<std::pair<std::string, Eigen::VectorXd>> rater_values;
+  std::vector<std::pair<std::string, double>> parameters;
 };
 
 // Facts about the data that option parsing may check against (the number of
