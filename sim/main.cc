@@ -5,7 +5,9 @@
 #include <tbb/info.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -71,13 +73,11 @@ int CmdRun(const ScenarioFlags& f, std::string out, int threads) {
       result.ballots_total, std::chrono::duration<double>(Clock::now() - t0).count(),
       result.threads);
   std::cout << table;
-  std::cout << fmt::format(
-      "wrote {}/{{manifest.json,metrics.csv,evaluees.csv{}}}\n", out,
-      result.models.empty() || result.models[0].scores.empty() ||
-              static_cast<size_t>(s.replicates) * org.NumEvaluees() * result.models.size() >
-                  2'000'000
-          ? ""
-          : ",scores.csv");
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(out))
+    files.push_back(entry.path().filename().string());
+  std::sort(files.begin(), files.end());
+  std::cout << fmt::format("wrote {}/{{{}}}\n", out, fmt::join(files, ","));
   return 0;
 }
 
@@ -152,6 +152,8 @@ int CmdScore(const std::string& model, const std::string& ballots_path, const st
   ScoreResult r = m->Score(ModelInput{&b});
   const std::string csv = ScoresCsv(b, r);
   for (const auto& note : r.notes) std::cerr << "evalsim: " << model << ": " << note << "\n";
+  for (const auto& [name, value] : r.parameters)
+    std::cerr << fmt::format("evalsim: {}: {} = {}\n", model, name, value);
   if (out.empty() || out == "-") {
     std::cout << csv;
   } else {

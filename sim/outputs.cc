@@ -268,6 +268,34 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
     WriteTextFile(dir.File("scores.csv"), fmt::to_string(out));
   }
 
+  // parameters.csv and raters.csv: what fitted models estimate besides scores.
+  bool any_parameters = false, any_raters = false;
+  for (const auto& m : r.models) {
+    for (const auto& p : m.parameters) any_parameters = any_parameters || !p.empty();
+    any_raters = any_raters || !m.rater_values.empty();
+  }
+  if (any_parameters) {
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out), "model,replicate,parameter,value\n");
+    for (const auto& m : r.models)
+      for (size_t rep = 0; rep < m.parameters.size(); ++rep)
+        for (const auto& [name, value] : m.parameters[rep])
+          fmt::format_to(std::back_inserter(out), "{},{},{},{}\n", CsvField(m.name), rep + 1,
+                         CsvField(name), Num(value));
+    WriteTextFile(dir.File("parameters.csv"), fmt::to_string(out));
+  }
+  if (any_raters) {
+    // Raters are named as in `evalsim generate`'s ballots.csv (r1, r2, ...).
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out), "model,replicate,rater,estimate,value\n");
+    for (const auto& m : r.models)
+      for (const auto& [name, values] : m.rater_values)
+        for (Eigen::Index j = 0; j < values.size(); ++j)
+          fmt::format_to(std::back_inserter(out), "{},1,r{},{},{}\n", CsvField(m.name), j + 1,
+                         CsvField(name), Num(values[j]));
+    WriteTextFile(dir.File("raters.csv"), fmt::to_string(out));
+  }
+
   info.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   nlohmann::ordered_json man = BaseManifest(s, info.overrides);
   man["threads"] = info.threads;

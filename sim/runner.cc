@@ -43,6 +43,8 @@ struct ReplicateModel {
   double bloc_gain = std::numeric_limits<double>::quiet_NaN();
   double fit_seconds = 0;
   std::vector<std::string> notes;
+  std::vector<std::pair<std::string, double>> parameters;
+  std::vector<std::pair<std::string, Eigen::VectorXd>> rater_values;
 };
 
 Interval IntervalOf(const std::vector<double>& v) {
@@ -152,7 +154,11 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
         for (int e : bloc_evaluees) gain += base_rank[e] - out.rank[e];
         out.bloc_gain = gain / static_cast<double>(bloc_evaluees.size());
       }
-      if (r == 0) out.notes = sr.notes;
+      out.parameters = std::move(sr.parameters);
+      if (r == 0) {
+        out.notes = sr.notes;
+        out.rater_values = std::move(sr.rater_values);
+      }
       out.score = std::move(sr.score);
     }
     score_seconds[r] = Seconds(g1, Clock::now());
@@ -183,6 +189,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     mo.name = models[mi].entry->name;
     mo.model = models[mi].entry->model;
     mo.notes = reps[0][mi].notes;
+    mo.rater_values = std::move(reps[0][mi].rater_values);
     mo.class_labels = reps[0][mi].class_labels;
     std::vector<double> spearman, kendall, topk, ctop, cbottom, gain;
     Eigen::MatrixXd rank_matrix(n, R);
@@ -199,6 +206,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
       cbottom.push_back(rm.class_bottom);
       gain.push_back(rm.bloc_gain);
       mo.fit_seconds.push_back(rm.fit_seconds);
+      mo.parameters.push_back(std::move(rm.parameters));
       for (int e = 0; e < n; ++e) rank_matrix(e, r) = rm.rank[e];
       mo.mean_score += rm.score;
       mo.p_top += rm.top;

@@ -38,6 +38,10 @@ struct ModelOutcome {
   std::vector<std::vector<int>> classes;  // [replicate][evaluee] (when class rules)
   std::vector<std::string> class_labels;
   std::vector<double> fit_seconds;  // [replicate]
+  // Fitted models' named parameters, per replicate, and per-rater estimates
+  // of replicate 1 (ScoreResult::parameters / rater_values).
+  std::vector<std::vector<std::pair<std::string, double>>> parameters;
+  std::vector<std::pair<std::string, Eigen::VectorXd>> rater_values;
   // Per-evaluee summaries over replicates.
   Eigen::VectorXd mean_score, mean_rank, rank_lo, rank_hi, p_top, p_bottom, p_top_class;
   std::vector<MetricRow> metrics;
