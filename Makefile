@@ -18,7 +18,9 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# The demo needs only the command-line tool.
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target evalsim
 	./$(BUILD)/evalsim run scenarios/quickstart.toml --out $(BUILD)/demo-out
 
 test: build
