@@ -80,8 +80,7 @@ ModelSpec MedianSpec() {
       "points of the weighted median grade over the votes of all groups (an even split takes "
       "the mean of the two middle grades); ties broken by the mean points";
   spec.params = {
-      {"points", "[number]", "[0,60,80,100] for K=4, else 0..100 evenly",
-       "points of each grade, lowest grade first"},
+      PointsParamDoc(),
   };
   spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
     MedianOptions o;

@@ -78,6 +78,11 @@ std::vector<double> DefaultPoints(int levels) {
   return p;
 }
 
+ParamDoc PointsParamDoc() {
+  return {"points", "[number]", "[0,60,80,100] for K=4, else 0..100 evenly",
+          "points of each grade, lowest grade first"};
+}
+
 std::vector<double> ReadPoints(OptionReader& opts, const ModelContext& ctx) {
   auto points = opts.DoubleList("points");
   if (!points) return DefaultPoints(ctx.levels);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "models/model.h"
+#include "models/registry.h"
 #include "sim/ballots.h"
 #include "sim/options.h"
 
@@ -27,6 +28,8 @@ Eigen::MatrixXd TallyRatees(const RatingBallots& ballots);
 // default for K = 4 is [0, 60, 80, 100]; otherwise evenly spaced 0..100.
 std::vector<double> DefaultPoints(int levels);
 std::vector<double> ReadPoints(OptionReader& opts, const ModelContext& ctx);
+// The documentation of `points` as ReadPoints reads it.
+ParamDoc PointsParamDoc();
 
 // Shared option: `group_weights` ({group = weight}). Returns one weight per
 // group of ctx (groups not named get 0), or an empty vector when the option

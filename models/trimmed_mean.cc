@@ -107,8 +107,7 @@ ModelSpec TrimmedMeanSpec() {
       "points per grade averaged over the votes of all groups after dropping the highest and "
       "lowest votes (a count or a share from each end) when there are more than min_votes";
   spec.params = {
-      {"points", "[number]", "[0,60,80,100] for K=4, else 0..100 evenly",
-       "points of each grade, lowest grade first"},
+      PointsParamDoc(),
       {"trim_count", "integer >= 0", "1", "votes (ballot weight) dropped from each end"},
       {"trim_share", "number in [0, 0.5)", "none (trim_count applies)",
        "share of the valid vote weight dropped from each end; excludes trim_count"},

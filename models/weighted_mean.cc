@@ -77,8 +77,7 @@ ModelSpec WeightedMeanSpec() {
       "points per grade, averaged within each rater group, combined by group weight; optional "
       "veto share";
   spec.params = {
-      {"points", "[number]", "[0,60,80,100] for K=4, else 0..100 evenly",
-       "points of each grade, lowest grade first"},
+      PointsParamDoc(),
       {"group_weights", "{group = number}", "the rater groups' weight",
        "weight of each rater group's mean"},
       {"veto_share", "number in [0,1]", "1 (off)",
