@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include "models/approval.h"
+#include "models/bayes_shrink.h"
 #include "models/median.h"
 #include "models/trimmed_mean.h"
 #include "models/weighted_mean.h"
+#include "models/zscore_mean.h"
 #include "sim/errors.h"
 
 namespace evalsim {
@@ -48,6 +50,8 @@ const Registry& Models() {
     r.Add(ApprovalSpec());
     r.Add(TrimmedMeanSpec());
     r.Add(MedianSpec());
+    r.Add(ZscoreMeanSpec());
+    r.Add(BayesShrinkSpec());
     return r;
   }();
   return registry;
