@@ -5,6 +5,7 @@
 #include "models/approval.h"
 #include "models/bayes_shrink.h"
 #include "models/median.h"
+#include "models/mixed_effects.h"
 #include "models/trimmed_mean.h"
 #include "models/weighted_mean.h"
 #include "models/zscore_mean.h"
@@ -52,6 +53,7 @@ const Registry& Models() {
     r.Add(MedianSpec());
     r.Add(ZscoreMeanSpec());
     r.Add(BayesShrinkSpec());
+    r.Add(MixedEffectsSpec());
     return r;
   }();
   return registry;
