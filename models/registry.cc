@@ -6,6 +6,7 @@
 #include "models/bayes_shrink.h"
 #include "models/median.h"
 #include "models/mixed_effects.h"
+#include "models/rater_adjusted.h"
 #include "models/rating_scale.h"
 #include "models/trimmed_mean.h"
 #include "models/weighted_mean.h"
@@ -54,6 +55,7 @@ const Registry& Models() {
     r.Add(MedianSpec());
     r.Add(ZscoreMeanSpec());
     r.Add(BayesShrinkSpec());
+    r.Add(RaterAdjustedSpec());
     r.Add(MixedEffectsSpec());
     r.Add(RatingScaleSpec());
     return r;
