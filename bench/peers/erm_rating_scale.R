@@ -24,9 +24,9 @@
 # every ratee. Blank grades are read as missing; eRm needs a complete or
 # nearly complete matrix to be fast. Weights and groups are ignored (RSM has
 # no case weights). With eRm 1.0-2 (Debian 12), RSM's optimiser (nlm, and
-# optim when `fitctrl <- "optim"`) diverged on such designs from about 250
-# ratees x 10 raters on (positive log-likelihood, singular Hessian), so keep
-# the peer comparison at the default size.
+# optim when `fitctrl <- "optim"`) fitted 250 and 300 ratees x 10 raters but
+# diverged from 400 x 10 on (positive log-likelihood, singular Hessian), so
+# keep the peer comparison at the default size.
 #
 # The estimators differ: evalsim fits joint maximum likelihood, eRm
 # conditional maximum likelihood for the raters; JML abilities are slightly
