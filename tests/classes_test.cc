@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/metrics.h"
+#include "tests/ballot_builder.h"
 
 namespace evalsim {
 namespace {
@@ -18,25 +19,15 @@ constexpr uint8_t X = kAbstain;
 // has the same shape as `grades`.
 RatingBallots MakeBallots(int levels, const std::vector<std::vector<uint8_t>>& grades,
                           const std::vector<std::vector<float>>& weights = {}) {
-  RatingBallots b;
-  b.levels = levels;
-  b.group_names = {"all"};
-  b.group_weights = {1.0};
-  b.slot_begin = {0};
-  uint32_t raters = 0;
+  std::vector<testing_util::BallotRow> rows;
   for (size_t e = 0; e < grades.size(); ++e) {
-    b.ratee_names.push_back("e" + std::to_string(e));
     for (size_t i = 0; i < grades[e].size(); ++i) {
-      b.ballot.push_back(PackBallot(static_cast<uint32_t>(i), grades[e][i]));
-      if (!weights.empty()) b.weight.push_back(weights[e][i]);
+      rows.push_back({static_cast<int>(e), 0, static_cast<uint32_t>(i), grades[e][i],
+                      weights.empty() ? 1.0f : weights[e][i]});
     }
-    raters = std::max(raters, static_cast<uint32_t>(grades[e].size()));
-    b.slot_begin.push_back(b.ballot.size());
   }
-  b.num_raters = raters;
-  b.rater_group.assign(raters, 0);
-  b.CheckInvariants();
-  return b;
+  return testing_util::BuildBallots(static_cast<int>(grades.size()), {"all"}, levels, rows,
+                                    !weights.empty());
 }
 
 // n ratees with one top vote each: for rules that do not look at votes.

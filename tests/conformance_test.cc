@@ -22,6 +22,7 @@
 #include "sim/ballots.h"
 #include "sim/errors.h"
 #include "sim/rng.h"
+#include "tests/ballot_builder.h"
 
 namespace evalsim {
 namespace {
@@ -45,30 +46,10 @@ struct Ballots {
 
 // CSR layout: votes sorted (stably) by slot = ratee * G + group.
 RatingBallots Build(const Ballots& in) {
-  RatingBallots b;
-  b.levels = in.levels;
-  b.group_names = in.groups;
-  b.group_weights = in.group_weights;
-  for (int e = 0; e < in.ratees; ++e) b.ratee_names.push_back(fmt::format("e{}", e));
-  const int G = b.NumGroups();
-  int raters = 0;
-  for (const Vote& v : in.votes) raters = std::max(raters, v.rater + 1);
-  b.num_raters = static_cast<uint32_t>(raters);
-  b.rater_group.assign(raters, 0);
-  for (const Vote& v : in.votes) b.rater_group[v.rater] = static_cast<uint8_t>(v.group);
-  std::vector<Vote> sorted = in.votes;
-  std::stable_sort(sorted.begin(), sorted.end(), [G](const Vote& x, const Vote& y) {
-    return x.ratee * G + x.group < y.ratee * G + y.group;
-  });
-  b.slot_begin.assign(static_cast<size_t>(in.ratees) * G + 1, 0);
-  for (const Vote& v : sorted) {
-    ++b.slot_begin[v.ratee * G + v.group + 1];
-    b.ballot.push_back(PackBallot(v.rater, static_cast<uint8_t>(v.grade)));
-    if (in.weighted) b.weight.push_back(static_cast<float>(v.weight));
-  }
-  std::partial_sum(b.slot_begin.begin(), b.slot_begin.end(), b.slot_begin.begin());
-  b.CheckInvariants();
-  return b;
+  testing_util::BallotOptions options;
+  options.group_weights = in.group_weights;
+  return testing_util::BuildBallots(in.ratees, in.groups, in.levels,
+                                    testing_util::ToBallotRows(in.votes), in.weighted, options);
 }
 
 // Ballots shaped like the generator's: each evaluee has a latent quality,

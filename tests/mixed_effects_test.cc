@@ -21,6 +21,7 @@
 #include "sim/ballots.h"
 #include "sim/errors.h"
 #include "sim/rng.h"
+#include "tests/ballot_builder.h"
 
 namespace evalsim {
 namespace {
@@ -50,29 +51,16 @@ struct Design {
 
 // CSR layout: votes sorted (stably) by slot = ratee * G + group.
 RatingBallots Build(const Design& d) {
-  RatingBallots b;
-  b.levels = d.levels;
-  for (int g = 0; g < d.groups; ++g) {
-    b.group_names.push_back(fmt::format("g{}", g));
-    b.group_weights.push_back(1.0);
-  }
-  for (int e = 0; e < d.ratees; ++e) b.ratee_names.push_back(fmt::format("e{}", e));
-  b.num_raters = static_cast<uint32_t>(d.raters);
-  for (int r = 0; r < d.raters; ++r) b.rater_group.push_back(static_cast<uint8_t>(r % d.groups));
   const int G = d.groups;
-  std::vector<Vote> sorted = d.votes;
-  std::stable_sort(sorted.begin(), sorted.end(), [G](const Vote& x, const Vote& y) {
-    return x.ratee * G + x.rater % G < y.ratee * G + y.rater % G;
-  });
-  b.slot_begin.assign(static_cast<size_t>(d.ratees) * G + 1, 0);
-  for (const Vote& v : sorted) {
-    ++b.slot_begin[v.ratee * G + v.rater % G + 1];
-    b.ballot.push_back(PackBallot(v.rater, static_cast<uint8_t>(v.grade)));
-    if (d.weighted) b.weight.push_back(static_cast<float>(v.weight));
-  }
-  std::partial_sum(b.slot_begin.begin(), b.slot_begin.end(), b.slot_begin.begin());
-  b.CheckInvariants();
-  return b;
+  std::vector<std::string> groups;
+  for (int g = 0; g < G; ++g) groups.push_back(fmt::format("g{}", g));
+  testing_util::BallotOptions options;
+  options.min_raters = static_cast<uint32_t>(d.raters);
+  for (int r = 0; r < d.raters; ++r) options.rater_group.push_back(static_cast<uint8_t>(r % G));
+  return testing_util::BuildBallots(
+      d.ratees, groups, d.levels,
+      testing_util::ToBallotRows(d.votes, [G](const Vote& v) { return v.rater % G; }), d.weighted,
+      options);
 }
 
 std::vector<double> Grades(int levels) {

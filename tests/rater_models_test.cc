@@ -20,6 +20,7 @@
 #include "sim/ballots.h"
 #include "sim/errors.h"
 #include "sim/rng.h"
+#include "tests/ballot_builder.h"
 
 namespace evalsim {
 namespace {
@@ -58,31 +59,10 @@ Layout Shape(int ratees, int levels = 4, std::vector<std::string> groups = {"mem
 
 // CSR layout: rows sorted (stably) by slot = ratee * G + group.
 RatingBallots Build(const Layout& layout, const std::vector<Row>& rows) {
-  RatingBallots b;
-  b.levels = layout.levels;
-  b.group_names = layout.groups;
-  b.group_weights = layout.group_weights.empty() ? std::vector<double>(layout.groups.size(), 1.0)
-                                                 : layout.group_weights;
-  for (int e = 0; e < layout.ratees; ++e) b.ratee_names.push_back(fmt::format("e{}", e));
-  const int G = b.NumGroups();
-  int raters = 0;
-  for (const Row& r : rows) raters = std::max(raters, r.rater + 1);
-  b.num_raters = static_cast<uint32_t>(raters);
-  b.rater_group.assign(raters, 0);
-  for (const Row& r : rows) b.rater_group[r.rater] = static_cast<uint8_t>(r.group);
-  std::vector<Row> sorted = rows;
-  std::stable_sort(sorted.begin(), sorted.end(), [G](const Row& x, const Row& y) {
-    return x.ratee * G + x.group < y.ratee * G + y.group;
-  });
-  b.slot_begin.assign(static_cast<size_t>(layout.ratees) * G + 1, 0);
-  for (const Row& r : sorted) {
-    ++b.slot_begin[r.ratee * G + r.group + 1];
-    b.ballot.push_back(PackBallot(r.rater, static_cast<uint8_t>(r.grade)));
-    if (layout.weighted) b.weight.push_back(static_cast<float>(r.weight));
-  }
-  std::partial_sum(b.slot_begin.begin(), b.slot_begin.end(), b.slot_begin.begin());
-  b.CheckInvariants();
-  return b;
+  testing_util::BallotOptions options;
+  options.group_weights = layout.group_weights;
+  return testing_util::BuildBallots(layout.ratees, layout.groups, layout.levels,
+                                    testing_util::ToBallotRows(rows), layout.weighted, options);
 }
 
 const Registry& TestRegistry() {

@@ -20,6 +20,7 @@
 #include "sim/ballots.h"
 #include "sim/errors.h"
 #include "sim/rng.h"
+#include "tests/ballot_builder.h"
 
 namespace evalsim {
 namespace {
@@ -42,28 +43,15 @@ struct Design {
 // CSR layout with two rater groups (rater parity), so that an evaluee's
 // ballots span several slots.
 RatingBallots Build(const Design& d) {
-  RatingBallots b;
-  b.levels = d.levels;
-  b.group_names = {"superior", "member"};
-  b.group_weights = {0.3, 0.7};
-  for (int e = 0; e < d.ratees; ++e) b.ratee_names.push_back(fmt::format("e{}", e));
   const int G = 2;
-  b.num_raters = static_cast<uint32_t>(d.raters);
-  b.rater_group.resize(d.raters);
-  for (int j = 0; j < d.raters; ++j) b.rater_group[j] = static_cast<uint8_t>(j % 2);
-  std::vector<Vote> sorted = d.votes;
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Vote& x, const Vote& y) {
-    return x.ratee * G + x.rater % G < y.ratee * G + y.rater % G;
-  });
-  b.slot_begin.assign(static_cast<size_t>(d.ratees) * G + 1, 0);
-  for (const Vote& v : sorted) {
-    ++b.slot_begin[v.ratee * G + v.rater % G + 1];
-    b.ballot.push_back(PackBallot(v.rater, static_cast<uint8_t>(v.grade)));
-    if (d.weighted) b.weight.push_back(static_cast<float>(v.weight));
-  }
-  std::partial_sum(b.slot_begin.begin(), b.slot_begin.end(), b.slot_begin.begin());
-  b.CheckInvariants();
-  return b;
+  testing_util::BallotOptions options;
+  options.group_weights = {0.3, 0.7};
+  options.min_raters = static_cast<uint32_t>(d.raters);
+  for (int j = 0; j < d.raters; ++j) options.rater_group.push_back(static_cast<uint8_t>(j % G));
+  return testing_util::BuildBallots(
+      d.ratees, {"superior", "member"}, d.levels,
+      testing_util::ToBallotRows(d.votes, [G](const Vote& v) { return v.rater % G; }), d.weighted,
+      options);
 }
 
 std::unique_ptr<Model> Make(const std::string& options, int levels = 4) {
