@@ -95,9 +95,9 @@ void OptionReader::Error(std::string_view key, const std::string& message) {
   const toml::node* node = key.empty() ? nullptr : Lookup(key);
   if (node) return ErrorAt(*node, key, message);
   const std::string path = KeyPath(key);
-  errors_.push_back(path.empty() ? fmt::format("{}{}", NodeLocation(table_, file_), message)
-                                 : fmt::format("{}{}: {}", NodeLocation(table_, file_), path,
-                                               message));
+  errors_.push_back(path.empty()
+                        ? fmt::format("{}{}", NodeLocation(table_, file_), message)
+                        : fmt::format("{}{}: {}", NodeLocation(table_, file_), path, message));
 }
 
 void OptionReader::ErrorAt(const toml::node& node, std::string_view key,

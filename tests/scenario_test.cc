@@ -141,7 +141,7 @@ INSTANTIATE_TEST_SUITE_P(
                   std::string text = Edit("by = \"district\"", "by = \"village\"");
                   const std::string town = "{ name = \"town\", count = [3, 5] },";
                   return text.insert(text.find(town) + town.size(),
-                                  "\n{ name = \"village\", count = 2 },");
+                                     "\n{ name = \"village\", count = 2 },");
                 }(),
                 {"meetings.by", "below the evaluee level"}},
         BadCase{"empty_organisation",
