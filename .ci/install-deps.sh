@@ -15,6 +15,7 @@ packages=(
   libssl-dev           # SHA-256 of scenario files
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
+  clang-format         # the style check in .ci/run and `make format`
 )
 
 missing=()
