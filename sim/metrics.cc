@@ -112,7 +112,12 @@ std::vector<int> CompetitionRanks(const Eigen::VectorXd& key, const Eigen::Vecto
 
 Eigen::VectorXd OrderKey(const Eigen::VectorXd& key, const Eigen::VectorXd& tiebreak) {
   if (tiebreak.size() == 0) return key;
-  const std::vector<int> rank = CompetitionRanks(key, tiebreak);
+  return OrderKey(key, tiebreak, CompetitionRanks(key, tiebreak));
+}
+
+Eigen::VectorXd OrderKey(const Eigen::VectorXd& key, const Eigen::VectorXd& tiebreak,
+                         const std::vector<int>& rank) {
+  if (tiebreak.size() == 0) return key;
   Eigen::VectorXd out(key.size());
   for (Eigen::Index i = 0; i < key.size(); ++i) out[i] = -static_cast<double>(rank[i]);
   return out;
@@ -138,6 +143,11 @@ Eigen::VectorXd AverageRanks(const Eigen::VectorXd& x) {
 double Spearman(const Eigen::VectorXd& x, const Eigen::VectorXd& y) {
   if (x.size() != y.size()) Fail("Spearman: sizes differ");
   return Pearson(AverageRanks(x), AverageRanks(y));
+}
+
+double SpearmanAgainstRanks(const Eigen::VectorXd& x, const Eigen::VectorXd& y_ranks) {
+  if (x.size() != y_ranks.size()) Fail("Spearman: sizes differ");
+  return Pearson(AverageRanks(x), y_ranks);
 }
 
 double KendallTauB(const Eigen::VectorXd& x, const Eigen::VectorXd& y) {

@@ -22,6 +22,9 @@ std::vector<int> CompetitionRanks(const Eigen::VectorXd& key, const Eigen::Vecto
 // A single higher-is-better key that orders like (key, tiebreak):
 // -competition rank. Equal to `key` itself when tiebreak is empty.
 Eigen::VectorXd OrderKey(const Eigen::VectorXd& key, const Eigen::VectorXd& tiebreak);
+// The same from competition ranks already computed on (key, tiebreak).
+Eigen::VectorXd OrderKey(const Eigen::VectorXd& key, const Eigen::VectorXd& tiebreak,
+                         const std::vector<int>& rank);
 
 // Average ranks (ascending, 1-based; ties get the mean of their positions).
 Eigen::VectorXd AverageRanks(const Eigen::VectorXd& x);
@@ -29,6 +32,8 @@ Eigen::VectorXd AverageRanks(const Eigen::VectorXd& x);
 // Spearman's rho: Pearson correlation of average ranks. 0 when either side
 // is constant.
 double Spearman(const Eigen::VectorXd& x, const Eigen::VectorXd& y);
+// The same with y already given as AverageRanks(y), for many x against one y.
+double SpearmanAgainstRanks(const Eigen::VectorXd& x, const Eigen::VectorXd& y_ranks);
 
 // Kendall's tau-b in O(n log n) (Knight 1966), ties in either vector handled.
 // 0 when either side is constant.

@@ -89,6 +89,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   const int n = org.NumEvaluees();
   const int k_top = QuotaCount(s.quota, n), k_bottom = QuotaCount(s.bottom, n);
   Eigen::VectorXd truth = Eigen::Map<const Eigen::VectorXd>(org.quality.data(), n);
+  const Eigen::VectorXd truth_ranks = AverageRanks(truth);  // once, not per model
   const Eigen::VectorXd true_top = TopKMembership(truth, k_top);
   const Eigen::VectorXd true_bottom = BottomKMembership(truth, k_bottom);
   std::vector<int> bloc_evaluees;
@@ -120,9 +121,9 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
       const auto s0 = Clock::now();
       ScoreResult sr = models[mi].model->Score(input);
       out.fit_seconds = Seconds(s0, Clock::now());
-      const Eigen::VectorXd key = OrderKey(sr.score, sr.tiebreak);
       out.rank = CompetitionRanks(sr.score, sr.tiebreak);
-      out.spearman = Spearman(key, truth);
+      const Eigen::VectorXd key = OrderKey(sr.score, sr.tiebreak, out.rank);
+      out.spearman = SpearmanAgainstRanks(key, truth_ranks);
       out.kendall = KendallTauB(key, truth);
       out.top = TopKMembership(key, k_top);
       out.bottom = BottomKMembership(key, k_bottom);

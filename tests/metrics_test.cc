@@ -279,3 +279,24 @@ TEST(RankIntervalWidthTest, SmallHandMatrix) {
 
 }  // namespace
 }  // namespace evalsim
+
+namespace evalsim {
+namespace {
+
+TEST(Spearman, AgainstPrecomputedRanksEqualsSpearman) {
+  Rng rng(77);
+  for (int t = 0; t < 50; ++t) {
+    const int n = 2 + static_cast<int>(rng.Below(40));
+    Eigen::VectorXd x(n), y(n), tb(n);
+    for (int i = 0; i < n; ++i) {
+      x[i] = static_cast<double>(rng.Below(6));  // many ties
+      y[i] = static_cast<double>(rng.Below(5));
+      tb[i] = static_cast<double>(rng.Below(3));
+    }
+    EXPECT_EQ(SpearmanAgainstRanks(x, AverageRanks(y)), Spearman(x, y));
+    EXPECT_EQ(OrderKey(x, tb, CompetitionRanks(x, tb)), OrderKey(x, tb));
+  }
+}
+
+}  // namespace
+}  // namespace evalsim
