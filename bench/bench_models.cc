@@ -61,7 +61,7 @@ void BM_Score(benchmark::State& state, int spec_index, int size) {
   const BenchInputs& in = Inputs(size);
   const RatingBallots& b = in.ballots;
   const ModelSpec& spec = Models().Specs()[spec_index];
-  const ModelContext ctx{b.levels, b.group_names};
+  const ModelContext ctx{b.levels, b.group_names, {}};
   const std::unique_ptr<Model> model = Models().Create(spec.name, toml::table{}, ctx, "", "bench");
   ModelInput input;
   input.ratings = &b;

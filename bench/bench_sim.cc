@@ -240,7 +240,7 @@ void BM_TallySlots(benchmark::State& state, int size) {
 void BM_EndToEnd(benchmark::State& state, int size, int threads) {
   const BenchInputs& in = Inputs(size);
   const RatingBallots& b0 = in.ballots;
-  const ModelContext ctx{b0.levels, b0.group_names};
+  const ModelContext ctx{b0.levels, b0.group_names, {}};
   const std::unique_ptr<Model> model =
       Models().Create("weighted_mean", toml::table{}, ctx, "", "bench");
   tbb::task_arena arena(threads);

@@ -11,16 +11,27 @@
 #include <vector>
 
 #include "sim/ballots.h"
+#include "sim/comparisons.h"
+#include "sim/indicators.h"
 
 namespace evalsim {
 
-// What a model reads.
-enum class InputKind { kRatings };
+// What a model reads. The caller converts where it can (ratings ->
+// pairwise or rankings, rankings -> pairwise; see sim/comparisons.h), so a
+// model's Score() always finds its own kind set.
+enum class InputKind { kRatings, kPairwise, kRankings, kIndicators };
+
+// "ratings", "pairwise", "rankings", "indicators".
+const char* InputKindName(InputKind kind);
 
 // Everything a model may look at. One struct, so that new ballot kinds do
-// not change every model's signature.
+// not change every model's signature. Pointers the caller does not have are
+// null; the model's own kind is never null.
 struct ModelInput {
   const RatingBallots* ratings = nullptr;
+  const PairwiseBallots* pairwise = nullptr;
+  const RankingBallots* rankings = nullptr;
+  const IndicatorTable* indicators = nullptr;
 };
 
 struct ScoreResult {
@@ -37,8 +48,9 @@ struct ScoreResult {
 // Facts about the data that option parsing may check against (the number of
 // grades, the rater group names).
 struct ModelContext {
-  int levels = 0;
-  std::vector<std::string> group_names;
+  int levels = 0;                            // 0 when there are no ratings
+  std::vector<std::string> group_names;      // rater groups (may be empty)
+  std::vector<std::string> indicator_names;  // indicator columns (may be empty)
 };
 
 class Model {

@@ -15,6 +15,20 @@
 
 namespace evalsim {
 
+const char* InputKindName(InputKind kind) {
+  switch (kind) {
+    case InputKind::kRatings:
+      return "ratings";
+    case InputKind::kPairwise:
+      return "pairwise";
+    case InputKind::kRankings:
+      return "rankings";
+    case InputKind::kIndicators:
+      return "indicators";
+  }
+  return "?";
+}
+
 void Registry::Add(ModelSpec spec) { specs_.push_back(std::move(spec)); }
 
 const ModelSpec* Registry::Find(const std::string& name) const {

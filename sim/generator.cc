@@ -150,7 +150,7 @@ GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org) {
 }
 
 void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs,
-                     RatingBallots* out) {
+                     RatingBallots* out, RankingBallots* /*rankings*/, PairwiseBallots* /*pairs*/) {
   const Scenario& s = *setup.scenario;
   const Organisation& org = *setup.organisation;
   if (out->ratee_names.size() != org.evaluee_names.size() || out->levels == 0)

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sim/ballots.h"
+#include "sim/comparisons.h"
 #include "sim/organisation.h"
 #include "sim/scenario.h"
 
@@ -31,8 +32,14 @@ GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org);
 // Fills `out` with the ballots of `replicate`. The metadata (names, groups)
 // is filled on first use and kept when `out` is reused. Runs in parallel over
 // meetings on the calling thread's task arena.
+//
+// When the scenario asks for comparison ballots ([comparisons]), the same
+// raters also rank (`rankings`, mode "ranking") or compare random pairs
+// (`pairs`, mode "pairs") from the perceptions behind their rating ballots;
+// pass null for a kind the caller does not need.
 void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs,
-                     RatingBallots* out);
+                     RatingBallots* out, RankingBallots* rankings = nullptr,
+                     PairwiseBallots* pairs = nullptr);
 
 }  // namespace evalsim
 

@@ -147,7 +147,7 @@ int CmdScore(const std::string& model, const std::string& ballots_path, const st
                                  fmt::join(Models().Names(), ", ")));
   }
   RatingBallots b = ReadRatingsCsv(ballots_path, read);
-  ModelContext ctx{b.levels, b.group_names};
+  ModelContext ctx{b.levels, b.group_names, {}};
   auto m = Models().Create(model, options, ctx, "--set", "model " + model);
   ScoreResult r = m->Score(ModelInput{&b});
   const std::string csv = ScoresCsv(b, r);

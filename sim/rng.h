@@ -45,6 +45,9 @@ enum StreamTag : uint64_t {
   kStreamBlocs = 4,
   kStreamCalibration = 5,
   kStreamModel = 6,
+  kStreamComparisons = 7,
+  kStreamIndicators = 8,
+  kStreamUncertainty = 9,
 };
 
 // xoshiro256** (Blackman & Vigna), seeded through SplitMix64.

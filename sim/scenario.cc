@@ -11,6 +11,7 @@
 #include "sim/errors.h"
 #include "sim/options.h"
 #include "sim/presets.h"
+#include "sim/scenario_parts.h"
 
 namespace evalsim {
 namespace {
@@ -100,47 +101,6 @@ void ApplyOverride(toml::table& root, const std::string& spec) {
     cur = next->as_table();
   }
   cur->insert_or_assign(segs.back(), std::move(*parsed.get("v")));
-}
-
-// Reads an array of tables under `key` and calls fn(reader, index) on each.
-template <typename Fn>
-void ForEachTable(OptionReader& parent, std::string_view key, const std::string& file,
-                  std::vector<std::string>& errors, Fn&& fn) {
-  const toml::node* node = parent.Raw(key);
-  if (!node) return;
-  const toml::array* arr = node->as_array();
-  if (!arr || !arr->is_array_of_tables()) {
-    parent.Error(
-        key, fmt::format("found {}; expected an array of tables ([[{}]])", ATypeName(*node), key));
-    return;
-  }
-  for (size_t i = 0; i < arr->size(); ++i) {
-    const toml::table& t = *arr->get(i)->as_table();
-    std::string label = fmt::format("{}[{}]", key, i);
-    for (const char* k : {"group", "name"}) {
-      if (auto v = t[k].value<std::string>()) label = fmt::format("{}.{}", key, *v);
-    }
-    OptionReader r(t, file, label);
-    fn(r, i);
-    for (auto& e : r.Finish()) errors.push_back(std::move(e));
-  }
-}
-
-template <typename Fn>
-void WithTable(OptionReader& parent, std::string_view key, const std::string& file,
-               std::vector<std::string>& errors, bool required, Fn&& fn) {
-  const toml::node* node = parent.Raw(key);
-  if (!node) {
-    if (required) parent.Error("", fmt::format("missing required table [{}]", key));
-    return;
-  }
-  if (!node->is_table()) {
-    parent.Error(key, fmt::format("found {}; expected a table", ATypeName(*node)));
-    return;
-  }
-  OptionReader r(*node->as_table(), file, parent.KeyPath(key));
-  fn(r);
-  for (auto& e : r.Finish()) errors.push_back(std::move(e));
 }
 
 IntRange ToRange(std::optional<std::pair<int64_t, int64_t>> r) {
@@ -311,11 +271,15 @@ void ReadScenario(const toml::table& root, Scenario& s) {
     s.bottom = r.Double("bottom", 0.05, Range{0.0, 1.0, true, true});
   });
 
+  ReadComparisons(top, s, errors);
+  ReadIndicators(top, s, errors);
+
   // Models last: their options are checked against the scale and groups.
   std::set<std::string> names;
   ModelContext ctx;
   ctx.levels = static_cast<int>(s.labels.size());
   for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
+  for (const auto& i : s.indicators) ctx.indicator_names.push_back(i.name);
   const toml::node* models_node = top.Raw("models");
   const toml::array* models = models_node ? models_node->as_array() : nullptr;
   if (!models_node) {
@@ -372,6 +336,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
           merged.insert_or_assign("classes", std::move(both));
         }
       }
+      m.from = r.String("from", "", {"ratings", "comparisons"});
       r.Raw("model");
       r.Raw("classes");
       // Everything else is a model option; the entry reader accepts it here
@@ -381,6 +346,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
       m.options = merged;
       m.options.erase("model");
       m.options.erase("classes");
+      m.options.erase("from");
       if (!m.model.empty() && ctx.levels >= 2) {
         try {
           // Checked on the entry itself (copies of TOML nodes lose their
@@ -388,8 +354,8 @@ void ReadScenario(const toml::table& root, Scenario& s) {
           toml::table preset_options = preset ? preset->table : toml::table{};
           preset_options.erase("model");
           preset_options.erase("classes");
-          Models().Create(m.model, t, ctx, file, m.path, {"name", "model", "preset", "classes"},
-                          &preset_options);
+          Models().Create(m.model, t, ctx, file, m.path,
+                          {"name", "model", "preset", "classes", "from"}, &preset_options);
         } catch (const InputError& e) {
           errors.push_back(e.what());
         }

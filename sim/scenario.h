@@ -47,13 +47,41 @@ struct BlocSpec {
   double penalty = 0.0;  // latent shift subtracted from rivals in the meeting
 };
 
+// Comparison ballots drawn from the raters' own perceptions (the latent
+// value behind each of their rating ballots), so that comparison-based and
+// points-based schemes see the same raters. See scenarios/README.md.
+enum class ComparisonMode { kNone, kRanking, kPairs };
+
+struct ComparisonSpec {
+  ComparisonMode mode = ComparisonMode::kNone;
+  int rank_size = 0;        // kRanking: 0 = every evaluee the rater graded, else a random subset
+  int pairs_per_rater = 0;  // kPairs: random pairs per rater among the evaluees it graded
+  bool ties_split = true;   // ratings -> pairwise conversion: split ties (true) or drop them
+};
+
+// One objective indicator per evaluee. See scenarios/README.md.
+struct IndicatorSpec {
+  std::string name;
+  double loading = 0.7;  // correlation of the indicator's latent value with true quality
+  bool cost = false;     // lower is better
+  std::string transform = "linear";  // how the latent value maps to the reported one
+  double lo = 0.0, hi = 1.0;         // realistic range of the reported value
+  double missing = 0.0;              // share of evaluees with no value
+  double ceiling = 0.0;              // share of evaluees at the top of the range
+};
+
 struct ModelEntry {
   std::string name;     // label in outputs
   std::string model;    // registry name
   std::string preset;   // rubric preset it came from (empty if none)
   toml::table options;  // model parameters (the entry minus name/model/preset/classes)
   ClassRules classes;   // classes on top of scores (may be empty)
-  std::string path;     // "models.<name>" for messages
+  // Which ballots a comparison or social-choice model reads in a run:
+  // "comparisons" (the scenario's [comparisons] ballots) or "ratings"
+  // (converted from the rating ballots). Empty = comparisons when the
+  // scenario has them, else ratings.
+  std::string from;
+  std::string path;  // "models.<name>" for messages
 };
 
 struct Scenario {
@@ -75,6 +103,8 @@ struct Scenario {
   std::vector<RaterGroupSpec> raters;
   std::vector<BlocSpec> blocs;
   std::vector<ModelEntry> models;
+  ComparisonSpec comparisons;
+  std::vector<IndicatorSpec> indicators;
 
   double quota = 0.15;   // top-class share for metrics: k = ceil(quota * n)
   double bottom = 0.05;  // bottom-tranche share for metrics
