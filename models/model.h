@@ -48,6 +48,9 @@ struct ScoreResult {
 // Facts about the data that option parsing may check against (the number of
 // grades, the rater group names).
 struct ModelContext {
+  ModelContext() = default;
+  ModelContext(int l, std::vector<std::string> groups, std::vector<std::string> indicators = {})
+      : levels(l), group_names(std::move(groups)), indicator_names(std::move(indicators)) {}
   int levels = 0;                            // 0 when there are no ratings
   std::vector<std::string> group_names;      // rater groups (may be empty)
   std::vector<std::string> indicator_names;  // indicator columns (may be empty)
