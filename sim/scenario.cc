@@ -364,6 +364,8 @@ void ReadScenario(const toml::table& root, Scenario& s) {
     }
   }
 
+  ReadUncertainty(top, s, errors);
+
   std::vector<std::string> top_errors = top.Finish();
   top_errors.insert(top_errors.end(), errors.begin(), errors.end());
   ThrowIfErrors(top_errors);

@@ -70,6 +70,18 @@ struct IndicatorSpec {
   double ceiling = 0.0;              // share of evaluees at the top of the range
 };
 
+// Monte Carlo over a composite's modelling choices (OECD/JRC practice):
+// see sim/uncertainty.h and scenarios/README.md.
+struct UncertaintySpec {
+  std::string model;                        // [[models]] entry to vary; empty = off
+  int draws = 0;                            // Monte Carlo draws
+  double weight_concentration = 0.0;        // Dirichlet around the chosen weights; 0 = fixed
+  std::vector<std::string> normalisations;  // drawn uniformly; empty = the entry's own
+  std::vector<std::string> aggregations;    // drawn uniformly; empty = the entry's own
+  std::vector<double> vote_weight;          // [lo, hi] drawn uniformly; empty = the entry's own
+  std::vector<std::string> random_index;    // AHP random-index tables; empty = the entry's own
+};
+
 struct ModelEntry {
   std::string name;     // label in outputs
   std::string model;    // registry name
@@ -105,6 +117,7 @@ struct Scenario {
   std::vector<ModelEntry> models;
   ComparisonSpec comparisons;
   std::vector<IndicatorSpec> indicators;
+  UncertaintySpec uncertainty;
 
   double quota = 0.15;   // top-class share for metrics: k = ceil(quota * n)
   double bottom = 0.05;  // bottom-tranche share for metrics

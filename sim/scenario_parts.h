@@ -62,6 +62,10 @@ void ReadComparisons(OptionReader& top, Scenario& s, std::vector<std::string>& e
 // Reads the optional [[indicators]] tables into s.indicators.
 void ReadIndicators(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
 
+// Reads the optional [uncertainty] table into s.uncertainty (after the
+// models, whose names it refers to).
+void ReadUncertainty(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
+
 }  // namespace evalsim
 
 #endif  // EVALSIM_SIM_SCENARIO_PARTS_H_
