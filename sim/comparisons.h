@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "sim/ballots.h"
@@ -51,6 +52,7 @@ struct PairwiseBallots {
 
 // Builds the aggregate from `seq_*` (which it keeps): sums each unordered
 // pair's wins and sorts the pairs. Self-comparisons must not be present.
+// A pair whose comparisons all weigh 0 is left out of the aggregate.
 void AggregatePairwise(PairwiseBallots* b);
 
 struct RankingBallots {
@@ -59,6 +61,11 @@ struct RankingBallots {
   std::vector<uint32_t> candidate;       // candidate ids, best first
   std::vector<uint32_t> tier;            // indifference class of each position
   std::vector<double> count;             // voters (or weight) casting each order
+  // What an order says of the candidates it does not list. True (PrefLib's
+  // truncated ballots): the voter put them below every listed candidate.
+  // False (orders a rater formed over the evaluees it saw, e.g. converted
+  // from ratings or generated per meeting): nothing; they are not compared.
+  bool unranked_below = true;
 
   int NumRatees() const { return static_cast<int>(ratee_names.size()); }
   size_t NumOrders() const { return count.size(); }
@@ -74,6 +81,11 @@ struct RankingBallots {
 
 // Collects orders and merges identical ones (same candidates, same tiers),
 // keeping the order of first appearance so the result is deterministic.
+// Orders are stored in canonical form: tiers renumbered 0, 1, 2, ... without
+// gaps, and the candidates of one tier sorted by id, so {b,a} and {a,b} are
+// the same order. Counts of merged orders add up. Out-of-range or repeated
+// candidates, decreasing tiers and negative counts are programmer errors
+// (abort). Call Finish() once.
 class RankingBuilder {
  public:
   explicit RankingBuilder(std::vector<std::string> ratee_names);
@@ -87,8 +99,22 @@ class RankingBuilder {
   std::vector<uint64_t> begin_{0};
   std::vector<uint32_t> cand_, tier_;
   std::vector<double> count_;
-  // (private members are the implementation's choice)
+  // Identical orders are found by hashing their canonical form: the first
+  // order with each hash, and for every order the next one with the same
+  // hash (kNone ends a chain).
+  static constexpr uint32_t kNone = ~uint32_t{0};
+  std::unordered_map<uint64_t, uint32_t> first_with_hash_;
+  std::vector<uint32_t> next_with_hash_;
+  // The order being added, in canonical form (scratch).
+  std::vector<uint32_t> key_cand_, key_tier_;
+  // seen_[c] == stamp_ when candidate c is already in the order being added.
+  std::vector<uint32_t> seen_;
+  uint32_t stamp_ = 0;
 };
+
+// The conversions below refuse (InputError) to build a sequence of more
+// comparisons than this (12 bytes each: about 13 GB).
+inline constexpr uint64_t kMaxComparisons = uint64_t{1} << 30;
 
 // How a conversion treats two candidates one voter placed equally.
 enum class TiePolicy {

@@ -13,7 +13,9 @@
 #include <exception>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <memory>
+#include <span>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -511,15 +513,122 @@ RatingBallots RatingsBuilder::Build() {
   return b;
 }
 
-}  // namespace
+// ---------------------------------------------------------------------------
+// Readers for the pairwise and indicators CSV files. They share the ratings
+// reader's CSV rules through CsvRecordReader, which feeds libcsv the same way
+// RatingsBuilder::Parse does and hands over whole records.
 
-RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_name,
-                              const RatingsReadOptions& options) {
-  RatingsBuilder builder(file_name, options);
-  return builder.Parse(text);
+// Calls `on_record(line, fields)` for every record of `text`, `line` being
+// the physical line on which the record began. A NUL byte, bad quoting and
+// an unterminated quoted field throw InputError; so does anything the
+// callback throws (it is held while libcsv runs, then rethrown).
+class CsvRecordReader {
+ public:
+  using Callback = std::function<void(long line, std::span<const std::string> fields)>;
+
+  CsvRecordReader(const std::string& file, Callback on_record)
+      : file_(file), on_record_(std::move(on_record)) {}
+
+  void Parse(std::string_view text) {
+    if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
+    CsvParser parser;
+    bool in_record = false;  // a record began on an earlier line and has not ended
+    long line = 1;
+    for (size_t pos = 0; pos < text.size(); ++line) {
+      size_t end = text.find_first_of("\r\n", pos);
+      if (end == std::string_view::npos) {
+        end = text.size();
+      } else {
+        end += (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1;
+      }
+      const std::string_view chunk = text.substr(pos, end - pos);
+      pos = end;
+      if (const size_t nul = chunk.find('\0'); nul != std::string_view::npos) {
+        throw InputError(Location(file_, line, CharColumn(chunk, nul)) +
+                         "found a NUL byte; expected text (is this a CSV file?)");
+      }
+      if (!in_record) record_line_ = line;
+      ended_record_ = false;
+      const size_t parsed =
+          csv_parse(parser.get(), chunk.data(), chunk.size(), OnField, OnRecord, this);
+      if (failure_) std::rethrow_exception(failure_);
+      if (parsed < chunk.size()) {
+        if (csv_error(parser.get()) == CSV_ENOMEM) throw std::bad_alloc();
+        throw InputError(Location(file_, line, CharColumn(chunk, parsed)) +
+                         "malformed quoting; a field that holds '\"' must be enclosed in '\"' "
+                         "with every inner '\"' doubled");
+      }
+      if (ended_record_) {
+        in_record = false;
+      } else if (!in_record) {
+        in_record = chunk.find_first_not_of(" \t\r\n") != std::string_view::npos;
+      }
+    }
+    const int fini = csv_fini(parser.get(), OnField, OnRecord, this);
+    if (failure_) std::rethrow_exception(failure_);
+    if (fini != 0) {
+      throw InputError(Location(file_, record_line_) +
+                       "unterminated quoted field: a '\"' opens a field that is never closed");
+    }
+  }
+
+ private:
+  static void OnField(void* data, size_t len, void* self) {
+    auto* r = static_cast<CsvRecordReader*>(self);
+    if (r->failure_) return;
+    try {
+      if (r->num_fields_ == r->fields_.size()) r->fields_.emplace_back();
+      if (data) {
+        r->fields_[r->num_fields_].assign(static_cast<const char*>(data), len);
+      } else {
+        r->fields_[r->num_fields_].clear();
+      }
+      ++r->num_fields_;
+    } catch (...) {
+      r->failure_ = std::current_exception();
+    }
+  }
+  static void OnRecord(int /*terminator*/, void* self) {
+    auto* r = static_cast<CsvRecordReader*>(self);
+    r->ended_record_ = true;
+    if (r->failure_) return;
+    try {
+      r->on_record_(r->record_line_,
+                    std::span<const std::string>(r->fields_.data(), r->num_fields_));
+    } catch (...) {
+      r->failure_ = std::current_exception();
+    }
+    r->num_fields_ = 0;
+  }
+
+  const std::string& file_;
+  Callback on_record_;
+  std::exception_ptr failure_;
+  bool ended_record_ = false;
+  long record_line_ = 0;
+  std::vector<std::string> fields_;
+  size_t num_fields_ = 0;
+};
+
+std::string HeaderText(std::span<const std::string> fields) {
+  std::vector<std::string> shown;
+  for (const std::string& name : fields) shown.push_back(Escape(name));
+  return fmt::format("{}", fmt::join(shown, ","));
 }
 
-RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& options) {
+// A name cell (ratee, unit): non-empty UTF-8. `what` names the column.
+void CheckName(const std::string& file, long line, std::string_view what, std::string_view name) {
+  if (name.empty()) {
+    throw InputError(Location(file, line) +
+                     fmt::format("column {}: found an empty cell; expected a name", what));
+  }
+  if (!IsValidUtf8(name)) {
+    throw InputError(Location(file, line) +
+                     fmt::format("column {}: found {}; expected UTF-8 text", what, Quote(name)));
+  }
+}
+
+std::string ReadWholeFile(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
                                                        &std::fclose);
   if (!file) throw InputError(Location(path) + "cannot open: " + std::strerror(errno));
@@ -533,7 +642,216 @@ RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& 
   if (std::ferror(file.get())) {
     throw InputError(Location(path) + "cannot read: " + std::strerror(errno));
   }
-  return ParseRatingsCsv(text, path, options);
+  return text;
+}
+
+PairwiseBallots ParsePairwise(std::string_view text, const std::string& file) {
+  enum { kWinner, kLoser, kWeight, kNumColumns };
+  constexpr std::string_view kNames[] = {"winner", "loser", "weight"};
+  bool have_header = false;
+  std::string header_text;
+  std::vector<int> role;  // of each column
+  IdTable ratees;
+  PairwiseBallots b;
+  auto fail = [&](long line, const std::string& message) {
+    throw InputError(Location(file, line) + message);
+  };
+  auto on_record = [&](long line, std::span<const std::string> fields) {
+    if (!have_header) {
+      header_text = HeaderText(fields);
+      bool seen[kNumColumns] = {};
+      for (const std::string& name : fields) {
+        int found = -1;
+        for (int c = 0; c < kNumColumns; ++c)
+          if (name == kNames[c]) found = c;
+        if (found < 0) {
+          fail(line, fmt::format("unknown column {}; expected a header with winner, loser and "
+                                 "optionally weight (the header found: {})",
+                                 QuoteName(name), header_text));
+        }
+        if (seen[found]) {
+          fail(line, fmt::format("duplicate column {} (the header found: {})", QuoteName(name),
+                                 header_text));
+        }
+        seen[found] = true;
+        role.push_back(found);
+      }
+      for (int c : {kWinner, kLoser}) {
+        if (!seen[c]) {
+          fail(line,
+               fmt::format("missing column '{}'; the header found: {}", kNames[c], header_text));
+        }
+      }
+      have_header = true;
+      return;
+    }
+    if (fields.size() != role.size()) {
+      fail(line, fmt::format("found {} field{}; expected {} as in the header ({})", fields.size(),
+                             fields.size() == 1 ? "" : "s", role.size(), header_text));
+    }
+    uint32_t id[2] = {0, 0};
+    float weight = 1.0f;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const std::string& f = fields[i];
+      if (role[i] == kWeight) {
+        if (f.empty()) continue;
+        double value = 0.0;
+        const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
+        if (ec != std::errc() || end != f.data() + f.size() || !std::isfinite(value) ||
+            value < 0.0 || value > FLT_MAX) {
+          fail(line,
+               fmt::format("column 'weight': found {}; expected a finite number >= 0", Quote(f)));
+        }
+        weight = value == 0.0 ? 0.0f : static_cast<float>(value);
+        continue;
+      }
+      int64_t found = ratees.Find(f);
+      if (found < 0) {
+        CheckName(file, line, fmt::format("'{}'", kNames[role[i]]), f);
+        found = ratees.Add(f);
+      }
+      id[role[i]] = static_cast<uint32_t>(found);
+    }
+    if (id[kWinner] == id[kLoser]) {
+      fail(line, fmt::format("winner and loser are both {}; a ratee is not compared with itself",
+                             Quote(ratees.Name(id[kWinner]))));
+    }
+    b.seq_winner.push_back(id[kWinner]);
+    b.seq_loser.push_back(id[kLoser]);
+    b.seq_weight.push_back(weight);
+  };
+  CsvRecordReader(file, on_record).Parse(text);
+  if (!have_header) {
+    throw InputError(Location(file) + "empty file; expected a header line winner,loser[,weight]");
+  }
+  if (b.seq_winner.empty()) {
+    throw InputError(Location(file) + "no comparison rows after the header; expected at least one");
+  }
+  b.ratee_names = ratees.TakeNames();
+  AggregatePairwise(&b);
+#ifndef NDEBUG
+  b.CheckInvariants();
+#endif
+  return b;
+}
+
+IndicatorTable ParseIndicators(std::string_view text, const std::string& file) {
+  bool have_header = false;
+  std::string header_text;
+  std::vector<std::string> indicators;
+  IdTable units;
+  std::vector<long> unit_line;
+  std::vector<double> values;  // row by row
+  auto fail = [&](long line, const std::string& message) {
+    throw InputError(Location(file, line) + message);
+  };
+  auto on_record = [&](long line, std::span<const std::string> fields) {
+    if (!have_header) {
+      header_text = HeaderText(fields);
+      if (fields[0] != "unit") {
+        fail(line, fmt::format("the first column is {}; expected 'unit' and then one column per "
+                               "indicator (the header found: {})",
+                               QuoteName(fields[0]), header_text));
+      }
+      if (fields.size() < 2) {
+        fail(line, "no indicator columns; expected 'unit' and then one column per indicator");
+      }
+      for (size_t i = 1; i < fields.size(); ++i) {
+        const std::string& name = fields[i];
+        if (name.empty()) {
+          fail(line, fmt::format("column {} has an empty name; expected an indicator name (the "
+                                 "header found: {})",
+                                 i + 1, header_text));
+        }
+        if (!IsValidUtf8(name)) {
+          fail(line, fmt::format("column {}: found {}; expected an indicator name in UTF-8", i + 1,
+                                 Quote(name)));
+        }
+        for (size_t k = 0; k < i; ++k) {
+          if (fields[k] == name) {
+            fail(line, fmt::format("duplicate column {} (columns {} and {}; the header found: {})",
+                                   QuoteName(name), k + 1, i + 1, header_text));
+          }
+        }
+      }
+      indicators.assign(fields.begin() + 1, fields.end());
+      have_header = true;
+      return;
+    }
+    if (fields.size() != indicators.size() + 1) {
+      fail(line, fmt::format("found {} field{}; expected {} as in the header ({})", fields.size(),
+                             fields.size() == 1 ? "" : "s", indicators.size() + 1, header_text));
+    }
+    const std::string& unit = fields[0];
+    if (const int64_t seen = units.Find(unit); seen >= 0) {
+      fail(line, fmt::format("unit {} appears again (first on line {}); expected one row per unit",
+                             Quote(unit), unit_line[seen]));
+    }
+    CheckName(file, line, "'unit'", unit);
+    units.Add(unit);
+    unit_line.push_back(line);
+    for (size_t i = 1; i < fields.size(); ++i) {
+      const std::string& f = fields[i];
+      if (f.empty()) {
+        values.push_back(std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
+      double value = 0.0;
+      const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
+      if (ec != std::errc() || end != f.data() + f.size() || !std::isfinite(value)) {
+        fail(line, fmt::format("column {} (indicator {}), unit {}: found {}; expected a decimal "
+                               "number, or an empty cell for a missing value",
+                               i + 1, QuoteName(indicators[i - 1]), Quote(unit), Quote(f)));
+      }
+      values.push_back(value == 0.0 ? 0.0 : value);  // no -0
+    }
+  };
+  CsvRecordReader(file, on_record).Parse(text);
+  if (!have_header) {
+    throw InputError(Location(file) +
+                     "empty file; expected a header line unit,<indicator>,<indicator>...");
+  }
+  if (units.size() == 0) {
+    throw InputError(Location(file) + "no unit rows after the header; expected at least one");
+  }
+  IndicatorTable t;
+  const Eigen::Index n = static_cast<Eigen::Index>(units.size());
+  const Eigen::Index m = static_cast<Eigen::Index>(indicators.size());
+  t.values =
+      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+          values.data(), n, m);
+  t.ratee_names = units.TakeNames();
+  t.names = std::move(indicators);
+  t.cost.assign(t.names.size(), false);
+  return t;
+}
+
+}  // namespace
+
+RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_name,
+                              const RatingsReadOptions& options) {
+  RatingsBuilder builder(file_name, options);
+  return builder.Parse(text);
+}
+
+RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& options) {
+  return ParseRatingsCsv(ReadWholeFile(path), path, options);
+}
+
+PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_name) {
+  return ParsePairwise(text, file_name);
+}
+
+PairwiseBallots ReadPairwiseCsv(const std::string& path) {
+  return ParsePairwise(ReadWholeFile(path), path);
+}
+
+IndicatorTable ParseIndicatorsCsv(std::string_view text, const std::string& file_name) {
+  return ParseIndicators(text, file_name);
+}
+
+IndicatorTable ReadIndicatorsCsv(const std::string& path) {
+  return ParseIndicators(ReadWholeFile(path), path);
 }
 
 }  // namespace evalsim

@@ -39,6 +39,8 @@
 #include <string_view>
 
 #include "sim/ballots.h"
+#include "sim/comparisons.h"
+#include "sim/indicators.h"
 
 namespace evalsim {
 
@@ -53,6 +55,37 @@ RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& 
 // Parses ratings CSV text; `file_name` is used only in error messages.
 RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_name,
                               const RatingsReadOptions& options = {});
+
+// Reader for the pairwise CSV of DESIGN.md §4: one comparison per row,
+//
+//   winner,loser[,weight]
+//
+// The CSV rules are the ratings reader's (header required, columns found by
+// name in any order, unknown or duplicate columns are errors; BOM, CRLF,
+// quoting, blank lines, UTF-8 names). `weight` is a finite number >= 0; an
+// empty cell or a missing column means 1. A tie is written as two rows, one
+// each way, of weight 0.5 (nothing checks that they come in pairs). A row
+// whose winner and loser are the same ratee is an error. Ratees share one
+// name space and are numbered in order of first appearance, reading each row
+// left to right. The rows, in file order, become the sequence (seq_*), and
+// the aggregate is built from it by AggregatePairwise.
+PairwiseBallots ReadPairwiseCsv(const std::string& path);
+PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_name);
+
+// Reader for the indicators CSV of DESIGN.md §4: one row per unit,
+//
+//   unit,<indicator 1>,<indicator 2>,...
+//
+// The first header cell must be `unit`; every other header cell names an
+// indicator (non-empty, UTF-8, all distinct and none named `unit`); at least
+// one indicator is required. Each row names a unit (non-empty, at most one
+// row per unit; units are numbered in file order) and gives a decimal number
+// per indicator ("12", "-0.5", "3.1e2"; finite), or an empty cell for a
+// missing value, stored as NaN. Anything else is an error naming the line,
+// the indicator and the unit. Every indicator is a benefit (`cost` false);
+// models take directions from their options. CSV rules as above.
+IndicatorTable ReadIndicatorsCsv(const std::string& path);
+IndicatorTable ParseIndicatorsCsv(std::string_view text, const std::string& file_name);
 
 }  // namespace evalsim
 

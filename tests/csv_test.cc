@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -543,6 +544,283 @@ TEST(ReadRatingsCsv, DirectoryIsNotAFile) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()).rfind(path + ": cannot", 0), 0u) << e.what();
   }
+}
+
+// ---------------------------------------------------------------------------
+// Pairwise CSV.
+
+// "w>l*weight" per comparison, then " | " and the aggregate as
+// "first-second:first_wins/second_wins".
+std::string DescribePairs(const PairwiseBallots& b) {
+  std::vector<std::string> seq, pairs;
+  for (size_t i = 0; i < b.NumComparisons(); ++i) {
+    seq.push_back(fmt::format("{}>{}*{}", b.ratee_names.at(b.seq_winner[i]),
+                              b.ratee_names.at(b.seq_loser[i]), b.seq_weight[i]));
+  }
+  for (size_t p = 0; p < b.NumPairs(); ++p) {
+    pairs.push_back(fmt::format("{}-{}:{}/{}", b.ratee_names.at(b.first[p]),
+                                b.ratee_names.at(b.second[p]), b.first_wins[p], b.second_wins[p]));
+  }
+  return fmt::format("[{}] {} | {}", fmt::join(b.ratee_names, ","), fmt::join(seq, " "),
+                     fmt::join(pairs, " "));
+}
+
+TEST(ParsePairwiseCsv, RowsBecomeTheSequenceAndTheAggregate) {
+  const PairwiseBallots b =
+      ParsePairwiseCsv("winner,loser,weight\na,b,2\nb,a,\nc,a,0.5\na,c,0.5\nb,c,0\n", "t.csv");
+  b.CheckInvariants();
+  // A tie between a and c as two half rows; b-c met with weight 0 only, so
+  // it is in the sequence but not in the aggregate.
+  EXPECT_EQ(DescribePairs(b), "[a,b,c] a>b*2 b>a*1 c>a*0.5 a>c*0.5 b>c*0 | a-b:2/1 a-c:0.5/0.5");
+}
+
+TEST(ParsePairwiseCsv, NamesNumberByFirstAppearanceLeftToRight) {
+  // Without a weight column every row weighs 1; columns in any order.
+  const PairwiseBallots b = ParsePairwiseCsv("loser,winner\nx,y\nz,x\ny,z\n", "t.csv");
+  EXPECT_EQ(DescribePairs(b), "[x,y,z] y>x*1 x>z*1 z>y*1 | x-y:0/1 x-z:1/0 y-z:0/1");
+}
+
+TEST(ParsePairwiseCsv, SpellingsReadTheSame) {
+  const std::string expected = "[a,b] a>b*1 b>a*3 | a-b:1/3";
+  for (const std::string& text :
+       {std::string("winner,loser,weight\na,b,1\nb,a,3\n"),
+        std::string("\xEF\xBB\xBFwinner,loser,weight\r\na,b,1\r\nb,a,3"),
+        std::string("\"winner\",\"loser\",\"weight\"\n\"a\",\"b\",\"1\"\n\n b , a ,3e0\n"),
+        std::string("weight,winner,loser\n1,a,b\n3,b,a\n")}) {
+    EXPECT_EQ(DescribePairs(ParsePairwiseCsv(text, "t.csv")), expected) << text;
+  }
+}
+
+TEST(ReadPairwiseCsv, ReadsTheSmallFixture) {
+  // BOM, CRLF, a quoted name with a comma, an empty weight, a tie.
+  const PairwiseBallots b =
+      ReadPairwiseCsv(std::string(EVALSIM_SOURCE_DIR) + "/tests/data/pairwise_small.csv");
+  EXPECT_EQ(DescribePairs(b),
+            "[Smith, J.,Lee,Wang] Smith, J.>Lee*2 Lee>Smith, J.*1 Wang>Lee*0.5 Lee>Wang*0.5"
+            " | Smith, J.-Lee:2/1 Lee-Wang:0.5/0.5");
+}
+
+// ---------------------------------------------------------------------------
+// Indicators CSV.
+
+TEST(ParseIndicatorsCsv, ReadsNumbersAndMissingCells) {
+  const IndicatorTable t =
+      ParseIndicatorsCsv("unit,gdp,crime\nA,1.5,10\nB,,-20\n\"C, new\",2e3,\nD,0,\"7\"\n", "t.csv");
+  EXPECT_EQ(t.ratee_names, (std::vector<std::string>{"A", "B", "C, new", "D"}));
+  EXPECT_EQ(t.names, (std::vector<std::string>{"gdp", "crime"}));
+  EXPECT_EQ(t.cost, (std::vector<bool>{false, false}));
+  ASSERT_EQ(t.values.rows(), 4);
+  ASSERT_EQ(t.values.cols(), 2);
+  EXPECT_EQ(t.values(0, 0), 1.5);
+  EXPECT_EQ(t.values(0, 1), 10.0);
+  EXPECT_TRUE(std::isnan(t.values(1, 0)));
+  EXPECT_EQ(t.values(1, 1), -20.0);
+  EXPECT_EQ(t.values(2, 0), 2000.0);
+  EXPECT_TRUE(std::isnan(t.values(2, 1)));
+  EXPECT_EQ(t.values(3, 0), 0.0);
+  EXPECT_EQ(t.values(3, 1), 7.0);
+}
+
+TEST(ReadIndicatorsCsv, ReadsTheSmallFixture) {
+  const IndicatorTable t =
+      ReadIndicatorsCsv(std::string(EVALSIM_SOURCE_DIR) + "/tests/data/indicators_small.csv");
+  EXPECT_EQ(t.ratee_names, (std::vector<std::string>{"North", "South", "East, new"}));
+  EXPECT_EQ(t.names, (std::vector<std::string>{"output", "cost, per head", "satisfaction"}));
+  Eigen::MatrixXd expected(3, 3);
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  expected << 120, 3.5, 0.8, 95, nan, 0.9, -10, 2.25, nan;
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) {
+      if (std::isnan(expected(i, j))) {
+        EXPECT_TRUE(std::isnan(t.values(i, j))) << i << "," << j;
+      } else {
+        EXPECT_EQ(t.values(i, j), expected(i, j)) << i << "," << j;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Malformed pairwise and indicators files.
+
+enum class Reader { kPairwise, kIndicators };
+
+struct OtherBadCase {
+  const char* name;
+  Reader reader;
+  std::string text;
+  std::string where;
+  std::vector<std::string> words;
+};
+
+void PrintTo(const OtherBadCase& c, std::ostream* os) { *os << c.name; }
+
+class MalformedOtherTest : public ::testing::TestWithParam<OtherBadCase> {};
+
+TEST_P(MalformedOtherTest, ThrowsOneLineNamingFileLineAndProblem) {
+  const OtherBadCase& c = GetParam();
+  try {
+    if (c.reader == Reader::kPairwise) {
+      ParsePairwiseCsv(c.text, "t.csv");
+    } else {
+      ParseIndicatorsCsv(c.text, "t.csv");
+    }
+    FAIL() << "no error for " << c.name;
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(c.where, 0), 0u) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    for (const std::string& word : c.words)
+      EXPECT_NE(message.find(word), std::string::npos)
+          << "missing '" << word << "' in: " << message;
+  }
+}
+
+const std::string kPairHead = "winner,loser,weight\n";
+const std::string kUnitHead = "unit,gdp,crime\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, MalformedOtherTest,
+    ::testing::Values(
+        // Pairwise.
+        OtherBadCase{"PairEmptyFile", Reader::kPairwise, "", "t.csv: ", {"empty file", "winner"}},
+        OtherBadCase{
+            "PairHeaderOnly", Reader::kPairwise, kPairHead, "t.csv: ", {"no comparison rows"}},
+        OtherBadCase{"PairMissingLoser",
+                     Reader::kPairwise,
+                     "winner,weight\na,1\n",
+                     "t.csv:1: ",
+                     {"missing column 'loser'"}},
+        OtherBadCase{"PairUnknownColumn",
+                     Reader::kPairwise,
+                     "winner,loser,score\n",
+                     "t.csv:1: ",
+                     {"unknown column 'score'"}},
+        OtherBadCase{"PairDuplicateColumn",
+                     Reader::kPairwise,
+                     "winner,loser,winner\n",
+                     "t.csv:1: ",
+                     {"duplicate column 'winner'"}},
+        OtherBadCase{"PairTooFewFields",
+                     Reader::kPairwise,
+                     kPairHead + "a,b,1\nb,a\n",
+                     "t.csv:3: ",
+                     {"found 2 fields", "expected 3"}},
+        OtherBadCase{"PairEmptyWinner",
+                     Reader::kPairwise,
+                     kPairHead + ",b,1\n",
+                     "t.csv:2: ",
+                     {"column 'winner'", "empty"}},
+        OtherBadCase{"PairSelfComparison",
+                     Reader::kPairwise,
+                     kPairHead + "a,b,1\n\nb,b,1\n",
+                     "t.csv:4: ",
+                     {"winner and loser are both \"b\""}},
+        OtherBadCase{"PairNegativeWeight",
+                     Reader::kPairwise,
+                     kPairHead + "a,b,-1\n",
+                     "t.csv:2: ",
+                     {"column 'weight'", "found \"-1\"", ">= 0"}},
+        OtherBadCase{"PairWordWeight",
+                     Reader::kPairwise,
+                     kPairHead + "a,b,1\na,b,heavy\n",
+                     "t.csv:3: ",
+                     {"column 'weight'", "found \"heavy\""}},
+        OtherBadCase{
+            "PairInfWeight", Reader::kPairwise, kPairHead + "a,b,inf\n", "t.csv:2: ", {"inf"}},
+        OtherBadCase{"PairInvalidUtf8",
+                     Reader::kPairwise,
+                     kPairHead + "a,b\xFF,1\n",
+                     "t.csv:2: ",
+                     {"column 'loser'", "UTF-8"}},
+        OtherBadCase{"PairUnterminatedQuote",
+                     Reader::kPairwise,
+                     kPairHead + "a,\"b,1\n",
+                     "t.csv:2: ",
+                     {"unterminated"}},
+        OtherBadCase{"PairBadQuoting",
+                     Reader::kPairwise,
+                     kPairHead + "a,b\"c,1\n",
+                     "t.csv:2:",
+                     {"malformed quoting"}},
+        OtherBadCase{"PairNul",
+                     Reader::kPairwise,
+                     kPairHead + std::string("a,\0,1\n", 6),
+                     "t.csv:2:3: ",
+                     {"NUL"}},
+        // Indicators.
+        OtherBadCase{
+            "UnitsEmptyFile", Reader::kIndicators, "\n", "t.csv: ", {"empty file", "unit"}},
+        OtherBadCase{
+            "UnitsHeaderOnly", Reader::kIndicators, kUnitHead, "t.csv: ", {"no unit rows"}},
+        OtherBadCase{"UnitsFirstColumn",
+                     Reader::kIndicators,
+                     "name,gdp\nA,1\n",
+                     "t.csv:1: ",
+                     {"first column is 'name'", "expected 'unit'"}},
+        OtherBadCase{
+            "UnitsNoIndicator", Reader::kIndicators, "unit\nA\n", "t.csv:1: ", {"no indicator"}},
+        OtherBadCase{"UnitsEmptyIndicatorName",
+                     Reader::kIndicators,
+                     "unit,gdp,\nA,1,2\n",
+                     "t.csv:1: ",
+                     {"column 3 has an empty name"}},
+        OtherBadCase{"UnitsDuplicateIndicator",
+                     Reader::kIndicators,
+                     "unit,gdp,crime,gdp\n",
+                     "t.csv:1: ",
+                     {"duplicate column 'gdp'", "columns 2 and 4"}},
+        OtherBadCase{"UnitsIndicatorNamedUnit",
+                     Reader::kIndicators,
+                     "unit,unit\n",
+                     "t.csv:1: ",
+                     {"duplicate column 'unit'"}},
+        OtherBadCase{"UnitsDuplicateUnit",
+                     Reader::kIndicators,
+                     kUnitHead + "A,1,2\nB,3,4\nA,5,6\n",
+                     "t.csv:4: ",
+                     {"unit \"A\" appears again", "first on line 2"}},
+        OtherBadCase{"UnitsEmptyUnit",
+                     Reader::kIndicators,
+                     kUnitHead + ",1,2\n",
+                     "t.csv:2: ",
+                     {"column 'unit'", "empty"}},
+        OtherBadCase{
+            "UnitsWordCell",
+            Reader::kIndicators,
+            kUnitHead + "A,1,2\nB,3,high\n",
+            "t.csv:3: ",
+            {"column 3", "indicator 'crime'", "unit \"B\"", "found \"high\"", "decimal number"}},
+        OtherBadCase{"UnitsDecimalComma",
+                     Reader::kIndicators,
+                     kUnitHead + "A,\"1,5\",2\n",
+                     "t.csv:2: ",
+                     {"indicator 'gdp'", "found \"1,5\""}},
+        OtherBadCase{"UnitsNanCell",
+                     Reader::kIndicators,
+                     kUnitHead + "A,nan,2\n",
+                     "t.csv:2: ",
+                     {"indicator 'gdp'", "found \"nan\""}},
+        OtherBadCase{"UnitsOverflowCell",
+                     Reader::kIndicators,
+                     kUnitHead + "A,1e999,2\n",
+                     "t.csv:2: ",
+                     {"found \"1e999\""}},
+        OtherBadCase{"UnitsTrailingJunk",
+                     Reader::kIndicators,
+                     kUnitHead + "A,12kg,2\n",
+                     "t.csv:2: ",
+                     {"found \"12kg\""}},
+        OtherBadCase{"UnitsTooManyFields",
+                     Reader::kIndicators,
+                     kUnitHead + "A,1,2,3\n",
+                     "t.csv:2: ",
+                     {"found 4 fields", "expected 3"}}),
+    [](const auto& test_info) { return std::string(test_info.param.name); });
+
+TEST(ReadPairwiseCsv, MissingFile) {
+  EXPECT_THROW(ReadPairwiseCsv("/nonexistent/pairs.csv"), InputError);
+  EXPECT_THROW(ReadIndicatorsCsv("/nonexistent/units.csv"), InputError);
 }
 
 }  // namespace
