@@ -42,6 +42,14 @@ description = "Public satisfaction (DOMAIN §2, Shandong 2009): 满意 = 100, �
 model = "weighted_mean"
 points = [55, 75, 100]
 
+[ruian_composite_1000]
+description = "瑞安 1000-point scheme for town leaders (DOMAIN §2-3, §9.5; 瑞委〔2012〕6号): key projects 600 x own / best, ranking by the superior leaders 200, democratic vote 200 banded on the top-grade (优秀) share (>= 0.9 -> 200, >= 0.8 -> 190, >= 0.7 -> 180, >= 0.6 -> 170, else 160, or 130 when the two lowest grades reach 1/3). Modelled as a composite: every indicator scored own / best (normalise = distance_to_best, equal weights unless `weights` is given) for 60 %, and the two assessments by people together as one top-grade share vote (approval, top = 1, the groups' weights) for 40 %, itself scored own / best. Not modelled: the vote's bands (130-200, i.e. a vote share relative to the best of about 0.65-1) and the rank-based leader points (200 x (1 - 0.02 (rank - 1))). Score in [0, 1] (x 1000 for the 瑞安 points); 4-grade scale."
+model = "composite"
+normalise = "distance_to_best"
+weighting = "fixed"
+aggregation = "arithmetic"
+vote = { model = "approval", top = 1, weight = 0.4 }
+
 [village_committee_gate]
 description = "Single-category thresholds (DOMAIN §4, village committee): 优秀 when the top grade share >= 0.9 (modelled as > 0.9 - 1e-9), 不称职 when the lowest grade share >= 0.5. Grades 0 = 不称职, top = 称职."
 model = "approval"
