@@ -100,6 +100,9 @@ void RegisterModelBenchmarks() {
   const auto& specs = Models().Specs();
   for (int size = 0; size < kNumSizes; ++size) {
     for (int i = 0; i < static_cast<int>(specs.size()); ++i) {
+      // Models of other input kinds: bench_comparisons.cc,
+      // bench_social_choice.cc and bench_indicators.cc.
+      if (specs[i].input != InputKind::kRatings) continue;
       const std::string name = fmt::format("Score/{}/{}", specs[i].name, SizeName(size));
       auto* bm = benchmark::RegisterBenchmark(name.c_str(), BM_Score, i, size)
                      ->Unit(benchmark::kMillisecond);

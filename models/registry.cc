@@ -4,10 +4,21 @@
 
 #include "models/approval.h"
 #include "models/bayes_shrink.h"
+#include "models/borda.h"
+#include "models/bradley_terry.h"
+#include "models/composite.h"
+#include "models/copeland.h"
+#include "models/elo.h"
+#include "models/grey_relational.h"
+#include "models/hodgerank.h"
+#include "models/kemeny.h"
 #include "models/median.h"
 #include "models/mixed_effects.h"
+#include "models/rank_centrality.h"
 #include "models/rater_adjusted.h"
 #include "models/rating_scale.h"
+#include "models/schulze.h"
+#include "models/topsis.h"
 #include "models/trimmed_mean.h"
 #include "models/weighted_mean.h"
 #include "models/zscore_mean.h"
@@ -72,6 +83,17 @@ const Registry& Models() {
     r.Add(RaterAdjustedSpec());
     r.Add(MixedEffectsSpec());
     r.Add(RatingScaleSpec());
+    r.Add(BradleyTerrySpec());
+    r.Add(RankCentralitySpec());
+    r.Add(HodgeRankSpec());
+    r.Add(EloSpec());
+    r.Add(BordaSpec());
+    r.Add(CopelandSpec());
+    r.Add(SchulzeSpec());
+    r.Add(KemenySpec());
+    r.Add(CompositeSpec());
+    r.Add(TopsisSpec());
+    r.Add(GreyRelationalSpec());
     return r;
   }();
   return registry;

@@ -26,6 +26,9 @@ struct ModelSpec {
   InputKind input = InputKind::kRatings;
   std::string summary;
   std::vector<ParamDoc> params;
+  // The scores depend on the order of the input, not only on its content
+  // (Elo's sequential updates): relabelling evaluees may change them.
+  bool order_dependent = false;
   // Reads the options (through `opts`, which records every problem) and
   // returns the model. Must read every documented parameter.
   std::function<std::unique_ptr<Model>(OptionReader& opts, const ModelContext& ctx)> make;

@@ -7,17 +7,23 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "models/mcda.h"
 #include "models/registry.h"
+#include "sim/ahp_matrix.h"
 #include "sim/csv.h"
 #include "sim/errors.h"
 #include "sim/generator.h"
+#include "sim/indicator_gen.h"
+#include "sim/inputs.h"
 #include "sim/outputs.h"
+#include "sim/preflib.h"
 #include "sim/presets.h"
 #include "sim/progress.h"
 #include "sim/runner.h"
@@ -92,8 +98,21 @@ int CmdGenerate(const ScenarioFlags& f, const std::string& out, int replicate, i
   Organisation org = BuildOrganisation(s);
   GeneratorSetup setup = MakeGeneratorSetup(s, org);
   RatingBallots b;
-  GenerateBallots(setup, replicate - 1, true, &b);
+  RankingBallots rankings;
+  PairwiseBallots pairs;
+  const ComparisonMode mode = s.comparisons.mode;
+  GenerateBallots(setup, replicate - 1, true, &b,
+                  mode == ComparisonMode::kRanking ? &rankings : nullptr,
+                  mode == ComparisonMode::kPairs ? &pairs : nullptr);
   WriteTextFile(dir.File("ballots.csv"), BallotsCsv(b));
+  // Comparison ballots as a pairwise CSV (rankings converted pair by pair).
+  if (mode == ComparisonMode::kRanking)
+    pairs = RankingsToPairwise(
+        rankings, s.comparisons.ties_split ? TiePolicy::kSplit : TiePolicy::kDrop);
+  if (mode != ComparisonMode::kNone) WriteTextFile(dir.File("pairwise.csv"), PairwiseCsv(pairs));
+  if (!s.indicators.empty())
+    WriteTextFile(dir.File("indicators.csv"),
+                  IndicatorsCsv(GenerateIndicators(s, org, replicate - 1)));
   fmt::memory_buffer truth;
   fmt::format_to(std::back_inserter(truth), "ratee,true_quality,bloc\n");
   for (int e = 0; e < org.NumEvaluees(); ++e)
@@ -106,20 +125,16 @@ int CmdGenerate(const ScenarioFlags& f, const std::string& out, int replicate, i
   man["calibrated_cuts"] = setup.cuts;
   WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
   dir.Commit();
-  std::cout << fmt::format("wrote {} ballots for {} evaluees to {}/ballots.csv\n", b.NumBallots(),
-                           org.NumEvaluees(), out);
+  std::cout << fmt::format("wrote {} ballots for {} evaluees to {}/ballots.csv{}{}\n",
+                           b.NumBallots(), org.NumEvaluees(), out,
+                           mode != ComparisonMode::kNone ? " and pairwise.csv" : "",
+                           s.indicators.empty() ? "" : " and indicators.csv");
   return 0;
 }
 
-int CmdScore(const std::string& model, const std::string& ballots_path, const std::string& format,
-             const std::vector<std::string>& sets, const std::string& out) {
-  if (format != "ratings") {
-    throw InputError(
-        fmt::format("--format {}: not supported by this version; supported: ratings", format));
-  }
-  // --set values are model parameters, except levels=K for the reader.
+// `--set key=value` flags (TOML values) as a table.
+toml::table ParseSets(const std::vector<std::string>& sets) {
   toml::table options;
-  RatingsReadOptions read;
   for (const auto& s : sets) {
     const size_t eq = s.find('=');
     if (eq == std::string::npos || eq == 0)
@@ -133,24 +148,156 @@ int CmdScore(const std::string& model, const std::string& ballots_path, const st
           "--set {}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')", s,
           s.substr(eq + 1), key));
     }
-    if (key == "levels") {
-      auto k = parsed["v"].value_exact<int64_t>();
-      if (!k || *k < 2 || *k > kMaxLevels)
-        throw InputError(fmt::format("--set {}: expected an integer 2..{}", s, kMaxLevels));
-      read.levels = static_cast<int>(*k);
-      continue;
-    }
     options.insert_or_assign(key, *parsed.get("v"));
   }
-  if (!Models().Find(model)) {
+  return options;
+}
+
+// A JSON number, or null for NaN / infinity (JSON has neither).
+nlohmann::ordered_json JsonNumber(double x) {
+  return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json JsonVector(const Eigen::VectorXd& v) {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+  for (double x : v) a.push_back(JsonNumber(x));
+  return a;
+}
+
+int CmdAhp(const std::string& path, const std::string& random_index, const std::string& method) {
+  const AhpMatrix m = ReadAhpMatrix(path);
+  mcda::AhpOptions options;
+  options.random_index = mcda::ParseRandomIndexTable(random_index, "--random-index");
+  const auto am = mcda::FindAhpMethod(method);
+  if (!am)
+    throw InputError(fmt::format("--method {}: expected eigenvector or geometric_mean", method));
+  options.method = *am;
+  const mcda::AhpResult r = mcda::Ahp(m.values, options);
+  nlohmann::ordered_json j;
+  j["names"] = m.names;
+  j["weights"] = JsonVector(r.weights);
+  j["lambda_max"] = JsonNumber(r.lambda_max);
+  j["ci"] = JsonNumber(r.ci);
+  j["cr"] = JsonNumber(r.cr);
+  j["random_index"] = JsonNumber(r.random_index);
+  j["random_index_table"] = std::string(mcda::RandomIndexName(options.random_index));
+  j["method"] = std::string(mcda::AhpMethodName(options.method));
+  j["consistent"] = r.warning.empty();
+  if (!r.warning.empty()) {
+    j["warning"] = r.warning;
+    std::cerr << "evalsim: ahp: warning: " << r.warning << "\n";
+  }
+  std::cout << j.dump(2) << "\n";
+  return 0;
+}
+
+int CmdWeights(const std::string& method, const std::string& path,
+               const std::vector<std::string>& sets) {
+  const IndicatorTable t = ReadIndicatorsCsv(path);
+  const toml::table options = ParseSets(sets);
+  OptionReader opts(options, "--set", "weights");
+  std::vector<bool> cost = t.cost;
+  if (auto d = opts.StringList("directions")) {
+    if (static_cast<int>(d->size()) != t.NumIndicators()) {
+      opts.Error("directions", fmt::format("found {} entries; expected one per indicator ({})",
+                                           d->size(), t.NumIndicators()));
+    } else {
+      for (size_t i = 0; i < d->size(); ++i) {
+        if ((*d)[i] != "benefit" && (*d)[i] != "cost")
+          opts.Error("directions",
+                     fmt::format("found \"{}\"; expected \"benefit\" or \"cost\"", (*d)[i]));
+        else
+          cost[i] = (*d)[i] == "cost";
+      }
+    }
+  }
+  mcda::WeightsResult r;
+  std::string detail;
+  if (method == "entropy") {
+    mcda::EntropyOptions eo;
+    eo.input = *mcda::FindEntropyInput(opts.String("input", "raw", {"raw", "minmax"}));
+    eo.shift = opts.Double("shift", 0.0, AtLeast(0.0));
+    opts.FinishOrThrow();
+    r = mcda::EntropyWeights(t.values, cost, eo);
+    detail = "entropy";
+  } else {
+    opts.FinishOrThrow();
+    r = mcda::CriticWeights(t.values, cost);
+    detail = "information";
+  }
+  nlohmann::ordered_json j;
+  j["names"] = t.names;
+  j["weights"] = JsonVector(r.weights);
+  j["method"] = method;
+  j[detail] = JsonVector(r.detail);
+  j["units"] = t.NumRatees();
+  if (!r.notes.empty()) j["notes"] = r.notes;
+  std::cout << j.dump(2) << "\n";
+  return 0;
+}
+
+// The ballots a `score` run reads, of whichever kind --format names.
+struct ScoreInput {
+  RatingBallots ratings;
+  PairwiseBallots pairwise;
+  RankingBallots rankings;
+  IndicatorTable indicators;
+  std::vector<std::string> names;
+  InputSources sources;
+};
+
+void ReadScoreInput(const std::string& path, const std::string& format,
+                    const RatingsReadOptions& read, ScoreInput& in) {
+  if (format == "ratings") {
+    in.ratings = ReadRatingsCsv(path, read);
+    in.names = in.ratings.ratee_names;
+    in.sources.ratings = &in.ratings;
+  } else if (format == "pairwise") {
+    in.pairwise = ReadPairwiseCsv(path);
+    in.names = in.pairwise.ratee_names;
+    in.sources.pairwise = &in.pairwise;
+  } else if (format == "preflib") {
+    in.rankings = ReadPreflib(path);
+    in.names = in.rankings.ratee_names;
+    in.sources.rankings = &in.rankings;
+  } else if (format == "indicators") {
+    in.indicators = ReadIndicatorsCsv(path);
+    in.names = in.indicators.ratee_names;
+    in.sources.indicators = &in.indicators;
+  } else {
+    throw InputError(fmt::format(
+        "--format {}: unknown format; expected ratings, pairwise, preflib or indicators", format));
+  }
+}
+
+int CmdScore(const std::string& model, const std::string& ballots_path, const std::string& format,
+             const std::vector<std::string>& sets, const std::string& ties,
+             const std::string& out) {
+  // --set values are model parameters, except levels=K for the ratings reader.
+  toml::table options = ParseSets(sets);
+  RatingsReadOptions read;
+  if (const toml::node* k = options.get("levels")) {
+    if (format != "ratings")
+      throw InputError("--set levels: levels applies to --format ratings only");
+    auto v = k->value_exact<int64_t>();
+    if (!v || *v < 2 || *v > kMaxLevels)
+      throw InputError(fmt::format("--set levels: expected an integer 2..{}", kMaxLevels));
+    read.levels = static_cast<int>(*v);
+    options.erase("levels");
+  }
+  const ModelSpec* spec = Models().Find(model);
+  if (!spec) {
     throw InputError(fmt::format("--model {}: unknown model; available models: {}", model,
                                  fmt::join(Models().Names(), ", ")));
   }
-  RatingBallots b = ReadRatingsCsv(ballots_path, read);
-  ModelContext ctx{b.levels, b.group_names, {}};
+  ScoreInput in;
+  ReadScoreInput(ballots_path, format, read, in);
+  in.sources.ties = ties == "drop" ? TiePolicy::kDrop : TiePolicy::kSplit;
+  ModelContext ctx(in.ratings.levels, in.ratings.group_names, in.indicators.names);
   auto m = Models().Create(model, options, ctx, "--set", "model " + model);
-  ScoreResult r = m->Score(ModelInput{&b});
-  const std::string csv = ScoresCsv(b, r);
+  InputSet inputs(in.sources);
+  ScoreResult r = m->Score(inputs.For(spec->input, false, "--model " + model));
+  const std::string csv = ScoresCsv(in.names, r);
   for (const auto& note : r.notes) std::cerr << "evalsim: " << model << ": " << note << "\n";
   for (const auto& [name, value] : r.parameters)
     std::cerr << fmt::format("evalsim: {}: {} = {}\n", model, name, value);
@@ -164,7 +311,8 @@ int CmdScore(const std::string& model, const std::string& ballots_path, const st
 
 int CmdModels() {
   for (const auto& spec : Models().Specs()) {
-    std::cout << fmt::format("{}  (input: ratings)\n  {}\n", spec.name, spec.summary);
+    std::cout << fmt::format("{}  (input: {})\n  {}\n", spec.name, InputKindName(spec.input),
+                             spec.summary);
     for (const auto& p : spec.params)
       std::cout << fmt::format("    {:<14} {:<18} default {}\n    {:<14} {}\n", p.name, p.type,
                                p.default_value, "", p.doc);
@@ -195,7 +343,8 @@ int Main(int argc, char** argv) {
                        fmt::format("evalsim {} ({})", EVALSIM_VERSION, EVALSIM_GIT_DESCRIBE));
 
   ScenarioFlags run_flags, gen_flags, val_flags;
-  std::string run_out, gen_out, score_out, score_model, score_ballots, score_format = "ratings";
+  std::string run_out, gen_out, score_out, score_model, score_ballots, score_format = "ratings",
+                                                                       score_ties = "split";
   std::vector<std::string> score_sets;
   int run_threads = 0, gen_threads = 0, gen_replicate = 1;
 
@@ -214,11 +363,37 @@ int Main(int argc, char** argv) {
   CLI::App* score = app.add_subcommand("score", "score a ballot file with one model");
   score->add_option("--model", score_model, "model name (see `evalsim models`)")->required();
   score->add_option("--ballots", score_ballots, "ballot file")->required();
-  score->add_option("--format", score_format, "ratings (default)");
+  score->add_option("--format", score_format, "ratings (default), pairwise, preflib or indicators")
+      ->check(CLI::IsMember({"ratings", "pairwise", "preflib", "indicators"}));
+  score
+      ->add_option("--ties", score_ties,
+                   "equal grades or tied candidates when a comparison model reads ratings or "
+                   "rankings: split (half a win each, default) or drop")
+      ->check(CLI::IsMember({"split", "drop"}));
   score->add_option("--set", score_sets, "model parameter param=value (TOML value)");
   score->add_option("--out", score_out, "output CSV (default stdout)");
 
   app.add_subcommand("models", "list every model, its parameters and the rubric presets");
+
+  std::string ahp_matrix, ahp_ri = "saaty", ahp_method = "eigenvector";
+  CLI::App* ahp =
+      app.add_subcommand("ahp", "AHP weights, lambda_max, CI and CR of a matrix (JSON)");
+  ahp->add_option("matrix", ahp_matrix, "pairwise comparison matrix CSV")->required();
+  ahp->add_option("--random-index", ahp_ri,
+                  "random-index table: " + mcda::RandomIndexNames() + " (default saaty)");
+  ahp->add_option("--method", ahp_method, "eigenvector (default) or geometric_mean");
+
+  std::string weights_method, weights_ballots;
+  std::vector<std::string> weights_sets;
+  CLI::App* weights = app.add_subcommand("weights", "objective indicator weights (JSON)");
+  weights->add_option("--method", weights_method, "entropy or critic")
+      ->required()
+      ->check(CLI::IsMember({"entropy", "critic"}));
+  weights->add_option("--ballots", weights_ballots, "indicators CSV (unit, then one column each)")
+      ->required();
+  weights->add_option("--set", weights_sets,
+                      "directions=[\"benefit\",\"cost\",...]; entropy: input=\"raw\"|\"minmax\", "
+                      "shift=number");
   CLI::App* val = app.add_subcommand("validate", "parse and check a scenario");
   AddScenarioFlags(val, val_flags, true);
 
@@ -236,8 +411,11 @@ int Main(int argc, char** argv) {
   }
   if (*run) return CmdRun(run_flags, run_out, run_threads);
   if (*gen) return CmdGenerate(gen_flags, gen_out, gen_replicate, gen_threads);
-  if (*score) return CmdScore(score_model, score_ballots, score_format, score_sets, score_out);
+  if (*score)
+    return CmdScore(score_model, score_ballots, score_format, score_sets, score_ties, score_out);
   if (app.got_subcommand("models")) return CmdModels();
+  if (*ahp) return CmdAhp(ahp_matrix, ahp_ri, ahp_method);
+  if (*weights) return CmdWeights(weights_method, weights_ballots, weights_sets);
   if (*val) return CmdValidate(val_flags);
   return 2;
 }

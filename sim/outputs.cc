@@ -320,12 +320,24 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   for (const auto& m : r.models)
     if (!m.notes.empty()) notes[m.name] = m.notes;
   man["model_notes"] = notes;
+  if (r.uncertainty) {
+    const UncertaintyResult& u = *r.uncertainty;
+    WriteTextFile(dir.File("uncertainty.csv"), UncertaintyCsv(u));
+    WriteTextFile(dir.File("sensitivity.csv"), SensitivityCsv(u));
+    nlohmann::ordered_json uj;
+    uj["model"] = u.model;
+    uj["draws"] = u.draws;
+    uj["data"] = "replicate 1's indicators and votes";
+    uj["notes"] = u.notes;
+    man["uncertainty"] = uj;
+  }
   // Wall-time fields: the only part of the output that varies between runs.
   nlohmann::ordered_json t;
   t["organisation_seconds"] = r.seconds_organisation;
   t["generate_seconds_summed_over_replicates"] = r.seconds_generate;
   t["score_seconds_summed_over_replicates"] = r.seconds_score;
   t["metrics_seconds"] = r.seconds_metrics;
+  if (r.uncertainty) t["uncertainty_seconds"] = r.seconds_uncertainty;
   t["write_seconds"] = info.seconds_write;
   t["total_seconds"] = info.seconds_total;
   nlohmann::ordered_json fit = nlohmann::ordered_json::object();
@@ -343,8 +355,8 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   return SummaryTable(r);
 }
 
-std::string ScoresCsv(const RatingBallots& ballots, const ScoreResult& result) {
-  const int n = ballots.NumRatees();
+std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result) {
+  const int n = static_cast<int>(ratee_names.size());
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   const std::vector<int> rank = CompetitionRanks(result.score, result.tiebreak);
@@ -353,9 +365,44 @@ std::string ScoresCsv(const RatingBallots& ballots, const ScoreResult& result) {
   fmt::memory_buffer out;
   fmt::format_to(std::back_inserter(out), "ratee,score,rank{}\n", se ? ",se" : "");
   for (int e : order) {
-    fmt::format_to(std::back_inserter(out), "{},{},{}", CsvField(ballots.ratee_names[e]),
+    fmt::format_to(std::back_inserter(out), "{},{},{}", CsvField(ratee_names[e]),
                    Num(result.score[e]), rank[e]);
     if (se) fmt::format_to(std::back_inserter(out), ",{}", Num(result.se[e]));
+    fmt::format_to(std::back_inserter(out), "\n");
+  }
+  return fmt::to_string(out);
+}
+
+std::string PairwiseCsv(const PairwiseBallots& b) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "winner,loser,weight\n");
+  auto row = [&](uint32_t w, uint32_t l, double weight) {
+    fmt::format_to(std::back_inserter(out), "{},{},{}\n", CsvField(b.ratee_names[w]),
+                   CsvField(b.ratee_names[l]), Num(weight));
+  };
+  if (b.NumComparisons() > 0) {
+    for (size_t i = 0; i < b.NumComparisons(); ++i)
+      row(b.seq_winner[i], b.seq_loser[i], b.seq_weight[i]);
+  } else {
+    for (size_t p = 0; p < b.NumPairs(); ++p) {
+      if (b.first_wins[p] > 0) row(b.first[p], b.second[p], b.first_wins[p]);
+      if (b.second_wins[p] > 0) row(b.second[p], b.first[p], b.second_wins[p]);
+    }
+  }
+  return fmt::to_string(out);
+}
+
+std::string IndicatorsCsv(const IndicatorTable& t) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "unit");
+  for (const auto& name : t.names) fmt::format_to(std::back_inserter(out), ",{}", CsvField(name));
+  fmt::format_to(std::back_inserter(out), "\n");
+  for (int e = 0; e < t.NumRatees(); ++e) {
+    fmt::format_to(std::back_inserter(out), "{}", CsvField(t.ratee_names[e]));
+    for (int j = 0; j < t.NumIndicators(); ++j) {
+      const double v = t.values(e, j);
+      fmt::format_to(std::back_inserter(out), ",{}", std::isnan(v) ? std::string() : Num(v));
+    }
     fmt::format_to(std::back_inserter(out), "\n");
   }
   return fmt::to_string(out);

@@ -11,6 +11,8 @@
 
 #include "models/model.h"
 #include "sim/ballots.h"
+#include "sim/comparisons.h"
+#include "sim/indicators.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
 
@@ -47,7 +49,15 @@ std::string Num(double v);
 std::string Sha256File(const std::string& path);
 
 // The scores table (ratee,score,rank[,se]) sorted by rank.
-std::string ScoresCsv(const RatingBallots& ballots, const ScoreResult& result);
+// A pairwise CSV (winner,loser,weight) of the comparisons in input order
+// (or of the aggregates, as wins of each side, when there is no sequence);
+// `evalsim score --format pairwise` reads it back.
+std::string PairwiseCsv(const PairwiseBallots& b);
+
+// An indicators CSV (unit, then one column per indicator; missing = empty).
+std::string IndicatorsCsv(const IndicatorTable& t);
+
+std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result);
 
 // Run outputs: manifest.json, scores.csv (or the summary form),
 // evaluees.csv, metrics.csv. Returns the summary table for stdout.

@@ -9,10 +9,13 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <optional>
 
 #include "models/registry.h"
 #include "sim/classes.h"
 #include "sim/generator.h"
+#include "sim/indicator_gen.h"
+#include "sim/inputs.h"
 #include "sim/metrics.h"
 #include "sim/progress.h"
 
@@ -28,6 +31,40 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
 struct PreparedModel {
   std::unique_ptr<Model> model;
   const ModelEntry* entry;
+  InputKind input;
+};
+
+// One replicate's ballots of every kind the scenario asks for, and the
+// conversions the models need.
+struct ReplicateBallots {
+  RatingBallots ratings;
+  RankingBallots rankings;
+  PairwiseBallots pairs;
+  IndicatorTable indicators;
+  std::optional<InputSet> inputs;
+
+  void Generate(const Scenario& s, const Organisation& org, const GeneratorSetup& setup, int r,
+                bool with_blocs) {
+    const ComparisonMode mode = s.comparisons.mode;
+    GenerateBallots(setup, r, with_blocs, &ratings,
+                    mode == ComparisonMode::kRanking ? &rankings : nullptr,
+                    mode == ComparisonMode::kPairs ? &pairs : nullptr);
+    InputSources src;
+    src.ratings = &ratings;
+    if (mode == ComparisonMode::kRanking) src.rankings = &rankings;
+    if (mode == ComparisonMode::kPairs) src.pairwise = &pairs;
+    if (!s.indicators.empty()) {
+      // Indicators do not depend on blocs: the bloc-free rerun shares them.
+      indicators = GenerateIndicators(s, org, r);
+      src.indicators = &indicators;
+    }
+    src.ties = s.comparisons.ties_split ? TiePolicy::kSplit : TiePolicy::kDrop;
+    inputs.emplace(src);
+  }
+
+  ModelInput For(const PreparedModel& m) {
+    return inputs->For(m.input, m.entry->from == "ratings", m.entry->name);
+  }
 };
 
 // Per replicate and model: the numbers the metrics reduce.
@@ -81,9 +118,11 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   ModelContext ctx;
   ctx.levels = static_cast<int>(s.labels.size());
   for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
+  for (const auto& i : s.indicators) ctx.indicator_names.push_back(i.name);
   std::vector<PreparedModel> models;
   for (const ModelEntry& e : s.models)
-    models.push_back({Models().Create(e.model, e.options, ctx, s.file, e.path), &e});
+    models.push_back({Models().Create(e.model, e.options, ctx, s.file, e.path), &e,
+                      Models().Find(e.model)->input});
 
   const int R = s.replicates, M = static_cast<int>(models.size());
   const int n = org.NumEvaluees();
@@ -103,9 +142,10 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   Progress progress("replicates", R, config.progress);
 
   tbb::parallel_for(0, R, [&](int r) {
-    RatingBallots b;
+    ReplicateBallots rb;
+    const RatingBallots& b = rb.ratings;
     const auto g0 = Clock::now();
-    GenerateBallots(setup, r, /*with_blocs=*/true, &b);
+    rb.Generate(s, org, setup, r, /*with_blocs=*/true);
     const auto g1 = Clock::now();
     gen_seconds[r] = Seconds(g0, g1);
     ballots[r] = b.NumBallots();
@@ -113,11 +153,11 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
       const uint8_t g = BallotGrade(w);
       grade_counts[r][g == kAbstain ? s.labels.size() : g] += 1;
     }
-    RatingBallots nobloc;
-    if (!bloc_evaluees.empty()) GenerateBallots(setup, r, /*with_blocs=*/false, &nobloc);
-    ModelInput input{&b};
+    ReplicateBallots nobloc;
+    if (!bloc_evaluees.empty()) nobloc.Generate(s, org, setup, r, /*with_blocs=*/false);
     for (int mi = 0; mi < M; ++mi) {
       ReplicateModel& out = reps[r][mi];
+      const ModelInput input = rb.For(models[mi]);
       const auto s0 = Clock::now();
       ScoreResult sr = models[mi].model->Score(input);
       out.fit_seconds = Seconds(s0, Clock::now());
@@ -149,7 +189,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
         if (bottom_n > 0) out.class_bottom = bottom_hit / bottom_n;
       }
       if (!bloc_evaluees.empty()) {
-        ScoreResult base = models[mi].model->Score(ModelInput{&nobloc});
+        ScoreResult base = models[mi].model->Score(nobloc.For(models[mi]));
         const std::vector<int> base_rank = CompetitionRanks(base.score, base.tiebreak);
         double gain = 0;
         for (int e : bloc_evaluees) gain += base_rank[e] - out.rank[e];
@@ -265,6 +305,18 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     result.models.push_back(std::move(mo));
   }
   result.seconds_metrics = Seconds(t2, Clock::now());
+
+  if (!s.uncertainty.model.empty()) {
+    const auto u0 = Clock::now();
+    for (const PreparedModel& m : models) {
+      if (m.entry->name != s.uncertainty.model) continue;
+      ReplicateBallots rb;
+      rb.Generate(s, org, setup, 0, /*with_blocs=*/true);
+      result.uncertainty =
+          RunUncertainty(s.uncertainty, *m.entry, rb.For(m), ctx, s.seed, 0, s.file);
+    }
+    result.seconds_uncertainty = Seconds(u0, Clock::now());
+  }
   return result;
 }
 

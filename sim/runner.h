@@ -8,12 +8,14 @@
 
 #include <Eigen/Core>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "models/model.h"
 #include "sim/organisation.h"
 #include "sim/scenario.h"
+#include "sim/uncertainty.h"
 
 namespace evalsim {
 
@@ -54,7 +56,11 @@ struct RunResult {
   uint64_t ballots_total = 0;       // over replicates (bloc-free reruns excluded)
   std::vector<double> grade_share;  // observed share of each grade (valid ballots)
   double abstain_share = 0.0;
+  // The Monte Carlo over a composite's modelling choices ([uncertainty]),
+  // on replicate 1's indicators and votes.
+  std::optional<UncertaintyResult> uncertainty;
   double seconds_organisation = 0, seconds_generate = 0, seconds_score = 0, seconds_metrics = 0;
+  double seconds_uncertainty = 0;
   int threads = 1;
 };
 

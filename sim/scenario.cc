@@ -103,6 +103,36 @@ void ApplyOverride(toml::table& root, const std::string& spec) {
   cur->insert_or_assign(segs.back(), std::move(*parsed.get("v")));
 }
 
+// Whether the scenario provides what an entry's model reads.
+void CheckModelInput(const std::string& file, const toml::table& entry, const Scenario& s,
+                     const ModelEntry& m, std::vector<std::string>& errors) {
+  const ModelSpec* spec = Models().Find(m.model);
+  if (!spec) return;  // reported by the registry
+  const std::string at = fmt::format("{}{}", NodeLocation(entry, file), m.path);
+  const bool comparison =
+      spec->input == InputKind::kPairwise || spec->input == InputKind::kRankings;
+  if (spec->input == InputKind::kIndicators && s.indicators.empty()) {
+    errors.push_back(fmt::format(
+        "{}: model {} reads indicators; the scenario has no [[indicators]]", at, m.model));
+  }
+  if (!m.from.empty() && !comparison) {
+    errors.push_back(fmt::format(
+        "{}.from: model {} reads {}; `from` applies only to comparison and social-choice models",
+        at, m.model, InputKindName(spec->input)));
+  }
+  if (m.from == "comparisons" && s.comparisons.mode == ComparisonMode::kNone) {
+    errors.push_back(fmt::format(
+        "{}.from: \"comparisons\" needs a [comparisons] table in the scenario", at));
+  }
+  if (spec->input == InputKind::kRankings && m.from != "ratings" &&
+      s.comparisons.mode == ComparisonMode::kPairs) {
+    errors.push_back(fmt::format(
+        "{}: model {} reads rankings, and [comparisons] ballots = \"pairs\" gives pairwise "
+        "comparisons only; set from = \"ratings\" on this entry to rank from the ratings",
+        at, m.model));
+  }
+}
+
 IntRange ToRange(std::optional<std::pair<int64_t, int64_t>> r) {
   return r ? IntRange{r->first, r->second} : IntRange{};
 }
@@ -360,6 +390,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
           errors.push_back(e.what());
         }
       }
+      CheckModelInput(r.file(), t, s, m, errors);
       s.models.push_back(std::move(m));
     }
   }

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,15 +60,29 @@ struct ComparisonSpec {
   bool ties_split = true;   // ratings -> pairwise conversion: split ties (true) or drop them
 };
 
-// One objective indicator per evaluee. See scenarios/README.md.
+// One objective indicator per evaluee (on-time rate, completed tasks,
+// complaints, report-card score...). Its latent value is
+//   latent = loading * quality / quality_sd + sqrt(1 - loading^2) * N(0, 1)
+// (standard normal overall), and `transform` maps it (or its negative for a
+// cost indicator) to the reported value. See scenarios/README.md.
 struct IndicatorSpec {
   std::string name;
   double loading = 0.7;  // correlation of the indicator's latent value with true quality
-  bool cost = false;     // lower is better
-  std::string transform = "linear";  // how the latent value maps to the reported one
-  double lo = 0.0, hi = 1.0;         // realistic range of the reported value
-  double missing = 0.0;              // share of evaluees with no value
-  double ceiling = 0.0;              // share of evaluees at the top of the range
+  bool cost = false;     // lower is better: the reported value falls as quality rises
+  // "linear": mean + sd * x; "rate": lo + (hi - lo) * Phi(Phi^-1(q) + x),
+  // q = (median - lo) / (hi - lo); "score": mean + sd * x clamped to
+  // [lo, hi]; "count": Poisson(mean * exp(dispersion * x - dispersion^2 / 2)).
+  std::string transform = "linear";
+  // Range of the reported value, values clamped into it; +-inf = unbounded
+  // (linear without `range`; count without `range` has lo = 0, hi = inf).
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  double mean = 0.0;        // linear, score, count
+  double sd = 1.0;          // linear, score
+  double median = 0.5;      // rate
+  double dispersion = 0.5;  // count: sd of the log of the Poisson rate
+  double missing = 0.0;     // share of evaluees with no value (NaN), at random
+  double ceiling = 0.0;     // share of evaluees (highest latent) at the best end of the range
 };
 
 // Monte Carlo over a composite's modelling choices (OECD/JRC practice):
