@@ -107,8 +107,8 @@ int CmdGenerate(const ScenarioFlags& f, const std::string& out, int replicate, i
   WriteTextFile(dir.File("ballots.csv"), BallotsCsv(b));
   // Comparison ballots as a pairwise CSV (rankings converted pair by pair).
   if (mode == ComparisonMode::kRanking)
-    pairs = RankingsToPairwise(
-        rankings, s.comparisons.ties_split ? TiePolicy::kSplit : TiePolicy::kDrop);
+    pairs = RankingsToPairwise(rankings,
+                               s.comparisons.ties_split ? TiePolicy::kSplit : TiePolicy::kDrop);
   if (mode != ComparisonMode::kNone) WriteTextFile(dir.File("pairwise.csv"), PairwiseCsv(pairs));
   if (!s.indicators.empty())
     WriteTextFile(dir.File("indicators.csv"),

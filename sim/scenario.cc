@@ -121,8 +121,8 @@ void CheckModelInput(const std::string& file, const toml::table& entry, const Sc
         at, m.model, InputKindName(spec->input)));
   }
   if (m.from == "comparisons" && s.comparisons.mode == ComparisonMode::kNone) {
-    errors.push_back(fmt::format(
-        "{}.from: \"comparisons\" needs a [comparisons] table in the scenario", at));
+    errors.push_back(
+        fmt::format("{}.from: \"comparisons\" needs a [comparisons] table in the scenario", at));
   }
   if (spec->input == InputKind::kRankings && m.from != "ratings" &&
       s.comparisons.mode == ComparisonMode::kPairs) {
