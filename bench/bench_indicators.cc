@@ -4,14 +4,30 @@
 // measured in the same run (floor_ratio = time per call / floor time).
 // Registered statically, so they run with the rest of evalsim_bench;
 // select them with --benchmark_filter=Indicators.
+//
+// Uncertainty/composite_mc: the Monte Carlo uncertainty analysis
+// (sim/uncertainty.h) of a composite entry on 1,031 units x 8 indicators,
+// 10,000 draws varying the weights (Dirichlet, concentration 50), the
+// normalisation (minmax, zscore, rank, distance_to_best) and the aggregation
+// (arithmetic, geometric); draws_per_second counts draws per wall-clock
+// second, in a task arena of 1 thread and of the machine's default.
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 #include <time.h>
+#include <toml++/toml.h>
 
 #include <Eigen/Core>
+#include <limits>
 #include <random>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/mcda.h"
+#include "models/model.h"
+#include "sim/indicators.h"
+#include "sim/scenario.h"
+#include "sim/uncertainty.h"
 
 namespace evalsim::bench {
 namespace {
@@ -124,6 +140,58 @@ void BM_IndicatorsGrey(benchmark::State& state) {
   SetCounters(state, in);
 }
 
+// 1,031 units (the size of a national set of municipalities in the
+// scenarios) x 8 positive indicators, every fourth a cost, 2 % missing.
+const IndicatorTable& UncertaintyTable() {
+  static const IndicatorTable* table = [] {
+    auto* t = new IndicatorTable;
+    constexpr int kN = 1031, kM = 8;
+    std::mt19937_64 rng(20240602);
+    std::lognormal_distribution<double> lognormal(0.0, 0.5);
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    t->values.resize(kN, kM);
+    for (int i = 0; i < kN; ++i) t->ratee_names.push_back(fmt::format("u{}", i));
+    for (int j = 0; j < kM; ++j) {
+      t->names.push_back(fmt::format("x{}", j));
+      t->cost.push_back(j % 4 == 3);
+      const double scale = 1.0 + 100.0 * unit(rng);
+      for (int i = 0; i < kN; ++i) {
+        t->values(i, j) =
+            unit(rng) < 0.02 ? std::numeric_limits<double>::quiet_NaN() : scale * lognormal(rng);
+      }
+    }
+    return t;
+  }();
+  return *table;
+}
+
+void BM_UncertaintyComposite(benchmark::State& state) {
+  const IndicatorTable& t = UncertaintyTable();
+  ModelEntry entry;
+  entry.name = "idx";
+  entry.model = "composite";
+  entry.path = "models.idx";
+  entry.options = toml::parse(std::string_view("weighting = 'fixed'\nnormalise = 'minmax'"),
+                              std::string_view("bench.toml"));
+  UncertaintySpec spec;
+  spec.model = "idx";
+  spec.draws = 10000;
+  spec.weight_concentration = 50.0;
+  spec.normalisations = {"minmax", "zscore", "rank", "distance_to_best"};
+  spec.aggregations = {"arithmetic", "geometric"};
+  ModelInput input;
+  input.indicators = &t;
+  const ModelContext ctx;
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    UncertaintyResult r = RunUncertainty(spec, entry, input, ctx, 7, threads);
+    benchmark::DoNotOptimize(r.median_rank.data());
+  }
+  state.counters["draws_per_second"] =
+      benchmark::Counter(static_cast<double>(spec.draws) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+}
+
 BENCHMARK(BM_IndicatorsFloorRead)
     ->Name("Indicators/floor_read/100000x20")
     ->Unit(benchmark::kMillisecond);
@@ -136,11 +204,29 @@ BENCHMARK_CAPTURE(BM_IndicatorsTopsis, rank, mcda::Normalization::kRank)
 BENCHMARK_CAPTURE(BM_IndicatorsComposite, minmax, mcda::Normalization::kMinMax)
     ->Name("Indicators/composite_minmax_arithmetic/100000x20")
     ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_IndicatorsComposite, vector, mcda::Normalization::kVector)
+    ->Name("Indicators/composite_vector_arithmetic/100000x20")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_IndicatorsComposite, zscore, mcda::Normalization::kZScore)
+    ->Name("Indicators/composite_zscore_arithmetic/100000x20")
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_IndicatorsComposite, distance_to_best, mcda::Normalization::kDistanceToBest)
+    ->Name("Indicators/composite_distance_to_best_arithmetic/100000x20")
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_IndicatorsNormalizeThenArithmetic)
     ->Name("Indicators/normalize_then_arithmetic/100000x20")
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_IndicatorsGrey)
     ->Name("Indicators/grey_relational_minmax/100000x20")
+    ->Unit(benchmark::kMillisecond);
+
+// Argument: threads of the task arena (0 = the default arena).
+BENCHMARK(BM_UncertaintyComposite)
+    ->Name("Uncertainty/composite_mc/1031x8/draws:10000")
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(0)
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -12,6 +12,10 @@
 
 #include "sim/errors.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace evalsim::mcda {
 namespace {
 
@@ -43,11 +47,146 @@ struct ColumnStats {
   }
 };
 
-// Four independent lanes so that the additions of one lane do not wait on
-// the previous element's (floating-point sums are not reassociated by the
-// compiler); missing cells are masked rather than branched on. The flags
-// leave out the sums a method does not use, which keeps the lanes in
-// registers.
+// Eight independent lanes: element first + k goes to lane k % 8, and the
+// lanes are combined in a fixed tree, so every sum is the same on every run,
+// at any thread count and on any machine (the SSE2 loop and the portable loop
+// below compute the same lanes with the same IEEE operations). Independent
+// lanes let the additions pipeline; on x86-64 they run two to a register.
+// A column is first scanned unmasked while watching for NaN (the usual case:
+// no missing cell, no per-element mask); only a column with a NaN is scanned
+// again with missing cells masked out, so either way the lanes hold the sums
+// over the present cells in the same order. The flags leave out the sums a method
+// does not use.
+constexpr int kLanes = 8;
+
+struct Lanes {
+  double cnt[kLanes], mn[kLanes], mx[kLanes], mp[kLanes], sq[kLanes], sd[kLanes], sd2[kLanes];
+  bool nan = false;
+
+  Lanes() {
+    constexpr double kInf = std::numeric_limits<double>::infinity();
+    for (int l = 0; l < kLanes; ++l) {
+      cnt[l] = sq[l] = sd[l] = sd2[l] = 0.0;
+      mn[l] = mp[l] = kInf;
+      mx[l] = -kInf;
+    }
+  }
+};
+
+// One element into lane l. min/max keep the running value when v is NaN
+// (v < m is false), as MINPD / MAXPD do.
+template <bool kMasked, bool kSquares, bool kMoments, bool kPositive>
+inline void StatsStep(Lanes& s, int l, double v, double shift) {
+  const bool p = v == v;  // false for NaN
+  if constexpr (kMasked) {
+    s.cnt[l] += p ? 1.0 : 0.0;
+  } else if constexpr (!kSquares && !kMoments) {
+    s.nan = s.nan || !p;
+  }
+  s.mn[l] = v < s.mn[l] ? v : s.mn[l];
+  s.mx[l] = v > s.mx[l] ? v : s.mx[l];
+  if constexpr (kSquares) {
+    const double u = kMasked && !p ? 0.0 : v;
+    s.sq[l] += u * u;
+  }
+  if constexpr (kMoments) {
+    const double d = kMasked && !p ? 0.0 : v - shift;
+    s.sd[l] += d;
+    s.sd2[l] += d * d;
+  }
+  if constexpr (kPositive) {
+    const double c = v > 0.0 ? v : std::numeric_limits<double>::infinity();
+    s.mp[l] = c < s.mp[l] ? c : s.mp[l];
+  }
+}
+
+#if defined(__SSE2__)
+// Whole groups of eight elements from `begin`, two lanes per register (lanes
+// 2k and 2k + 1 in register k). Returns where it stopped.
+template <bool kMasked, bool kSquares, bool kMoments, bool kPositive>
+Eigen::Index StatsSse2(const double* x, Eigen::Index begin, Eigen::Index n, double shift,
+                       Lanes& s) {
+  __m128d cnt[4], mn[4], mx[4], mp[4], sq[4], sd[4], sd2[4];
+  for (int k = 0; k < 4; ++k) {
+    cnt[k] = _mm_loadu_pd(s.cnt + 2 * k);
+    mn[k] = _mm_loadu_pd(s.mn + 2 * k);
+    mx[k] = _mm_loadu_pd(s.mx + 2 * k);
+    mp[k] = _mm_loadu_pd(s.mp + 2 * k);
+    sq[k] = _mm_loadu_pd(s.sq + 2 * k);
+    sd[k] = _mm_loadu_pd(s.sd + 2 * k);
+    sd2[k] = _mm_loadu_pd(s.sd2 + 2 * k);
+  }
+  const __m128d one = _mm_set1_pd(1.0), zero = _mm_setzero_pd();
+  const __m128d inf = _mm_set1_pd(std::numeric_limits<double>::infinity());
+  const __m128d sh = _mm_set1_pd(shift);
+  __m128d nan = zero;
+  Eigen::Index i = begin;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 4; ++k) {
+      const __m128d v = _mm_loadu_pd(x + i + 2 * k);
+      const __m128d ord = _mm_cmpord_pd(v, v);  // all ones where present
+      if constexpr (kMasked) {
+        cnt[k] = _mm_add_pd(cnt[k], _mm_and_pd(ord, one));
+      } else if constexpr (!kSquares && !kMoments) {
+        nan = _mm_or_pd(nan, _mm_cmpunord_pd(v, v));
+      }
+      mn[k] = _mm_min_pd(v, mn[k]);  // v < mn ? v : mn
+      mx[k] = _mm_max_pd(v, mx[k]);  // v > mx ? v : mx
+      if constexpr (kSquares) {
+        const __m128d u = kMasked ? _mm_and_pd(v, ord) : v;
+        sq[k] = _mm_add_pd(sq[k], _mm_mul_pd(u, u));
+      }
+      if constexpr (kMoments) {
+        __m128d d = _mm_sub_pd(v, sh);
+        if constexpr (kMasked) d = _mm_and_pd(d, ord);
+        sd[k] = _mm_add_pd(sd[k], d);
+        sd2[k] = _mm_add_pd(sd2[k], _mm_mul_pd(d, d));
+      }
+      if constexpr (kPositive) {
+        const __m128d gt = _mm_cmpgt_pd(v, zero);
+        const __m128d c = _mm_or_pd(_mm_and_pd(gt, v), _mm_andnot_pd(gt, inf));
+        mp[k] = _mm_min_pd(c, mp[k]);
+      }
+    }
+  }
+  for (int k = 0; k < 4; ++k) {
+    _mm_storeu_pd(s.cnt + 2 * k, cnt[k]);
+    _mm_storeu_pd(s.mn + 2 * k, mn[k]);
+    _mm_storeu_pd(s.mx + 2 * k, mx[k]);
+    _mm_storeu_pd(s.mp + 2 * k, mp[k]);
+    _mm_storeu_pd(s.sq + 2 * k, sq[k]);
+    _mm_storeu_pd(s.sd + 2 * k, sd[k]);
+    _mm_storeu_pd(s.sd2 + 2 * k, sd2[k]);
+  }
+  if (_mm_movemask_pd(nan) != 0) s.nan = true;
+  return i;
+}
+#endif
+
+template <bool kMasked, bool kSquares, bool kMoments, bool kPositive>
+void StatsScan(const double* x, Eigen::Index first, Eigen::Index n, double shift, Lanes& s) {
+  Eigen::Index i = first;
+#if defined(__SSE2__)
+  i = StatsSse2<kMasked, kSquares, kMoments, kPositive>(x, first, n, shift, s);
+#endif
+  for (; i < n; ++i) {
+    StatsStep<kMasked, kSquares, kMoments, kPositive>(s, static_cast<int>((i - first) % kLanes),
+                                                      x[i], shift);
+  }
+}
+
+double LaneSum(const double* v) {
+  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
+double LaneMin(const double* v) {
+  return std::min(std::min(std::min(v[0], v[1]), std::min(v[2], v[3])),
+                  std::min(std::min(v[4], v[5]), std::min(v[6], v[7])));
+}
+double LaneMax(const double* v) {
+  return std::max(std::max(std::max(v[0], v[1]), std::max(v[2], v[3])),
+                  std::max(std::max(v[4], v[5]), std::max(v[6], v[7])));
+}
+
 template <bool kSquares, bool kMoments, bool kPositive>
 ColumnStats ComputeStatsT(const double* x, Eigen::Index n) {
   ColumnStats s;
@@ -55,42 +194,28 @@ ColumnStats ComputeStatsT(const double* x, Eigen::Index n) {
   while (first < n && std::isnan(x[first])) ++first;
   if (first == n) return s;
   const double shift = x[first];
-  constexpr double kInf = std::numeric_limits<double>::infinity();
-  double cnt[4] = {0, 0, 0, 0}, sd[4] = {0, 0, 0, 0}, sd2[4] = {0, 0, 0, 0}, sq[4] = {0, 0, 0, 0};
-  double mn[4] = {kInf, kInf, kInf, kInf}, mx[4] = {-kInf, -kInf, -kInf, -kInf};
-  double mp[4] = {kInf, kInf, kInf, kInf};
-  const auto step = [&](int l, double v) {
-    const bool p = v == v;  // false for NaN
-    cnt[l] += p ? 1.0 : 0.0;
-    mn[l] = std::min(mn[l], p ? v : kInf);
-    mx[l] = std::max(mx[l], p ? v : -kInf);
-    if constexpr (kSquares) {
-      const double w = p ? v : 0.0;
-      sq[l] += w * w;
-    }
-    if constexpr (kMoments) {
-      const double d = p ? v - shift : 0.0;
-      sd[l] += d;
-      sd2[l] += d * d;
-    }
-    if constexpr (kPositive) mp[l] = std::min(mp[l], p && v > 0.0 ? v : kInf);
-  };
-  Eigen::Index i = first;
-  for (; i + 4 <= n; i += 4) {
-    step(0, x[i]);
-    step(1, x[i + 1]);
-    step(2, x[i + 2]);
-    step(3, x[i + 3]);
+  Lanes lanes;
+  StatsScan<false, kSquares, kMoments, kPositive>(x, first, n, shift, lanes);
+  // A NaN cell makes the unmasked sum of squares, and the unmasked sum of
+  // deviations, NaN, so a method that keeps either needs no separate check
+  // (an infinite cell can make them NaN too: it only costs the masked scan,
+  // which gives the same result on a column without NaN).
+  if constexpr (kSquares) lanes.nan = lanes.nan || std::isnan(LaneSum(lanes.sq));
+  if constexpr (kMoments) lanes.nan = lanes.nan || std::isnan(LaneSum(lanes.sd2));
+  if (lanes.nan) {
+    lanes = Lanes();
+    StatsScan<true, kSquares, kMoments, kPositive>(x, first, n, shift, lanes);
+    s.count = static_cast<long>(LaneSum(lanes.cnt));
+  } else {
+    s.count = static_cast<long>(n - first);
   }
-  for (; i < n; ++i) step(0, x[i]);
   s.shift = shift;
-  s.count = static_cast<long>((cnt[0] + cnt[1]) + (cnt[2] + cnt[3]));
-  s.sum_d = (sd[0] + sd[1]) + (sd[2] + sd[3]);
-  s.sum_d2 = (sd2[0] + sd2[1]) + (sd2[2] + sd2[3]);
-  s.sum_sq = (sq[0] + sq[1]) + (sq[2] + sq[3]);
-  s.min = std::min(std::min(mn[0], mn[1]), std::min(mn[2], mn[3]));
-  s.max = std::max(std::max(mx[0], mx[1]), std::max(mx[2], mx[3]));
-  s.min_positive = std::min(std::min(mp[0], mp[1]), std::min(mp[2], mp[3]));
+  s.sum_d = LaneSum(lanes.sd);
+  s.sum_d2 = LaneSum(lanes.sd2);
+  s.sum_sq = LaneSum(lanes.sq);
+  s.min = LaneMin(lanes.mn);
+  s.max = LaneMax(lanes.mx);
+  s.min_positive = LaneMin(lanes.mp);
   return s;
 }
 
@@ -99,15 +224,18 @@ ColumnStats ComputeStats(const double* x, Eigen::Index n) {
   return ComputeStatsT<true, true, true>(x, n);
 }
 
-// The statistics `method` needs (count, min and max always).
-ColumnStats ComputeStats(const double* x, Eigen::Index n, Normalization method) {
+// The statistics `method` needs for a column of direction `cost` (count, min
+// and max always; the smallest positive value only for own / best on a cost
+// column, the one map that uses it).
+ColumnStats ComputeStats(const double* x, Eigen::Index n, Normalization method, bool cost) {
   switch (method) {
     case Normalization::kVector:
       return ComputeStatsT<true, false, false>(x, n);
     case Normalization::kZScore:
       return ComputeStatsT<false, true, false>(x, n);
     case Normalization::kDistanceToBest:
-      return ComputeStatsT<false, false, true>(x, n);
+      if (cost) return ComputeStatsT<false, false, true>(x, n);
+      break;
     case Normalization::kMinMax:
     case Normalization::kRank:
       break;
@@ -363,7 +491,7 @@ Eigen::MatrixXd Normalize(const Eigen::MatrixXd& X, const std::vector<bool>& cos
   std::vector<Eigen::Index> order;
   for (Eigen::Index j = 0; j < m; ++j) {
     const double* x = X.col(j).data();
-    const ColumnMap map = MakeMap(ComputeStats(x, n, method), dir[j], method, j, notes);
+    const ColumnMap map = MakeMap(ComputeStats(x, n, method, dir[j]), dir[j], method, j, notes);
     ApplyMap(map, x, n, dir[j], Z.col(j).data(), order);
   }
   return Z;
@@ -768,9 +896,10 @@ Eigen::VectorXd CombineMultiplicative(const Eigen::VectorXd& subjective,
 namespace {
 
 // Units per block in the second pass of TOPSIS and the composite: each
-// column's slice of a block is 32 KiB (several pages, so that the hardware
-// prefetcher keeps streaming), and the block's accumulators stay in L2.
-constexpr Eigen::Index kBlock = 4096;
+// column's slice of a block is 16 KiB (four pages, so that the hardware
+// prefetcher keeps streaming), and the block's accumulators (16 KiB each)
+// stay in L1 while a group of columns is added to them.
+constexpr Eigen::Index kBlock = 2048;
 
 // What the second pass needs of one column.
 struct ColumnPlan {
@@ -815,6 +944,174 @@ void Accumulate(const double* z, Eigen::Index n, double w, bool complete, double
       const bool present = !std::isnan(z[i]);
       acc[i] += present ? w * z[i] : 0.0;
       wsum[i] += present ? w : 0.0;
+    }
+  }
+}
+
+// Up to this many complete columns are added to a block of units in one
+// loop, so that the block's accumulators are loaded and stored once per
+// group rather than once per column.
+constexpr int kGroup = 4;
+
+// a[i] = (((a[i] + (c0 x0[i] + d0)) + (c1 x1[i] + d1)) + ...) over K complete
+// columns, and ws[i] += w0, w1, ... when kWeights: the same additions in the
+// same order as one column at a time (and so the same result).
+template <int K, bool kWeights>
+void AddLinear(const ColumnPlan* const* plans, Eigen::Index b0, Eigen::Index len,
+               double* __restrict a, double* __restrict ws) {
+  const double* x[K];
+  double c[K], d[K], w[K];
+  for (int k = 0; k < K; ++k) {
+    x[k] = plans[k]->data + b0;
+    c[k] = plans[k]->c;
+    d[k] = plans[k]->best;
+    w[k] = plans[k]->w;
+  }
+  for (Eigen::Index i = 0; i < len; ++i) {
+    double s = a[i];
+    for (int k = 0; k < K; ++k) s += c[k] * x[k][i] + d[k];
+    a[i] = s;
+  }
+  if constexpr (kWeights) {
+    for (Eigen::Index i = 0; i < len; ++i) {
+      double s = ws[i];
+      for (int k = 0; k < K; ++k) s += w[k];
+      ws[i] = s;
+    }
+  }
+}
+
+// dp[i] += c (x - best)^2 and dm[i] += c (x - worst)^2 over K complete
+// columns in order (TOPSIS), and ws[i] += w when kWeights.
+template <int K, bool kWeights>
+void AddDistances(const ColumnPlan* const* plans, Eigen::Index b0, Eigen::Index len,
+                  double* __restrict dp, double* __restrict dm, double* __restrict ws) {
+  const double* x[K];
+  double c[K], best[K], worst[K], w[K];
+  for (int k = 0; k < K; ++k) {
+    x[k] = plans[k]->data + b0;
+    c[k] = plans[k]->c;
+    best[k] = plans[k]->best;
+    worst[k] = plans[k]->worst;
+    w[k] = plans[k]->w;
+  }
+  for (Eigen::Index i = 0; i < len; ++i) {
+    double p = dp[i], m = dm[i];
+    for (int k = 0; k < K; ++k) {
+      const double q = x[k][i] - best[k], t = x[k][i] - worst[k];
+      p += c[k] * q * q;
+      m += c[k] * t * t;
+    }
+    dp[i] = p;
+    dm[i] = m;
+  }
+  if constexpr (kWeights) {
+    for (Eigen::Index i = 0; i < len; ++i) {
+      double s = ws[i];
+      for (int k = 0; k < K; ++k) s += w[k];
+      ws[i] = s;
+    }
+  }
+}
+
+// Calls kernel.template operator()<K>(group) for runs of up to kGroup
+// consecutive complete plans and masked(plan) for every other plan, in plan
+// order.
+template <typename Grouped, typename Masked>
+void ForEachGroup(const std::vector<ColumnPlan>& plans, Grouped grouped, Masked masked) {
+  const ColumnPlan* group[kGroup];
+  int size = 0;
+  const auto flush = [&] {
+    switch (size) {
+      case 1:
+        grouped.template operator()<1>(group);
+        break;
+      case 2:
+        grouped.template operator()<2>(group);
+        break;
+      case 3:
+        grouped.template operator()<3>(group);
+        break;
+      case 4:
+        grouped.template operator()<4>(group);
+        break;
+      default:
+        break;
+    }
+    size = 0;
+  };
+  for (const ColumnPlan& p : plans) {
+    if (p.complete) {
+      group[size++] = &p;
+      if (size == kGroup) flush();
+    } else {
+      flush();
+      masked(p);
+    }
+  }
+  flush();
+}
+
+// Sum of the plans' weights in plan order: every unit's weight sum when every
+// planned column is complete.
+double PlanWeightSum(const std::vector<ColumnPlan>& plans, bool* all_complete) {
+  double s = 0.0;
+  *all_complete = true;
+  for (const ColumnPlan& p : plans) {
+    s += p.w;
+    *all_complete = *all_complete && p.complete;
+  }
+  return s;
+}
+
+// The last step of TOPSIS on one block of units, in place: d+ = sqrt(dp) / w,
+// d- = sqrt(dm) / w, closeness d- / (d+ + d-) (0.5 where both are 0), NaN
+// everywhere for a unit whose weight sum w is not positive. w is ws[k], or
+// `wall` for every unit when ws is null. Without branches, so that on x86-64
+// two units go through the square roots and divisions together (the same
+// correctly rounded operations as one at a time). Counts the units with no
+// weight (`empty`) and those at distance 0 from both (`tied`).
+void FinishTopsis(double* dp, double* dm, const double* ws, double wall, double* closeness,
+                  Eigen::Index len, long* empty, long* tied) {
+  Eigen::Index k = 0;
+#if defined(__SSE2__)
+  const __m128d zero = _mm_setzero_pd(), half = _mm_set1_pd(0.5);
+  const __m128d nan = _mm_set1_pd(kNaN), wconst = _mm_set1_pd(wall);
+  const auto select = [](__m128d mask, __m128d a, __m128d b) {
+    return _mm_or_pd(_mm_and_pd(mask, a), _mm_andnot_pd(mask, b));
+  };
+  for (; k + 2 <= len; k += 2) {
+    const __m128d w = ws != nullptr ? _mm_loadu_pd(ws + k) : wconst;
+    const __m128d plus = _mm_div_pd(_mm_sqrt_pd(_mm_loadu_pd(dp + k)), w);
+    const __m128d minus = _mm_div_pd(_mm_sqrt_pd(_mm_loadu_pd(dm + k)), w);
+    const __m128d sum = _mm_add_pd(plus, minus);
+    const __m128d apart = _mm_cmpgt_pd(sum, zero);
+    const __m128d valid = _mm_cmpgt_pd(w, zero);
+    const __m128d c = select(apart, _mm_div_pd(minus, sum), half);
+    _mm_storeu_pd(dp + k, select(valid, plus, nan));
+    _mm_storeu_pd(dm + k, select(valid, minus, nan));
+    _mm_storeu_pd(closeness + k, select(valid, c, nan));
+    const int v = _mm_movemask_pd(valid), a = _mm_movemask_pd(apart);
+    *empty += (~v & 1) + ((~v >> 1) & 1);
+    *tied += (v & ~a & 1) + (((v & ~a) >> 1) & 1);
+  }
+#endif
+  for (; k < len; ++k) {
+    const double w = ws != nullptr ? ws[k] : wall;
+    const double plus = std::sqrt(dp[k]) / w;
+    const double minus = std::sqrt(dm[k]) / w;
+    if (!(w > 0.0)) {
+      closeness[k] = dp[k] = dm[k] = kNaN;
+      ++*empty;
+      continue;
+    }
+    dp[k] = plus;
+    dm[k] = minus;
+    if (plus + minus > 0.0) {
+      closeness[k] = minus / (plus + minus);
+    } else {
+      closeness[k] = 0.5;
+      ++*tied;
     }
   }
 }
@@ -882,7 +1179,7 @@ TopsisResult Topsis(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
   std::vector<Eigen::Index> order;
   for (Eigen::Index j = 0; j < m; ++j) {
     const double* x = X.col(j).data();
-    const ColumnStats s = ComputeStats(x, n, normalization);
+    const ColumnStats s = ComputeStats(x, n, normalization, dir[j]);
     const ColumnMap map = MakeMap(s, dir[j], normalization, j, &r.notes);
     const double wj = w[j];
     if (map.kind == ColumnMap::kMissing || wj == 0.0) continue;
@@ -900,14 +1197,18 @@ TopsisResult Topsis(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
       ApplyMap(map, x, n, dir[j], z.data(), order);
       p.best = -std::numeric_limits<double>::infinity();
       p.worst = std::numeric_limits<double>::infinity();
+      bool complete = true;
       for (const double v : z) {
-        if (std::isnan(v)) continue;
+        if (std::isnan(v)) {
+          complete = false;
+          continue;
+        }
         p.best = std::max(p.best, v);
         p.worst = std::min(p.worst, v);
       }
       if (!(p.best >= p.worst)) continue;  // nothing defined
       p.buffer = buffers.size() - 1;
-      p.complete = false;
+      p.complete = complete;
       p.c = wj * wj;
     }
     plans.push_back(p);
@@ -919,55 +1220,42 @@ TopsisResult Topsis(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
   r.d_plus.resize(n);
   r.d_minus.resize(n);
   long empty = 0, tied = 0;
-  // Pass 2, over blocks of units: the block's accumulators stay in L1 while
-  // every column's slice of the block is read once.
-  std::vector<double> block(3 * kBlock);
-  double* dp = block.data();
-  double* dm = dp + kBlock;
-  double* ws = dm + kBlock;
+  // Pass 2, over blocks of units: the squared distances accumulate in place
+  // in d_plus and d_minus, whose block slices stay in L1 while every
+  // column's slice of the block is read once. When every planned column is
+  // complete, each unit's weight sum is the same and is not accumulated.
+  bool all_complete = true;
+  const double wall = PlanWeightSum(plans, &all_complete);
+  std::vector<double> wsum(all_complete ? 0 : static_cast<size_t>(n));
   for (Eigen::Index b0 = 0; b0 < n; b0 += kBlock) {
     const Eigen::Index len = std::min<Eigen::Index>(kBlock, n - b0);
+    double* dp = r.d_plus.data() + b0;
+    double* dm = r.d_minus.data() + b0;
+    double* ws = all_complete ? nullptr : wsum.data() + b0;
     std::fill(dp, dp + len, 0.0);
     std::fill(dm, dm + len, 0.0);
-    std::fill(ws, ws + len, 0.0);
-    for (const ColumnPlan& p : plans) {
-      const double* x = p.data + b0;
-      const double c = p.c, best = p.best, worst = p.worst, wj = p.w;
-      if (p.complete) {
-        for (Eigen::Index i = 0; i < len; ++i) {
-          const double q = x[i] - best, t = x[i] - worst;
-          dp[i] += c * q * q;
-          dm[i] += c * t * t;
-          ws[i] += wj;
-        }
-      } else {
-        for (Eigen::Index i = 0; i < len; ++i) {
-          const bool present = x[i] == x[i];
-          const double q = present ? x[i] - best : 0.0, t = present ? x[i] - worst : 0.0;
-          dp[i] += c * q * q;
-          dm[i] += c * t * t;
-          ws[i] += present ? wj : 0.0;
-        }
-      }
-    }
-    for (Eigen::Index k = 0; k < len; ++k) {
-      const Eigen::Index i = b0 + k;
-      if (!(ws[k] > 0.0)) {
-        r.closeness[i] = r.d_plus[i] = r.d_minus[i] = kNaN;
-        ++empty;
-        continue;
-      }
-      const double plus = std::sqrt(dp[k]) / ws[k];
-      const double minus = std::sqrt(dm[k]) / ws[k];
-      r.d_plus[i] = plus;
-      r.d_minus[i] = minus;
-      if (plus + minus > 0.0) {
-        r.closeness[i] = minus / (plus + minus);
-      } else {
-        r.closeness[i] = 0.5;
-        ++tied;
-      }
-    }
+    if (ws != nullptr) std::fill(ws, ws + len, 0.0);
+    ForEachGroup(
+        plans,
+        [&]<int K>(const ColumnPlan* const* group) {
+          if (ws != nullptr) {
+            AddDistances<K, true>(group, b0, len, dp, dm, ws);
+          } else {
+            AddDistances<K, false>(group, b0, len, dp, dm, nullptr);
+          }
+        },
+        [&](const ColumnPlan& p) {
+          const double* x = p.data + b0;
+          const double c = p.c, best = p.best, worst = p.worst, wj = p.w;
+          for (Eigen::Index i = 0; i < len; ++i) {
+            const bool present = x[i] == x[i];
+            const double q = present ? x[i] - best : 0.0, t = present ? x[i] - worst : 0.0;
+            dp[i] += c * q * q;
+            dm[i] += c * t * t;
+            ws[i] += present ? wj : 0.0;
+          }
+        });
+    FinishTopsis(dp, dm, ws, wall, r.closeness.data() + b0, len, &empty, &tied);
   }
   if (empty > 0) {
     r.notes.push_back(fmt::format("{} unit(s) have no present indicator; closeness NaN", empty));
@@ -1006,7 +1294,7 @@ GreyRelationalResult GreyRelational(const Eigen::MatrixXd& X, const std::vector<
   for (Eigen::Index j = 0; j < m; ++j) {
     Column& c = cols[static_cast<size_t>(j)];
     const double* x = X.col(j).data();
-    const ColumnStats s = ComputeStats(x, n, normalization);
+    const ColumnStats s = ComputeStats(x, n, normalization, dir[j]);
     c.map = MakeMap(s, dir[j], normalization, j, &r.notes);
     if (c.map.kind == ColumnMap::kMissing) continue;
     c.present = true;
@@ -1080,7 +1368,7 @@ Eigen::VectorXd CompositeArithmetic(const Eigen::MatrixXd& X, const std::vector<
   std::vector<Eigen::Index> order;
   for (Eigen::Index j = 0; j < m; ++j) {
     const double* x = X.col(j).data();
-    const ColumnStats s = ComputeStats(x, n, method);
+    const ColumnStats s = ComputeStats(x, n, method, dir[j]);
     const ColumnMap map = MakeMap(s, dir[j], method, j, notes);
     const double wj = w[j];
     if (map.kind == ColumnMap::kMissing || wj == 0.0) continue;
@@ -1093,9 +1381,10 @@ Eigen::VectorXd CompositeArithmetic(const Eigen::MatrixXd& X, const std::vector<
       p.best = wj * map.b;
     } else {
       buffers.emplace_back(static_cast<size_t>(n));
-      ApplyMap(map, x, n, dir[j], buffers.back().data(), order);
+      std::vector<double>& z = buffers.back();
+      ApplyMap(map, x, n, dir[j], z.data(), order);
       p.buffer = buffers.size() - 1;
-      p.complete = false;
+      p.complete = std::none_of(z.begin(), z.end(), [](double v) { return std::isnan(v); });
       p.c = wj;
       p.best = 0.0;
     }
@@ -1104,33 +1393,47 @@ Eigen::VectorXd CompositeArithmetic(const Eigen::MatrixXd& X, const std::vector<
   for (ColumnPlan& p : plans) {
     if (p.buffer != ColumnPlan::kNoBuffer) p.data = buffers[p.buffer].data();
   }
-  // Pass 2 over blocks of units (see Topsis).
-  Eigen::VectorXd acc(n), wsum(n);
-  std::vector<double> block(2 * kBlock);
-  double* a = block.data();
-  double* ws = a + kBlock;
+  // Pass 2 over blocks of units (see Topsis); the scores accumulate in place.
+  bool all_complete = true;
+  const double wall = PlanWeightSum(plans, &all_complete);
+  Eigen::VectorXd acc(n), wsum(all_complete ? 0 : n);
   for (Eigen::Index b0 = 0; b0 < n; b0 += kBlock) {
     const Eigen::Index len = std::min<Eigen::Index>(kBlock, n - b0);
+    double* a = acc.data() + b0;
+    double* ws = all_complete ? nullptr : wsum.data() + b0;
     std::fill(a, a + len, 0.0);
-    std::fill(ws, ws + len, 0.0);
-    for (const ColumnPlan& p : plans) {
-      const double* x = p.data + b0;
-      const double c = p.c, d = p.best, wj = p.w;
-      if (p.complete) {
-        for (Eigen::Index i = 0; i < len; ++i) {
-          a[i] += c * x[i] + d;
-          ws[i] += wj;
-        }
-      } else {
-        for (Eigen::Index i = 0; i < len; ++i) {
-          const bool present = x[i] == x[i];
-          a[i] += present ? c * x[i] + d : 0.0;
-          ws[i] += present ? wj : 0.0;
-        }
+    if (ws != nullptr) std::fill(ws, ws + len, 0.0);
+    ForEachGroup(
+        plans,
+        [&]<int K>(const ColumnPlan* const* group) {
+          if (ws != nullptr) {
+            AddLinear<K, true>(group, b0, len, a, ws);
+          } else {
+            AddLinear<K, false>(group, b0, len, a, nullptr);
+          }
+        },
+        [&](const ColumnPlan& p) {
+          const double* x = p.data + b0;
+          const double c = p.c, d = p.best, wj = p.w;
+          for (Eigen::Index i = 0; i < len; ++i) {
+            const bool present = x[i] == x[i];
+            a[i] += present ? c * x[i] + d : 0.0;
+            ws[i] += present ? wj : 0.0;
+          }
+        });
+  }
+  if (all_complete) {
+    // Every unit has the weight sum `wall`.
+    if (wall > 0.0) {
+      for (Eigen::Index i = 0; i < n; ++i) acc[i] = acc[i] / wall;
+    } else {
+      acc.setConstant(kNaN);
+      if (n > 0 && notes != nullptr) {
+        notes->push_back(
+            fmt::format("{} unit(s) have no present indicator with positive weight; score NaN", n));
       }
     }
-    std::copy(a, a + len, acc.data() + b0);
-    std::copy(ws, ws + len, wsum.data() + b0);
+    return acc;
   }
   FinishMean(acc, wsum, false, notes);
   return acc;

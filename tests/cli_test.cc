@@ -198,4 +198,91 @@ TEST_F(Cli, ValidateReportsTheSize) {
   EXPECT_NE(r.out.find("evaluees"), std::string::npos);
 }
 
+std::string Scenario(const std::string& name) {
+  return std::string(EVALSIM_SOURCE_DIR) + "/scenarios/" + name;
+}
+
+TEST_F(Cli, ComparisonAndIndicatorRunsAreByteIdenticalForOneAndTwoThreads) {
+  for (const char* scenario : {"horse_race.toml", "composite_index.toml"}) {
+    const auto a = dir_ / "a", b = dir_ / "b";
+    const std::string base = "run " + Scenario(scenario) + " --replicates 4 --out ";
+    Result ra = Evalsim(base + a.string() + " --threads 1");
+    ASSERT_EQ(ra.code, 0) << ra.out;
+    Result rb = Evalsim(base + b.string() + " --threads 2");
+    ASSERT_EQ(rb.code, 0) << rb.out;
+    for (const char* f : {"metrics.csv", "scores.csv", "parameters.csv"})
+      EXPECT_EQ(Slurp(a / f), Slurp(b / f)) << scenario << " " << f;
+    if (std::string(scenario) == "composite_index.toml") {
+      // The [uncertainty] Monte Carlo writes its two tables.
+      for (const char* f : {"uncertainty.csv", "sensitivity.csv"}) {
+        ASSERT_TRUE(fs::exists(a / f)) << f;
+        EXPECT_EQ(Slurp(a / f), Slurp(b / f)) << f;
+      }
+      EXPECT_EQ(Slurp(a / "sensitivity.csv").rfind("choice,first_order,share\n", 0), 0u);
+    }
+    fs::remove_all(a);
+    fs::remove_all(b);
+  }
+}
+
+TEST_F(Cli, GeneratedComparisonsAndIndicatorsScoreFromTheirFiles) {
+  const auto g = dir_ / "g", h = dir_ / "h";
+  ASSERT_EQ(Evalsim("generate " + Scenario("horse_race.toml") + " --out " + g.string()).code, 0);
+  ASSERT_TRUE(fs::exists(g / "pairwise.csv"));
+  Result bt = Evalsim("score --model bradley_terry --format pairwise --ballots " +
+                      (g / "pairwise.csv").string());
+  EXPECT_EQ(bt.code, 0) << bt.out;
+  EXPECT_NE(bt.out.find("ratee,score,rank,se\n"), std::string::npos) << bt.out;
+  // A ranking rule cannot read pairwise comparisons.
+  Result borda =
+      Evalsim("score --model borda --format pairwise --ballots " + (g / "pairwise.csv").string());
+  EXPECT_EQ(borda.code, 2) << borda.out;
+  EXPECT_NE(borda.out.find("reads rankings"), std::string::npos) << borda.out;
+
+  ASSERT_EQ(Evalsim("generate " + Scenario("composite_index.toml") + " --out " + h.string()).code,
+            0);
+  ASSERT_TRUE(fs::exists(h / "indicators.csv"));
+  Result topsis = Evalsim("score --model topsis --format indicators --ballots " +
+                          (h / "indicators.csv").string());
+  EXPECT_EQ(topsis.code, 0) << topsis.out;
+  Result entropy = Evalsim("weights --method entropy --ballots " + (h / "indicators.csv").string());
+  ASSERT_EQ(entropy.code, 0) << entropy.out;
+  const auto j = nlohmann::json::parse(entropy.out);
+  double sum = 0;
+  for (double w : j["weights"]) sum += w;
+  EXPECT_NEAR(sum, 1.0, 1e-12);
+  EXPECT_EQ(j["names"].size(), 8u);
+}
+
+// Debian's 2012 leader election (PrefLib 00002-00000007): Stefano Zacchiroli
+// won (https://www.debian.org/vote/2012/vote_001, Condorcet winner).
+TEST_F(Cli, ScoresAPreflibFile) {
+  const std::string file =
+      std::string(EVALSIM_SOURCE_DIR) + "/tests/data/preflib/00002-00000007.soi";
+  for (const char* model : {"schulze", "copeland", "kemeny"}) {
+    Result r = Evalsim(std::string("score --model ") + model + " --format preflib --ballots " +
+                       file + " --out " + (dir_ / "s.csv").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    const std::string csv = Slurp(dir_ / "s.csv");
+    EXPECT_EQ(csv.rfind("ratee,score,rank\nStefano Zacchiroli,", 0), 0u) << model << "\n" << csv;
+  }
+}
+
+TEST_F(Cli, AhpPrintsWeightsAndRefusesABadMatrix) {
+  const auto good = Write("good.csv", ",a,b\na,1,3\nb,1/3,1\n");
+  Result r = Evalsim("ahp " + good.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j["weights"][0].get<double>(), 0.75, 1e-12);
+  EXPECT_NEAR(j["weights"][1].get<double>(), 0.25, 1e-12);
+  EXPECT_NEAR(j["cr"].get<double>(), 0.0, 1e-12);
+  const auto bad = Write("bad.csv", ",a,b\na,1,3\nb,1/2,1\n");
+  Result rb = Evalsim("ahp " + bad.string());
+  EXPECT_EQ(rb.code, 2) << rb.out;
+  EXPECT_NE(rb.out.find("bad.csv:3:"), std::string::npos) << rb.out;
+  EXPECT_NE(rb.out.find("reciprocal"), std::string::npos) << rb.out;
+  Result ri = Evalsim("ahp " + good.string() + " --random-index nope");
+  EXPECT_EQ(ri.code, 2) << ri.out;
+}
+
 }  // namespace
