@@ -54,6 +54,12 @@
 //
 // Parameters
 //   method          string        "mm" (default) or "newton"
+//   acceleration    string        "squarem" (default) or "none"; for method = "mm":
+//                                 SQUAREM (Varadhan & Roland 2008, Scand. J. Statist.
+//                                 35) on the log-strengths; an extrapolated step is
+//                                 kept only when the log-likelihood does not decrease
+//                                 (to 1e-12 relative), else the cycle ends on two plain
+//                                 MM steps; both converge to the same estimate
 //   prior           number >= 0   default 0; pseudo-wins and pseudo-losses of
 //                                 each evaluee against the virtual opponent
 //   fallback_prior  number > 0    default 0.5; the prior used when the
@@ -63,7 +69,8 @@
 //   se              string        "auto" (default: exact up to 1000 evaluees,
 //                                 diagonal above), "diagonal" or "none"
 //
-// Output parameters: iterations, converged (0/1), prior, components,
+// Output parameters: iterations (passes over the pairs: MM map evaluations;
+// with squarem one in three also evaluates the log-likelihood), converged (0/1), prior, components,
 // max_gradient (largest |observed - expected wins| at the estimate), and for
 // Newton cg_iterations.
 #ifndef EVALSIM_MODELS_BRADLEY_TERRY_H_

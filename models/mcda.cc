@@ -75,7 +75,7 @@ struct Lanes {
 
 // One element into lane l. min/max keep the running value when v is NaN
 // (v < m is false), as MINPD / MAXPD do.
-template <bool kMasked, bool kSquares, bool kMoments, bool kPositive>
+template <bool kMasked, bool kRange, bool kSquares, bool kMoments, bool kPositive>
 inline void StatsStep(Lanes& s, int l, double v, double shift) {
   const bool p = v == v;  // false for NaN
   if constexpr (kMasked) {
@@ -83,8 +83,10 @@ inline void StatsStep(Lanes& s, int l, double v, double shift) {
   } else if constexpr (!kSquares && !kMoments) {
     s.nan = s.nan || !p;
   }
-  s.mn[l] = v < s.mn[l] ? v : s.mn[l];
-  s.mx[l] = v > s.mx[l] ? v : s.mx[l];
+  if constexpr (kRange) {
+    s.mn[l] = v < s.mn[l] ? v : s.mn[l];
+    s.mx[l] = v > s.mx[l] ? v : s.mx[l];
+  }
   if constexpr (kSquares) {
     const double u = kMasked && !p ? 0.0 : v;
     s.sq[l] += u * u;
@@ -103,7 +105,7 @@ inline void StatsStep(Lanes& s, int l, double v, double shift) {
 #if defined(__SSE2__)
 // Whole groups of eight elements from `begin`, two lanes per register (lanes
 // 2k and 2k + 1 in register k). Returns where it stopped.
-template <bool kMasked, bool kSquares, bool kMoments, bool kPositive>
+template <bool kMasked, bool kRange, bool kSquares, bool kMoments, bool kPositive>
 Eigen::Index StatsSse2(const double* x, Eigen::Index begin, Eigen::Index n, double shift,
                        Lanes& s) {
   __m128d cnt[4], mn[4], mx[4], mp[4], sq[4], sd[4], sd2[4];
@@ -119,19 +121,22 @@ Eigen::Index StatsSse2(const double* x, Eigen::Index begin, Eigen::Index n, doub
   const __m128d one = _mm_set1_pd(1.0), zero = _mm_setzero_pd();
   const __m128d inf = _mm_set1_pd(std::numeric_limits<double>::infinity());
   const __m128d sh = _mm_set1_pd(shift);
-  __m128d nan = zero;
+  __m128d nan[2] = {zero, zero};
   Eigen::Index i = begin;
   for (; i + 8 <= n; i += 8) {
+    if constexpr (!kMasked && !kSquares && !kMoments) {
+      // NaN anywhere in either operand, two registers per compare.
+      nan[0] = _mm_or_pd(nan[0], _mm_cmpunord_pd(_mm_loadu_pd(x + i), _mm_loadu_pd(x + i + 2)));
+      nan[1] = _mm_or_pd(nan[1], _mm_cmpunord_pd(_mm_loadu_pd(x + i + 4), _mm_loadu_pd(x + i + 6)));
+    }
     for (int k = 0; k < 4; ++k) {
       const __m128d v = _mm_loadu_pd(x + i + 2 * k);
       const __m128d ord = _mm_cmpord_pd(v, v);  // all ones where present
-      if constexpr (kMasked) {
-        cnt[k] = _mm_add_pd(cnt[k], _mm_and_pd(ord, one));
-      } else if constexpr (!kSquares && !kMoments) {
-        nan = _mm_or_pd(nan, _mm_cmpunord_pd(v, v));
+      if constexpr (kMasked) cnt[k] = _mm_add_pd(cnt[k], _mm_and_pd(ord, one));
+      if constexpr (kRange) {
+        mn[k] = _mm_min_pd(v, mn[k]);  // v < mn ? v : mn
+        mx[k] = _mm_max_pd(v, mx[k]);  // v > mx ? v : mx
       }
-      mn[k] = _mm_min_pd(v, mn[k]);  // v < mn ? v : mn
-      mx[k] = _mm_max_pd(v, mx[k]);  // v > mx ? v : mx
       if constexpr (kSquares) {
         const __m128d u = kMasked ? _mm_and_pd(v, ord) : v;
         sq[k] = _mm_add_pd(sq[k], _mm_mul_pd(u, u));
@@ -158,20 +163,20 @@ Eigen::Index StatsSse2(const double* x, Eigen::Index begin, Eigen::Index n, doub
     _mm_storeu_pd(s.sd + 2 * k, sd[k]);
     _mm_storeu_pd(s.sd2 + 2 * k, sd2[k]);
   }
-  if (_mm_movemask_pd(nan) != 0) s.nan = true;
+  if (_mm_movemask_pd(_mm_or_pd(nan[0], nan[1])) != 0) s.nan = true;
   return i;
 }
 #endif
 
-template <bool kMasked, bool kSquares, bool kMoments, bool kPositive>
+template <bool kMasked, bool kRange, bool kSquares, bool kMoments, bool kPositive>
 void StatsScan(const double* x, Eigen::Index first, Eigen::Index n, double shift, Lanes& s) {
   Eigen::Index i = first;
 #if defined(__SSE2__)
-  i = StatsSse2<kMasked, kSquares, kMoments, kPositive>(x, first, n, shift, s);
+  i = StatsSse2<kMasked, kRange, kSquares, kMoments, kPositive>(x, first, n, shift, s);
 #endif
   for (; i < n; ++i) {
-    StatsStep<kMasked, kSquares, kMoments, kPositive>(s, static_cast<int>((i - first) % kLanes),
-                                                      x[i], shift);
+    StatsStep<kMasked, kRange, kSquares, kMoments, kPositive>(
+        s, static_cast<int>((i - first) % kLanes), x[i], shift);
   }
 }
 
@@ -187,7 +192,7 @@ double LaneMax(const double* v) {
                   std::max(std::max(v[4], v[5]), std::max(v[6], v[7])));
 }
 
-template <bool kSquares, bool kMoments, bool kPositive>
+template <bool kRange, bool kSquares, bool kMoments, bool kPositive>
 ColumnStats ComputeStatsT(const double* x, Eigen::Index n) {
   ColumnStats s;
   Eigen::Index first = 0;
@@ -195,7 +200,7 @@ ColumnStats ComputeStatsT(const double* x, Eigen::Index n) {
   if (first == n) return s;
   const double shift = x[first];
   Lanes lanes;
-  StatsScan<false, kSquares, kMoments, kPositive>(x, first, n, shift, lanes);
+  StatsScan<false, kRange, kSquares, kMoments, kPositive>(x, first, n, shift, lanes);
   // A NaN cell makes the unmasked sum of squares, and the unmasked sum of
   // deviations, NaN, so a method that keeps either needs no separate check
   // (an infinite cell can make them NaN too: it only costs the masked scan,
@@ -204,7 +209,7 @@ ColumnStats ComputeStatsT(const double* x, Eigen::Index n) {
   if constexpr (kMoments) lanes.nan = lanes.nan || std::isnan(LaneSum(lanes.sd2));
   if (lanes.nan) {
     lanes = Lanes();
-    StatsScan<true, kSquares, kMoments, kPositive>(x, first, n, shift, lanes);
+    StatsScan<true, kRange, kSquares, kMoments, kPositive>(x, first, n, shift, lanes);
     s.count = static_cast<long>(LaneSum(lanes.cnt));
   } else {
     s.count = static_cast<long>(n - first);
@@ -221,26 +226,34 @@ ColumnStats ComputeStatsT(const double* x, Eigen::Index n) {
 
 // Every statistic.
 ColumnStats ComputeStats(const double* x, Eigen::Index n) {
-  return ComputeStatsT<true, true, true>(x, n);
+  return ComputeStatsT<true, true, true, true>(x, n);
 }
 
-// The statistics `method` needs for a column of direction `cost` (count, min
-// and max always; the smallest positive value only for own / best on a cost
-// column, the one map that uses it).
-ColumnStats ComputeStats(const double* x, Eigen::Index n, Normalization method, bool cost) {
+// The statistics `method` needs for a column of direction `cost`: count
+// always; min and max when `range` (the extremes of a linear map, which
+// TOPSIS and grey relational analysis use) or when the map needs them; the
+// smallest positive value only for own / best on a cost column, the one map
+// that uses it. Statistics left out keep their initial values.
+ColumnStats ComputeStats(const double* x, Eigen::Index n, Normalization method, bool cost,
+                         bool range) {
   switch (method) {
     case Normalization::kVector:
-      return ComputeStatsT<true, false, false>(x, n);
+      return range ? ComputeStatsT<true, true, false, false>(x, n)
+                   : ComputeStatsT<false, true, false, false>(x, n);
     case Normalization::kZScore:
-      return ComputeStatsT<false, true, false>(x, n);
+      return range ? ComputeStatsT<true, false, true, false>(x, n)
+                   : ComputeStatsT<false, false, true, false>(x, n);
     case Normalization::kDistanceToBest:
-      if (cost) return ComputeStatsT<false, false, true>(x, n);
+      if (cost) return ComputeStatsT<true, false, false, true>(x, n);
       break;
     case Normalization::kMinMax:
-    case Normalization::kRank:
       break;
+    case Normalization::kRank:
+      // Ranks are computed from the values; only the count is needed.
+      return range ? ComputeStatsT<true, false, false, false>(x, n)
+                   : ComputeStatsT<false, false, false, false>(x, n);
   }
-  return ComputeStatsT<false, false, false>(x, n);
+  return ComputeStatsT<true, false, false, false>(x, n);
 }
 
 // How one column maps to its oriented normalised values:
@@ -491,7 +504,8 @@ Eigen::MatrixXd Normalize(const Eigen::MatrixXd& X, const std::vector<bool>& cos
   std::vector<Eigen::Index> order;
   for (Eigen::Index j = 0; j < m; ++j) {
     const double* x = X.col(j).data();
-    const ColumnMap map = MakeMap(ComputeStats(x, n, method, dir[j]), dir[j], method, j, notes);
+    const ColumnMap map =
+        MakeMap(ComputeStats(x, n, method, dir[j], false), dir[j], method, j, notes);
     ApplyMap(map, x, n, dir[j], Z.col(j).data(), order);
   }
   return Z;
@@ -911,6 +925,10 @@ struct ColumnPlan {
   double c = 0.0;                // coefficient (see the users)
   double best = 0.0;             // ideal / offset (see the users)
   double worst = 0.0;            // anti-ideal (TOPSIS)
+  // Own / best on a cost column, taken from the raw column (composite):
+  // z = r / x where x > 0, missing otherwise.
+  bool reciprocal = false;
+  double r = 0.0;
 };
 
 // Final step of the arithmetic and geometric means: acc / wsum, NaN (noted)
@@ -1014,11 +1032,11 @@ void AddDistances(const ColumnPlan* const* plans, Eigen::Index b0, Eigen::Index 
   }
 }
 
-// Calls kernel.template operator()<K>(group) for runs of up to kGroup
-// consecutive complete plans and masked(plan) for every other plan, in plan
-// order.
-template <typename Grouped, typename Masked>
-void ForEachGroup(const std::vector<ColumnPlan>& plans, Grouped grouped, Masked masked) {
+// Calls grouped.template operator()<K>(group) for runs of up to kGroup
+// consecutive complete linear plans and other(plan) for every other plan, in
+// plan order.
+template <typename Grouped, typename Other>
+void ForEachGroup(const std::vector<ColumnPlan>& plans, Grouped grouped, Other other) {
   const ColumnPlan* group[kGroup];
   int size = 0;
   const auto flush = [&] {
@@ -1041,12 +1059,12 @@ void ForEachGroup(const std::vector<ColumnPlan>& plans, Grouped grouped, Masked 
     size = 0;
   };
   for (const ColumnPlan& p : plans) {
-    if (p.complete) {
+    if (p.complete && !p.reciprocal) {
       group[size++] = &p;
       if (size == kGroup) flush();
     } else {
       flush();
-      masked(p);
+      other(p);
     }
   }
   flush();
@@ -1179,7 +1197,7 @@ TopsisResult Topsis(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
   std::vector<Eigen::Index> order;
   for (Eigen::Index j = 0; j < m; ++j) {
     const double* x = X.col(j).data();
-    const ColumnStats s = ComputeStats(x, n, normalization, dir[j]);
+    const ColumnStats s = ComputeStats(x, n, normalization, dir[j], true);
     const ColumnMap map = MakeMap(s, dir[j], normalization, j, &r.notes);
     const double wj = w[j];
     if (map.kind == ColumnMap::kMissing || wj == 0.0) continue;
@@ -1294,7 +1312,7 @@ GreyRelationalResult GreyRelational(const Eigen::MatrixXd& X, const std::vector<
   for (Eigen::Index j = 0; j < m; ++j) {
     Column& c = cols[static_cast<size_t>(j)];
     const double* x = X.col(j).data();
-    const ColumnStats s = ComputeStats(x, n, normalization, dir[j]);
+    const ColumnStats s = ComputeStats(x, n, normalization, dir[j], true);
     c.map = MakeMap(s, dir[j], normalization, j, &r.notes);
     if (c.map.kind == ColumnMap::kMissing) continue;
     c.present = true;
@@ -1362,13 +1380,14 @@ Eigen::VectorXd CompositeArithmetic(const Eigen::MatrixXd& X, const std::vector<
   const std::vector<bool> dir = ExpandDirections(cost, static_cast<int>(m));
   const Eigen::VectorXd w = NormalizeWeights(weights, static_cast<int>(m));
   // Pass 1: per column, wj (a x + b) = (wj a) x + wj b for linear maps (kept
-  // in `c` and `best`); other maps are materialised and taken with wj, 0.
+  // in `c` and `best`) and wj (r / x) for own / best on a cost column, both
+  // read from X; ranks are materialised and taken with wj, 0.
   std::vector<ColumnPlan> plans;
   std::vector<std::vector<double>> buffers;
   std::vector<Eigen::Index> order;
   for (Eigen::Index j = 0; j < m; ++j) {
     const double* x = X.col(j).data();
-    const ColumnStats s = ComputeStats(x, n, method, dir[j]);
+    const ColumnStats s = ComputeStats(x, n, method, dir[j], false);
     const ColumnMap map = MakeMap(s, dir[j], method, j, notes);
     const double wj = w[j];
     if (map.kind == ColumnMap::kMissing || wj == 0.0) continue;
@@ -1379,6 +1398,13 @@ Eigen::VectorXd CompositeArithmetic(const Eigen::MatrixXd& X, const std::vector<
       p.complete = s.count == n;
       p.c = wj * map.a;
       p.best = wj * map.b;
+    } else if (map.kind == ColumnMap::kReciprocal) {
+      p.data = x;
+      p.reciprocal = true;
+      p.complete = s.count == n && s.min > 0.0;
+      p.r = map.a;
+      p.c = wj;
+      p.best = 0.0;
     } else {
       buffers.emplace_back(static_cast<size_t>(n));
       std::vector<double>& z = buffers.back();
@@ -1414,11 +1440,25 @@ Eigen::VectorXd CompositeArithmetic(const Eigen::MatrixXd& X, const std::vector<
         },
         [&](const ColumnPlan& p) {
           const double* x = p.data + b0;
-          const double c = p.c, d = p.best, wj = p.w;
-          for (Eigen::Index i = 0; i < len; ++i) {
-            const bool present = x[i] == x[i];
-            a[i] += present ? c * x[i] + d : 0.0;
-            ws[i] += present ? wj : 0.0;
+          const double c = p.c, d = p.best, wj = p.w, r = p.r;
+          if (p.reciprocal && p.complete) {
+            for (Eigen::Index i = 0; i < len; ++i) a[i] += c * (r / x[i]) + d;
+            if (ws != nullptr) {
+              for (Eigen::Index i = 0; i < len; ++i) ws[i] += wj;
+            }
+          } else if (p.reciprocal) {
+            for (Eigen::Index i = 0; i < len; ++i) {
+              const bool present = x[i] > 0.0;
+              const double z = r / x[i];
+              a[i] += present ? c * z + d : 0.0;
+              ws[i] += present ? wj : 0.0;
+            }
+          } else {
+            for (Eigen::Index i = 0; i < len; ++i) {
+              const bool present = x[i] == x[i];
+              a[i] += present ? c * x[i] + d : 0.0;
+              ws[i] += present ? wj : 0.0;
+            }
           }
         });
   }

@@ -302,6 +302,17 @@ TEST(BradleyTerry, NewtonAndMmAgree) {
   EXPECT_GT(Parameter(nt, "cg_iterations"), 0.0);
 }
 
+// SQUAREM changes the path, not the estimate, and needs fewer passes.
+TEST(BradleyTerry, SquaremAndPlainMmAgree) {
+  const PairwiseBallots b = Aggregate(60, RandomGames(60, 11, 0.3));
+  const ScoreResult fast = Fit("bradley_terry", b);
+  const ScoreResult plain = Fit("bradley_terry", b, "acceleration = \"none\"");
+  EXPECT_LT((fast.score - plain.score).cwiseAbs().maxCoeff(), 1e-8);
+  EXPECT_EQ(Parameter(fast, "converged"), 1.0);
+  EXPECT_EQ(Parameter(plain, "converged"), 1.0);
+  EXPECT_LT(Parameter(fast, "iterations"), Parameter(plain, "iterations"));
+}
+
 TEST(BradleyTerry, AnotherWinNeverLowersTheWinner) {
   Rng rng(99);
   for (double prior : {0.0, 0.7}) {
