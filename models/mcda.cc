@@ -73,8 +73,12 @@ struct Lanes {
   }
 };
 
-// One element into lane l. min/max keep the running value when v is NaN
-// (v < m is false), as MINPD / MAXPD do.
+// One element into lane l. The masked scan's min/max keep the running value
+// when v is NaN (v < m is false), as MINPD / MAXPD with v first do. The
+// unmasked scan puts the running value first, which updates it in place
+// (no register copy on SSE2); a NaN may then reach it, but a column with a
+// NaN is scanned again masked, and otherwise the two forms differ only in
+// which of -0 and +0 they keep.
 template <bool kMasked, bool kRange, bool kSquares, bool kMoments, bool kPositive>
 inline void StatsStep(Lanes& s, int l, double v, double shift) {
   const bool p = v == v;  // false for NaN
@@ -83,9 +87,12 @@ inline void StatsStep(Lanes& s, int l, double v, double shift) {
   } else if constexpr (!kSquares && !kMoments) {
     s.nan = s.nan || !p;
   }
-  if constexpr (kRange) {
+  if constexpr (kRange && kMasked) {
     s.mn[l] = v < s.mn[l] ? v : s.mn[l];
     s.mx[l] = v > s.mx[l] ? v : s.mx[l];
+  } else if constexpr (kRange) {
+    s.mn[l] = s.mn[l] < v ? s.mn[l] : v;
+    s.mx[l] = s.mx[l] > v ? s.mx[l] : v;
   }
   if constexpr (kSquares) {
     const double u = kMasked && !p ? 0.0 : v;
@@ -98,7 +105,7 @@ inline void StatsStep(Lanes& s, int l, double v, double shift) {
   }
   if constexpr (kPositive) {
     const double c = v > 0.0 ? v : std::numeric_limits<double>::infinity();
-    s.mp[l] = c < s.mp[l] ? c : s.mp[l];
+    s.mp[l] = s.mp[l] < c ? s.mp[l] : c;
   }
 }
 
@@ -133,9 +140,12 @@ Eigen::Index StatsSse2(const double* x, Eigen::Index begin, Eigen::Index n, doub
       const __m128d v = _mm_loadu_pd(x + i + 2 * k);
       const __m128d ord = _mm_cmpord_pd(v, v);  // all ones where present
       if constexpr (kMasked) cnt[k] = _mm_add_pd(cnt[k], _mm_and_pd(ord, one));
-      if constexpr (kRange) {
+      if constexpr (kRange && kMasked) {
         mn[k] = _mm_min_pd(v, mn[k]);  // v < mn ? v : mn
         mx[k] = _mm_max_pd(v, mx[k]);  // v > mx ? v : mx
+      } else if constexpr (kRange) {
+        mn[k] = _mm_min_pd(mn[k], v);  // mn < v ? mn : v
+        mx[k] = _mm_max_pd(mx[k], v);  // mx > v ? mx : v
       }
       if constexpr (kSquares) {
         const __m128d u = kMasked ? _mm_and_pd(v, ord) : v;
@@ -150,7 +160,7 @@ Eigen::Index StatsSse2(const double* x, Eigen::Index begin, Eigen::Index n, doub
       if constexpr (kPositive) {
         const __m128d gt = _mm_cmpgt_pd(v, zero);
         const __m128d c = _mm_or_pd(_mm_and_pd(gt, v), _mm_andnot_pd(gt, inf));
-        mp[k] = _mm_min_pd(c, mp[k]);
+        mp[k] = _mm_min_pd(mp[k], c);  // c is never NaN
       }
     }
   }
