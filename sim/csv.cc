@@ -169,11 +169,103 @@ class CsvParser {
   csv_parser parser_;
 };
 
-// Turns libcsv's records into RatingBallots. libcsv is C, so nothing may be
-// thrown through it: the callbacks store the first exception and ignore
-// everything after it, and Parse() rethrows it once csv_parse returns. Text
-// is fed to libcsv one physical line at a time, which tells the callbacks on
-// which line the current record began.
+// Calls `on_record(line, fields)` for every record of `text`, `line` being
+// the physical line on which the record began. Text is fed to libcsv one
+// physical line at a time, which is how the line is known. libcsv is C, so
+// nothing may be thrown through it: the callbacks store the first exception
+// and ignore everything after it, and Parse() rethrows it once csv_parse
+// returns. A NUL byte, bad quoting and an unterminated quoted field throw
+// InputError; so does anything the callback throws. Every reader here
+// (ratings, pairwise, indicators) reads through it.
+class CsvRecordReader {
+ public:
+  using Callback = std::function<void(long line, std::span<const std::string> fields)>;
+
+  CsvRecordReader(const std::string& file, Callback on_record)
+      : file_(file), on_record_(std::move(on_record)) {}
+
+  void Parse(std::string_view text) {
+    if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
+    CsvParser parser;
+    bool in_record = false;  // a record began on an earlier line and has not ended
+    long line = 1;
+    for (size_t pos = 0; pos < text.size(); ++line) {
+      size_t end = text.find_first_of("\r\n", pos);
+      if (end == std::string_view::npos) {
+        end = text.size();
+      } else {
+        end += (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1;
+      }
+      const std::string_view chunk = text.substr(pos, end - pos);
+      pos = end;
+      if (const size_t nul = chunk.find('\0'); nul != std::string_view::npos) {
+        throw InputError(Location(file_, line, CharColumn(chunk, nul)) +
+                         "found a NUL byte; expected text (is this a CSV file?)");
+      }
+      if (!in_record) record_line_ = line;
+      ended_record_ = false;
+      const size_t parsed =
+          csv_parse(parser.get(), chunk.data(), chunk.size(), OnField, OnRecord, this);
+      if (failure_) std::rethrow_exception(failure_);
+      if (parsed < chunk.size()) {
+        if (csv_error(parser.get()) == CSV_ENOMEM) throw std::bad_alloc();
+        throw InputError(Location(file_, line, CharColumn(chunk, parsed)) +
+                         "malformed quoting; a field that holds '\"' must be enclosed in '\"' "
+                         "with every inner '\"' doubled");
+      }
+      if (ended_record_) {
+        in_record = false;
+      } else if (!in_record) {
+        in_record = chunk.find_first_not_of(" \t\r\n") != std::string_view::npos;
+      }
+    }
+    const int fini = csv_fini(parser.get(), OnField, OnRecord, this);
+    if (failure_) std::rethrow_exception(failure_);
+    if (fini != 0) {
+      throw InputError(Location(file_, record_line_) +
+                       "unterminated quoted field: a '\"' opens a field that is never closed");
+    }
+  }
+
+ private:
+  static void OnField(void* data, size_t len, void* self) {
+    auto* r = static_cast<CsvRecordReader*>(self);
+    if (r->failure_) return;
+    try {
+      if (r->num_fields_ == r->fields_.size()) r->fields_.emplace_back();
+      if (data) {
+        r->fields_[r->num_fields_].assign(static_cast<const char*>(data), len);
+      } else {
+        r->fields_[r->num_fields_].clear();
+      }
+      ++r->num_fields_;
+    } catch (...) {
+      r->failure_ = std::current_exception();
+    }
+  }
+  static void OnRecord(int /*terminator*/, void* self) {
+    auto* r = static_cast<CsvRecordReader*>(self);
+    r->ended_record_ = true;
+    if (r->failure_) return;
+    try {
+      r->on_record_(r->record_line_,
+                    std::span<const std::string>(r->fields_.data(), r->num_fields_));
+    } catch (...) {
+      r->failure_ = std::current_exception();
+    }
+    r->num_fields_ = 0;
+  }
+
+  const std::string& file_;
+  Callback on_record_;
+  std::exception_ptr failure_;
+  bool ended_record_ = false;
+  long record_line_ = 0;
+  std::vector<std::string> fields_;
+  size_t num_fields_ = 0;
+};
+
+// Turns the records of CsvRecordReader into RatingBallots.
 class RatingsBuilder {
  public:
   RatingsBuilder(const std::string& file, const RatingsReadOptions& options)
@@ -188,26 +280,6 @@ class RatingsBuilder {
   RatingBallots Parse(std::string_view text);
 
  private:
-  static void OnField(void* data, size_t len, void* self) {
-    static_cast<RatingsBuilder*>(self)->Guarded([&](RatingsBuilder& b) {
-      b.Field(data ? std::string_view(static_cast<const char*>(data), len) : std::string_view());
-    });
-  }
-  static void OnRecord(int /*terminator*/, void* self) {
-    auto* builder = static_cast<RatingsBuilder*>(self);
-    builder->ended_record_ = true;
-    builder->Guarded([](RatingsBuilder& b) { b.Record(); });
-  }
-  template <class F>
-  void Guarded(F&& f) {
-    if (failure_) return;
-    try {
-      f(*this);
-    } catch (...) {
-      failure_ = std::current_exception();
-    }
-  }
-
   [[noreturn]] void Fail(long line, const std::string& message) const {
     throw InputError(Location(file_, line) + message);
   }
@@ -215,8 +287,7 @@ class RatingsBuilder {
     Fail(record_line_, fmt::format("column '{}': {}", ColumnName(c), message));
   }
 
-  void Field(std::string_view value);
-  void Record();
+  void Record(long line, std::span<const std::string> fields);
   void Header();
   void Row();
   uint32_t IdOf(IdTable& table, Column c, std::string_view name);
@@ -227,12 +298,9 @@ class RatingsBuilder {
   const std::string& file_;
   const RatingsReadOptions& options_;
   int max_grade_allowed_;
-  std::exception_ptr failure_;
-  bool ended_record_ = false;  // libcsv ended a record in the current line
-
-  long record_line_ = 0;  // physical line on which the current record began
-  std::vector<std::string> fields_;
-  size_t num_fields_ = 0;  // fields of the current record (may exceed fields_.size())
+  long record_line_ = 0;                 // physical line on which the current record began
+  std::span<const std::string> fields_;  // fields of the current record
+  size_t num_fields_ = 0;
 
   bool have_header_ = false;
   std::vector<Column> columns_;  // role of each header column
@@ -251,21 +319,15 @@ class RatingsBuilder {
   std::vector<long> row_line_;
 };
 
-void RatingsBuilder::Field(std::string_view value) {
-  // Header fields are all kept; a data row keeps only as many as the header
-  // has, the count alone is enough to report a longer row.
-  if (!have_header_ && num_fields_ == fields_.size()) fields_.emplace_back();
-  if (num_fields_ < fields_.size()) fields_[num_fields_].assign(value.data(), value.size());
-  ++num_fields_;
-}
-
-void RatingsBuilder::Record() {
+void RatingsBuilder::Record(long line, std::span<const std::string> fields) {
+  record_line_ = line;
+  fields_ = fields;
+  num_fields_ = fields.size();
   if (have_header_) {
     Row();
   } else {
     Header();
   }
-  num_fields_ = 0;
 }
 
 void RatingsBuilder::Header() {
@@ -384,49 +446,9 @@ void RatingsBuilder::Row() {
 }
 
 RatingBallots RatingsBuilder::Parse(std::string_view text) {
-  if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
-  CsvParser parser;
-  bool in_record = false;  // a record began on an earlier line and has not ended
-  long line = 1;
-  for (size_t pos = 0; pos < text.size(); ++line) {
-    // One physical line, with its terminator: "\n", "\r\n" or a lone "\r".
-    size_t end = text.find_first_of("\r\n", pos);
-    if (end == std::string_view::npos) {
-      end = text.size();
-    } else {
-      end += (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1;
-    }
-    const std::string_view chunk = text.substr(pos, end - pos);
-    pos = end;
-
-    if (const size_t nul = chunk.find('\0'); nul != std::string_view::npos) {
-      throw InputError(Location(file_, line, CharColumn(chunk, nul)) +
-                       "found a NUL byte; expected text (is this a CSV file?)");
-    }
-    if (!in_record) record_line_ = line;
-    ended_record_ = false;
-    const size_t parsed =
-        csv_parse(parser.get(), chunk.data(), chunk.size(), OnField, OnRecord, this);
-    if (failure_) std::rethrow_exception(failure_);
-    if (parsed < chunk.size()) {
-      if (csv_error(parser.get()) == CSV_ENOMEM) throw std::bad_alloc();
-      throw InputError(Location(file_, line, CharColumn(chunk, parsed)) +
-                       "malformed quoting; a field that holds '\"' must be enclosed in '\"' "
-                       "with every inner '\"' doubled");
-    }
-    // A record ends only at a line terminator, which is the end of the chunk.
-    // A line of blanks does not start one (libcsv skips blank lines).
-    if (ended_record_) {
-      in_record = false;
-    } else if (!in_record) {
-      in_record = chunk.find_first_not_of(" \t\r\n") != std::string_view::npos;
-    }
-  }
-  const int fini = csv_fini(parser.get(), OnField, OnRecord, this);
-  if (failure_) std::rethrow_exception(failure_);
-  if (fini != 0) {
-    Fail(record_line_, "unterminated quoted field: a '\"' opens a field that is never closed");
-  }
+  CsvRecordReader reader(
+      file_, [this](long line, std::span<const std::string> fields) { Record(line, fields); });
+  reader.Parse(text);
   if (!have_header_) {
     throw InputError(Location(file_) +
                      "empty file; expected a header line rater,ratee,grade[,group][,weight]");
@@ -514,101 +536,8 @@ RatingBallots RatingsBuilder::Build() {
 }
 
 // ---------------------------------------------------------------------------
-// Readers for the pairwise and indicators CSV files. They share the ratings
-// reader's CSV rules through CsvRecordReader, which feeds libcsv the same way
-// RatingsBuilder::Parse does and hands over whole records.
-
-// Calls `on_record(line, fields)` for every record of `text`, `line` being
-// the physical line on which the record began. A NUL byte, bad quoting and
-// an unterminated quoted field throw InputError; so does anything the
-// callback throws (it is held while libcsv runs, then rethrown).
-class CsvRecordReader {
- public:
-  using Callback = std::function<void(long line, std::span<const std::string> fields)>;
-
-  CsvRecordReader(const std::string& file, Callback on_record)
-      : file_(file), on_record_(std::move(on_record)) {}
-
-  void Parse(std::string_view text) {
-    if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
-    CsvParser parser;
-    bool in_record = false;  // a record began on an earlier line and has not ended
-    long line = 1;
-    for (size_t pos = 0; pos < text.size(); ++line) {
-      size_t end = text.find_first_of("\r\n", pos);
-      if (end == std::string_view::npos) {
-        end = text.size();
-      } else {
-        end += (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1;
-      }
-      const std::string_view chunk = text.substr(pos, end - pos);
-      pos = end;
-      if (const size_t nul = chunk.find('\0'); nul != std::string_view::npos) {
-        throw InputError(Location(file_, line, CharColumn(chunk, nul)) +
-                         "found a NUL byte; expected text (is this a CSV file?)");
-      }
-      if (!in_record) record_line_ = line;
-      ended_record_ = false;
-      const size_t parsed =
-          csv_parse(parser.get(), chunk.data(), chunk.size(), OnField, OnRecord, this);
-      if (failure_) std::rethrow_exception(failure_);
-      if (parsed < chunk.size()) {
-        if (csv_error(parser.get()) == CSV_ENOMEM) throw std::bad_alloc();
-        throw InputError(Location(file_, line, CharColumn(chunk, parsed)) +
-                         "malformed quoting; a field that holds '\"' must be enclosed in '\"' "
-                         "with every inner '\"' doubled");
-      }
-      if (ended_record_) {
-        in_record = false;
-      } else if (!in_record) {
-        in_record = chunk.find_first_not_of(" \t\r\n") != std::string_view::npos;
-      }
-    }
-    const int fini = csv_fini(parser.get(), OnField, OnRecord, this);
-    if (failure_) std::rethrow_exception(failure_);
-    if (fini != 0) {
-      throw InputError(Location(file_, record_line_) +
-                       "unterminated quoted field: a '\"' opens a field that is never closed");
-    }
-  }
-
- private:
-  static void OnField(void* data, size_t len, void* self) {
-    auto* r = static_cast<CsvRecordReader*>(self);
-    if (r->failure_) return;
-    try {
-      if (r->num_fields_ == r->fields_.size()) r->fields_.emplace_back();
-      if (data) {
-        r->fields_[r->num_fields_].assign(static_cast<const char*>(data), len);
-      } else {
-        r->fields_[r->num_fields_].clear();
-      }
-      ++r->num_fields_;
-    } catch (...) {
-      r->failure_ = std::current_exception();
-    }
-  }
-  static void OnRecord(int /*terminator*/, void* self) {
-    auto* r = static_cast<CsvRecordReader*>(self);
-    r->ended_record_ = true;
-    if (r->failure_) return;
-    try {
-      r->on_record_(r->record_line_,
-                    std::span<const std::string>(r->fields_.data(), r->num_fields_));
-    } catch (...) {
-      r->failure_ = std::current_exception();
-    }
-    r->num_fields_ = 0;
-  }
-
-  const std::string& file_;
-  Callback on_record_;
-  std::exception_ptr failure_;
-  bool ended_record_ = false;
-  long record_line_ = 0;
-  std::vector<std::string> fields_;
-  size_t num_fields_ = 0;
-};
+// Readers for the pairwise and indicators CSV files, on CsvRecordReader like
+// the ratings reader.
 
 std::string HeaderText(std::span<const std::string> fields) {
   std::vector<std::string> shown;
