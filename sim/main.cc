@@ -17,11 +17,13 @@
 #include "models/mcda.h"
 #include "models/registry.h"
 #include "sim/ahp_matrix.h"
+#include "sim/cli.h"
 #include "sim/csv.h"
 #include "sim/errors.h"
 #include "sim/generator.h"
 #include "sim/indicator_gen.h"
 #include "sim/inputs.h"
+#include "sim/interrupt.h"
 #include "sim/outputs.h"
 #include "sim/preflib.h"
 #include "sim/presets.h"
@@ -33,28 +35,6 @@ namespace evalsim {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct ScenarioFlags {
-  std::string scenario;
-  std::vector<std::string> sets;
-  std::optional<uint64_t> seed;
-  std::optional<int> replicates;
-
-  std::vector<std::string> Overrides() const {
-    std::vector<std::string> o = sets;
-    if (seed) o.push_back(fmt::format("seed={}", *seed));
-    if (replicates) o.push_back(fmt::format("replicates={}", *replicates));
-    return o;
-  }
-};
-
-void AddScenarioFlags(CLI::App* cmd, ScenarioFlags& f, bool replicates) {
-  cmd->add_option("scenario", f.scenario, "scenario TOML file")->required();
-  cmd->add_option("--set", f.sets, "override a scenario key: key.path=value (a TOML value)")
-      ->allow_extra_args(false);
-  cmd->add_option("--seed", f.seed, "override the scenario's seed");
-  if (replicates) cmd->add_option("--replicates", f.replicates, "override the replicate count");
-}
 
 int CmdRun(const ScenarioFlags& f, std::string out, int threads) {
   const auto t0 = Clock::now();
@@ -130,27 +110,6 @@ int CmdGenerate(const ScenarioFlags& f, const std::string& out, int replicate, i
                            mode != ComparisonMode::kNone ? " and pairwise.csv" : "",
                            s.indicators.empty() ? "" : " and indicators.csv");
   return 0;
-}
-
-// `--set key=value` flags (TOML values) as a table.
-toml::table ParseSets(const std::vector<std::string>& sets) {
-  toml::table options;
-  for (const auto& s : sets) {
-    const size_t eq = s.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw InputError(fmt::format("--set {}: expected param=value", s));
-    const std::string key = s.substr(0, eq);
-    toml::table parsed;
-    try {
-      parsed = toml::parse("v = " + s.substr(eq + 1), "--set " + s);
-    } catch (const toml::parse_error&) {
-      throw InputError(fmt::format(
-          "--set {}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')", s,
-          s.substr(eq + 1), key));
-    }
-    options.insert_or_assign(key, *parsed.get("v"));
-  }
-  return options;
 }
 
 // A JSON number, or null for NaN / infinity (JSON has neither).
@@ -394,6 +353,9 @@ int Main(int argc, char** argv) {
   weights->add_option("--set", weights_sets,
                       "directions=[\"benefit\",\"cost\",...]; entropy: input=\"raw\"|\"minmax\", "
                       "shift=number");
+  const Command sweep = AddSweepCommand(app);
+  const Command manipulate = AddManipulateCommand(app);
+
   CLI::App* val = app.add_subcommand("validate", "parse and check a scenario");
   AddScenarioFlags(val, val_flags, true);
 
@@ -417,6 +379,8 @@ int Main(int argc, char** argv) {
   if (*ahp) return CmdAhp(ahp_matrix, ahp_ri, ahp_method);
   if (*weights) return CmdWeights(weights_method, weights_ballots, weights_sets);
   if (*val) return CmdValidate(val_flags);
+  if (*sweep.app) return sweep.run();
+  if (*manipulate.app) return manipulate.run();
   return 2;
 }
 
@@ -424,8 +388,12 @@ int Main(int argc, char** argv) {
 }  // namespace evalsim
 
 int main(int argc, char** argv) {
+  evalsim::InstallInterruptHandlers();
   try {
     return evalsim::Main(argc, argv);
+  } catch (const evalsim::InterruptedError&) {
+    std::cerr << "evalsim: interrupted; no partial output was kept\n";
+    return 130;
   } catch (const evalsim::InputError& e) {
     std::cerr << "evalsim: " << e.what() << "\n";
     return 2;

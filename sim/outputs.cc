@@ -15,6 +15,7 @@
 
 #include "sim/errors.h"
 #include "sim/metrics.h"
+#include "sim/resources.h"
 
 namespace evalsim {
 namespace fs = std::filesystem;
@@ -340,6 +341,7 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   if (r.uncertainty) t["uncertainty_seconds"] = r.seconds_uncertainty;
   t["write_seconds"] = info.seconds_write;
   t["total_seconds"] = info.seconds_total;
+  t["peak_memory_bytes"] = PeakMemoryBytes();  // varies between runs like the times
   nlohmann::ordered_json fit = nlohmann::ordered_json::object();
   for (const auto& m : r.models) {
     double sum = 0;

@@ -16,6 +16,7 @@
 #include "sim/generator.h"
 #include "sim/indicator_gen.h"
 #include "sim/inputs.h"
+#include "sim/interrupt.h"
 #include "sim/metrics.h"
 #include "sim/progress.h"
 
@@ -142,6 +143,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   Progress progress("replicates", R, config.progress);
 
   tbb::parallel_for(0, R, [&](int r) {
+    if (Interrupted()) return;  // unwinds below, after the workers stop
     ReplicateBallots rb;
     const RatingBallots& b = rb.ratings;
     const auto g0 = Clock::now();
@@ -205,6 +207,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     score_seconds[r] = Seconds(g1, Clock::now());
     progress.Advance();
   });
+  ThrowIfInterrupted();
   const auto t2 = Clock::now();
 
   // Reduce in replicate order.

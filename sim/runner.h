@@ -64,7 +64,8 @@ struct RunResult {
   int threads = 1;
 };
 
-// `threads` <= 0 means every core. Throws InputError on bad input.
+// `threads` <= 0 means every core. Throws InputError on bad input, and
+// InterruptedError when Interrupted() became true during the run.
 RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config);
 
 }  // namespace evalsim

@@ -396,6 +396,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
   }
 
   ReadUncertainty(top, s, errors);
+  ReadSweep(top, s, errors);
 
   std::vector<std::string> top_errors = top.Finish();
   top_errors.insert(top_errors.end(), errors.begin(), errors.end());

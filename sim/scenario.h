@@ -97,6 +97,14 @@ struct UncertaintySpec {
   std::vector<std::string> random_index;    // AHP random-index tables; empty = the entry's own
 };
 
+// The optional [sweep] table: the scenario knobs `evalsim sweep` varies
+// (sim/sweep.h). `run` ignores it.
+struct SweepSpec {
+  // Each varied key path with its values as TOML value text (as --set takes).
+  std::vector<std::pair<std::string, std::vector<std::string>>> vary;
+  bool grid = true;  // every combination (true) or the i-th value of every key together
+};
+
 struct ModelEntry {
   std::string name;     // label in outputs
   std::string model;    // registry name
@@ -133,6 +141,7 @@ struct Scenario {
   ComparisonSpec comparisons;
   std::vector<IndicatorSpec> indicators;
   UncertaintySpec uncertainty;
+  SweepSpec sweep;
 
   double quota = 0.15;   // top-class share for metrics: k = ceil(quota * n)
   double bottom = 0.05;  // bottom-tranche share for metrics

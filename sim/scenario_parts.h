@@ -66,6 +66,9 @@ void ReadIndicators(OptionReader& top, Scenario& s, std::vector<std::string>& er
 // models, whose names it refers to).
 void ReadUncertainty(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
 
+// Reads the optional [sweep] table into s.sweep.
+void ReadSweep(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
+
 }  // namespace evalsim
 
 #endif  // EVALSIM_SIM_SCENARIO_PARTS_H_

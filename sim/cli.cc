@@ -1,0 +1,44 @@
+#include "sim/cli.h"
+
+#include <fmt/format.h>
+
+#include "sim/errors.h"
+
+namespace evalsim {
+
+std::vector<std::string> ScenarioFlags::Overrides() const {
+  std::vector<std::string> o = sets;
+  if (seed) o.push_back(fmt::format("seed={}", *seed));
+  if (replicates) o.push_back(fmt::format("replicates={}", *replicates));
+  return o;
+}
+
+void AddScenarioFlags(CLI::App* cmd, ScenarioFlags& f, bool replicates) {
+  cmd->add_option("scenario", f.scenario, "scenario TOML file")->required();
+  cmd->add_option("--set", f.sets, "override a scenario key: key.path=value (a TOML value)")
+      ->allow_extra_args(false);
+  cmd->add_option("--seed", f.seed, "override the scenario's seed");
+  if (replicates) cmd->add_option("--replicates", f.replicates, "override the replicate count");
+}
+
+toml::table ParseSets(const std::vector<std::string>& sets) {
+  toml::table options;
+  for (const auto& s : sets) {
+    const size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InputError(fmt::format("--set {}: expected param=value", s));
+    const std::string key = s.substr(0, eq);
+    toml::table parsed;
+    try {
+      parsed = toml::parse("v = " + s.substr(eq + 1), "--set " + s);
+    } catch (const toml::parse_error&) {
+      throw InputError(fmt::format(
+          "--set {}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')", s,
+          s.substr(eq + 1), key));
+    }
+    options.insert_or_assign(key, *parsed.get("v"));
+  }
+  return options;
+}
+
+}  // namespace evalsim
