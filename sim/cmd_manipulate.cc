@@ -5,7 +5,8 @@ namespace evalsim {
 
 Command AddManipulateCommand(CLI::App& parent) {
   Command c;
-  c.app = parent.add_subcommand("manipulate", "the smallest bloc that buys an evaluee a better place");
+  c.app =
+      parent.add_subcommand("manipulate", "the smallest bloc that buys an evaluee a better place");
   c.run = [] { return 1; };
   return c;
 }

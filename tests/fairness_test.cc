@@ -1,3 +1,3 @@
-#include <gtest/gtest.h>
-
 #include "sim/fairness.h"
+
+#include <gtest/gtest.h>

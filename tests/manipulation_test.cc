@@ -1,3 +1,3 @@
-#include <gtest/gtest.h>
-
 #include "sim/manipulation.h"
+
+#include <gtest/gtest.h>

@@ -1,3 +1,3 @@
-#include <gtest/gtest.h>
-
 #include "sim/resample.h"
+
+#include <gtest/gtest.h>

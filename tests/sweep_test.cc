@@ -1,3 +1,3 @@
-#include <gtest/gtest.h>
-
 #include "sim/sweep.h"
+
+#include <gtest/gtest.h>

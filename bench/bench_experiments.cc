@@ -1,0 +1,2 @@
+// Benchmarks of the experiments: sweeps, bootstrap, manipulation search.
+#include <benchmark/benchmark.h>
