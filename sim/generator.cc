@@ -98,6 +98,8 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
       const uint64_t abstain = ProbabilityThreshold(spec.abstain);
       const uint32_t self = spec.kind == RaterKind::kFromEvaluees ? a + le : ~0u;
       const double noise = spec.noise;
+      // The evaluee's type shift (0 without types, and then base == q).
+      const double base = q + org.TypeShift(s, e, g);
       const bool capture = seen && spec.kind != RaterKind::kPerEvaluee;
       for (uint32_t r = a; r < b; ++r) {
         if (r == self) continue;
@@ -107,7 +109,7 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
           continue;
         }
         const uint32_t local = r - m.first_rater;
-        double y = q + leniency[local] + noise * rng.Normal();
+        double y = base + leniency[local] + noise * rng.Normal();
         if (!member_of.empty() && member_of[local] >= 0) {
           const int target = member_of[local];
           y += target == e ? s.blocs[org.bloc[target]].boost : -s.blocs[org.bloc[target]].penalty;

@@ -3,7 +3,7 @@
 // Every meeting draws from its own stream DeriveSeed(seed, ballots,
 // replicate, meeting), so the ballots do not depend on the thread count or
 // on the order in which meetings run. A ballot's latent value is
-//   quality(evaluee) + leniency(rater) + noise * N(0,1) + bloc shift
+//   quality(evaluee) + type shift(evaluee, group) + leniency(rater) + noise * N(0,1) + bloc shift
 // and its grade is the number of calibrated cut points at or below it.
 // Bloc affiliations come from a separate stream, so a run without blocs
 // (`with_blocs = false`) sees exactly the same draws otherwise: the

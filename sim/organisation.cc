@@ -171,6 +171,31 @@ Organisation BuildOrganisation(const Scenario& s) {
       }
     }
   }
+
+  // Types: one uniform draw per evaluee, in evaluee order, from a stream of
+  // their own, and only when the scenario has types (so a scenario without
+  // them draws exactly what it drew before). Type t covers
+  // [share_0 + ... + share_{t-1}, ... + share_t); a draw beyond the summed
+  // shares (rounding) takes the last type with a positive share.
+  if (!s.types.empty()) {
+    const int T = static_cast<int>(s.types.size());
+    int last = T - 1;
+    while (last > 0 && s.types[last].share <= 0) --last;
+    for (const auto& t : s.types) org.type_names.push_back(t.name);
+    org.type.assign(n, last);
+    Rng type_rng(DeriveSeed(s.seed, {kStreamTypes}));
+    for (int e = 0; e < n; ++e) {
+      const double draw = type_rng.Uniform();
+      double cum = 0;
+      for (int t = 0; t < T; ++t) {
+        cum += s.types[t].share;
+        if (draw < cum) {
+          org.type[e] = t;
+          break;
+        }
+      }
+    }
+  }
   return org;
 }
 
@@ -212,7 +237,7 @@ std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org) {
       const RaterGroupSpec& spec = s.raters[g];
       const double w = per_evaluee[static_cast<size_t>(e) * G + g];
       if (w <= 0) continue;
-      const double mu = org.quality[e] + spec.leniency_mean;
+      const double mu = org.quality[e] + org.TypeShift(s, e, g) + spec.leniency_mean;
       const double sigma =
           std::max(1e-9, std::sqrt(spec.leniency_sd * spec.leniency_sd + spec.noise * spec.noise));
       comps.push_back({mu, sigma, w});

@@ -36,11 +36,21 @@ struct Organisation {
   std::vector<std::vector<uint32_t>> per_evaluee_count;
   std::vector<uint8_t> rater_group;  // group of every rater
   std::vector<int> bloc;             // per evaluee: index into scenario blocs, -1 = none
-  uint64_t expected_ballots = 0;     // expected ballots per replicate (incl. blank)
+  // Evaluee types (scenario `[[organisation.types]]`): per evaluee an index
+  // into type_names (= the scenario's types, in order); both empty when the
+  // scenario has no types.
+  std::vector<int> type;
+  std::vector<std::string> type_names;
+  uint64_t expected_ballots = 0;  // expected ballots per replicate (incl. blank)
 
   int NumEvaluees() const { return static_cast<int>(quality.size()); }
   uint32_t NumRaters() const { return static_cast<uint32_t>(rater_group.size()); }
   int NumBlocEvaluees() const;
+  // Latent shift of a ballot of rater group `group` on evaluee `e` from the
+  // evaluee's type (0 without types).
+  double TypeShift(const Scenario& s, int e, int group) const {
+    return type.empty() ? 0.0 : s.types[type[e]].Shift(group);
+  }
 };
 
 // Draws the organisation. Throws InputError when the scenario describes no
@@ -49,7 +59,8 @@ Organisation BuildOrganisation(const Scenario& s);
 
 // Cut points on the latent scale (K-1 increasing values, +-inf allowed for a
 // zero share) calibrated so that the expected overall grade shares match
-// scale.shares for this organisation (blocs ignored).
+// scale.shares for this organisation (blocs ignored; the types' leniency
+// shifts included).
 std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org);
 
 }  // namespace evalsim

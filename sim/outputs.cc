@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "sim/errors.h"
+#include "sim/fairness.h"
 #include "sim/metrics.h"
 #include "sim/resources.h"
 
@@ -269,6 +270,9 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
     WriteTextFile(dir.File("scores.csv"), fmt::to_string(out));
   }
 
+  // fairness.csv: errors by stratum of evaluees (sim/fairness.h).
+  WriteTextFile(dir.File("fairness.csv"), FairnessCsv(r.fairness));
+
   // parameters.csv and raters.csv: what fitted models estimate besides scores.
   bool any_parameters = false, any_raters = false;
   for (const auto& m : r.models) {
@@ -309,6 +313,13 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   o["raters"] = org.NumRaters();
   o["bloc_evaluees"] = org.NumBlocEvaluees();
   o["expected_ballots_per_replicate"] = org.expected_ballots;
+  if (!org.type.empty()) {
+    nlohmann::ordered_json types = nlohmann::ordered_json::object();
+    std::vector<int> count(org.type_names.size(), 0);
+    for (int t : org.type) ++count[t];
+    for (size_t t = 0; t < count.size(); ++t) types[org.type_names[t]] = count[t];
+    o["types"] = types;
+  }
   man["organisation"] = o;
   man["calibrated_cuts"] = r.cuts;
   nlohmann::ordered_json b;
@@ -321,6 +332,15 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   for (const auto& m : r.models)
     if (!m.notes.empty()) notes[m.name] = m.notes;
   man["model_notes"] = notes;
+  nlohmann::ordered_json fair;
+  fair["file"] = "fairness.csv";
+  fair["rows"] = r.fairness.size();
+  fair["dimensions"] = r.fairness_dimensions;
+  fair["metrics"] = FairnessMetrics();
+  fair["average"] = "true quality between the 40th and 60th percentiles";
+  fair["top_k"] = QuotaCount(s.quota, n);
+  fair["bottom_k"] = QuotaCount(s.bottom, n);
+  man["fairness"] = fair;
   if (r.uncertainty) {
     const UncertaintyResult& u = *r.uncertainty;
     WriteTextFile(dir.File("uncertainty.csv"), UncertaintyCsv(u));

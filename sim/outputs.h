@@ -60,7 +60,7 @@ std::string IndicatorsCsv(const IndicatorTable& t);
 std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result);
 
 // Run outputs: manifest.json, scores.csv (or the summary form),
-// evaluees.csv, metrics.csv. Returns the summary table for stdout.
+// evaluees.csv, metrics.csv, fairness.csv. Returns the summary table for stdout.
 struct RunInfo {
   std::vector<std::string> overrides;
   int threads = 1;

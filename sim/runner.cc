@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -135,6 +136,11 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   std::vector<int> bloc_evaluees;
   for (int e = 0; e < n; ++e)
     if (org.bloc[e] >= 0) bloc_evaluees.push_back(e);
+  // Valid ballots per (evaluee, group) slot summed over replicates, for the
+  // fairness strata. Integer sums: the order replicates add them in does
+  // not matter.
+  const size_t G = s.raters.size();
+  std::vector<std::atomic<uint64_t>> valid_per_slot(static_cast<size_t>(n) * G);
 
   std::vector<std::vector<ReplicateModel>> reps(R, std::vector<ReplicateModel>(M));
   std::vector<std::vector<double>> grade_counts(R, std::vector<double>(s.labels.size() + 1, 0));
@@ -151,9 +157,14 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     const auto g1 = Clock::now();
     gen_seconds[r] = Seconds(g0, g1);
     ballots[r] = b.NumBallots();
-    for (uint32_t w : b.ballot) {
-      const uint8_t g = BallotGrade(w);
-      grade_counts[r][g == kAbstain ? s.labels.size() : g] += 1;
+    for (size_t slot = 0; slot < valid_per_slot.size(); ++slot) {
+      uint64_t valid = 0;
+      for (uint32_t w : b.SlotBallots(static_cast<int>(slot))) {
+        const uint8_t g = BallotGrade(w);
+        grade_counts[r][g == kAbstain ? s.labels.size() : g] += 1;
+        valid += g != kAbstain;
+      }
+      if (valid > 0) valid_per_slot[slot].fetch_add(valid, std::memory_order_relaxed);
     }
     ReplicateBallots nobloc;
     if (!bloc_evaluees.empty()) nobloc.Generate(s, org, setup, r, /*with_blocs=*/false);
@@ -228,8 +239,20 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     result.abstain_share = all > 0 ? total.back() / all : 0.0;
   }
 
+  const FairnessTruth fairness_truth = MakeFairnessTruth(truth, k_top, k_bottom);
+  std::vector<Strata> strata;
+  {
+    std::vector<uint64_t> valid(valid_per_slot.size());
+    for (size_t i = 0; i < valid.size(); ++i) valid[i] = valid_per_slot[i].load();
+    std::vector<std::string> groups;
+    for (const auto& g : s.raters) groups.push_back(g.group);
+    strata = FairnessStrata(valid, R, groups, org.type, org.type_names);
+    for (const Strata& st : strata) result.fairness_dimensions.push_back(st.dimension);
+  }
+
   for (int mi = 0; mi < M; ++mi) {
     ModelOutcome mo;
+    ErrorSums errors(n);
     mo.name = models[mi].entry->name;
     mo.model = models[mi].entry->model;
     mo.notes = reps[0][mi].notes;
@@ -255,7 +278,10 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
       mo.mean_score += rm.score;
       mo.p_top += rm.top;
       mo.p_bottom += rm.bottom;
+      errors.Add(fairness_truth, rm.rank, rm.top, rm.bottom);
     }
+    const std::vector<FairnessRow> rows = FairnessTable(mo.name, errors, fairness_truth, strata);
+    result.fairness.insert(result.fairness.end(), rows.begin(), rows.end());
     mo.mean_score /= R;
     mo.p_top /= R;
     mo.p_bottom /= R;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/model.h"
+#include "sim/fairness.h"
 #include "sim/organisation.h"
 #include "sim/scenario.h"
 #include "sim/uncertainty.h"
@@ -59,6 +60,10 @@ struct RunResult {
   // The Monte Carlo over a composite's modelling choices ([uncertainty]),
   // on replicate 1's indicators and votes.
   std::optional<UncertaintyResult> uncertainty;
+  // Fairness breakdowns (sim/fairness.h): every model's rows, models in
+  // scenario order, and the dimensions they were cut along.
+  std::vector<FairnessRow> fairness;
+  std::vector<std::string> fairness_dimensions;
   double seconds_organisation = 0, seconds_generate = 0, seconds_score = 0, seconds_metrics = 0;
   double seconds_uncertainty = 0;
   int threads = 1;

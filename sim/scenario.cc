@@ -133,6 +133,89 @@ void CheckModelInput(const std::string& file, const toml::table& entry, const Sc
   }
 }
 
+// Reads [[organisation.types]] (the array under `key` of the organisation
+// reader `r`). The `groups` lists are checked against the rater groups later,
+// by ResolveTypeGroups.
+void ReadTypes(OptionReader& r, const std::string& file, Scenario& s,
+               std::vector<const toml::node*>& group_nodes, std::vector<std::string>& errors) {
+  const toml::node* node = r.Raw("types");
+  if (!node) return;
+  const toml::array* arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables() || arr->empty()) {
+    r.Error("types", fmt::format("found {}; expected a non-empty array of tables "
+                                 "([[organisation.types]] with name, share, leniency)",
+                                 arr && arr->empty() ? "an empty array" : ATypeName(*node)));
+    return;
+  }
+  std::set<std::string> names;
+  double sum = 0;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::table& t = *arr->get(i)->as_table();
+    std::string label = r.KeyPath(fmt::format("types[{}]", i));
+    if (auto v = t["name"].value<std::string>()) label = r.KeyPath(fmt::format("types.{}", *v));
+    OptionReader tr(t, file, label);
+    EvalueeTypeSpec type;
+    type.name = tr.String("name", "");
+    if (type.name.empty()) tr.Error("", "missing required key `name` (a non-empty string)");
+    if (!type.name.empty() && !names.insert(type.name).second)
+      tr.Error("name",
+               fmt::format("type \"{}\" is named twice; type names must be unique", type.name));
+    if (!tr.Has("share")) tr.Error("", "missing required key `share` (a number in [0, 1])");
+    type.share = tr.Double("share", 0.0, Probability());
+    sum += type.share;
+    type.leniency = tr.Double("leniency", 0.0, Between(-100, 100));
+    group_nodes.push_back(tr.Has("groups") ? t.get("groups") : nullptr);
+    if (auto g = tr.StringList("groups")) {
+      type.groups = *g;
+      if (type.groups.empty())
+        tr.Error("groups",
+                 "is empty; list at least one rater group, or leave `groups` out to "
+                 "shift the ballots of every group");
+    }
+    for (auto& e : tr.Finish()) errors.push_back(std::move(e));
+    s.types.push_back(std::move(type));
+  }
+  if (std::abs(sum - 1.0) > 1e-9) {
+    r.Error("types", fmt::format("the types' `share` values sum to {}; expected a sum of 1 "
+                                 "(within 1e-9)",
+                                 sum));
+  }
+}
+
+// Turns every type's `groups` names into its per-group `shifted` mask.
+void ResolveTypeGroups(const std::string& file, Scenario& s,
+                       const std::vector<const toml::node*>& group_nodes,
+                       std::vector<std::string>& errors) {
+  for (size_t i = 0; i < s.types.size(); ++i) {
+    EvalueeTypeSpec& type = s.types[i];
+    if (type.groups.empty()) continue;
+    type.shifted.assign(s.raters.size(), 0);
+    std::set<std::string> seen;
+    for (const std::string& name : type.groups) {
+      const std::string where = fmt::format(
+          "{}organisation.types.{}.groups",
+          group_nodes[i] ? NodeLocation(*group_nodes[i], file) : Location(file), type.name);
+      if (!seen.insert(name).second) {
+        errors.push_back(fmt::format("{}: group \"{}\" is listed twice", where, name));
+        continue;
+      }
+      bool found = false;
+      for (size_t g = 0; g < s.raters.size(); ++g) {
+        if (s.raters[g].group == name) {
+          type.shifted[g] = 1;
+          found = true;
+        }
+      }
+      if (!found) {
+        std::vector<std::string> known;
+        for (const auto& g : s.raters) known.push_back(g.group);
+        errors.push_back(fmt::format("{}: \"{}\" is not a rater group; groups: {}", where, name,
+                                     fmt::join(known, ", ")));
+      }
+    }
+  }
+}
+
 IntRange ToRange(std::optional<std::pair<int64_t, int64_t>> r) {
   return r ? IntRange{r->first, r->second} : IntRange{};
 }
@@ -173,6 +256,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
   });
 
   std::string evaluees, by;
+  std::vector<const toml::node*> type_group_nodes;
   WithTable(top, "organisation", file, errors, true, [&](OptionReader& r) {
     const toml::node* lv = r.Raw("levels");
     const toml::array* arr = lv ? lv->as_array() : nullptr;
@@ -226,6 +310,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
       s.quality_sd = q.Double("sd", 1.0, AtLeast(0.0));
       s.quality_inherited = q.Double("inherited", 0.0, Probability());
     });
+    ReadTypes(r, file, s, type_group_nodes, errors);
   });
 
   WithTable(top, "meetings", file, errors, false, [&](OptionReader& r) {
@@ -284,6 +369,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
   if (s.raters.empty() && !top.Has("raters"))
     top.Error("", "missing required [[raters]]: at least one rater group");
   if (s.raters.size() > 200) top.Error("raters", "more than 200 rater groups");
+  ResolveTypeGroups(file, s, type_group_nodes, errors);
 
   ForEachTable(top, "blocs", file, errors, [&](OptionReader& r, size_t) {
     BlocSpec b;

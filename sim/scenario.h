@@ -41,6 +41,22 @@ struct RaterGroupSpec {
   double abstain = 0.0;  // probability a ballot is blank
 };
 
+// A kind of evaluee (urban vs rural, street vs town): the optional
+// [[organisation.types]] tables. Each evaluee draws one type, type t with
+// probability `share`; every ballot on an evaluee of type t gets `leniency`
+// added to its latent value (raters of that kind of unit grade harder or
+// softer), from every rater group or only from the groups listed.
+struct EvalueeTypeSpec {
+  std::string name;
+  double share = 0.0;               // probability that an evaluee has this type
+  double leniency = 0.0;            // latent shift of the ballots on its evaluees
+  std::vector<std::string> groups;  // rater groups whose ballots shift; empty = every group
+  std::vector<uint8_t> shifted;     // per rater group (resolved from `groups`): 1 = shifted
+
+  // The shift of a ballot of rater group `group` on an evaluee of this type.
+  double Shift(int group) const { return shifted.empty() || shifted[group] ? leniency : 0.0; }
+};
+
 struct BlocSpec {
   double share = 0.0;    // share of evaluees that have a bloc
   double size = 0.0;     // share of their meeting's raters in the bloc
@@ -133,7 +149,8 @@ struct Scenario {
   int evaluee_level = 0;          // index into levels
   double quality_sd = 1.0;
   double quality_inherited = 0.0;
-  int meeting_level = -1;  // index into levels, -1 = "all" (one meeting)
+  std::vector<EvalueeTypeSpec> types;  // empty = one kind of evaluee, no type drawn
+  int meeting_level = -1;              // index into levels, -1 = "all" (one meeting)
 
   std::vector<RaterGroupSpec> raters;
   std::vector<BlocSpec> blocs;
