@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "sim/preflib.h"
 #include "sim/presets.h"
 #include "sim/progress.h"
+#include "sim/resample.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
 
@@ -229,9 +231,48 @@ void ReadScoreInput(const std::string& path, const std::string& format,
   }
 }
 
+// The resampling flags of `score` (sim/resample.h). Unset optionals were
+// not given.
+struct ScoreResampleFlags {
+  std::optional<int> bootstrap;
+  bool jackknife = false;
+  std::optional<uint64_t> seed;
+  std::optional<double> top, bottom, level;
+  int threads = 0;
+
+  bool Any() const { return bootstrap.has_value() || jackknife; }
+};
+
+// Checks the resampling flags against each other and the format before any
+// file is read.
+void CheckScoreResampleFlags(const ScoreResampleFlags& f, const std::string& format) {
+  if (f.bootstrap && *f.bootstrap <= 0)
+    throw InputError(
+        fmt::format("--bootstrap {}: expected a positive number of resamples", *f.bootstrap));
+  if (f.level && !f.bootstrap) throw InputError("--level applies with --bootstrap only");
+  if (!f.Any()) {
+    if (f.seed) throw InputError("--seed applies with --bootstrap only");
+    if (f.top || f.bottom)
+      throw InputError(fmt::format("{} applies with --bootstrap or --jackknife only",
+                                   f.top ? "--top" : "--bottom"));
+    return;
+  }
+  if (f.seed && !f.bootstrap) throw InputError("--seed applies with --bootstrap only");
+  if (format != "ratings") {
+    throw InputError(
+        f.bootstrap ? fmt::format("--bootstrap resamples raters and needs --format ratings (found "
+                                  "--format {})",
+                                  format)
+                    : fmt::format("--jackknife leaves out rater groups and needs --format ratings "
+                                  "(found --format {})",
+                                  format));
+  }
+}
+
 int CmdScore(const std::string& model, const std::string& ballots_path, const std::string& format,
-             const std::vector<std::string>& sets, const std::string& ties,
-             const std::string& out) {
+             const std::vector<std::string>& sets, const std::string& ties, const std::string& out,
+             const ScoreResampleFlags& rs) {
+  CheckScoreResampleFlags(rs, format);
   // --set values are model parameters, except levels=K for the ratings reader.
   toml::table options = ParseSets(sets);
   RatingsReadOptions read;
@@ -249,17 +290,44 @@ int CmdScore(const std::string& model, const std::string& ballots_path, const st
     throw InputError(fmt::format("--model {}: unknown model; available models: {}", model,
                                  fmt::join(Models().Names(), ", ")));
   }
+  if (rs.Any() && spec->input != InputKind::kRatings) {
+    throw InputError(fmt::format("--model {}: {} refits ratings models only; {} reads {} input",
+                                 model, rs.bootstrap ? "--bootstrap" : "--jackknife", model,
+                                 InputKindName(spec->input)));
+  }
   ScoreInput in;
   ReadScoreInput(ballots_path, format, read, in);
   in.sources.ties = ties == "drop" ? TiePolicy::kDrop : TiePolicy::kSplit;
   ModelContext ctx(in.ratings.levels, in.ratings.group_names, in.indicators.names);
   auto m = Models().Create(model, options, ctx, "--set", "model " + model);
-  InputSet inputs(in.sources);
-  ScoreResult r = m->Score(inputs.For(spec->input, false, "--model " + model));
-  const std::string csv = ScoresCsv(in.names, r);
+  ScoreResult r;
+  std::string csv;
+  std::vector<std::string> lines, resample_notes;
+  if (rs.Any()) {
+    ResampleOptions ro;
+    ro.bootstrap = rs.bootstrap.value_or(0);
+    ro.jackknife = rs.jackknife;
+    ro.seed = rs.seed.value_or(ro.seed);
+    ro.top = rs.top.value_or(ro.top);
+    ro.bottom = rs.bottom.value_or(ro.bottom);
+    ro.level = rs.level.value_or(ro.level);
+    ro.threads = rs.threads;
+    ro.progress = StderrIsTerminal();
+    ResampleResult rr = Resample(*m, in.ratings, ro);
+    csv = ResampleScoresCsv(in.names, rr);
+    lines = ResampleSummaryLines(in.ratings, rr);
+    resample_notes = std::move(rr.notes);
+    r = std::move(rr.full);
+  } else {
+    InputSet inputs(in.sources);
+    r = m->Score(inputs.For(spec->input, false, "--model " + model));
+    csv = ScoresCsv(in.names, r);
+  }
   for (const auto& note : r.notes) std::cerr << "evalsim: " << model << ": " << note << "\n";
   for (const auto& [name, value] : r.parameters)
     std::cerr << fmt::format("evalsim: {}: {} = {}\n", model, name, value);
+  for (const auto& line : lines) std::cerr << "evalsim: " << model << ": " << line << "\n";
+  for (const auto& note : resample_notes) std::cerr << "evalsim: " << model << ": " << note << "\n";
   if (out.empty() || out == "-") {
     std::cout << csv;
   } else {
@@ -331,6 +399,20 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"split", "drop"}));
   score->add_option("--set", score_sets, "model parameter param=value (TOML value)");
   score->add_option("--out", score_out, "output CSV (default stdout)");
+  ScoreResampleFlags score_rs;
+  score->add_option("--bootstrap", score_rs.bootstrap,
+                    "N bootstrap resamples of the raters (within their groups): adds "
+                    "lo,hi,rank_lo,rank_hi,p_top,p_bottom (ratings only)");
+  score->add_flag("--jackknife", score_rs.jackknife,
+                  "refit without each rater group in turn: adds jk_rank_lo,jk_rank_hi");
+  score->add_option("--seed", score_rs.seed, "seed of the bootstrap resamples (default 1)");
+  score->add_option("--top", score_rs.top, "top share: k = ceil(top * n) (default 0.15)");
+  score->add_option("--bottom", score_rs.bottom,
+                    "bottom share: k = ceil(bottom * n) (default 0.05)");
+  score->add_option("--level", score_rs.level,
+                    "coverage of the bootstrap intervals (default 0.95)");
+  score->add_option("--threads", score_rs.threads, "worker threads (default: every core)")
+      ->check(CLI::Range(0, 1024));
 
   app.add_subcommand("models", "list every model, its parameters and the rubric presets");
 
@@ -374,7 +456,8 @@ int Main(int argc, char** argv) {
   if (*run) return CmdRun(run_flags, run_out, run_threads);
   if (*gen) return CmdGenerate(gen_flags, gen_out, gen_replicate, gen_threads);
   if (*score)
-    return CmdScore(score_model, score_ballots, score_format, score_sets, score_ties, score_out);
+    return CmdScore(score_model, score_ballots, score_format, score_sets, score_ties, score_out,
+                    score_rs);
   if (app.got_subcommand("models")) return CmdModels();
   if (*ahp) return CmdAhp(ahp_matrix, ahp_ri, ahp_method);
   if (*weights) return CmdWeights(weights_method, weights_ballots, weights_sets);
