@@ -8,6 +8,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -470,6 +471,7 @@ std::string SweepSummary(const SweepPlan& plan, const std::vector<SweepPoint>& p
     const double kNone = std::numeric_limits<double>::quiet_NaN();
     std::vector<std::vector<double>> value(points.size(),
                                            std::vector<double>(models.size(), kNone));
+    std::vector<std::vector<double>> v_lo = value, v_hi = value;  // 95 % interval, NaN when none
     std::vector<bool> model_has(models.size(), false);
     bool any = false;
     for (size_t i = 0; i < points.size(); ++i)
@@ -477,20 +479,34 @@ std::string SweepSummary(const SweepPlan& plan, const std::vector<SweepPoint>& p
         if (r.metric == metric) {
           const size_t m = std::find(models.begin(), models.end(), r.model) - models.begin();
           value[i][m] = r.number;
+          if (!r.lo.empty() && !r.hi.empty()) {
+            v_lo[i][m] = std::strtod(r.lo.c_str(), nullptr);
+            v_hi[i][m] = std::strtod(r.hi.c_str(), nullptr);
+          }
           model_has[m] = any = true;
         }
     if (!any) continue;
 
     // Best model(s) per point.
-    std::vector<std::string> best(points.size());
+    // `close`: how many other models' 95 % intervals reach the best one's
+    // lower end (a best that is not clearly better says so).
+    std::vector<std::string> best(points.size()), close(points.size());
     for (size_t i = 0; i < points.size(); ++i) {
       double top = -std::numeric_limits<double>::infinity();
       for (size_t m = 0; m < models.size(); ++m)
         if (!std::isnan(value[i][m])) top = std::max(top, value[i][m]);
       std::vector<std::string> names;
+      double best_lo = kNone;
       for (size_t m = 0; m < models.size(); ++m)
-        if (value[i][m] == top) names.push_back(models[m]);
+        if (value[i][m] == top) {
+          names.push_back(models[m]);
+          if (std::isnan(best_lo)) best_lo = v_lo[i][m];
+        }
       best[i] = names.empty() ? "-" : fmt::format("{}", fmt::join(names, "="));
+      int overlapping = 0;
+      for (size_t m = 0; m < models.size(); ++m)
+        if (value[i][m] != top && !std::isnan(v_hi[i][m]) && v_hi[i][m] >= best_lo) ++overlapping;
+      close[i] = std::isnan(best_lo) ? "-" : std::to_string(overlapping);
     }
 
     // The table.
@@ -503,12 +519,14 @@ std::string SweepSummary(const SweepPlan& plan, const std::vector<SweepPoint>& p
         head.push_back(models[m]);
       }
     head.push_back("best");
+    head.push_back("close");
     std::vector<std::vector<std::string>> cells;
     for (size_t i = 0; i < points.size(); ++i) {
       std::vector<std::string> row = {std::to_string(points[i].point)};
       for (const auto& v : points[i].values) row.push_back(v);
       for (size_t m : cols) row.push_back(std::isnan(value[i][m]) ? "-" : Fmt3(value[i][m]));
       row.push_back(best[i]);
+      row.push_back(close[i]);
       cells.push_back(std::move(row));
     }
     std::vector<size_t> width(head.size());
@@ -923,6 +941,9 @@ SweepOutcome RunSweep(const SweepOptions& o) {
           "seeds: common random numbers (seed {} at every point: the same organisation and vote "
           "streams, so differences between points come from the knob, not from noise)\n",
           base.seed);
+    header +=
+        "close: how many other models' 95 % intervals over replicates reach the best model's "
+        "lower end (0 = the best is clearly best)\n";
   }
   outcome.summary = SweepSummary(plan, results, header);
   WriteTextFile(staged.File("summary.txt"), outcome.summary);

@@ -347,8 +347,27 @@ TEST(SweepSummary, NamesTheBestModelAndWhereItChanges) {
   EXPECT_NE(s.find("stability.kendall: rises for A; falls for B\n"), std::string::npos) << s;
   // Metrics nobody reports have no table.
   EXPECT_EQ(s.find("topk.precision"), std::string::npos) << s;
-  // The table row of point 3 names B best.
-  EXPECT_NE(s.find("0.500  0.600  B\n"), std::string::npos) << s;
+  // The table row of point 3 names B best; without intervals `close` is "-".
+  EXPECT_NE(s.find("0.500  0.600  B     -\n"), std::string::npos) << s;
+}
+
+TEST(SweepSummary, CloseCountsModelsWhoseIntervalReachesTheBest) {
+  const SweepPlan plan = MakeSweepPlan({{"k", {"1"}}}, true, "t");
+  auto row = [](const std::string& model, double v, double lo, double hi) {
+    return SweepRow{model,
+                    "accuracy.kendall",
+                    fmt::format("{}", v),
+                    fmt::format("{}", lo),
+                    fmt::format("{}", hi),
+                    v};
+  };
+  // Best A [0.85, 0.95]; B reaches 0.86 >= 0.85 (close); C stops at 0.84 (not).
+  std::vector<SweepPoint> pts = {
+      {1,
+       plan.Values(1),
+       {row("A", 0.9, 0.85, 0.95), row("B", 0.8, 0.74, 0.86), row("C", 0.8, 0.76, 0.84)}}};
+  const std::string s = SweepSummary(plan, pts, "");
+  EXPECT_NE(s.find("0.900  0.800  0.800  A     1\n"), std::string::npos) << s;
 }
 
 TEST(SweepSummary, CrossingsRunAlongTheFirstKeyWithTheOthersFixed) {
