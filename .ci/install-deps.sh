@@ -13,6 +13,7 @@ packages=(
   libtbb-dev           # parallel loops over meetings and replicates
   libcsv-dev           # RFC 4180 CSV reader (ballot files)
   libssl-dev           # SHA-256 of scenario files
+  zlib1g-dev           # gzip-compressed per-replicate score tables
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   clang-format         # the style check in .ci/run and `make format`

@@ -34,6 +34,7 @@
 #include "sim/rng.h"
 #include "sim/scenario.h"
 #include "tests/ballot_builder.h"
+#include "tests/cli_util.h"
 
 namespace evalsim {
 namespace {
@@ -616,30 +617,8 @@ TEST(ManipulationExtract, MeetingBallotsScoreLikeTheWhole) {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int code = -1;
-  std::string out;
-};
-
-CliResult Evalsim(const std::string& args) {
-  const std::string cmd = std::string(EVALSIM_BINARY) + " " + args + " 2>&1";
-  CliResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing_util::Evalsim;
+using testing_util::Slurp;
 
 class ManipulateCli : public ::testing::Test {
  protected:
@@ -660,9 +639,9 @@ class ManipulateCli : public ::testing::Test {
 TEST_F(ManipulateCli, ByteIdenticalForOneAndTwoThreads) {
   const std::string common = "manipulate " + ScenarioPath("quickstart.toml") +
                              " --sample 14 --models standard,median,trimmed --bury";
-  const CliResult a = Evalsim(common + " --threads 1 --out " + (dir_ / "a").string());
+  const testing_util::CliResult a = Evalsim(common + " --threads 1 --out " + (dir_ / "a").string());
   ASSERT_EQ(a.code, 0) << a.out;
-  const CliResult b = Evalsim(common + " --threads 2 --out " + (dir_ / "b").string());
+  const testing_util::CliResult b = Evalsim(common + " --threads 2 --out " + (dir_ / "b").string());
   ASSERT_EQ(b.code, 0) << b.out;
   for (const char* f : {"manipulation.csv", "manipulation_summary.csv"}) {
     const std::string x = Slurp(dir_ / "a" / f);
@@ -682,8 +661,8 @@ TEST_F(ManipulateCli, BadFlagsExitTwoAndWriteNothing) {
   const fs::path out = dir_ / "never";
   for (const char* flags : {"--goal best", "--goal positions=0", "--exact-max 99", "--sample 0",
                             "--quota 1.5", "--models nosuch"}) {
-    const CliResult r = Evalsim("manipulate " + ScenarioPath("quickstart.toml") + " " + flags +
-                                " --out " + out.string());
+    const testing_util::CliResult r = Evalsim("manipulate " + ScenarioPath("quickstart.toml") +
+                                              " " + flags + " --out " + out.string());
     EXPECT_EQ(r.code, 2) << flags << ": " << r.out;
     EXPECT_NE(r.out.find(std::string(flags).substr(0, std::string(flags).find(' '))),
               std::string::npos)
@@ -693,8 +672,9 @@ TEST_F(ManipulateCli, BadFlagsExitTwoAndWriteNothing) {
 }
 
 TEST_F(ManipulateCli, PresetsScenarioSkipsNonRatingsModels) {
-  const CliResult r = Evalsim("manipulate " + ScenarioPath("canvassing_presets.toml") +
-                              " --sample 4 --exact-max 0 --out " + (dir_ / "p").string());
+  const testing_util::CliResult r =
+      Evalsim("manipulate " + ScenarioPath("canvassing_presets.toml") +
+              " --sample 4 --exact-max 0 --out " + (dir_ / "p").string());
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("skipped"), std::string::npos) << r.out;
   const std::string summary = Slurp(dir_ / "p" / "manipulation_summary.csv");

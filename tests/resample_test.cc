@@ -32,6 +32,7 @@
 #include "sim/outputs.h"
 #include "sim/rng.h"
 #include "tests/ballot_builder.h"
+#include "tests/cli_util.h"
 
 namespace evalsim {
 namespace {
@@ -539,30 +540,8 @@ TEST(ResampleInterrupt, StopsWithInterruptedError) {
 
 // ---- Command line ------------------------------------------------------------
 
-struct CliRun {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-CliRun Evalsim(const std::string& args) {
-  const std::string cmd = std::string(EVALSIM_BINARY) + " " + args + " 2>&1";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t k;
-  while ((k = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, k);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string Slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ::testing_util::Evalsim;
+using ::testing_util::Slurp;
 
 std::string Data(const std::string& name) {
   return std::string(EVALSIM_SOURCE_DIR) + "/tests/data/" + name;
@@ -574,9 +553,11 @@ TEST(ResampleCli, ScoreWithBootstrapAndJackknife) {
   std::filesystem::create_directories(dir);
   const std::string base = "score --model weighted_mean --ballots " + Data("ratings_small.csv") +
                            " --bootstrap 200 --jackknife";
-  const CliRun r1 = Evalsim(base + " --threads 1 --out " + (dir / "a.csv").string());
+  const ::testing_util::CliResult r1 =
+      Evalsim(base + " --threads 1 --out " + (dir / "a.csv").string());
   ASSERT_EQ(r1.code, 0) << r1.out;
-  const CliRun r2 = Evalsim(base + " --threads 2 --out " + (dir / "b.csv").string());
+  const ::testing_util::CliResult r2 =
+      Evalsim(base + " --threads 2 --out " + (dir / "b.csv").string());
   ASSERT_EQ(r2.code, 0) << r2.out;
   const std::string a = Slurp(dir / "a.csv");
   EXPECT_EQ(a, Slurp(dir / "b.csv"));
@@ -588,22 +569,23 @@ TEST(ResampleCli, ScoreWithBootstrapAndJackknife) {
   EXPECT_NE(r1.out.find("evalsim: weighted_mean: jackknife.topk_jaccard = "), std::string::npos)
       << r1.out;
   // To stdout as well.
-  const CliRun r3 = Evalsim(base);
+  const ::testing_util::CliResult r3 = Evalsim(base);
   ASSERT_EQ(r3.code, 0) << r3.out;
   EXPECT_NE(r3.out.find("ratee,score,rank,lo,hi,"), std::string::npos) << r3.out;
   std::filesystem::remove_all(dir);
 }
 
 TEST(ResampleCli, BadRequestsExitTwo) {
-  const CliRun pw = Evalsim("score --model bradley_terry --format pairwise --ballots " +
-                            Data("pairwise_small.csv") + " --bootstrap 10");
+  const ::testing_util::CliResult pw =
+      Evalsim("score --model bradley_terry --format pairwise --ballots " +
+              Data("pairwise_small.csv") + " --bootstrap 10");
   EXPECT_EQ(pw.code, 2) << pw.out;
   EXPECT_NE(pw.out.find("needs --format ratings"), std::string::npos) << pw.out;
   const std::string ratings = " --model weighted_mean --ballots " + Data("ratings_small.csv");
   for (const std::string& flags : {std::string(" --bootstrap 0"), std::string(" --bootstrap -3"),
                                    std::string(" --bootstrap 10 --level 1.5"),
                                    std::string(" --seed 3"), std::string(" --top 0.2")}) {
-    const CliRun r = Evalsim("score" + ratings + flags);
+    const ::testing_util::CliResult r = Evalsim("score" + ratings + flags);
     EXPECT_EQ(r.code, 2) << flags << ": " << r.out;
   }
 }

@@ -26,6 +26,7 @@
 #include "sim/errors.h"
 #include "sim/interrupt.h"
 #include "sim/scenario.h"
+#include "tests/cli_util.h"
 
 namespace evalsim {
 namespace {
@@ -78,12 +79,8 @@ model = "median"
 quota = 0.2
 )";
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing_util::Evalsim;
+using testing_util::Slurp;
 
 std::string ErrorOf(const std::function<void()>& fn) {
   try {
@@ -639,26 +636,8 @@ TEST_F(Sweep, ScenarioTableGivesThePlanAndVaryReplacesIt) {
 
 // --- The binary ----------------------------------------------------------------
 
-struct Result {
-  int code = -1;
-  std::string out;
-};
-
-Result Evalsim(const std::string& args) {
-  const std::string cmd = std::string(EVALSIM_BINARY) + " " + args + " 2>&1";
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 TEST_F(Sweep, CommandLine) {
-  const Result help = Evalsim("sweep --help");
+  const testing_util::CliResult help = Evalsim("sweep --help");
   EXPECT_EQ(help.code, 0);
   for (const char* flag :
        {"--vary", "--zip", "--leniency-curve", "--independent", "--models", "--points", "--out",
@@ -667,10 +646,10 @@ TEST_F(Sweep, CommandLine) {
 
   const std::string qs = std::string(EVALSIM_SOURCE_DIR) + "/scenarios/quickstart.toml";
   const fs::path out = dir_ / "qs";
-  const Result ok = Evalsim("sweep " + qs +
-                            " --leniency-curve --models standard,median,hao_share "
-                            "--replicates 4 --points 1,6 --threads 2 --out " +
-                            out.string());
+  const testing_util::CliResult ok = Evalsim("sweep " + qs +
+                                             " --leniency-curve --models standard,median,hao_share "
+                                             "--replicates 4 --points 1,6 --threads 2 --out " +
+                                             out.string());
   ASSERT_EQ(ok.code, 0) << ok.out;
   EXPECT_NE(ok.out.find("crossings (where the best model changes along scale.top_share)"),
             std::string::npos)
@@ -681,18 +660,18 @@ TEST_F(Sweep, CommandLine) {
   EXPECT_TRUE(RowsOfPoint(csv, 2).empty());
   EXPECT_NE(csv.find("\n6,0.98,standard,"), std::string::npos);
 
-  const Result bad =
+  const testing_util::CliResult bad =
       Evalsim("sweep " + qs + " --vary raters.member.nosie=1,2 --out " + (dir_ / "bad").string());
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.out.find("raters.member.nosie"), std::string::npos) << bad.out;
-  const Result split = Evalsim("sweep " + qs + " --vary 'raters.member.noise=1,,2' --out " +
-                               (dir_ / "bad").string());
+  const testing_util::CliResult split = Evalsim(
+      "sweep " + qs + " --vary 'raters.member.noise=1,,2' --out " + (dir_ / "bad").string());
   EXPECT_EQ(split.code, 2) << split.out;
   EXPECT_NE(split.out.find("--vary raters.member.noise=1,,2"), std::string::npos) << split.out;
 
   fs::create_directories(dir_ / "stale.partial");
-  const Result stale = Evalsim("sweep " + qs + " --leniency-curve --replicates 2 --out " +
-                               (dir_ / "stale").string());
+  const testing_util::CliResult stale = Evalsim(
+      "sweep " + qs + " --leniency-curve --replicates 2 --out " + (dir_ / "stale").string());
   EXPECT_EQ(stale.code, 2) << stale.out;
   EXPECT_NE(stale.out.find("--resume"), std::string::npos) << stale.out;
 }

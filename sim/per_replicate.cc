@@ -1,0 +1,1 @@
+#include "sim/per_replicate.h"

@@ -1,0 +1,3 @@
+#include <gtest/gtest.h>
+
+#include "sim/preflight.h"
