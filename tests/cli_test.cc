@@ -17,8 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using testing_util::Evalsim;
-using testing_util::Slurp;
+using ::testing_util::Evalsim;
+using ::testing_util::Slurp;
 
 class Cli : public ::testing::Test {
  protected:
@@ -42,10 +42,10 @@ class Cli : public ::testing::Test {
 
 TEST_F(Cli, RunIsByteIdenticalForOneAndTwoThreads) {
   const auto a = dir_ / "a", b = dir_ / "b";
-  testing_util::CliResult ra =
+  ::testing_util::CliResult ra =
       Evalsim("run " + Quickstart() + " --replicates 6 --threads 1 --out " + a.string());
   ASSERT_EQ(ra.code, 0) << ra.out;
-  testing_util::CliResult rb =
+  ::testing_util::CliResult rb =
       Evalsim("run " + Quickstart() + " --replicates 6 --threads 2 --out " + b.string());
   ASSERT_EQ(rb.code, 0) << rb.out;
   for (const char* f : {"metrics.csv", "scores.csv", "evaluees.csv"}) {
@@ -68,7 +68,7 @@ TEST_F(Cli, RunIsByteIdenticalForOneAndTwoThreads) {
 TEST_F(Cli, BadScenarioExitsTwoWithLocationAndWritesNothing) {
   const auto bad = Write("bad.toml", Slurp(Quickstart()) + "\nbogus = 1\n");
   const auto out = dir_ / "out";
-  testing_util::CliResult r = Evalsim("run " + bad.string() + " --out " + out.string());
+  ::testing_util::CliResult r = Evalsim("run " + bad.string() + " --out " + out.string());
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find(bad.string() + ":"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("bogus: unknown key"), std::string::npos) << r.out;
@@ -80,13 +80,13 @@ TEST_F(Cli, BadScenarioExitsTwoWithLocationAndWritesNothing) {
 }
 
 TEST_F(Cli, MissingFileAndBadFlagsExitTwo) {
-  testing_util::CliResult r = Evalsim("run " + (dir_ / "nope.toml").string());
+  ::testing_util::CliResult r = Evalsim("run " + (dir_ / "nope.toml").string());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("nope.toml: cannot open"), std::string::npos) << r.out;
   EXPECT_EQ(Evalsim("run").code, 2);
   EXPECT_EQ(Evalsim("frobnicate").code, 2);
   EXPECT_EQ(Evalsim("run " + Quickstart() + " --threads -3").code, 2);
-  testing_util::CliResult s = Evalsim(
+  ::testing_util::CliResult s = Evalsim(
       "run " + Quickstart() + " --set raters.member.noise=-1 --out " + (dir_ / "o").string());
   EXPECT_EQ(s.code, 2);
   EXPECT_NE(s.out.find("raters.member.noise"), std::string::npos) << s.out;
@@ -94,7 +94,7 @@ TEST_F(Cli, MissingFileAndBadFlagsExitTwo) {
 
 TEST_F(Cli, UnwritableOutExitsTwo) {
   const auto file = Write("plain", "x");
-  testing_util::CliResult r =
+  ::testing_util::CliResult r =
       Evalsim("run " + Quickstart() + " --replicates 2 --out " + (file / "sub").string());
   EXPECT_EQ(r.code, 2) << r.out;
 }
@@ -109,12 +109,12 @@ TEST_F(Cli, RerunReplacesOutputDirectory) {
 
 TEST_F(Cli, GenerateThenScoreMatchesTheRun) {
   const auto gen = dir_ / "gen";
-  testing_util::CliResult g = Evalsim("generate " + Quickstart() + " --out " + gen.string());
+  ::testing_util::CliResult g = Evalsim("generate " + Quickstart() + " --out " + gen.string());
   ASSERT_EQ(g.code, 0) << g.out;
   ASSERT_TRUE(fs::exists(gen / "ballots.csv"));
   ASSERT_TRUE(fs::exists(gen / "truth.csv"));
   const auto scores = dir_ / "scores.csv";
-  testing_util::CliResult s =
+  ::testing_util::CliResult s =
       Evalsim("score --model weighted_mean --ballots " + (gen / "ballots.csv").string() +
               " --set 'group_weights={superior=0.3,peer=0.2,member=0.5}' --out " + scores.string());
   ASSERT_EQ(s.code, 0) << s.out;
@@ -145,30 +145,30 @@ TEST_F(Cli, GenerateThenScoreMatchesTheRun) {
 
 TEST_F(Cli, ScoreErrors) {
   const auto csv = Write("r.csv", "rater,ratee,grade\na,x,3\nb,x,7x\n");
-  testing_util::CliResult r = Evalsim("score --model weighted_mean --ballots " + csv.string());
+  ::testing_util::CliResult r = Evalsim("score --model weighted_mean --ballots " + csv.string());
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.out.find("r.csv:3"), std::string::npos) << r.out;
-  testing_util::CliResult m = Evalsim("score --model nope --ballots " + csv.string());
+  ::testing_util::CliResult m = Evalsim("score --model nope --ballots " + csv.string());
   EXPECT_EQ(m.code, 2);
   EXPECT_NE(m.out.find("available models"), std::string::npos) << m.out;
   const auto ok = Write("ok.csv", "rater,ratee,grade\na,x,3\nb,x,2\na,y,1\n");
-  testing_util::CliResult u =
+  ::testing_util::CliResult u =
       Evalsim("score --model weighted_mean --ballots " + ok.string() + " --set bogus=1");
   EXPECT_EQ(u.code, 2);
   EXPECT_NE(u.out.find("bogus"), std::string::npos) << u.out;
   // levels=5 with four points: one point per grade is required.
-  testing_util::CliResult v = Evalsim("score --model weighted_mean --ballots " + ok.string() +
-                                      " --set levels=5 --set 'points=[0,60,80,100]'");
+  ::testing_util::CliResult v = Evalsim("score --model weighted_mean --ballots " + ok.string() +
+                                        " --set levels=5 --set 'points=[0,60,80,100]'");
   EXPECT_EQ(v.code, 2) << v.out;
   EXPECT_NE(v.out.find("points"), std::string::npos) << v.out;
   // levels=3 but a grade 3 in the file.
-  testing_util::CliResult w =
+  ::testing_util::CliResult w =
       Evalsim("score --model weighted_mean --ballots " + ok.string() + " --set levels=3");
   EXPECT_EQ(w.code, 2) << w.out;
 }
 
 TEST_F(Cli, ModelsListsEveryModelAndPreset) {
-  testing_util::CliResult r = Evalsim("models");
+  ::testing_util::CliResult r = Evalsim("models");
   EXPECT_EQ(r.code, 0);
   for (const char* name :
        {"weighted_mean", "approval", "trimmed_mean", "median", "points_100_80_60_40",
@@ -177,7 +177,7 @@ TEST_F(Cli, ModelsListsEveryModelAndPreset) {
 }
 
 TEST_F(Cli, ValidateReportsTheSize) {
-  testing_util::CliResult r = Evalsim("validate " + Quickstart());
+  ::testing_util::CliResult r = Evalsim("validate " + Quickstart());
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("ok"), std::string::npos);
   EXPECT_NE(r.out.find("evaluees"), std::string::npos);
@@ -191,9 +191,9 @@ TEST_F(Cli, ComparisonAndIndicatorRunsAreByteIdenticalForOneAndTwoThreads) {
   for (const char* scenario : {"horse_race.toml", "composite_index.toml"}) {
     const auto a = dir_ / "a", b = dir_ / "b";
     const std::string base = "run " + Scenario(scenario) + " --replicates 4 --out ";
-    testing_util::CliResult ra = Evalsim(base + a.string() + " --threads 1");
+    ::testing_util::CliResult ra = Evalsim(base + a.string() + " --threads 1");
     ASSERT_EQ(ra.code, 0) << ra.out;
-    testing_util::CliResult rb = Evalsim(base + b.string() + " --threads 2");
+    ::testing_util::CliResult rb = Evalsim(base + b.string() + " --threads 2");
     ASSERT_EQ(rb.code, 0) << rb.out;
     for (const char* f : {"metrics.csv", "scores.csv", "parameters.csv"})
       EXPECT_EQ(Slurp(a / f), Slurp(b / f)) << scenario << " " << f;
@@ -214,12 +214,12 @@ TEST_F(Cli, GeneratedComparisonsAndIndicatorsScoreFromTheirFiles) {
   const auto g = dir_ / "g", h = dir_ / "h";
   ASSERT_EQ(Evalsim("generate " + Scenario("horse_race.toml") + " --out " + g.string()).code, 0);
   ASSERT_TRUE(fs::exists(g / "pairwise.csv"));
-  testing_util::CliResult bt = Evalsim("score --model bradley_terry --format pairwise --ballots " +
-                                       (g / "pairwise.csv").string());
+  ::testing_util::CliResult bt = Evalsim(
+      "score --model bradley_terry --format pairwise --ballots " + (g / "pairwise.csv").string());
   EXPECT_EQ(bt.code, 0) << bt.out;
   EXPECT_NE(bt.out.find("ratee,score,rank,se\n"), std::string::npos) << bt.out;
   // A ranking rule cannot read pairwise comparisons.
-  testing_util::CliResult borda =
+  ::testing_util::CliResult borda =
       Evalsim("score --model borda --format pairwise --ballots " + (g / "pairwise.csv").string());
   EXPECT_EQ(borda.code, 2) << borda.out;
   EXPECT_NE(borda.out.find("reads rankings"), std::string::npos) << borda.out;
@@ -227,10 +227,10 @@ TEST_F(Cli, GeneratedComparisonsAndIndicatorsScoreFromTheirFiles) {
   ASSERT_EQ(Evalsim("generate " + Scenario("composite_index.toml") + " --out " + h.string()).code,
             0);
   ASSERT_TRUE(fs::exists(h / "indicators.csv"));
-  testing_util::CliResult topsis = Evalsim("score --model topsis --format indicators --ballots " +
-                                           (h / "indicators.csv").string());
+  ::testing_util::CliResult topsis = Evalsim("score --model topsis --format indicators --ballots " +
+                                             (h / "indicators.csv").string());
   EXPECT_EQ(topsis.code, 0) << topsis.out;
-  testing_util::CliResult entropy =
+  ::testing_util::CliResult entropy =
       Evalsim("weights --method entropy --ballots " + (h / "indicators.csv").string());
   ASSERT_EQ(entropy.code, 0) << entropy.out;
   const auto j = nlohmann::json::parse(entropy.out);
@@ -246,7 +246,7 @@ TEST_F(Cli, ScoresAPreflibFile) {
   const std::string file =
       std::string(EVALSIM_SOURCE_DIR) + "/tests/data/preflib/00002-00000007.soi";
   for (const char* model : {"schulze", "copeland", "kemeny"}) {
-    testing_util::CliResult r =
+    ::testing_util::CliResult r =
         Evalsim(std::string("score --model ") + model + " --format preflib --ballots " + file +
                 " --out " + (dir_ / "s.csv").string());
     ASSERT_EQ(r.code, 0) << r.out;
@@ -257,18 +257,18 @@ TEST_F(Cli, ScoresAPreflibFile) {
 
 TEST_F(Cli, AhpPrintsWeightsAndRefusesABadMatrix) {
   const auto good = Write("good.csv", ",a,b\na,1,3\nb,1/3,1\n");
-  testing_util::CliResult r = Evalsim("ahp " + good.string());
+  ::testing_util::CliResult r = Evalsim("ahp " + good.string());
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_NEAR(j["weights"][0].get<double>(), 0.75, 1e-12);
   EXPECT_NEAR(j["weights"][1].get<double>(), 0.25, 1e-12);
   EXPECT_NEAR(j["cr"].get<double>(), 0.0, 1e-12);
   const auto bad = Write("bad.csv", ",a,b\na,1,3\nb,1/2,1\n");
-  testing_util::CliResult rb = Evalsim("ahp " + bad.string());
+  ::testing_util::CliResult rb = Evalsim("ahp " + bad.string());
   EXPECT_EQ(rb.code, 2) << rb.out;
   EXPECT_NE(rb.out.find("bad.csv:3:"), std::string::npos) << rb.out;
   EXPECT_NE(rb.out.find("reciprocal"), std::string::npos) << rb.out;
-  testing_util::CliResult ri = Evalsim("ahp " + good.string() + " --random-index nope");
+  ::testing_util::CliResult ri = Evalsim("ahp " + good.string() + " --random-index nope");
   EXPECT_EQ(ri.code, 2) << ri.out;
 }
 

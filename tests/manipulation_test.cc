@@ -617,8 +617,8 @@ TEST(ManipulationExtract, MeetingBallotsScoreLikeTheWhole) {
 
 namespace fs = std::filesystem;
 
-using testing_util::Evalsim;
-using testing_util::Slurp;
+using ::testing_util::Evalsim;
+using ::testing_util::Slurp;
 
 class ManipulateCli : public ::testing::Test {
  protected:
@@ -639,9 +639,11 @@ class ManipulateCli : public ::testing::Test {
 TEST_F(ManipulateCli, ByteIdenticalForOneAndTwoThreads) {
   const std::string common = "manipulate " + ScenarioPath("quickstart.toml") +
                              " --sample 14 --models standard,median,trimmed --bury";
-  const testing_util::CliResult a = Evalsim(common + " --threads 1 --out " + (dir_ / "a").string());
+  const ::testing_util::CliResult a =
+      Evalsim(common + " --threads 1 --out " + (dir_ / "a").string());
   ASSERT_EQ(a.code, 0) << a.out;
-  const testing_util::CliResult b = Evalsim(common + " --threads 2 --out " + (dir_ / "b").string());
+  const ::testing_util::CliResult b =
+      Evalsim(common + " --threads 2 --out " + (dir_ / "b").string());
   ASSERT_EQ(b.code, 0) << b.out;
   for (const char* f : {"manipulation.csv", "manipulation_summary.csv"}) {
     const std::string x = Slurp(dir_ / "a" / f);
@@ -661,8 +663,8 @@ TEST_F(ManipulateCli, BadFlagsExitTwoAndWriteNothing) {
   const fs::path out = dir_ / "never";
   for (const char* flags : {"--goal best", "--goal positions=0", "--exact-max 99", "--sample 0",
                             "--quota 1.5", "--models nosuch"}) {
-    const testing_util::CliResult r = Evalsim("manipulate " + ScenarioPath("quickstart.toml") +
-                                              " " + flags + " --out " + out.string());
+    const ::testing_util::CliResult r = Evalsim("manipulate " + ScenarioPath("quickstart.toml") +
+                                                " " + flags + " --out " + out.string());
     EXPECT_EQ(r.code, 2) << flags << ": " << r.out;
     EXPECT_NE(r.out.find(std::string(flags).substr(0, std::string(flags).find(' '))),
               std::string::npos)
@@ -672,7 +674,7 @@ TEST_F(ManipulateCli, BadFlagsExitTwoAndWriteNothing) {
 }
 
 TEST_F(ManipulateCli, PresetsScenarioSkipsNonRatingsModels) {
-  const testing_util::CliResult r =
+  const ::testing_util::CliResult r =
       Evalsim("manipulate " + ScenarioPath("canvassing_presets.toml") +
               " --sample 4 --exact-max 0 --out " + (dir_ / "p").string());
   ASSERT_EQ(r.code, 0) << r.out;

@@ -79,8 +79,8 @@ model = "median"
 quota = 0.2
 )";
 
-using testing_util::Evalsim;
-using testing_util::Slurp;
+using ::testing_util::Evalsim;
+using ::testing_util::Slurp;
 
 std::string ErrorOf(const std::function<void()>& fn) {
   try {
@@ -637,7 +637,7 @@ TEST_F(Sweep, ScenarioTableGivesThePlanAndVaryReplacesIt) {
 // --- The binary ----------------------------------------------------------------
 
 TEST_F(Sweep, CommandLine) {
-  const testing_util::CliResult help = Evalsim("sweep --help");
+  const ::testing_util::CliResult help = Evalsim("sweep --help");
   EXPECT_EQ(help.code, 0);
   for (const char* flag :
        {"--vary", "--zip", "--leniency-curve", "--independent", "--models", "--points", "--out",
@@ -646,10 +646,11 @@ TEST_F(Sweep, CommandLine) {
 
   const std::string qs = std::string(EVALSIM_SOURCE_DIR) + "/scenarios/quickstart.toml";
   const fs::path out = dir_ / "qs";
-  const testing_util::CliResult ok = Evalsim("sweep " + qs +
-                                             " --leniency-curve --models standard,median,hao_share "
-                                             "--replicates 4 --points 1,6 --threads 2 --out " +
-                                             out.string());
+  const ::testing_util::CliResult ok =
+      Evalsim("sweep " + qs +
+              " --leniency-curve --models standard,median,hao_share "
+              "--replicates 4 --points 1,6 --threads 2 --out " +
+              out.string());
   ASSERT_EQ(ok.code, 0) << ok.out;
   EXPECT_NE(ok.out.find("crossings (where the best model changes along scale.top_share)"),
             std::string::npos)
@@ -660,17 +661,17 @@ TEST_F(Sweep, CommandLine) {
   EXPECT_TRUE(RowsOfPoint(csv, 2).empty());
   EXPECT_NE(csv.find("\n6,0.98,standard,"), std::string::npos);
 
-  const testing_util::CliResult bad =
+  const ::testing_util::CliResult bad =
       Evalsim("sweep " + qs + " --vary raters.member.nosie=1,2 --out " + (dir_ / "bad").string());
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.out.find("raters.member.nosie"), std::string::npos) << bad.out;
-  const testing_util::CliResult split = Evalsim(
+  const ::testing_util::CliResult split = Evalsim(
       "sweep " + qs + " --vary 'raters.member.noise=1,,2' --out " + (dir_ / "bad").string());
   EXPECT_EQ(split.code, 2) << split.out;
   EXPECT_NE(split.out.find("--vary raters.member.noise=1,,2"), std::string::npos) << split.out;
 
   fs::create_directories(dir_ / "stale.partial");
-  const testing_util::CliResult stale = Evalsim(
+  const ::testing_util::CliResult stale = Evalsim(
       "sweep " + qs + " --leniency-curve --replicates 2 --out " + (dir_ / "stale").string());
   EXPECT_EQ(stale.code, 2) << stale.out;
   EXPECT_NE(stale.out.find("--resume"), std::string::npos) << stale.out;
