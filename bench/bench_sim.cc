@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -15,6 +16,8 @@
 #include "bench/bench_inputs.h"
 #include "models/registry.h"
 #include "models/tally.h"
+#include "sim/metrics.h"
+#include "sim/rng.h"
 
 namespace evalsim::bench {
 namespace {
@@ -196,6 +199,35 @@ void BM_FloorWrite(benchmark::State& state, int size) {
   SetBallotCounters(state, b, b.NumBallots());
 }
 
+// ---- Per-model metrics ---------------------------------------------------
+
+// What a replicate costs per model beyond its fit (sim/runner.cc): one sort
+// of the scores, then competition ranks, Spearman, Kendall's tau-b and the
+// top-k and bottom-k memberships against a fixed truth. Scores on a 0.05
+// grid, so that there are tie groups as with tally rubrics. 1.6 M is the
+// municipal member appraisal (bench/README.md, "Municipal member appraisal").
+void BM_ModelMetrics(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  Rng rng(DeriveSeed(1, {99}));
+  Eigen::VectorXd truth(n), score(n);
+  for (int i = 0; i < n; ++i) {
+    truth[i] = rng.Normal();
+    score[i] = std::round(20.0 * (truth[i] + rng.Normal())) / 20.0;
+  }
+  const Eigen::VectorXd truth_ranks = AverageRanks(truth);
+  const TauReference tau = MakeTauReference(truth);
+  const int k = QuotaCount(0.15, n);
+  for (auto _ : state) {
+    const KeyOrder o = SortKey(score, Eigen::VectorXd());
+    const std::vector<int> rank = CompetitionRanks(o);
+    const double rho = SpearmanAgainstRanks(o, truth_ranks), t = KendallTauB(o, tau);
+    const Eigen::VectorXd top = TopKMembership(o, k), bottom = BottomKMembership(o, k);
+    benchmark::DoNotOptimize(rank.data());
+    benchmark::DoNotOptimize(rho + t + top[0] + bottom[0]);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+
 // ---- Generation ----------------------------------------------------------
 
 // GenerateBallots for a fresh replicate per iteration on a task arena of
@@ -298,6 +330,10 @@ void RegisterSimBenchmarks() {
           ->MinTime(size == kMunicipal ? 2.0 : 0.5);
     }
   }
+  benchmark::RegisterBenchmark("Metrics/one_model", BM_ModelMetrics)
+      ->Arg(100000)
+      ->Arg(1600000)
+      ->Unit(benchmark::kMillisecond);
   for (int size = 0; size < kNumSizes; ++size) {
     benchmark::RegisterBenchmark(fmt::format("Tally/{}", SizeName(size)).c_str(), BM_TallySlots,
                                  size)

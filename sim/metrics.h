@@ -10,6 +10,7 @@
 #define EVALSIM_SIM_METRICS_H_
 
 #include <Eigen/Core>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -25,6 +26,53 @@ Eigen::VectorXd OrderKey(const Eigen::VectorXd& key, const Eigen::VectorXd& tieb
 // The same from competition ranks already computed on (key, tiebreak).
 Eigen::VectorXd OrderKey(const Eigen::VectorXd& key, const Eigen::VectorXd& tiebreak,
                          const std::vector<int>& rank);
+
+// One argsort of a (key, tiebreak) pair, reused by every per-model metric
+// (ranks, average ranks, top-k, bottom-k, Kendall's tau) so that each model
+// costs one sort. `order` lists elements best first: higher key, then higher
+// tiebreak, NaN below every number, equal pairs in index order. Tie groups
+// (equal key and equal tiebreak) are order[group_start[g] ..
+// group_start[g + 1]); group_start ends with n. `last_group_nan` is true when
+// there is no tiebreak and the last group's key is NaN.
+struct KeyOrder {
+  std::vector<int> order;
+  std::vector<int> group_start;
+  bool last_group_nan = false;
+  int size() const { return static_cast<int>(order.size()); }
+  int groups() const { return static_cast<int>(group_start.size()) - 1; }
+};
+KeyOrder SortKey(const Eigen::VectorXd& key, const Eigen::VectorXd& tiebreak);
+
+// The same values as the vector forms below, applied to OrderKey(key,
+// tiebreak) of the sorted pair; bit for bit equal to them.
+std::vector<int> CompetitionRanks(const KeyOrder& o);
+Eigen::VectorXd AverageRanks(const KeyOrder& o);
+Eigen::VectorXd TopKMembership(const KeyOrder& o, int k);
+Eigen::VectorXd BottomKMembership(const KeyOrder& o, int k);
+// SpearmanAgainstRanks(OrderKey(key, tiebreak), y_ranks).
+double SpearmanAgainstRanks(const KeyOrder& x, const Eigen::VectorXd& y_ranks);
+
+// What Kendall's tau-b needs from the fixed side (the truth), computed once:
+// the elements in ascending order of y (then index), each element's dense
+// rank of y (0 = lowest, NaN lowest) and the number of pairs tied in y.
+struct TauReference {
+  std::vector<int> order;
+  std::vector<int> dense;
+  int64_t tied_pairs = 0;
+};
+TauReference MakeTauReference(const Eigen::VectorXd& y);
+// KendallTauB(OrderKey(key, tiebreak), y) from the sorted pair: a counting
+// sort and a merge of the tie groups instead of two full sorts.
+double KendallTauB(const KeyOrder& x, const TauReference& y);
+
+// TopKPrecision of two vectors that already are top-k memberships with the
+// same k (TopKMembership maps those to themselves): the same value without
+// recomputing them.
+double MembershipOverlap(const Eigen::VectorXd& model_top, const Eigen::VectorXd& true_top, int k);
+
+// Type 7 quantile of values already sorted ascending (NaN first); Quantile(v, p) equals
+// SortedQuantile(sorted v, p).
+double SortedQuantile(const std::vector<double>& sorted, double p);
 
 // Average ranks (ascending, 1-based; ties get the mean of their positions).
 Eigen::VectorXd AverageRanks(const Eigen::VectorXd& x);

@@ -1,12 +1,16 @@
 #include "sim/outputs.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <numeric>
@@ -30,6 +34,55 @@ std::string UniqueSuffix() {
 }
 
 constexpr size_t kMaxFullScoreRows = 2'000'000;
+
+using Buffer = fmt::memory_buffer;
+
+// CsvField(s) appended to `out` without a temporary string.
+void AppendCsvField(Buffer& out, const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) {
+    out.append(s.data(), s.data() + s.size());
+    return;
+  }
+  const std::string q = CsvField(s);
+  out.append(q.data(), q.data() + q.size());
+}
+
+// Num(v) appended to `out`: the same "{}" conversion (shortest round trip).
+void AppendNum(Buffer& out, double v) {
+  fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), v);
+}
+
+// Writes `header` then rows [0, rows) of a large table to `path`. Rows are
+// formatted by `row(out, i)` in chunks, the chunks of a window in parallel,
+// each into its own buffer, and written in row order, so the bytes are those
+// of a sequential loop whatever the thread count, and at most a window of
+// text is held in memory instead of the whole file.
+template <class RowFn>
+void WriteRows(const fs::path& path, const std::string& header, size_t rows, RowFn row) {
+  constexpr size_t kChunkRows = 16384, kWindowChunks = 32;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f)
+    throw InputError(
+        fmt::format("{}: cannot open for writing: {}", path.string(), std::strerror(errno)));
+  bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
+  std::vector<Buffer> chunks(kWindowChunks);
+  for (size_t first = 0; ok && first < rows; first += kChunkRows * kWindowChunks) {
+    const size_t nchunks = std::min(kWindowChunks, (rows - first + kChunkRows - 1) / kChunkRows);
+    tbb::parallel_for(size_t{0}, nchunks, [&](size_t c) {
+      Buffer& out = chunks[c];
+      out.clear();
+      const size_t lo = first + c * kChunkRows, hi = std::min(rows, lo + kChunkRows);
+      for (size_t i = lo; i < hi; ++i) row(out, i);
+    });
+    for (size_t c = 0; ok && c < nchunks; ++c)
+      ok = std::fwrite(chunks[c].data(), 1, chunks[c].size(), f) == chunks[c].size();
+  }
+  const int saved = errno;
+  if (std::fclose(f) != 0) ok = false;
+  if (!ok)
+    throw InputError(fmt::format("{}: write failed (disk full?): {}", path.string(),
+                                 std::strerror(saved ? saved : errno)));
+}
 
 }  // namespace
 
@@ -209,6 +262,9 @@ std::string SummaryTable(const RunResult& r) {
 std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunResult& r,
                             RunInfo info, nlohmann::ordered_json* manifest_out) {
   const auto w0 = std::chrono::steady_clock::now();
+  // Large tables are formatted in parallel: as many threads as the run used.
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<size_t>(std::max(1, info.threads)));
   const Organisation& org = r.organisation;
   const int n = org.NumEvaluees();
   const int R = s.replicates;
@@ -230,22 +286,27 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
       }
     WriteTextFile(dir.File("metrics.csv"), fmt::to_string(out));
   }
-  // evaluees.csv: per-evaluee summaries across replicates.
+  // evaluees.csv: per-evaluee summaries across replicates (the largest
+  // file: 1.6 million evaluees x models rows at municipal scale).
   {
-    fmt::memory_buffer out;
-    fmt::format_to(std::back_inserter(out),
-                   "model,ratee,true_quality,mean_score,mean_rank,rank_lo,rank_hi,p_top,p_bottom,"
-                   "p_top_class\n");
-    for (const auto& m : r.models) {
-      const bool classes = !m.class_labels.empty();
-      for (int e = 0; e < n; ++e) {
-        fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{},{}\n", CsvField(m.name),
-                       CsvField(org.evaluee_names[e]), Num(org.quality[e]), Num(m.mean_score[e]),
-                       Num(m.mean_rank[e]), Num(m.rank_lo[e]), Num(m.rank_hi[e]), Num(m.p_top[e]),
-                       Num(m.p_bottom[e]), classes ? Num(m.p_top_class[e]) : std::string());
-      }
-    }
-    WriteTextFile(dir.File("evaluees.csv"), fmt::to_string(out));
+    std::vector<std::string> names;
+    for (const auto& m : r.models) names.push_back(CsvField(m.name));
+    WriteRows(dir.File("evaluees.csv"),
+              "model,ratee,true_quality,mean_score,mean_rank,rank_lo,rank_hi,p_top,p_bottom,"
+              "p_top_class\n",
+              r.models.size() * static_cast<size_t>(n), [&](Buffer& out, size_t i) {
+                const size_t mi = i / n;
+                const int e = static_cast<int>(i % n);
+                const ModelOutcome& m = r.models[mi];
+                out.append(names[mi].data(), names[mi].data() + names[mi].size());
+                out.push_back(',');
+                AppendCsvField(out, org.evaluee_names[e]);
+                fmt::format_to(std::back_inserter(out), FMT_COMPILE(",{},{},{},{},{},{},{},"),
+                               org.quality[e], m.mean_score[e], m.mean_rank[e], m.rank_lo[e],
+                               m.rank_hi[e], m.p_top[e], m.p_bottom[e]);
+                if (!m.class_labels.empty()) AppendNum(out, m.p_top_class[e]);
+                out.push_back('\n');
+              });
   }
   // scores.csv (full form) when small enough.
   if (full) {
@@ -291,14 +352,30 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   }
   if (any_raters) {
     // Raters are named as in `evalsim generate`'s ballots.csv (r1, r2, ...).
-    fmt::memory_buffer out;
-    fmt::format_to(std::back_inserter(out), "model,replicate,rater,estimate,value\n");
+    // One block of rows per model and estimate, written like evaluees.csv.
+    struct Block {
+      std::string prefix, suffix;  // "model,1,r" and ",estimate,"
+      const Eigen::VectorXd* values;
+    };
+    std::vector<Block> blocks;
+    std::vector<size_t> starts{0};
     for (const auto& m : r.models)
-      for (const auto& [name, values] : m.rater_values)
-        for (Eigen::Index j = 0; j < values.size(); ++j)
-          fmt::format_to(std::back_inserter(out), "{},1,r{},{},{}\n", CsvField(m.name), j + 1,
-                         CsvField(name), Num(values[j]));
-    WriteTextFile(dir.File("raters.csv"), fmt::to_string(out));
+      for (const auto& [name, values] : m.rater_values) {
+        blocks.push_back({CsvField(m.name) + ",1,r", "," + CsvField(name) + ",", &values});
+        starts.push_back(starts.back() + static_cast<size_t>(values.size()));
+      }
+    WriteRows(dir.File("raters.csv"), "model,replicate,rater,estimate,value\n", starts.back(),
+              [&](Buffer& out, size_t i) {
+                const size_t k = static_cast<size_t>(
+                    std::upper_bound(starts.begin(), starts.end(), i) - starts.begin() - 1);
+                const Block& bl = blocks[k];
+                const size_t j = i - starts[k];
+                out.append(bl.prefix.data(), bl.prefix.data() + bl.prefix.size());
+                fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), j + 1);
+                out.append(bl.suffix.data(), bl.suffix.data() + bl.suffix.size());
+                AppendNum(out, (*bl.values)[static_cast<Eigen::Index>(j)]);
+                out.push_back('\n');
+              });
   }
 
   info.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
@@ -360,7 +437,9 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   t["metrics_seconds"] = r.seconds_metrics;
   if (r.uncertainty) t["uncertainty_seconds"] = r.seconds_uncertainty;
   t["write_seconds"] = info.seconds_write;
-  t["total_seconds"] = info.seconds_total;
+  // RunInfo::seconds_total is taken before the outputs are written: the
+  // total adds the writing, so that it covers the command up to the manifest.
+  t["total_seconds"] = info.seconds_total + info.seconds_write;
   t["peak_memory_bytes"] = PeakMemoryBytes();  // varies between runs like the times
   nlohmann::ordered_json fit = nlohmann::ordered_json::object();
   for (const auto& m : r.models) {

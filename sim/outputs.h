@@ -64,7 +64,7 @@ std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreRe
 struct RunInfo {
   std::vector<std::string> overrides;
   int threads = 1;
-  double seconds_total = 0;
+  double seconds_total = 0;  // up to the outputs; the manifest's total adds the writing
   double seconds_write = 0;
 };
 std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunResult& result,

@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -131,6 +132,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   const int k_top = QuotaCount(s.quota, n), k_bottom = QuotaCount(s.bottom, n);
   Eigen::VectorXd truth = Eigen::Map<const Eigen::VectorXd>(org.quality.data(), n);
   const Eigen::VectorXd truth_ranks = AverageRanks(truth);  // once, not per model
+  const TauReference truth_tau = MakeTauReference(truth);   // likewise
   const Eigen::VectorXd true_top = TopKMembership(truth, k_top);
   const Eigen::VectorXd true_bottom = BottomKMembership(truth, k_bottom);
   std::vector<int> bloc_evaluees;
@@ -168,19 +170,38 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     }
     ReplicateBallots nobloc;
     if (!bloc_evaluees.empty()) nobloc.Generate(s, org, setup, r, /*with_blocs=*/false);
+    // Fits one model at a time, so that each fit's time is its own; the
+    // bloc-free rerun here too (the input set converts lazily and is not
+    // shared across threads).
+    std::vector<ScoreResult> results(M);
+    std::vector<std::vector<int>> base_ranks(M);
     for (int mi = 0; mi < M; ++mi) {
-      ReplicateModel& out = reps[r][mi];
       const ModelInput input = rb.For(models[mi]);
       const auto s0 = Clock::now();
-      ScoreResult sr = models[mi].model->Score(input);
-      out.fit_seconds = Seconds(s0, Clock::now());
-      out.rank = CompetitionRanks(sr.score, sr.tiebreak);
-      const Eigen::VectorXd key = OrderKey(sr.score, sr.tiebreak, out.rank);
-      out.spearman = SpearmanAgainstRanks(key, truth_ranks);
-      out.kendall = KendallTauB(key, truth);
-      out.top = TopKMembership(key, k_top);
-      out.bottom = BottomKMembership(key, k_bottom);
-      out.topk = TopKPrecision(out.top, true_top, k_top);
+      results[mi] = models[mi].model->Score(input);
+      reps[r][mi].fit_seconds = Seconds(s0, Clock::now());
+      // Only replicate 1's per-rater estimates are kept: free the others now
+      // rather than after every model's metrics.
+      if (r != 0) results[mi].rater_values = {};
+      if (!bloc_evaluees.empty()) {
+        ScoreResult base = models[mi].model->Score(nobloc.For(models[mi]));
+        base_ranks[mi] = CompetitionRanks(base.score, base.tiebreak);
+      }
+    }
+    // The metrics of the models are independent: they run in parallel (this
+    // matters when there are fewer replicates than threads), each into its
+    // own slot. One sort of each model's key serves ranks, Spearman,
+    // Kendall, top-k and bottom-k.
+    tbb::parallel_for(0, M, [&](int mi) {
+      ReplicateModel& out = reps[r][mi];
+      ScoreResult& sr = results[mi];
+      const KeyOrder order = SortKey(sr.score, sr.tiebreak);
+      out.rank = CompetitionRanks(order);
+      out.spearman = SpearmanAgainstRanks(order, truth_ranks);
+      out.kendall = KendallTauB(order, truth_tau);
+      out.top = TopKMembership(order, k_top);
+      out.bottom = BottomKMembership(order, k_bottom);
+      out.topk = MembershipOverlap(out.top, true_top, k_top);
       const ClassRules& rules = models[mi].entry->classes;
       if (!rules.Empty()) {
         std::vector<std::string>& labels = out.class_labels;
@@ -202,10 +223,8 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
         if (bottom_n > 0) out.class_bottom = bottom_hit / bottom_n;
       }
       if (!bloc_evaluees.empty()) {
-        ScoreResult base = models[mi].model->Score(nobloc.For(models[mi]));
-        const std::vector<int> base_rank = CompetitionRanks(base.score, base.tiebreak);
         double gain = 0;
-        for (int e : bloc_evaluees) gain += base_rank[e] - out.rank[e];
+        for (int e : bloc_evaluees) gain += base_ranks[mi][e] - out.rank[e];
         out.bloc_gain = gain / static_cast<double>(bloc_evaluees.size());
       }
       out.parameters = std::move(sr.parameters);
@@ -214,7 +233,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
         out.rater_values = std::move(sr.rater_values);
       }
       out.score = std::move(sr.score);
-    }
+    });
     score_seconds[r] = Seconds(g1, Clock::now());
     progress.Advance();
   });
@@ -250,8 +269,12 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     for (const Strata& st : strata) result.fairness_dimensions.push_back(st.dimension);
   }
 
-  for (int mi = 0; mi < M; ++mi) {
-    ModelOutcome mo;
+  // Models reduce independently, in parallel, each into its own slot; the
+  // slots are appended in scenario order.
+  std::vector<ModelOutcome> outcomes(M);
+  std::vector<std::vector<FairnessRow>> fairness_rows(M);
+  tbb::parallel_for(0, M, [&](int mi) {
+    ModelOutcome& mo = outcomes[mi];
     ErrorSums errors(n);
     mo.name = models[mi].entry->name;
     mo.model = models[mi].entry->model;
@@ -280,19 +303,20 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
       mo.p_bottom += rm.bottom;
       errors.Add(fairness_truth, rm.rank, rm.top, rm.bottom);
     }
-    const std::vector<FairnessRow> rows = FairnessTable(mo.name, errors, fairness_truth, strata);
-    result.fairness.insert(result.fairness.end(), rows.begin(), rows.end());
+    fairness_rows[mi] = FairnessTable(mo.name, errors, fairness_truth, strata);
     mo.mean_score /= R;
     mo.p_top /= R;
     mo.p_bottom /= R;
     mo.mean_rank = rank_matrix.rowwise().mean();
     mo.rank_lo.resize(n);
     mo.rank_hi.resize(n);
+    std::vector<double> row(R);
     for (int e = 0; e < n; ++e) {
-      std::vector<double> row(R);
+      // Ranks are integers (never NaN): one sort serves both quantiles.
       for (int r = 0; r < R; ++r) row[r] = rank_matrix(e, r);
-      mo.rank_lo[e] = Quantile(row, 0.05);
-      mo.rank_hi[e] = Quantile(row, 0.95);
+      std::sort(row.begin(), row.end());
+      mo.rank_lo[e] = SortedQuantile(row, 0.05);
+      mo.rank_hi[e] = SortedQuantile(row, 0.95);
     }
     AddMean(mo.metrics, "accuracy.spearman", spearman);
     AddMean(mo.metrics, "accuracy.kendall", kendall);
@@ -331,7 +355,11 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
       if (config.keep_scores) mo.scores.push_back(std::move(reps[r][mi].score));
       reps[r][mi].score = Eigen::VectorXd();
     }
-    result.models.push_back(std::move(mo));
+  });
+  for (int mi = 0; mi < M; ++mi) {
+    result.fairness.insert(result.fairness.end(), fairness_rows[mi].begin(),
+                           fairness_rows[mi].end());
+    result.models.push_back(std::move(outcomes[mi]));
   }
   result.seconds_metrics = Seconds(t2, Clock::now());
 

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "sim/rng.h"
@@ -296,6 +298,243 @@ TEST(Spearman, AgainstPrecomputedRanksEqualsSpearman) {
     EXPECT_EQ(SpearmanAgainstRanks(x, AverageRanks(y)), Spearman(x, y));
     EXPECT_EQ(OrderKey(x, tb, CompetitionRanks(x, tb)), OrderKey(x, tb));
   }
+}
+
+}  // namespace
+}  // namespace evalsim
+
+// ------------------------------------------ one sort per model (KeyOrder)
+//
+// The KeyOrder forms replace several sorts per model with one. They must
+// give the very same doubles as the definitions they replace, so these
+// tests compare bit for bit (EXPECT_EQ on doubles) against slow reference
+// implementations written from the definitions: a stable comparison sort
+// for ranks, and Knight's (1966) algorithm with a sort and a merge sort over
+// doubles for tau-b.
+
+namespace evalsim {
+namespace {
+
+bool RefLess(double a, double b) {
+  if (std::isnan(a)) return !std::isnan(b);
+  if (std::isnan(b)) return false;
+  return a < b;
+}
+bool RefSame(double a, double b) { return !RefLess(a, b) && !RefLess(b, a); }
+
+std::vector<int> RefCompetitionRanks(const Eigen::VectorXd& key, const Eigen::VectorXd& tb) {
+  const int n = static_cast<int>(key.size());
+  auto better = [&](int a, int b) {
+    if (RefLess(key[b], key[a])) return true;
+    if (RefLess(key[a], key[b])) return false;
+    return tb.size() > 0 && RefLess(tb[b], tb[a]);
+  };
+  std::vector<int> order(n);
+  for (int i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), better);
+  std::vector<int> rank(n);
+  for (int i = 0; i < n; ++i)
+    rank[order[i]] = i > 0 && !better(order[i - 1], order[i]) ? rank[order[i - 1]] : i + 1;
+  return rank;
+}
+
+Eigen::VectorXd RefAverageRanks(const Eigen::VectorXd& x) {
+  const int n = static_cast<int>(x.size());
+  std::vector<int> order(n);
+  for (int i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return RefLess(x[a], x[b]); });
+  Eigen::VectorXd r(n);
+  for (int i = 0; i < n;) {
+    int j = i + 1;
+    while (j < n && RefSame(x[order[j]], x[order[i]])) ++j;
+    for (int m = i; m < j; ++m) r[order[m]] = 0.5 * (i + 1 + j);
+    i = j;
+  }
+  return r;
+}
+
+int64_t RefPairs(int64_t t) { return t * (t - 1) / 2; }
+
+double RefKendall(const Eigen::VectorXd& x, const Eigen::VectorXd& y) {
+  const int n = static_cast<int>(x.size());
+  if (n < 2) return 0.0;
+  std::vector<int> idx(n);
+  for (int i = 0; i < n; ++i) idx[i] = i;
+  std::sort(idx.begin(), idx.end(), [&](int a, int b) {
+    if (RefLess(x[a], x[b])) return true;
+    if (RefLess(x[b], x[a])) return false;
+    if (RefLess(y[a], y[b])) return true;
+    if (RefLess(y[b], y[a])) return false;
+    return a < b;
+  });
+  auto tied = [&](const Eigen::VectorXd& v, bool both) {
+    int64_t sum = 0, run = 1;
+    for (int i = 1; i < n; ++i) {
+      const bool same =
+          RefSame(v[idx[i]], v[idx[i - 1]]) && (!both || RefSame(y[idx[i]], y[idx[i - 1]]));
+      if (same) {
+        ++run;
+      } else {
+        sum += RefPairs(run);
+        run = 1;
+      }
+    }
+    return sum + RefPairs(run);
+  };
+  const int64_t n0 = RefPairs(n), n1 = tied(x, false), n3 = tied(x, true);
+  // Bottom-up merge sort by y counting the swaps.
+  std::vector<int> buf(n);
+  int64_t swaps = 0;
+  for (int width = 1; width < n; width *= 2) {
+    for (int lo = 0; lo < n; lo += 2 * width) {
+      const int mid = std::min(lo + width, n), hi = std::min(lo + 2 * width, n);
+      int i = lo, j = mid, out = lo;
+      while (i < mid && j < hi) {
+        if (RefLess(y[idx[j]], y[idx[i]])) {
+          swaps += mid - i;
+          buf[out++] = idx[j++];
+        } else {
+          buf[out++] = idx[i++];
+        }
+      }
+      while (i < mid) buf[out++] = idx[i++];
+      while (j < hi) buf[out++] = idx[j++];
+    }
+    idx.swap(buf);
+  }
+  const int64_t n2 = tied(y, false);
+  if (n0 == n1 || n0 == n2) return 0.0;
+  const int64_t num = n0 - n1 - n2 + n3 - 2 * swaps;
+  const double den =
+      std::sqrt(static_cast<double>(n0 - n1)) * std::sqrt(static_cast<double>(n0 - n2));
+  return std::clamp(static_cast<double>(num) / den, -1.0, 1.0);
+}
+
+void ExpectBitEqual(const Eigen::VectorXd& got, const Eigen::VectorXd& want, uint64_t seed) {
+  ASSERT_EQ(got.size(), want.size());
+  for (Eigen::Index i = 0; i < got.size(); ++i) {
+    if (std::isnan(want[i])) {
+      ASSERT_TRUE(std::isnan(got[i])) << "seed " << seed << " at " << i;
+    } else {
+      ASSERT_EQ(got[i], want[i]) << "seed " << seed << " at " << i;
+    }
+  }
+}
+
+// Random keys with ties, NaN, -0 and +0, sizes on both sides of the switch
+// from a comparison sort to the radix sort.
+struct Case {
+  Eigen::VectorXd key, tiebreak, truth;
+  int k = 0;
+};
+Case MakeCase(uint64_t seed) {
+  Rng rng(DeriveSeed(seed, {91}));
+  const int n = seed % 3 == 0 ? static_cast<int>(rng.Between(500, 3000))
+                              : static_cast<int>(rng.Between(0, 60));
+  Case c;
+  c.key.resize(n);
+  c.truth.resize(n);
+  const bool with_tiebreak = seed % 2 == 0;
+  if (with_tiebreak) c.tiebreak.resize(n);
+  const int64_t levels = rng.Between(1, 8);
+  for (int i = 0; i < n; ++i) {
+    const double u = rng.Uniform();
+    if (u < 0.05) {
+      c.key[i] = std::numeric_limits<double>::quiet_NaN();
+    } else if (u < 0.1) {
+      c.key[i] = rng.Uniform() < 0.5 ? -0.0 : 0.0;
+    } else if (seed % 5 == 0) {
+      c.key[i] = rng.Normal() * 50;  // continuous, negative values too
+    } else {
+      c.key[i] = static_cast<double>(rng.Between(-levels, levels));
+    }
+    if (with_tiebreak) c.tiebreak[i] = static_cast<double>(rng.Between(0, 2));
+    c.truth[i] = seed % 4 == 1 ? static_cast<double>(rng.Between(0, 3)) : rng.Normal();
+  }
+  c.k = n > 0 ? static_cast<int>(rng.Between(0, n + 2)) : 0;
+  return c;
+}
+
+TEST(KeyOrderTest, EveryMetricEqualsItsDefinitionBitForBit) {
+  for (uint64_t seed = 1; seed <= 400; ++seed) {
+    const Case c = MakeCase(seed);
+    const Eigen::VectorXd key = OrderKey(c.key, c.tiebreak, RefCompetitionRanks(c.key, c.tiebreak));
+    const KeyOrder o = SortKey(c.key, c.tiebreak);
+    ASSERT_EQ(CompetitionRanks(o), RefCompetitionRanks(c.key, c.tiebreak)) << "seed " << seed;
+    ASSERT_EQ(CompetitionRanks(c.key, c.tiebreak), RefCompetitionRanks(c.key, c.tiebreak));
+    ExpectBitEqual(AverageRanks(o), RefAverageRanks(key), seed);
+    ExpectBitEqual(AverageRanks(c.key), RefAverageRanks(c.key), seed);
+    const Eigen::VectorXd truth_ranks = RefAverageRanks(c.truth);
+    if (c.key.size() >= 2) {
+      const double want = SpearmanAgainstRanks(key, truth_ranks);
+      ASSERT_EQ(SpearmanAgainstRanks(o, truth_ranks), want) << "seed " << seed;
+    }
+    ASSERT_EQ(KendallTauB(o, MakeTauReference(c.truth)), RefKendall(key, c.truth))
+        << "seed " << seed;
+    ASSERT_EQ(KendallTauB(c.key, c.truth), RefKendall(c.key, c.truth)) << "seed " << seed;
+    ASSERT_EQ(KendallTauB(c.truth, c.key), RefKendall(c.truth, c.key)) << "seed " << seed;
+    const Eigen::VectorXd top = TopKMembership(o, c.k), bottom = BottomKMembership(o, c.k);
+    ExpectBitEqual(top, TopKMembership(key, c.k), seed);
+    ExpectBitEqual(bottom, BottomKMembership(key, c.k), seed);
+    const Eigen::VectorXd true_top = TopKMembership(c.truth, c.k);
+    const double overlap = MembershipOverlap(top, true_top, c.k);
+    const double precision = TopKPrecision(top, true_top, c.k);
+    if (std::isnan(precision)) {
+      ASSERT_TRUE(std::isnan(overlap));
+    } else {
+      ASSERT_EQ(overlap, precision) << "seed " << seed;
+    }
+  }
+}
+
+TEST(KeyOrderTest, OrderIsBestFirstWithGroups) {
+  // Keys 3, NaN, 3, 5, 1: best first 5 | 3 3 | 1 | NaN.
+  const Eigen::VectorXd key = Vec({3, std::numeric_limits<double>::quiet_NaN(), 3, 5, 1});
+  const KeyOrder o = SortKey(key, Eigen::VectorXd());
+  EXPECT_EQ(o.order, (std::vector<int>{3, 0, 2, 4, 1}));
+  EXPECT_EQ(o.group_start, (std::vector<int>{0, 1, 3, 4, 5}));
+  EXPECT_TRUE(o.last_group_nan);
+  // The bottom 1 is the lowest number (1), not the NaN, as with -key.
+  ExpectVecNear(BottomKMembership(o, 1), Vec({0, 0, 0, 0, 1}));
+  // -0 and +0 tie.
+  const KeyOrder z = SortKey(Vec({-0.0, 0.0, 1}), Eigen::VectorXd());
+  EXPECT_EQ(z.group_start, (std::vector<int>{0, 1, 3}));
+  EXPECT_EQ(SortKey(Eigen::VectorXd(), Eigen::VectorXd()).groups(), 0);
+}
+
+TEST(KeyOrderTest, KendallIsPermutationInvariantAtRadixSizes) {
+  Rng rng(5);
+  const int n = 5000;
+  Eigen::VectorXd x(n), y(n), px(n), py(n);
+  for (int i = 0; i < n; ++i) {
+    y[i] = rng.Normal();
+    x[i] = std::round(4 * (y[i] + rng.Normal()));  // many ties in x
+  }
+  std::vector<int> perm(n);
+  for (int i = 0; i < n; ++i) perm[i] = i;
+  for (int i = n - 1; i > 0; --i) std::swap(perm[i], perm[rng.Below(i + 1)]);
+  for (int i = 0; i < n; ++i) {
+    px[i] = x[perm[i]];
+    py[i] = y[perm[i]];
+  }
+  const double tau = KendallTauB(SortKey(x, Eigen::VectorXd()), MakeTauReference(y));
+  EXPECT_EQ(KendallTauB(SortKey(px, Eigen::VectorXd()), MakeTauReference(py)), tau);
+  EXPECT_EQ(tau, RefKendall(x, y));
+  EXPECT_GT(tau, 0.3);
+}
+
+TEST(SortedQuantileTest, EqualsQuantile) {
+  Rng rng(11);
+  for (int t = 0; t < 200; ++t) {
+    const int m = 1 + static_cast<int>(rng.Below(30));
+    std::vector<double> v(m);
+    for (double& x : v) x = static_cast<double>(rng.Between(1, 50));
+    std::vector<double> sorted = v;
+    std::sort(sorted.begin(), sorted.end());
+    for (double p : {0.0, 0.05, 0.5, 0.95, 1.0})
+      ASSERT_EQ(SortedQuantile(sorted, p), Quantile(v, p));
+  }
+  EXPECT_TRUE(std::isnan(SortedQuantile({}, 0.5)));
 }
 
 }  // namespace
