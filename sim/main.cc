@@ -26,7 +26,9 @@
 #include "sim/inputs.h"
 #include "sim/interrupt.h"
 #include "sim/outputs.h"
+#include "sim/per_replicate.h"
 #include "sim/preflib.h"
+#include "sim/preflight.h"
 #include "sim/presets.h"
 #include "sim/progress.h"
 #include "sim/resample.h"
@@ -38,7 +40,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int CmdRun(const ScenarioFlags& f, std::string out, int threads) {
+int CmdRun(const ScenarioFlags& f, std::string out, int threads, bool per_replicate) {
   const auto t0 = Clock::now();
   const std::vector<std::string> overrides = f.Overrides();
   Scenario s = LoadScenario(f.scenario, overrides);
@@ -46,12 +48,38 @@ int CmdRun(const ScenarioFlags& f, std::string out, int threads) {
   StagedDirectory dir(out);  // fails early on an unwritable --out
   RunConfig config;
   config.progress = StderrIsTerminal();
+  // The estimate needs the organisation; drawing it twice (here and in the
+  // run) costs a fraction of the run and keeps RunScenario's interface.
+  // The manifest's top level holds the estimate at every core (an upper
+  // bound for any --threads), so that it is the same whatever --threads is
+  // (DESIGN.md §6); the estimate for this run's threads sits with the
+  // measured peak under wall_time.
+  PreflightEstimate estimate, estimate_here;
+  {
+    const Organisation org = BuildOrganisation(s);
+    estimate = EstimateRun(s, org, 0, per_replicate);
+    estimate_here = EstimateRun(s, org, threads, per_replicate);
+    config.keep_scores = KeepScores(s, org, per_replicate);
+  }
   RunResult result = RunScenario(s, threads, config);
   RunInfo info;
   info.overrides = overrides;
   info.threads = result.threads;
   info.seconds_total = std::chrono::duration<double>(Clock::now() - t0).count();
-  const std::string table = WriteRunOutputs(dir, s, result, info);
+  nlohmann::ordered_json manifest;
+  const std::string table = WriteRunOutputs(dir, s, result, info, &manifest);
+  manifest["memory_estimate_bytes"] = estimate.bytes;
+  manifest["wall_time"]["memory_estimate_bytes_for_threads"] = estimate_here.bytes;
+  if (per_replicate) {
+    const auto p0 = Clock::now();
+    WritePerReplicateScores(dir.File("scores.csv.gz"), s, result);
+    manifest["per_replicate"] =
+        "scores.csv.gz: replicate,model,ratee,score,rank,true_quality,class, one row per "
+        "replicate, model and evaluee, gzip";
+    manifest["wall_time"]["per_replicate_write_seconds"] =
+        std::chrono::duration<double>(Clock::now() - p0).count();
+  }
+  WriteTextFile(dir.File("manifest.json"), manifest.dump(2) + "\n");
   dir.Commit();
   const Organisation& org = result.organisation;
   std::cout << fmt::format(
@@ -351,7 +379,7 @@ int CmdModels() {
   return 0;
 }
 
-int CmdValidate(const ScenarioFlags& f) {
+int CmdValidate(const ScenarioFlags& f, int threads, bool per_replicate) {
   Scenario s = LoadScenario(f.scenario, f.Overrides());
   Organisation org = BuildOrganisation(s);
   const double bytes = static_cast<double>(org.expected_ballots) * 4.0;
@@ -360,6 +388,9 @@ int CmdValidate(const ScenarioFlags& f) {
       "replicate ({:.1f} MiB of ballot storage)\n",
       f.scenario, org.NumEvaluees(), org.meetings.size(), org.NumRaters(), s.models.size(),
       org.expected_ballots, bytes / (1 << 20));
+  const PreflightEstimate est = EstimateRun(s, org, threads, per_replicate);
+  std::cout << fmt::format("memory estimate for `run`{}: {}\n",
+                           per_replicate ? " --per-replicate" : "", est.Describe());
   return 0;
 }
 
@@ -380,6 +411,9 @@ int Main(int argc, char** argv) {
   run->add_option("--out", run_out, "output directory (default out/<scenario name>)");
   run->add_option("--threads", run_threads, "worker threads (default: every core)")
       ->check(CLI::Range(0, 1024));
+  bool run_per_replicate = false;
+  run->add_flag("--per-replicate", run_per_replicate,
+                "also write scores.csv.gz: every replicate's scores and ranks, whatever the size");
 
   CLI::App* gen = app.add_subcommand("generate", "write one replicate's ballots and the truth");
   AddScenarioFlags(gen, gen_flags, false);
@@ -440,6 +474,13 @@ int Main(int argc, char** argv) {
 
   CLI::App* val = app.add_subcommand("validate", "parse and check a scenario");
   AddScenarioFlags(val, val_flags, true);
+  int val_threads = 0;
+  bool val_per_replicate = false;
+  val->add_option("--threads", val_threads,
+                  "worker threads the memory estimate assumes (default: every core)")
+      ->check(CLI::Range(0, 1024));
+  val->add_flag("--per-replicate", val_per_replicate,
+                "estimate memory for `run --per-replicate` (every replicate's scores kept)");
 
   try {
     app.parse(argc, argv);
@@ -453,7 +494,7 @@ int Main(int argc, char** argv) {
     std::cerr << "evalsim: " << e.what() << " (see evalsim --help)\n";
     return 2;
   }
-  if (*run) return CmdRun(run_flags, run_out, run_threads);
+  if (*run) return CmdRun(run_flags, run_out, run_threads, run_per_replicate);
   if (*gen) return CmdGenerate(gen_flags, gen_out, gen_replicate, gen_threads);
   if (*score)
     return CmdScore(score_model, score_ballots, score_format, score_sets, score_ties, score_out,
@@ -461,7 +502,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("models")) return CmdModels();
   if (*ahp) return CmdAhp(ahp_matrix, ahp_ri, ahp_method);
   if (*weights) return CmdWeights(weights_method, weights_ballots, weights_sets);
-  if (*val) return CmdValidate(val_flags);
+  if (*val) return CmdValidate(val_flags, val_threads, val_per_replicate);
   if (*sweep.app) return sweep.run();
   if (*manipulate.app) return manipulate.run();
   return 2;

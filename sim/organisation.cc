@@ -15,6 +15,18 @@ namespace {
 
 int64_t Draw(Rng& rng, const IntRange& r) { return r.lo == r.hi ? r.lo : rng.Between(r.lo, r.hi); }
 
+// A fixed or [min, max] count draws exactly as an IntRange (one Between call,
+// none for a fixed number), so scenarios without a count table draw what
+// they drew before; a lognormal count takes one normal draw from the same
+// stream, rounds it to the nearest integer and clamps it to [lo, hi].
+int64_t Draw(Rng& rng, const LevelCount& c) {
+  if (c.dist == LevelCount::Dist::kUniform) return Draw(rng, IntRange{c.lo, c.hi});
+  const double x = std::exp(c.LogMu() + c.LogSigma() * rng.Normal());
+  const double clamped =
+      std::clamp(x, static_cast<double>(c.lo), static_cast<double>(c.hi));  // also caps +inf
+  return std::clamp<int64_t>(std::llround(clamped), c.lo, c.hi);
+}
+
 }  // namespace
 
 int Organisation::NumBlocEvaluees() const {

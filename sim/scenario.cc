@@ -11,6 +11,7 @@
 #include "sim/errors.h"
 #include "sim/options.h"
 #include "sim/presets.h"
+#include "sim/rng.h"
 #include "sim/scenario_parts.h"
 
 namespace evalsim {
@@ -220,6 +221,49 @@ IntRange ToRange(std::optional<std::pair<int64_t, int64_t>> r) {
   return r ? IntRange{r->first, r->second} : IntRange{};
 }
 
+constexpr double kMaxLevelCount = 1e7;
+
+// A level's `count`: an integer, a [min, max] pair (uniform), or a table
+// { dist = "lognormal", mean, sd, min, max }.
+LevelCount ReadLevelCount(OptionReader& lr, const std::string& file,
+                          std::vector<std::string>& errors) {
+  LevelCount c;
+  const toml::node* node = lr.Raw("count");
+  if (!node) return c;
+  if (node->is_integer() || node->is_array()) {
+    const IntRange r = ToRange(lr.IntOrRange("count", Between(0, kMaxLevelCount)));
+    c.lo = r.lo;
+    c.hi = r.hi;
+    return c;
+  }
+  if (!node->is_table()) {
+    lr.Error("count", fmt::format("found {}; expected an integer, a [min, max] pair of integers, "
+                                  "or a table {{ dist = \"lognormal\", mean = ..., sd = ..., "
+                                  "min = ..., max = ... }}",
+                                  ATypeName(*node)));
+    return c;
+  }
+  OptionReader t(*node->as_table(), file, lr.KeyPath("count"));
+  for (const char* k : {"dist", "mean", "sd", "min", "max"})
+    if (!t.Has(k)) t.Error("", fmt::format("missing required key `{}`", k));
+  t.String("dist", "lognormal", {"lognormal"});
+  c.dist = LevelCount::Dist::kLognormal;
+  c.mean = t.Double("mean", 1.0, Above(0.0));
+  c.sd = t.Double("sd", 0.0, AtLeast(0.0));
+  c.lo = t.Int("min", 0, Between(0, kMaxLevelCount));
+  c.hi = t.Int("max", 0, Between(0, kMaxLevelCount));
+  if (t.Has("min") && t.Has("max") && c.lo > c.hi) {
+    t.Error("max", fmt::format("max = {} is below min = {}", c.hi, c.lo));
+  } else if (t.Has("mean") &&
+             (c.mean < static_cast<double>(c.lo) || c.mean > static_cast<double>(c.hi))) {
+    t.Error("mean",
+            fmt::format("mean = {} lies outside [min, max] = [{}, {}]", c.mean, c.lo, c.hi));
+  }
+  for (auto& e : t.Finish()) errors.push_back(std::move(e));
+  if (c.hi < c.lo) c.hi = c.lo;
+  return c;
+}
+
 void ReadScenario(const toml::table& root, Scenario& s) {
   std::vector<std::string> errors;
   const std::string& file = s.file;
@@ -276,7 +320,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
         LevelSpec level;
         level.name = lr.String("name", "");
         if (level.name.empty()) lr.Error("", "missing required key `name` (a non-empty string)");
-        level.count = ToRange(lr.IntOrRange("count", Between(0, 1e7)));
+        level.count = ReadLevelCount(lr, file, errors);
         if (!lr.Has("count")) lr.Error("", "missing required key `count`");
         for (const auto& other : s.levels)
           if (other.name == level.name && !level.name.empty())
@@ -490,6 +534,35 @@ void ReadScenario(const toml::table& root, Scenario& s) {
 }
 
 }  // namespace
+
+double LevelCount::LogSigma() const {
+  return mean > 0 ? std::sqrt(std::log1p(sd * sd / (mean * mean))) : 0.0;
+}
+
+double LevelCount::LogMu() const {
+  const double s = LogSigma();
+  return mean > 0 ? std::log(mean) - 0.5 * s * s : 0.0;
+}
+
+double LevelCount::Expected() const {
+  if (dist == Dist::kUniform || lo == hi) return 0.5 * static_cast<double>(lo + hi);
+  const double s = LogSigma(), m = LogMu();
+  // P(X < x) for the continuous lognormal X.
+  auto cdf = [&](double x) {
+    if (x <= 0) return 0.0;
+    if (s <= 0) return std::log(x) > m ? 1.0 : 0.0;
+    return NormalCdf((std::log(x) - m) / s);
+  };
+  const auto lo_d = static_cast<double>(lo), hi_d = static_cast<double>(hi);
+  double e = lo_d * cdf(lo_d + 0.5);
+  for (int64_t k = lo + 1; k < hi; ++k) {
+    const double kd = static_cast<double>(k);
+    const double upper = cdf(kd + 0.5);
+    e += kd * (upper - cdf(kd - 0.5));
+    if (kd > mean && 1.0 - upper < 1e-15) return e;  // the rest is negligible
+  }
+  return e + hi_d * (1.0 - cdf(hi_d - 0.5));
+}
 
 void ApplyOverrides(toml::table& root, const std::vector<std::string>& overrides) {
   for (const auto& o : overrides) ApplyOverride(root, o);

@@ -22,9 +22,28 @@ struct IntRange {
   int64_t lo = 0, hi = 0;  // inclusive; lo == hi for a fixed number
 };
 
+// How many child units each parent unit has at a level: a fixed number
+// (lo == hi), uniform on [lo, hi], or (kLognormal) a lognormal draw rounded
+// to the nearest integer and clamped to [lo, hi]. `mean` and `sd` are those
+// of the continuous lognormal before rounding and clamping.
+struct LevelCount {
+  enum class Dist { kUniform, kLognormal };
+  int64_t lo = 0, hi = 0;  // inclusive; the clamp of a lognormal count
+  Dist dist = Dist::kUniform;
+  double mean = 0.0, sd = 0.0;  // kLognormal only
+
+  // Parameters of the underlying normal: log(count) ~ N(mu, sigma^2) with
+  // sigma^2 = log(1 + sd^2 / mean^2), mu = log(mean) - sigma^2 / 2.
+  double LogSigma() const;
+  double LogMu() const;
+  // The expected count (after rounding and clamping for a lognormal, by
+  // numerical integration), for estimates and messages.
+  double Expected() const;
+};
+
 struct LevelSpec {
   std::string name;
-  IntRange count;  // per parent unit
+  LevelCount count;  // per parent unit
 };
 
 enum class RaterKind { kPerMeeting, kPerEvaluee, kFromEvaluees };
