@@ -40,10 +40,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int CmdRun(const ScenarioFlags& f, std::string out, int threads, bool per_replicate) {
+int CmdRun(const ScenarioFlags& f, std::string out, int threads, bool per_replicate,
+           const std::vector<std::string>& models) {
   const auto t0 = Clock::now();
   const std::vector<std::string> overrides = f.Overrides();
   Scenario s = LoadScenario(f.scenario, overrides);
+  KeepModels(s, SelectedModels(s, models));  // manifest.json lists the entries that ran
   if (out.empty()) out = fmt::format("out/{}", s.name.empty() ? "run" : s.name);
   StagedDirectory dir(out);  // fails early on an unwritable --out
   RunConfig config;
@@ -411,6 +413,10 @@ int Main(int argc, char** argv) {
   run->add_option("--out", run_out, "output directory (default out/<scenario name>)");
   run->add_option("--threads", run_threads, "worker threads (default: every core)")
       ->check(CLI::Range(0, 1024));
+  std::vector<std::string> run_models;
+  run->add_option("--models", run_models,
+                  "run only these [[models]] entries (names, comma-separated; default all)")
+      ->delimiter(',');
   bool run_per_replicate = false;
   run->add_flag("--per-replicate", run_per_replicate,
                 "also write scores.csv.gz: every replicate's scores and ranks, whatever the size");
@@ -494,7 +500,7 @@ int Main(int argc, char** argv) {
     std::cerr << "evalsim: " << e.what() << " (see evalsim --help)\n";
     return 2;
   }
-  if (*run) return CmdRun(run_flags, run_out, run_threads, run_per_replicate);
+  if (*run) return CmdRun(run_flags, run_out, run_threads, run_per_replicate, run_models);
   if (*gen) return CmdGenerate(gen_flags, gen_out, gen_replicate, gen_threads);
   if (*score)
     return CmdScore(score_model, score_ballots, score_format, score_sets, score_ties, score_out,

@@ -596,4 +596,32 @@ Scenario LoadScenario(const std::string& path, const std::vector<std::string>& o
   return ParseScenario(ss.str(), path, overrides);
 }
 
+std::vector<std::string> SelectedModels(const Scenario& s, const std::vector<std::string>& filter) {
+  std::vector<std::string> names;
+  for (const auto& m : s.models) names.push_back(m.name);
+  if (filter.empty()) return names;
+  std::vector<std::string> wanted;
+  for (const auto& f : filter) {
+    size_t a = f.find_first_not_of(" \t"), b = f.find_last_not_of(" \t");
+    const std::string name = a == std::string::npos ? "" : f.substr(a, b - a + 1);
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      throw InputError(fmt::format("--models {}: no [[models]] entry is named \"{}\"; entries: {}",
+                                   fmt::join(filter, ","), name, fmt::join(names, ", ")));
+    wanted.push_back(name);
+  }
+  std::vector<std::string> kept;
+  for (const auto& n : names)
+    if (std::find(wanted.begin(), wanted.end(), n) != wanted.end()) kept.push_back(n);
+  return kept;
+}
+
+void KeepModels(Scenario& s, const std::vector<std::string>& names) {
+  std::erase_if(s.models, [&](const ModelEntry& m) {
+    return std::find(names.begin(), names.end(), m.name) == names.end();
+  });
+  if (!s.uncertainty.model.empty() &&
+      std::find(names.begin(), names.end(), s.uncertainty.model) == names.end())
+    s.uncertainty = UncertaintySpec{};
+}
+
 }  // namespace evalsim

@@ -189,6 +189,14 @@ struct Scenario {
 // are addressed by index or by their `group` / `name` value.
 void ApplyOverrides(toml::table& root, const std::vector<std::string>& overrides);
 
+// The [[models]] names a `--models a,b` filter keeps, in scenario order
+// (every entry when `filter` is empty). InputError naming the entries when a
+// name matches none.
+std::vector<std::string> SelectedModels(const Scenario& s, const std::vector<std::string>& filter);
+// Keeps only the named entries; an [uncertainty] analysis of a dropped
+// entry is dropped with it.
+void KeepModels(Scenario& s, const std::vector<std::string>& names);
+
 // Parses and validates. Throws InputError (every problem, one per line).
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});
 Scenario ParseScenario(std::string_view text, const std::string& file,

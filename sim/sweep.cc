@@ -160,34 +160,6 @@ Json PlanJson(const SweepPlan& plan) {
   return j;
 }
 
-// The [[models]] names a --models filter keeps, in scenario order.
-std::vector<std::string> KeptModels(const Scenario& s, const std::vector<std::string>& filter) {
-  std::vector<std::string> names;
-  for (const auto& m : s.models) names.push_back(m.name);
-  if (filter.empty()) return names;
-  std::set<std::string> wanted;
-  for (const auto& f : filter) {
-    const std::string name = Trim(f);
-    if (std::find(names.begin(), names.end(), name) == names.end())
-      throw InputError(fmt::format("--models {}: no [[models]] entry is named \"{}\"; entries: {}",
-                                   fmt::join(filter, ","), name, fmt::join(names, ", ")));
-    wanted.insert(name);
-  }
-  std::vector<std::string> kept;
-  for (const auto& n : names)
-    if (wanted.count(n)) kept.push_back(n);
-  return kept;
-}
-
-// Keeps only the `kept` entries. The [uncertainty] analysis is not part of a
-// sweep's outputs, so it is not run at sweep points.
-void FilterModels(Scenario& s, const std::vector<std::string>& kept) {
-  std::erase_if(s.models, [&](const ModelEntry& m) {
-    return std::find(kept.begin(), kept.end(), m.name) == kept.end();
-  });
-  s.uncertainty = UncertaintySpec{};
-}
-
 // Tells which field of two fingerprints differs first ("" when none).
 std::string FirstDifference(const Json& have, const Json& want) {
   for (auto it = want.begin(); it != want.end(); ++it) {
@@ -687,7 +659,7 @@ SweepOutcome RunSweep(const SweepOptions& o) {
   const auto t0 = Clock::now();
   SweepOutcome outcome;
   Scenario base = LoadScenario(o.scenario, o.overrides);
-  const std::vector<std::string> kept = KeptModels(base, o.models);
+  const std::vector<std::string> kept = SelectedModels(base, o.models);
 
   // The plan: --vary / --leniency-curve, else the scenario's [sweep].
   std::vector<SweepKey> keys;
@@ -743,7 +715,8 @@ SweepOutcome RunSweep(const SweepOptions& o) {
       if (o.independent) ov.push_back(fmt::format("seed={}", IndependentPointSeed(base.seed, p)));
       point_overrides[p] = std::move(ov);
       Scenario check = LoadScenario(o.scenario, all_overrides(p));
-      FilterModels(check, kept);
+      KeepModels(check, kept);
+      check.uncertainty = UncertaintySpec{};  // not part of a sweep's outputs
       if (check.models.empty()) throw InputError("no model left to run");
     } catch (const InputError& e) {
       throw InputError(fmt::format("{}: {}", point_label(p), e.what()));
@@ -850,7 +823,8 @@ SweepOutcome RunSweep(const SweepOptions& o) {
       const auto p0 = Clock::now();
       const std::vector<std::string> ov = all_overrides(p);
       Scenario s = LoadScenario(o.scenario, ov);
-      FilterModels(s, kept);
+      KeepModels(s, kept);
+      s.uncertainty = UncertaintySpec{};
       RunConfig config;
       config.progress = false;
       config.keep_scores = false;

@@ -272,4 +272,25 @@ TEST_F(Cli, AhpPrintsWeightsAndRefusesABadMatrix) {
   EXPECT_EQ(ri.code, 2) << ri.out;
 }
 
+TEST_F(Cli, RunModelsKeepsOnlyTheNamedEntries) {
+  const auto out = dir_ / "some";
+  ::testing_util::CliResult r = Evalsim(
+      "run " + Quickstart() + " --replicates 2 --models median,standard --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string metrics = Slurp(out / "metrics.csv");
+  EXPECT_NE(metrics.find("\nstandard,"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nmedian,"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("hao_share"), std::string::npos) << metrics;
+  // Scenario order, whatever the flag's order.
+  EXPECT_LT(metrics.find("\nstandard,"), metrics.find("\nmedian,"));
+  auto man = nlohmann::json::parse(Slurp(out / "manifest.json"));
+  ASSERT_EQ(man["models"].size(), 2u);
+  EXPECT_EQ(man["models"][0]["name"], "standard");
+
+  r = Evalsim("run " + Quickstart() + " --models nosuch --out " + (dir_ / "none").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("no [[models]] entry is named \"nosuch\""), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir_ / "none"));
+}
+
 }  // namespace
