@@ -205,6 +205,7 @@ class RatingScaleFit {
 
   void FindCategories();
   void SetAsideExtremes();
+  void SetAsideWeakLinks();
   void BuildEquations();
   void FindComponents();
   // Kernel::ExpHalf(-delta) of every rater, for the fast path of Moments.
@@ -237,6 +238,9 @@ class RatingScaleFit {
   std::vector<uint8_t> ratee_role_, rater_role_;
   EquationData ratee_eq_, rater_eq_;
   int ratee_adjusted_ = 0, rater_adjusted_ = 0, ratee_detached_ = 0;
+  // Set aside by SetAsideWeakLinks (1), with the counts for the note.
+  std::vector<uint8_t> ratee_weak_, rater_weak_;
+  int weak_ratees_ = 0, weak_raters_ = 0, weak_parts_ = 0;
 
   // Thresholds: estimated from the core ballots, or from all valid ballots
   // when the core lacks an observed grade.
@@ -347,6 +351,153 @@ void RatingScaleFit::SetAsideExtremes() {
   }
 }
 
+// Sets aside the core outside the largest strongly connected component of
+// each connected part, when the part has more than one. The directed graph
+// has an edge evaluee -> rater for every core ballot below the top grade
+// (it bounds theta - delta from above) and rater -> evaluee for every one
+// above the bottom grade (from below); finite JML estimates exist only when
+// every connected part is strongly connected (Fischer 1981, "On the
+// existence and uniqueness of maximum-likelihood estimates in the Rasch
+// model", Psychometrika 46(1), for two grades; the same argument holds for
+// ordered grades). Tarjan's algorithm, without recursion.
+void RatingScaleFit::SetAsideWeakLinks() {
+  const int top = cat_.count - 1;
+  const int32_t nodes = n_ + num_raters_;
+  ratee_weak_.assign(n_, 0);
+  rater_weak_.assign(num_raters_, 0);
+  // The raters' out-edges (ballots above the bottom grade), by rater.
+  std::vector<uint64_t> rater_begin(static_cast<size_t>(num_raters_) + 1, 0);
+  for (int i = 0; i < n_; ++i) {
+    if (ratee_role_[i] != kCore) continue;
+    ForEachBallot(i, [&](int j, int u, double) {
+      if (rater_role_[j] == kCore && u != 0) ++rater_begin[j + 1];
+    });
+  }
+  for (int j = 0; j < num_raters_; ++j) rater_begin[j + 1] += rater_begin[j];
+  std::vector<int32_t> rater_to(rater_begin.back());
+  {
+    std::vector<uint64_t> fill(rater_begin.begin(), rater_begin.end() - 1);
+    for (int i = 0; i < n_; ++i) {
+      if (ratee_role_[i] != kCore) continue;
+      ForEachBallot(i, [&](int j, int u, double) {
+        if (rater_role_[j] == kCore && u != 0) rater_to[fill[j]++] = i;
+      });
+    }
+  }
+  // The next out-edge of node v at or after position *pos, or -1. An
+  // evaluee's edges are read from its ballots (below the top grade, core
+  // rater), a rater's from rater_to.
+  const uint32_t* words = b_.ballot.data();
+  auto next = [&](int32_t v, uint64_t* pos) -> int32_t {
+    if (v >= n_) {
+      const int j = v - n_;
+      return *pos < rater_begin[j + 1] ? rater_to[(*pos)++] : -1;
+    }
+    for (const uint64_t end = End(v); *pos < end;) {
+      const uint64_t k = (*pos)++;
+      const int u = cat_.of_grade[BallotGrade(words[k])];
+      const uint32_t j = BallotRater(words[k]);
+      if (u >= 0 && u != top && b_.Weight(k) > 0.0f && rater_role_[j] == kCore)
+        return n_ + static_cast<int32_t>(j);
+    }
+    return -1;
+  };
+  auto first = [&](int32_t v) { return v >= n_ ? rater_begin[v - n_] : Begin(v); };
+  auto active = [&](int32_t v) {
+    return v >= n_ ? rater_role_[v - n_] == kCore : ratee_role_[v] == kCore;
+  };
+
+  std::vector<int32_t> index(nodes, -1), low(nodes, 0), scc(nodes, -1), stack;
+  std::vector<std::pair<int32_t, uint64_t>> call;
+  int32_t counter = 0, scc_count = 0;
+  for (int32_t s = 0; s < nodes; ++s) {
+    if (index[s] >= 0 || !active(s)) continue;
+    index[s] = low[s] = counter++;
+    stack.push_back(s);
+    call.emplace_back(s, first(s));
+    while (!call.empty()) {
+      const int32_t v = call.back().first;
+      const int32_t w = next(v, &call.back().second);
+      if (w >= 0) {
+        if (index[w] < 0) {
+          index[w] = low[w] = counter++;
+          stack.push_back(w);
+          call.emplace_back(w, first(w));
+        } else if (scc[w] < 0) {
+          low[v] = std::min(low[v], index[w]);  // w is on the stack
+        }
+        continue;
+      }
+      call.pop_back();
+      if (!call.empty()) low[call.back().first] = std::min(low[call.back().first], low[v]);
+      if (low[v] == index[v]) {
+        int32_t x;
+        do {
+          x = stack.back();
+          stack.pop_back();
+          scc[x] = scc_count;
+        } while (x != v);
+        ++scc_count;
+      }
+    }
+  }
+  std::vector<int32_t>().swap(rater_to);
+
+  // Connected parts (union-find over the same edges, either direction).
+  std::vector<int32_t> parent(nodes);
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](int32_t x) {
+    while (parent[x] != x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  for (int i = 0; i < n_; ++i) {
+    if (ratee_role_[i] != kCore) continue;
+    ForEachBallot(i, [&](int j, int, double) {
+      if (rater_role_[j] != kCore) return;
+      const int32_t a = find(i), c = find(n_ + j);
+      if (a != c) parent[std::max(a, c)] = std::min(a, c);
+    });
+  }
+  // Per component: size, smallest node and part; per part: the number of
+  // components and the one kept (largest, ties to the smallest node).
+  std::vector<int32_t> scc_size(scc_count, 0), scc_min(scc_count, nodes), scc_part(scc_count, -1);
+  for (int32_t v = 0; v < nodes; ++v) {
+    if (scc[v] < 0) continue;
+    ++scc_size[scc[v]];
+    scc_min[scc[v]] = std::min(scc_min[scc[v]], v);
+    scc_part[scc[v]] = find(v);
+  }
+  std::vector<int32_t> part_count(nodes, 0), part_keep(nodes, -1);
+  for (int32_t c = 0; c < scc_count; ++c) {
+    const int32_t p = scc_part[c];
+    ++part_count[p];
+    const int32_t k = part_keep[p];
+    if (k < 0 || scc_size[c] > scc_size[k] ||
+        (scc_size[c] == scc_size[k] && scc_min[c] < scc_min[k]))
+      part_keep[p] = c;
+  }
+  for (int32_t p = 0; p < nodes; ++p)
+    if (part_count[p] > 1) ++weak_parts_;
+  if (weak_parts_ == 0) return;
+  for (int32_t v = 0; v < nodes; ++v) {
+    if (scc[v] < 0) continue;
+    const int32_t p = scc_part[scc[v]];
+    if (part_count[p] < 2 || part_keep[p] == scc[v]) continue;
+    if (v < n_) {
+      ratee_role_[v] = kAnchored;
+      ratee_weak_[v] = 1;
+      ++weak_ratees_;
+    } else {
+      rater_role_[v - n_] = kNoEstimate;  // kAnchored in BuildEquations if it rated the core
+      rater_weak_[v - n_] = 1;
+      ++weak_raters_;
+    }
+  }
+}
+
 // Fixes which ballots enter each equation and the targets: a core evaluee
 // uses its ballots from core raters, a set-aside evaluee all its ballots;
 // every rater uses its ballots on core evaluees. Extreme targets are moved
@@ -383,22 +534,24 @@ void RatingScaleFit::BuildEquations() {
     });
   }
   const double range = cat_.score[top] - cat_.score[0];
+  // Those set aside by SetAsideWeakLinks have their own note.
   auto adjust = [&](EquationData& eq, const std::vector<double>& not_top,
-                    const std::vector<double>& not_bottom, int* adjusted) {
+                    const std::vector<double>& not_bottom, const std::vector<uint8_t>& weak,
+                    int* adjusted) {
     for (size_t x = 0; x < eq.weight.size(); ++x) {
       if (!(eq.weight[x] > 0.0)) continue;
       const double a = std::min(o_.extreme_adjust, 0.5 * eq.weight[x] * range);
       if (not_top[x] == 0.0) {
         eq.target[x] -= a;
-        ++*adjusted;
+        if (!weak[x]) ++*adjusted;
       } else if (not_bottom[x] == 0.0) {
         eq.target[x] += a;
-        ++*adjusted;
+        if (!weak[x]) ++*adjusted;
       }
     }
   };
-  adjust(ratee_eq_, e_not_top, e_not_bottom, &ratee_adjusted_);
-  adjust(rater_eq_, j_not_top, j_not_bottom, &rater_adjusted_);
+  adjust(ratee_eq_, e_not_top, e_not_bottom, ratee_weak_, &ratee_adjusted_);
+  adjust(rater_eq_, j_not_top, j_not_bottom, rater_weak_, &rater_adjusted_);
   for (int j = 0; j < num_raters_; ++j)
     if (rater_role_[j] != kCore && rater_eq_.weight[j] > 0.0) rater_role_[j] = kAnchored;
 
@@ -644,6 +797,7 @@ ScoreResult RatingScaleFit::Run() {
   FindCategories();
   if (cat_.count < 2) return Degenerate();
   SetAsideExtremes();
+  SetAsideWeakLinks();
   BuildEquations();
   FindComponents();
 
@@ -754,6 +908,11 @@ ScoreResult RatingScaleFit::Result(int iterations, bool converged, double change
         "{} evaluee(s) rated only by raters with extreme scores, estimated against their "
         "severities",
         ratee_detached_));
+  if (weak_parts_ > 0)
+    r.notes.push_back(fmt::format(
+        "{} evaluee(s) and {} rater(s) in {} part(s) without a finite joint estimate (not "
+        "strongly connected) were estimated after the fit, like extreme scores",
+        weak_ratees_, weak_raters_, weak_parts_));
   if (no_ballot > 0)
     r.notes.push_back(fmt::format("{} evaluee(s) with no valid ballot scored 0 (se 0)", no_ballot));
   if (no_severity > 0)

@@ -56,6 +56,25 @@
 // adjusted scores used on both sides of the same ballots, the evaluees'
 // and raters' expected totals could not both match. The counts are noted.
 //
+// Parts that are not strongly connected. Without extremes, finite JML
+// estimates still need every connected part of the core to be strongly
+// connected in the directed graph with an edge evaluee -> rater for each
+// ballot below the top grade and rater -> evaluee for each one above the
+// bottom grade (Fischer 1981, "On the existence and uniqueness of
+// maximum-likelihood estimates in the Rasch model", Psychometrika 46(1);
+// the argument carries over to ordered grades); otherwise some estimates
+// drift apart without end. In each connected part with more than one
+// strongly connected component the largest component (ties: the one with
+// the smallest evaluee or, after all evaluees, rater index) stays in the
+// core and the rest is set aside and estimated after the fit exactly as
+// extreme scores are: an evaluee against the fixed severities of all its
+// raters, a rater against the fixed abilities of the core evaluees it
+// rated. Such a rater's ballots on the core are necessarily all in the top
+// or all in the bottom grade (else it would belong to the component), so
+// its raw score is moved `extreme_adjust` inward; a rater with no ballot on
+// the core gets severity 0 (se 0), as any rater without one, and its
+// evaluees are estimated against that. The counts are noted.
+//
 // Grades nobody used. The model uses only the observed grades, each
 // keeping its integer score (a gap in the middle of the scale is a
 // structural zero, Andrich's "keep" scoring). The thresholds are estimated

@@ -2,7 +2,8 @@
 // model itself, a zero log-likelihood gradient at the fit (by central
 // differences of an independent log-likelihood), extreme scores, the
 // dichotomous (Rasch) case computed by hand, relabelling invariance,
-// frequency weights, unused grades, degenerate inputs and options.
+// frequency weights, unused grades, designs that are connected but not
+// strongly connected, degenerate inputs and options.
 #include "models/rating_scale.h"
 
 #include <fmt/format.h>
@@ -623,6 +624,130 @@ TEST(RatingScaleTest, DisconnectedPartsAreCentredSeparately) {
   EXPECT_TRUE(HasNote(r, "2 disconnected parts"));
   EXPECT_NEAR(Severity(r).head(4).sum(), 0.0, 1e-9);
   EXPECT_NEAR(Severity(r).tail(4).sum(), 0.0, 1e-9);
+}
+
+// ------------------------------------------- parts not strongly connected
+
+// A connected design that is not strongly connected: the core design of
+// WithExtremes (8 raters on 10 evaluees) plus a branch of evaluees A, B, C
+// (10, 11, 12) rated grade 2 by rater 8 alone, tied to the rest only by
+// rater 0 giving A the top grade. That ballot bounds theta_A - delta_0 from
+// below only, so a joint fit would push the branch up without end; the
+// branch is set aside and estimated against the fixed core.
+TEST(RatingScaleTest, BranchNotStronglyConnectedIsEstimatedAfterTheFit) {
+  const Design core = WithExtremes();
+  Design d = core;
+  d.ratees = 13;
+  d.raters = 9;
+  d.votes.push_back({10, 8, 2});
+  d.votes.push_back({11, 8, 2});
+  d.votes.push_back({12, 8, 2});
+  d.votes.push_back({10, 0, 3});
+  const ScoreResult r = Fit(d, "tolerance = 1e-12");
+  ASSERT_TRUE(r.score.allFinite());
+  ASSERT_TRUE(Severity(r).allFinite());
+  EXPECT_EQ(Parameter(r, "converged"), 1.0);
+  EXPECT_LT(Parameter(r, "iterations"), 200.0);
+  EXPECT_TRUE(HasNote(r,
+                      "3 evaluee(s) and 1 rater(s) in 1 part(s) without a finite joint estimate "
+                      "(not strongly connected) were estimated after the fit, like extreme scores"))
+      << fmt::format("{}", fmt::join(r.notes, "; "));
+  // The existing notes stay: the two extreme evaluees, and rater 8, who
+  // rated no core evaluee, at severity 0.
+  EXPECT_TRUE(HasNote(r, "2 evaluee(s) with an extreme score"));
+  EXPECT_TRUE(HasNote(r, "1 rater(s) without a ballot on a non-extreme evaluee"));
+  EXPECT_EQ(Severity(r)[8], 0.0);
+
+  // The core does not see the branch: same estimates as without it.
+  const ScoreResult alone = Fit(core, "tolerance = 1e-12");
+  for (int i = 0; i < 10; ++i) EXPECT_NEAR(r.score[i], alone.score[i], 1e-9) << i;
+  for (int j = 0; j < 8; ++j) EXPECT_NEAR(Severity(r)[j], Severity(alone)[j], 1e-9) << j;
+  for (int k = 1; k <= 3; ++k) {
+    const std::string tau = fmt::format("tau_{}", k);
+    EXPECT_NEAR(Parameter(r, tau), Parameter(alone, tau), 1e-9) << tau;
+  }
+
+  // Each branch evaluee solves its own equation against the fixed values
+  // (independent reference): B and C expect grade 2 from rater 8 (delta 0);
+  // A expects 2 + 3 = 5 over raters 8 and 0 (not extreme, no adjustment).
+  const std::vector<int> used = {0, 1, 2, 3};
+  const std::vector<double> c = Cumulative(Thresholds(r, 4));
+  EXPECT_NEAR(ExpectedGrade(r.score[11], used, c), 2.0, 1e-9);
+  EXPECT_NEAR(ExpectedGrade(r.score[12], used, c), 2.0, 1e-9);
+  EXPECT_EQ(r.score[11], r.score[12]);
+  EXPECT_NEAR(
+      ExpectedGrade(r.score[10], used, c) + ExpectedGrade(r.score[10] - Severity(r)[0], used, c),
+      5.0, 1e-9);
+  // The top grade from rater 0 puts A above B and C.
+  EXPECT_GT(r.score[10], r.score[11]);
+}
+
+// Member appraisal in many small branches: 300 branches of 3 to 20
+// members, every member rating every other member of its branch (member m
+// is evaluee m and rater m). Small branches are often not strongly
+// connected; the fit must still converge within the default 200
+// iterations, with every estimate finite.
+TEST(RatingScaleTest, ManySmallBranchesConverge) {
+  Rng rng(DeriveSeed(23, {1}));
+  Design d;
+  const std::vector<double> tau = {-1.5, 0.0, 1.5};
+  int first = 0;
+  for (int branch = 0; branch < 300; ++branch) {
+    const int size = 3 + static_cast<int>(rng.Below(18));
+    std::vector<double> theta(size), delta(size);
+    for (double& x : theta) x = 1.5 * rng.Normal();
+    for (double& x : delta) x = 0.5 * rng.Normal();
+    for (int a = 0; a < size; ++a)
+      for (int b = 0; b < size; ++b)
+        if (a != b)
+          d.votes.push_back({first + a, first + b, DrawGrade(rng, theta[a] - delta[b], tau)});
+    first += size;
+  }
+  d.ratees = d.raters = first;
+  const ScoreResult r = Fit(d);
+  ASSERT_TRUE(r.score.allFinite());
+  ASSERT_TRUE(r.se.allFinite());
+  ASSERT_TRUE(Severity(r).allFinite());
+  EXPECT_EQ(Parameter(r, "converged"), 1.0) << fmt::format("{}", fmt::join(r.notes, "; "));
+  EXPECT_LE(Parameter(r, "iterations"), 200.0);
+  // The design does exercise the rule.
+  EXPECT_TRUE(HasNote(r, "without a finite joint estimate (not strongly connected)"))
+      << fmt::format("{}", fmt::join(r.notes, "; "));
+}
+
+// A strongly connected design is fitted exactly as before the rule above
+// existed: these are the values the fit gave for WithExtremes() then (hex
+// floats, compared bit for bit).
+TEST(RatingScaleTest, StronglyConnectedDesignUnchanged) {
+  const ScoreResult r = Fit(WithExtremes());
+  const std::vector<double> score = {
+      0x1.93916a283dc07p+2,  -0x1.b0608c088a044p+2, -0x1.45c77213415dap+1, -0x1.af18fdbd03278p+0,
+      -0x1.49c0069a667c8p+0, -0x1.49c0069a667c6p+0, -0x1.d0d18229cc034p-1, -0x1.49c0069a667c8p+0,
+      0x1.f0b1c2be6496p-2,   -0x1.826f737c0f32ap-3};
+  const std::vector<double> se = {0x1.e4cfc5c237bf2p+0, 0x1.e7b6a90f3e5d9p+0, 0x1.5d428418df41cp-1,
+                                  0x1.45bfb93e64aa2p-1, 0x1.3ec85756124b2p-1, 0x1.3ec85756124b1p-1,
+                                  0x1.38b70e5c72729p-1, 0x1.3ec85756124b2p-1, 0x1.2596ed473c374p-1,
+                                  0x1.2d8ca014b8475p-1};
+  const std::vector<double> severity = {
+      -0x1.eadf17f898a48p+0, 0x1.0feae34c0566ep-1, 0x1.0feae34c0566ep-1,  -0x1.eadf17f898a48p+0,
+      0x1.0feae34c0566ep-1,  0x1.09ce28f1df4b9p-3, -0x1.055a3b7feecabp-2, 0x1.2efd5260747bep+1};
+  const std::vector<double> severity_se = {
+      0x1.18dba8ea703dfp-1, 0x1.47583f40d6ff4p-1, 0x1.47583f40d6ff4p-1, 0x1.18dba8ea703dfp-1,
+      0x1.47583f40d6ff4p-1, 0x1.4133c4255988dp-1, 0x1.39f80c5ff478bp-1, 0x1.80126f087019dp-1};
+  const std::vector<double> tau = {-0x1.6278057ad5c4fp+1, 0x1.eb347e9a48b1p-2,
+                                   0x1.251175a78caedp+1};
+  ASSERT_EQ(r.score.size(), 10);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(r.score[i], score[i]) << i;
+    EXPECT_EQ(r.se[i], se[i]) << i;
+  }
+  for (int j = 0; j < 8; ++j) {
+    EXPECT_EQ(Severity(r)[j], severity[j]) << j;
+    EXPECT_EQ(r.rater_values[1].second[j], severity_se[j]) << j;
+  }
+  for (int k = 1; k <= 3; ++k) EXPECT_EQ(Parameter(r, fmt::format("tau_{}", k)), tau[k - 1]) << k;
+  EXPECT_EQ(Parameter(r, "iterations"), 45.0);
+  EXPECT_FALSE(HasNote(r, "not strongly connected"));
 }
 
 TEST(RatingScaleTest, IterationLimitIsReported) {
