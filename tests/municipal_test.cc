@@ -306,6 +306,11 @@ TEST(MunicipalScenario, PerReplicateTableMatchesSummaries) {
 }
 
 TEST(MunicipalScenario, PreflightWithinAQuarterOfMeasuredPeak) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The estimate is of a normal build: AddressSanitizer's shadow memory,
+  // redzones and quarantine multiply the peak. The release suite checks it.
+  GTEST_SKIP() << "memory estimate not comparable under AddressSanitizer";
+#endif
   // Two sizes: 1/100 with 3 replicates, 1/20 with one (as the scenario).
   for (const auto& [towns, reps] : std::vector<std::pair<int, int>>{{10, 3}, {52, 1}}) {
     const std::string out = Tmp("preflight_" + std::to_string(towns));
