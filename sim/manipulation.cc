@@ -333,26 +333,14 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
   result.meetings = static_cast<int>(org.meetings.size());
 
   // Models: the chosen [[models]] entries in scenario order.
-  std::set<std::string> wanted(config.models.begin(), config.models.end());
-  for (const std::string& name : config.models) {
-    bool found = false;
-    for (const ModelEntry& e : s.models) found = found || e.name == name;
-    if (!found) {
-      std::vector<std::string> names;
-      for (const ModelEntry& e : s.models) names.push_back(e.name);
-      throw InputError(
-          fmt::format("--models {}: no [[models]] entry of that name in {}; "
-                      "entries: {}",
-                      name, s.file, fmt::join(names, ", ")));
-    }
-  }
+  const std::vector<std::string> kept = SelectedModels(s, config.models);  // InputError if unknown
   ModelContext ctx;
   ctx.levels = static_cast<int>(s.labels.size());
   for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
   for (const auto& i : s.indicators) ctx.indicator_names.push_back(i.name);
   std::vector<std::unique_ptr<Model>> fitted;
   for (const ModelEntry& e : s.models) {
-    if (!wanted.empty() && !wanted.count(e.name)) continue;
+    if (std::find(kept.begin(), kept.end(), e.name) == kept.end()) continue;
     ManipulationModel mm;
     mm.name = e.name;
     mm.model = e.model;
