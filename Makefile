@@ -4,8 +4,11 @@ BUILD      ?= build
 BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
+CTEST_ARGS ?=
+# Seconds each fuzz target runs under `make fuzz`.
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps configure build demo test bench asan format clean
+.PHONY: all deps configure build demo test bench asan tsan fuzz format clean
 
 all: build
 
@@ -24,17 +27,28 @@ demo: configure
 	./$(BUILD)/evalsim run scenarios/quickstart.toml --out $(BUILD)/demo-out
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 bench: build
 	./$(BUILD)/bench/evalsim_bench --benchmark_out=$(BUILD)/bench.json --benchmark_out_format=json
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
-	@$(MAKE) test BUILD=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS='-DEVALSIM_SANITIZERS=address,undefined -DEVALSIM_BUILD_BENCHMARKS=OFF'
+	@$(MAKE) test BUILD=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS='-DEVALSIM_SANITIZERS=address,undefined -DEVALSIM_BUILD_BENCHMARKS=OFF -DEVALSIM_WERROR=ON'
+
+# The multithreaded parts (generator, runner, sweeps, bootstrap) under
+# ThreadSanitizer.
+tsan:
+	@$(MAKE) test BUILD=build-tsan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS='-DEVALSIM_SANITIZERS=thread -DEVALSIM_BUILD_BENCHMARKS=OFF -DEVALSIM_WERROR=ON' CTEST_ARGS='-R "^(Generator|Sweep|Resample)"'
+
+# libFuzzer targets for every reader (clang), each run for FUZZ_SECONDS.
+fuzz: deps
+	@cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_ASM_COMPILER=clang -DEVALSIM_FUZZ=ON -DEVALSIM_BUILD_TESTS=OFF -DEVALSIM_BUILD_BENCHMARKS=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	bash fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan build-fuzz

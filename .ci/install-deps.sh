@@ -17,7 +17,15 @@ packages=(
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   clang-format         # the style check in .ci/run and `make format`
+  clang libclang-rt-dev  # libFuzzer targets (`make fuzz`)
+  chromium chromium-driver  # the report's browser test
+  fonts-noto-cjk       # Chinese labels in the report's screenshots
 )
+# npm installs the report's chart scripts at build time; Node.js may come
+# from Debian (nodejs + npm) or already be on the machine with its own npm.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

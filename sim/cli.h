@@ -41,6 +41,7 @@ struct Command {
 
 Command AddSweepCommand(CLI::App& parent);       // sim/cmd_sweep.cc
 Command AddManipulateCommand(CLI::App& parent);  // sim/cmd_manipulate.cc
+Command AddReportCommand(CLI::App& parent);      // sim/cmd_report.cc
 
 }  // namespace evalsim
 

@@ -536,6 +536,15 @@ RatingBallots RatingsBuilder::Build() {
 }
 
 // ---------------------------------------------------------------------------
+}  // namespace
+
+void ParseCsvRecords(std::string_view text, const std::string& file_name,
+                     const CsvRecordCallback& on_record) {
+  CsvRecordReader(file_name, on_record).Parse(text);
+}
+
+namespace {
+
 // Readers for the pairwise and indicators CSV files, on CsvRecordReader like
 // the ratings reader.
 

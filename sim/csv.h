@@ -34,7 +34,9 @@
 #ifndef EVALSIM_SIM_CSV_H_
 #define EVALSIM_SIM_CSV_H_
 
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -43,6 +45,15 @@
 #include "sim/indicators.h"
 
 namespace evalsim {
+
+// The records of any CSV text, by the rules above (BOM, CRLF, RFC 4180
+// quoting, NUL bytes refused): `on_record(line, fields)` is called for each
+// record, header included, `line` being the physical line it began on.
+// Throws InputError (file:line:col) on malformed text, and passes on what
+// `on_record` throws. Every reader here is built on it.
+using CsvRecordCallback = std::function<void(long line, std::span<const std::string> fields)>;
+void ParseCsvRecords(std::string_view text, const std::string& file_name,
+                     const CsvRecordCallback& on_record);
 
 struct RatingsReadOptions {
   // Number of grades K (`--set levels=K`); by default the largest grade + 1.

@@ -477,6 +477,7 @@ int Main(int argc, char** argv) {
                       "shift=number");
   const Command sweep = AddSweepCommand(app);
   const Command manipulate = AddManipulateCommand(app);
+  const Command report = AddReportCommand(app);
 
   CLI::App* val = app.add_subcommand("validate", "parse and check a scenario");
   AddScenarioFlags(val, val_flags, true);
@@ -511,6 +512,7 @@ int Main(int argc, char** argv) {
   if (*val) return CmdValidate(val_flags, val_threads, val_per_replicate);
   if (*sweep.app) return sweep.run();
   if (*manipulate.app) return manipulate.run();
+  if (*report.app) return report.run();
   return 2;
 }
 

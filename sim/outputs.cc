@@ -404,6 +404,15 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   b["grade_share"] = r.grade_share;
   b["target_share"] = s.shares;
   b["abstain_share"] = r.abstain_share;
+  nlohmann::ordered_json by_group = nlohmann::ordered_json::array();
+  for (size_t g = 0; g < r.grade_share_by_group.size(); ++g) {
+    nlohmann::ordered_json e;
+    e["group"] = s.raters[g].group;
+    e["grade_share"] = r.grade_share_by_group[g];
+    e["abstain_share"] = r.abstain_share_by_group[g];
+    by_group.push_back(e);
+  }
+  b["by_group"] = by_group;
   man["ballots"] = b;
   nlohmann::ordered_json notes = nlohmann::ordered_json::object();
   for (const auto& m : r.models)

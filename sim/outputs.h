@@ -28,6 +28,7 @@ class StagedDirectory {
   StagedDirectory& operator=(const StagedDirectory&) = delete;
 
   std::filesystem::path File(const std::string& name) const { return tmp_ / name; }
+  const std::filesystem::path& Path() const { return tmp_; }  // the staging directory
   void Commit();  // replaces `dest` (an existing directory there is removed)
 
  private:

@@ -145,7 +145,9 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   std::vector<std::atomic<uint64_t>> valid_per_slot(static_cast<size_t>(n) * G);
 
   std::vector<std::vector<ReplicateModel>> reps(R, std::vector<ReplicateModel>(M));
-  std::vector<std::vector<double>> grade_counts(R, std::vector<double>(s.labels.size() + 1, 0));
+  // Ballots per (rater group, grade or abstention), per replicate.
+  const size_t K1 = s.labels.size() + 1;
+  std::vector<std::vector<double>> grade_counts(R, std::vector<double>(G * K1, 0));
   std::vector<uint64_t> ballots(R, 0);
   std::vector<double> gen_seconds(R, 0), score_seconds(R, 0);
   Progress progress("replicates", R, config.progress);
@@ -163,7 +165,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
       uint64_t valid = 0;
       for (uint32_t w : b.SlotBallots(static_cast<int>(slot))) {
         const uint8_t g = BallotGrade(w);
-        grade_counts[r][g == kAbstain ? s.labels.size() : g] += 1;
+        grade_counts[r][(slot % G) * K1 + (g == kAbstain ? K1 - 1 : g)] += 1;
         valid += g != kAbstain;
       }
       if (valid > 0) valid_per_slot[slot].fetch_add(valid, std::memory_order_relaxed);
@@ -247,15 +249,28 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     result.seconds_score += score_seconds[r];
   }
   {
-    std::vector<double> total(s.labels.size() + 1, 0);
-    for (int r = 0; r < R; ++r)
-      for (size_t k = 0; k < total.size(); ++k) total[k] += grade_counts[r][k];
-    double valid = 0;
-    for (size_t k = 0; k < s.labels.size(); ++k) valid += total[k];
-    for (size_t k = 0; k < s.labels.size(); ++k)
-      result.grade_share.push_back(valid > 0 ? total[k] / valid : 0.0);
-    const double all = valid + total.back();
-    result.abstain_share = all > 0 ? total.back() / all : 0.0;
+    // Shares of valid ballots per grade, and the abstaining share of all,
+    // overall and per rater group.
+    const auto shares = [&](const std::vector<double>& counts, std::vector<double>* grade,
+                            double* abstain) {
+      double valid = 0;
+      for (size_t k = 0; k + 1 < K1; ++k) valid += counts[k];
+      grade->clear();
+      for (size_t k = 0; k + 1 < K1; ++k) grade->push_back(valid > 0 ? counts[k] / valid : 0.0);
+      const double all = valid + counts[K1 - 1];
+      *abstain = all > 0 ? counts[K1 - 1] / all : 0.0;
+    };
+    std::vector<double> total(K1, 0);
+    result.grade_share_by_group.resize(G);
+    result.abstain_share_by_group.resize(G);
+    for (size_t grp = 0; grp < G; ++grp) {
+      std::vector<double> counts(K1, 0);
+      for (int r = 0; r < R; ++r)
+        for (size_t k = 0; k < K1; ++k) counts[k] += grade_counts[r][grp * K1 + k];
+      for (size_t k = 0; k < K1; ++k) total[k] += counts[k];
+      shares(counts, &result.grade_share_by_group[grp], &result.abstain_share_by_group[grp]);
+    }
+    shares(total, &result.grade_share, &result.abstain_share);
   }
 
   const FairnessTruth fairness_truth = MakeFairnessTruth(truth, k_top, k_bottom);

@@ -57,6 +57,9 @@ struct RunResult {
   uint64_t ballots_total = 0;       // over replicates (bloc-free reruns excluded)
   std::vector<double> grade_share;  // observed share of each grade (valid ballots)
   double abstain_share = 0.0;
+  // The same per rater group, in scenario order ([group][grade], [group]).
+  std::vector<std::vector<double>> grade_share_by_group;
+  std::vector<double> abstain_share_by_group;
   // The Monte Carlo over a composite's modelling choices ([uncertainty]),
   // on replicate 1's indicators and votes.
   std::optional<UncertaintyResult> uncertainty;
