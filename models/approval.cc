@@ -33,7 +33,7 @@ class Approval : public Model {
     std::vector<double> counts(K), share(G), next_share(G);
     std::unique_ptr<bool[]> present(new bool[G]);
     const std::span<const bool> present_span(present.get(), static_cast<size_t>(G));
-    int empty = 0;
+    int empty = 0, weightless = 0;
     for (int e = 0; e < n; ++e) {
       double total = 0.0;
       for (int g = 0; g < G; ++g) {
@@ -51,10 +51,18 @@ class Approval : public Model {
       }
       r.score[e] = CombineGroups(share, present_span, weights, 0.0);
       if (has_next) r.tiebreak[e] = CombineGroups(next_share, present_span, weights, 0.0);
-      if (total == 0.0) ++empty;
+      if (total == 0.0) {
+        ++empty;
+      } else if (PresentWeight(present_span, weights) <= 0.0) {
+        ++weightless;
+      }
     }
     if (empty > 0)
       r.notes.push_back(fmt::format("{} evaluee(s) had no valid vote and scored 0", empty));
+    if (weightless > 0)
+      r.notes.push_back(fmt::format(
+          "{} evaluee(s) had valid votes only from rater groups of weight 0 and scored 0",
+          weightless));
     return r;
   }
 

@@ -17,7 +17,9 @@
 // below.
 //
 // Abstentions are excluded from every denominator. An evaluee with no valid
-// vote scores 0 (noted in the output).
+// vote scores 0, tie-break 0 (noted in the output); so does one whose valid
+// votes all come from rater groups of weight 0 (noted separately), e.g. when
+// every rater is in a group the weights leave out.
 #ifndef EVALSIM_MODELS_APPROVAL_H_
 #define EVALSIM_MODELS_APPROVAL_H_
 

@@ -6,7 +6,10 @@
 //   wins + tie_score * ties
 // over the contests that took place. A contest takes place when at least one
 // order lists i or j; a pair that no order compared is neither a win nor a
-// tie (the number of such pairs is noted).
+// tie (the number of such pairs is noted). A candidate that no order lists
+// takes part in no contest when the orders do not put unranked candidates
+// below listed ones, and scores 0; with no order at all every candidate
+// scores 0 (both noted).
 //
 // Parameters
 //   tie_score  number in [0,1]  default 0.5; what a drawn contest is worth

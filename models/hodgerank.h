@@ -11,7 +11,9 @@
 // gradient with a Jacobi preconditioner, matrix-free over the aggregated
 // pairs (one pass per iteration), for all connected components at once (they
 // are independent blocks); the solution is centred to mean 0 within each
-// component (scores are comparable only within a component). CG stops when
+// component (scores are comparable only within a component; noted when
+// there are several). An evaluee without comparisons scores 0 (noted); with
+// no comparison at all every evaluee scores 0 (noted). CG stops when
 // ||L s - div Y|| <= tolerance * ||div Y||, or after `max_iterations`
 // (noted).
 //

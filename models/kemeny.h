@@ -16,7 +16,10 @@
 // depend on the candidates' labels, and candidates that an optimum may swap
 // tie); the number is the parameter `optimal_orders` (noted when > 1), and
 // `cost` is that of one of them. With no pairwise preference at all every
-// order is optimal and every candidate scores (n + 1) / 2.
+// order is optimal and every candidate scores (n + 1) / 2. A candidate that
+// no order lists is noted; when the orders do not put unranked candidates
+// below listed ones it costs nothing wherever it stands, so the exact
+// solver gives it the mean of its positions over all optimal orders.
 //
 // Beyond exact_max, a local search (noted; parameter `approximate` = 1):
 // starting from the Copeland order (ties by Borda score), from the Borda

@@ -23,6 +23,9 @@
 // one beats). Candidates the relation leaves unordered may still get
 // different scores, and equal scores are left tied (no random tie-break).
 // The number of Schulze winners is the parameter `winners` (> 1 noted).
+// A candidate that no order lists is noted; when the orders do not put
+// unranked candidates below listed ones it has no link, beats no one and
+// scores 0. With no order at all every candidate scores 0 (noted).
 //
 // Parameters
 //   strength  "winning_votes" | "margin"  default "winning_votes"; the

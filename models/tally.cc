@@ -131,4 +131,11 @@ double CombineGroups(std::span<const double> value, std::span<const bool> presen
   return den > 0.0 ? num / den : fallback;
 }
 
+double PresentWeight(std::span<const bool> present, std::span<const double> weights) {
+  double sum = 0.0;
+  for (size_t g = 0; g < present.size(); ++g)
+    if (present[g]) sum += weights[g];
+  return sum;
+}
+
 }  // namespace evalsim

@@ -45,6 +45,11 @@ std::vector<double> EffectiveGroupWeights(const std::vector<double>& option,
 double CombineGroups(std::span<const double> value, std::span<const bool> present,
                      std::span<const double> weights, double fallback);
 
+// The summed weight of the groups with present[g]. When an evaluee has valid
+// votes but this is 0 (every group that voted weighs 0), CombineGroups falls
+// back and the model should say so.
+double PresentWeight(std::span<const bool> present, std::span<const double> weights);
+
 }  // namespace evalsim
 
 #endif  // EVALSIM_MODELS_TALLY_H_

@@ -32,7 +32,7 @@ class WeightedMean : public Model {
     r.score.resize(n);
     std::vector<double> counts(K), group_mean(G);
     std::unique_ptr<bool[]> present(new bool[G]);
-    int empty = 0, vetoed = 0;
+    int empty = 0, weightless = 0, vetoed = 0;
     for (int e = 0; e < n; ++e) {
       double total = 0.0, veto = 0.0;
       for (int g = 0; g < G; ++g) {
@@ -48,9 +48,13 @@ class WeightedMean : public Model {
         group_mean[g] = den > 0.0 ? num / den : 0.0;
         total += den;
       }
-      double s =
-          CombineGroups(group_mean, {present.get(), static_cast<size_t>(G)}, weights, o_.points[0]);
-      if (total == 0.0) ++empty;
+      const std::span<const bool> present_span(present.get(), static_cast<size_t>(G));
+      double s = CombineGroups(group_mean, present_span, weights, o_.points[0]);
+      if (total == 0.0) {
+        ++empty;
+      } else if (PresentWeight(present_span, weights) <= 0.0) {
+        ++weightless;
+      }
       if (veto_on && total > 0.0 && veto / total > o_.veto_share) {
         s = o_.veto_score;
         ++vetoed;
@@ -60,6 +64,11 @@ class WeightedMean : public Model {
     if (empty > 0)
       r.notes.push_back(
           fmt::format("{} evaluee(s) had no valid vote and scored the lowest points", empty));
+    if (weightless > 0)
+      r.notes.push_back(
+          fmt::format("{} evaluee(s) had valid votes only from rater groups of weight 0 and scored "
+                      "the lowest points",
+                      weightless));
     if (vetoed > 0) r.notes.push_back(fmt::format("{} evaluee(s) vetoed", vetoed));
     return r;
   }

@@ -16,7 +16,9 @@
 //   veto_score     number            default: points of the lowest grade
 //
 // Abstentions are excluded from every denominator. An evaluee with no valid
-// vote scores the lowest grade's points (noted in the output).
+// vote scores the lowest grade's points (noted in the output); so does one
+// whose valid votes all come from rater groups of weight 0 (noted
+// separately), e.g. when every rater is in a group the weights leave out.
 #ifndef EVALSIM_MODELS_WEIGHTED_MEAN_H_
 #define EVALSIM_MODELS_WEIGHTED_MEAN_H_
 
