@@ -24,7 +24,27 @@
 //   - After rendering, <body data-resources="N"> holds
 //     performance.getEntriesByType("resource").length (0: nothing fetched).
 //   - <script type="application/json" id="report-data"> holds the JSON that
-//     BuildReportData returned (with "</" written "<\/").
+//     BuildReportData returned (with "</" written "<\/", and "<!--" written
+//     "\u003c!--" so that no data can open a comment-like script state).
+//
+// Additions to the contract:
+//   - The body starts as data-console-errors="0" data-resources="0"; the
+//     capture script is the first script of <head>, before the chart scripts.
+//   - vegaEmbed is called with {renderer: "svg", actions: false, mode:
+//     "vega-lite"} (the specs carry no "$schema", so the mode is explicit).
+//   - Chart keys: "headline" (accuracy vs stability, metrics.csv),
+//     "caterpillar" (evaluees.csv; a top-level param "model" bound to a
+//     select), "grades" (manifest ballots.by_group), "fairness"
+//     (fairness.csv size/class_error), "weights" and "rank-shift"
+//     (parameters.csv weight.* with evaluees.csv), "sweep-<metric>" (metric
+//     with non-alphanumerics as "-", e.g. "sweep-accuracy-kendall"),
+//     "manipulation" (manipulation.csv, else manipulation_summary.csv). Only
+//     charts whose files exist appear, in that order.
+//   - Tables: <section class="table" id="table-KEY"> ("table-metrics" for a
+//     run, "table-manipulation-summary" for a manipulation study); the
+//     scenario summary is <section id="summary">, the sweep's summary.txt a
+//     <pre class="summary-text">, the resolved scenario a <details> holding
+//     <pre class="resolved">.
 #ifndef EVALSIM_SIM_REPORT_H_
 #define EVALSIM_SIM_REPORT_H_
 
