@@ -4,8 +4,9 @@
 //   manifest.json             required; the scenario summary, the grade
 //                             shares by rater group, the quota count k
 //   metrics.csv               headline chart (accuracy vs stability), table
-//   evaluees.csv              caterpillar (top/bottom kCaterpillarEach rows by
-//                             mean rank per model), rank shifts of composites;
+//   evaluees.csv              caterpillar (the kCaterpillarRows rows per model
+//                             whose mean rank is nearest the quota count k),
+//                             rank shifts of composites;
 //                             streamed, only what the charts need is kept
 //   fairness.csv              class error by unit size
 //   parameters.csv            mean weight vectors of composite models
@@ -53,8 +54,16 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-// Rows kept at each end of the caterpillar, per model.
-constexpr int kCaterpillarEach = 25;
+// Rows of the caterpillar per model: the evaluees whose mean rank is nearest
+// the quota line.
+constexpr int kCaterpillarRows = 50;
+
+// Chart widths in CSS pixels, for a figure about 1070 px wide inside: the
+// plot of a chart with no legend at its side, of one with a legend at its
+// side, and of each of the headline's two panels.
+constexpr int kPlotWidth = 860;
+constexpr int kPlotWidthBesideLegend = 760;
+constexpr int kPanelWidth = 400;
 
 constexpr const char* kFontStack = "\"Noto Sans CJK SC\", \"Noto Sans\", sans-serif";
 
@@ -219,10 +228,16 @@ Json BaseSpec(const std::string& title) {
   // description (read by screen readers) rather than drawing it twice.
   Json s;
   s["description"] = title;
-  s["config"] = {{"font", kFontStack},
-                 {"view", {{"stroke", "#ddd"}}},
-                 {"legend", {{"labelLimit", 320}}},
-                 {"axis", {{"labelLimit", 320}}}};
+  // Labels at 12 px and titles at 13 px; a legend symbol drawn opaque even
+  // when the mark it stands for is translucent; quantitative axes drop
+  // labels that would overlap rather than print them on top of each other.
+  s["config"] = {
+      {"font", kFontStack},
+      {"view", {{"stroke", "#ddd"}}},
+      {"legend",
+       {{"labelLimit", 320}, {"labelFontSize", 12}, {"titleFontSize", 13}, {"symbolOpacity", 1}}},
+      {"axis", {{"labelLimit", 320}, {"labelFontSize", 12}, {"titleFontSize", 13}}},
+      {"axisQuantitative", {{"labelOverlap", true}}}};
   return s;
 }
 
@@ -277,7 +292,8 @@ Json BoxStats(const std::string& model, std::vector<double> v) {
 Json BoxSpec(const std::string& title, const Json& rows, const std::string& x_title,
              const Json& model_order) {
   Json s = BaseSpec(title);
-  s["width"] = 560;
+  s["width"] = kPlotWidth - 100;
+  s["height"] = {{"step", 24}};
   s["data"] = {{"values", rows}};
   Json y = {{"field", "model"}, {"type", "nominal"}, {"title", "model"}, {"sort", model_order}};
   Json tooltip = Json::array();
@@ -371,7 +387,12 @@ std::optional<Json> HeadlineChart(const std::vector<MetricLine>& rows) {
   std::vector<std::string> models;
   for (const MetricLine& r : rows) models.push_back(r.model);
   models = Distinct(models);
-  Json values = Json::array();
+  struct Row {
+    std::string model;
+    double accuracy;
+    Json json;
+  };
+  std::vector<Row> kept;
   for (const std::string& model : models) {
     const MetricLine *acc = nullptr, *stab = nullptr;
     for (const MetricLine& r : rows) {
@@ -380,55 +401,72 @@ std::optional<Json> HeadlineChart(const std::vector<MetricLine>& rows) {
       if (r.metric == "stability.kendall") stab = &r;
     }
     if (!acc || !stab || !acc->value || !stab->value) continue;
-    values.push_back({{"model", model},
-                      {"accuracy", NumOrNull(acc->value)},
-                      {"accuracy_lo", NumOrNull(acc->lo ? acc->lo : acc->value)},
-                      {"accuracy_hi", NumOrNull(acc->hi ? acc->hi : acc->value)},
-                      {"stability", NumOrNull(stab->value)},
-                      {"stability_lo", NumOrNull(stab->lo ? stab->lo : stab->value)},
-                      {"stability_hi", NumOrNull(stab->hi ? stab->hi : stab->value)}});
+    kept.push_back({model,
+                    *acc->value,
+                    {{"model", model},
+                     {"accuracy", NumOrNull(acc->value)},
+                     {"accuracy_lo", NumOrNull(acc->lo ? acc->lo : acc->value)},
+                     {"accuracy_hi", NumOrNull(acc->hi ? acc->hi : acc->value)},
+                     {"stability", NumOrNull(stab->value)},
+                     {"stability_lo", NumOrNull(stab->lo ? stab->lo : stab->value)},
+                     {"stability_hi", NumOrNull(stab->hi ? stab->hi : stab->value)}}});
   }
-  if (values.empty()) return std::nullopt;
+  if (kept.empty()) return std::nullopt;
+  // Rows from the most to the least accurate model (file order among ties);
+  // a NaN accuracy goes last.
+  std::stable_sort(kept.begin(), kept.end(), [](const Row& a, const Row& b) {
+    if (std::isnan(a.accuracy) || std::isnan(b.accuracy))
+      return !std::isnan(a.accuracy) && std::isnan(b.accuracy);
+    return a.accuracy > b.accuracy;
+  });
+  Json values = Json::array(), order = Json::array();
+  for (Row& r : kept) {
+    order.push_back(r.model);
+    values.push_back(std::move(r.json));
+  }
   const std::string title = "Which model ranks closest to the truth, and which ranks most stably?";
   Json s = BaseSpec(title);
-  s["width"] = 560;
-  s["height"] = 400;
   s["data"] = {{"values", values}};
-  const Json x = {{"field", "stability"},
-                  {"type", "quantitative"},
-                  {"title", "stability: Kendall tau-b between two replicates' rankings (-1..1)"},
-                  {"scale", {{"zero", false}}}};
-  const Json y = {{"field", "accuracy"},
-                  {"type", "quantitative"},
-                  {"title", "accuracy: Kendall tau-b of the ranking with true quality (-1..1)"},
-                  {"scale", {{"zero", false}}}};
-  const Json color = {{"field", "model"}, {"type", "nominal"}, {"legend", nullptr}};
-  Json tooltip = Json::array();
-  for (const char* f : {"model", "accuracy", "accuracy_lo", "accuracy_hi", "stability",
-                        "stability_lo", "stability_hi"})
-    tooltip.push_back({{"field", f}});
-  Json layer = Json::array();
-  layer.push_back({{"mark", {{"type", "rule"}}},
-                   {"encoding",
-                    {{"x", {{"field", "stability_lo"}, {"type", "quantitative"}}},
-                     {"x2", {{"field", "stability_hi"}}},
-                     {"y", y},
-                     {"color", color}}}});
-  layer.push_back({{"mark", {{"type", "rule"}}},
-                   {"encoding",
-                    {{"x", x},
-                     {"y", {{"field", "accuracy_lo"}, {"type", "quantitative"}}},
-                     {"y2", {{"field", "accuracy_hi"}}},
-                     {"color", color}}}});
-  layer.push_back({{"mark", {{"type", "point"}, {"filled", true}, {"size", 60}}},
-                   {"encoding", {{"x", x}, {"y", y}, {"color", color}, {"tooltip", tooltip}}}});
-  layer.push_back(
-      {{"mark", {{"type", "text"}, {"align", "left"}, {"dx", 7}, {"dy", -7}}},
-       {"encoding", {{"x", x}, {"y", y}, {"text", {{"field", "model"}}}, {"color", color}}}});
-  s["layer"] = layer;
+  Json tooltip = Json::array({{{"field", "model"}}});
+  for (const char* f :
+       {"accuracy", "accuracy_lo", "accuracy_hi", "stability", "stability_lo", "stability_hi"})
+    tooltip.push_back({{"field", f}, {"format", ".4f"}});
+  // One panel per metric: a row per model, the dot at the mean over
+  // replicates and the whisker over its 95 % interval. The rows are shared,
+  // so a model reads across both panels; the labels cannot collide however
+  // close the models are.
+  auto panel = [&](const std::string& field, const std::string& x_title, bool labels) {
+    Json y = {{"field", "model"}, {"type", "nominal"}, {"sort", order}};
+    if (labels)
+      y["title"] = "model (most accurate first)";
+    else
+      y["axis"] = {{"labels", false}, {"ticks", false}, {"title", nullptr}};
+    const Json x = {{"field", field},
+                    {"type", "quantitative"},
+                    {"title", x_title},
+                    {"scale", {{"zero", false}}}};
+    Json whisker_x = x;
+    whisker_x["field"] = field + "_lo";
+    Json p;
+    p["width"] = kPanelWidth;
+    p["height"] = {{"step", 22}};
+    p["layer"] = Json::array(
+        {{{"mark", {{"type", "rule"}, {"color", "#555"}, {"strokeWidth", 1.5}}},
+          {"encoding",
+           {{"y", y}, {"x", whisker_x}, {"x2", {{"field", field + "_hi"}}}, {"tooltip", tooltip}}}},
+         {{"mark", {{"type", "point"}, {"filled", true}, {"size", 70}, {"color", "#1f5f99"}}},
+          {"encoding", {{"y", y}, {"x", x}, {"tooltip", tooltip}}}}});
+    return p;
+  };
+  s["hconcat"] = Json::array(
+      {panel("accuracy", "accuracy: Kendall tau-b with true quality (-1..1)", true),
+       panel("stability", "stability: Kendall tau-b between two replicates (-1..1)", false)});
+  s["spacing"] = 24;
+  s["resolve"] = {{"scale", {{"y", "shared"}}}};
   return Chart("headline", title,
-               "Up and to the right is better: higher accuracy (y) and stability (x); whiskers are "
-               "95 % intervals over replicates.",
+               "A row per model, most accurate first; the dot is the mean over replicates and the "
+               "whisker its 95 % interval. Further right is better in both panels; models whose "
+               "whiskers overlap cannot be told apart.",
                s);
 }
 
@@ -437,133 +475,127 @@ std::optional<Json> HeadlineChart(const std::vector<MetricLine>& rows) {
 struct EvalueeRow {
   std::string ratee;
   double mean_rank = 0;
-  long order = 0;  // row index in the file
+  double distance = 0;  // |mean_rank - the caterpillar's centre|
+  long order = 0;       // row index in the file
   std::optional<double> rank_lo, rank_hi, p_top;
 };
 
-// Orders rows by (mean_rank, file order).
-struct ByRank {
+// Orders rows by (distance to the centre, file order): the first rows are
+// the ones the caterpillar keeps.
+struct Nearer {
   bool operator()(const EvalueeRow& a, const EvalueeRow& b) const {
-    if (a.mean_rank != b.mean_rank) return a.mean_rank < b.mean_rank;
+    if (a.distance != b.distance) return a.distance < b.distance;
     return a.order < b.order;
   }
 };
 
-struct ByRankReversed {
-  bool operator()(const EvalueeRow& a, const EvalueeRow& b) const { return ByRank()(b, a); }
-};
-
-// The kCaterpillarEach first and last rows of a model by (mean_rank, order).
-struct ModelEnds {
-  std::priority_queue<EvalueeRow, std::vector<EvalueeRow>, ByRank> top;  // max-heap of smallest
-  std::priority_queue<EvalueeRow, std::vector<EvalueeRow>, ByRankReversed> bottom;  // min-heap
+// The kCaterpillarRows rows of a model nearest the centre.
+struct ModelRows {
+  std::priority_queue<EvalueeRow, std::vector<EvalueeRow>, Nearer> nearest;  // top: the farthest
   long n = 0;
 };
 
 struct EvalueesData {
   std::vector<std::string> models;  // in file order
-  std::map<std::string, ModelEnds> ends;
+  std::map<std::string, ModelRows> rows;
+  long n_max = 0;             // evaluees of the largest model
+  std::optional<long> quota;  // the quota count k, when the manifest gives it
+  double centre = 1;          // the rank the caterpillar's rows are nearest: k, else 1
   // Mean ranks of the weighted (composite) models, by ratee id.
   std::unordered_map<std::string, int> ratee_id;
   std::vector<std::string> ratee_names;
   std::map<std::string, std::vector<double>> weighted_rank;
 };
 
-EvalueesData ReadEvaluees(const fs::path& p, const std::set<std::string>& weighted) {
-  EvalueesData d;
-  long order = 0;
-  ReadCsvColumns(p, {"model", "ratee", "mean_rank", "rank_lo", "rank_hi", "p_top"},
-                 [&](long line, const std::vector<std::string_view>& f) {
-                   const std::string model(f[0]);
-                   auto it = d.ends.find(model);
-                   if (it == d.ends.end()) {
-                     d.models.push_back(model);
-                     it = d.ends.emplace(model, ModelEnds{}).first;
-                   }
-                   ModelEnds& e = it->second;
-                   EvalueeRow r;
-                   r.mean_rank = RequiredNumber(f[2], p, line, "mean_rank");
-                   r.order = order++;
-                   ++e.n;
-                   if (weighted.count(model)) {
-                     const std::string ratee(f[1]);
-                     auto [rit, fresh] =
-                         d.ratee_id.emplace(ratee, static_cast<int>(d.ratee_names.size()));
-                     if (fresh) d.ratee_names.push_back(ratee);
-                     std::vector<double>& v = d.weighted_rank[model];
-                     if (v.size() <= static_cast<size_t>(rit->second))
-                       v.resize(static_cast<size_t>(rit->second) + 1, std::nan(""));
-                     v[static_cast<size_t>(rit->second)] = r.mean_rank;
-                   }
-                   const bool want_top = static_cast<int>(e.top.size()) < kCaterpillarEach ||
-                                         ByRank()(r, e.top.top());
-                   const bool want_bottom = static_cast<int>(e.bottom.size()) < kCaterpillarEach ||
-                                            ByRank()(e.bottom.top(), r);
-                   if (!want_top && !want_bottom) return;
-                   r.ratee = f[1];
-                   r.rank_lo = Number(f[3], p, line, "rank_lo");
-                   r.rank_hi = Number(f[4], p, line, "rank_hi");
-                   r.p_top = Number(f[5], p, line, "p_top");
-                   if (want_top) {
-                     e.top.push(r);
-                     if (static_cast<int>(e.top.size()) > kCaterpillarEach) e.top.pop();
-                   }
-                   if (want_bottom) {
-                     e.bottom.push(r);
-                     if (static_cast<int>(e.bottom.size()) > kCaterpillarEach) e.bottom.pop();
-                   }
-                 });
-  return d;
-}
-
 // The quota count k: the manifest's fairness.top_k, else ceil(quota * n).
-std::optional<long> QuotaK(const Json& manifest, long n) {
+std::optional<long> QuotaK(const Json& manifest, const std::function<long()>& n) {
   if (const Json* k = Find(manifest, {"fairness", "top_k"}); k && k->is_number_integer())
     return k->get<long>();
   if (const Json* q = Find(manifest, {"resolved", "metrics", "quota"}); q && q->is_number())
-    return QuotaCount(q->get<double>(), static_cast<int>(n));
+    return QuotaCount(q->get<double>(), static_cast<int>(n()));
   return std::nullopt;
 }
 
-std::optional<Json> CaterpillarChart(EvalueesData& d, const Json& manifest) {
+EvalueesData ReadEvaluees(const fs::path& p, const std::set<std::string>& weighted,
+                          const Json& manifest) {
+  EvalueesData d;
+  // The evaluees per model, counted in a first pass only when k must be
+  // computed from the quota share.
+  d.quota = QuotaK(manifest, [&] {
+    std::map<std::string, long> count;
+    ReadCsvColumns(p, {"model"}, [&](long, const std::vector<std::string_view>& f) {
+      ++count[std::string(f[0])];
+    });
+    long n = 0;
+    for (const auto& [model, c] : count) n = std::max(n, c);
+    return n;
+  });
+  if (d.quota) d.centre = static_cast<double>(*d.quota);
+  long order = 0;
+  ReadCsvColumns(
+      p, {"model", "ratee", "mean_rank", "rank_lo", "rank_hi", "p_top"},
+      [&](long line, const std::vector<std::string_view>& f) {
+        const std::string model(f[0]);
+        auto it = d.rows.find(model);
+        if (it == d.rows.end()) {
+          d.models.push_back(model);
+          it = d.rows.emplace(model, ModelRows{}).first;
+        }
+        ModelRows& m = it->second;
+        EvalueeRow r;
+        r.mean_rank = RequiredNumber(f[2], p, line, "mean_rank");
+        r.distance = std::fabs(r.mean_rank - d.centre);
+        r.order = order++;
+        d.n_max = std::max(d.n_max, ++m.n);
+        if (weighted.count(model)) {
+          const std::string ratee(f[1]);
+          auto [rit, fresh] = d.ratee_id.emplace(ratee, static_cast<int>(d.ratee_names.size()));
+          if (fresh) d.ratee_names.push_back(ratee);
+          std::vector<double>& v = d.weighted_rank[model];
+          if (v.size() <= static_cast<size_t>(rit->second))
+            v.resize(static_cast<size_t>(rit->second) + 1, std::nan(""));
+          v[static_cast<size_t>(rit->second)] = r.mean_rank;
+        }
+        if (static_cast<int>(m.nearest.size()) >= kCaterpillarRows && !Nearer()(r, m.nearest.top()))
+          return;
+        r.ratee = f[1];
+        r.rank_lo = Number(f[3], p, line, "rank_lo");
+        r.rank_hi = Number(f[4], p, line, "rank_hi");
+        r.p_top = Number(f[5], p, line, "p_top");
+        m.nearest.push(std::move(r));
+        if (static_cast<int>(m.nearest.size()) > kCaterpillarRows) m.nearest.pop();
+      });
+  return d;
+}
+
+std::optional<Json> CaterpillarChart(EvalueesData& d) {
   if (d.models.empty()) return std::nullopt;
   Json values = Json::array();
-  long n_max = 0;
   for (const std::string& model : d.models) {
-    ModelEnds& e = d.ends.at(model);
-    n_max = std::max(n_max, e.n);
-    std::vector<EvalueeRow> top, bottom;
-    while (!e.top.empty()) {
-      top.push_back(e.top.top());
-      e.top.pop();
+    ModelRows& m = d.rows.at(model);
+    std::vector<EvalueeRow> rows;
+    while (!m.nearest.empty()) {
+      rows.push_back(m.nearest.top());
+      m.nearest.pop();
     }
-    while (!e.bottom.empty()) {
-      bottom.push_back(e.bottom.top());
-      e.bottom.pop();
-    }
-    std::vector<EvalueeRow> rows = top;
-    std::set<long> taken;
-    for (const EvalueeRow& r : top) taken.insert(r.order);
-    for (const EvalueeRow& r : bottom)
-      if (!taken.count(r.order)) rows.push_back(r);
-    std::sort(rows.begin(), rows.end(), ByRank());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const EvalueeRow& r = rows[i];
+    std::sort(rows.begin(), rows.end(), [](const EvalueeRow& a, const EvalueeRow& b) {
+      if (a.mean_rank != b.mean_rank) return a.mean_rank < b.mean_rank;
+      return a.order < b.order;
+    });
+    for (const EvalueeRow& r : rows)
       values.push_back({{"model", model},
                         {"ratee", r.ratee},
-                        {"part", i < static_cast<size_t>(kCaterpillarEach) ? "top" : "bottom"},
                         {"mean_rank", r.mean_rank},
                         {"rank_lo", NumOrNull(r.rank_lo)},
                         {"rank_hi", NumOrNull(r.rank_hi)},
                         {"p_top", NumOrNull(r.p_top)}});
-    }
   }
-  const std::optional<long> k = QuotaK(manifest, n_max);
+  const std::optional<long> k = d.quota;
   const std::string title =
       "Whose rank is certain, and who could land on either side of the quota line?";
   Json s = BaseSpec(title);
-  s["width"] = 560;
-  s["height"] = {{"step", 11}};
+  s["width"] = kPlotWidthBesideLegend;
+  s["height"] = {{"step", 14}};
   Json options = Json::array();
   for (const std::string& m : d.models) options.push_back(m);
   s["params"] =
@@ -571,29 +603,39 @@ std::optional<Json> CaterpillarChart(EvalueesData& d, const Json& manifest) {
                     {"value", d.models.front()},
                     {"bind", {{"input", "select"}, {"options", options}, {"name", "model: "}}}}});
   s["data"] = {{"values", values}};
-  const Json y = {{"field", "ratee"},
-                  {"type", "ordinal"},
-                  {"title", "evaluee (best and worst by mean rank)"},
-                  {"sort", {{"field", "mean_rank"}, {"order", "ascending"}}}};
-  Json tooltip = Json::array();
-  for (const char* f : {"ratee", "mean_rank", "rank_lo", "rank_hi", "p_top"})
-    tooltip.push_back({{"field", f}});
+  const Json y = {
+      {"field", "ratee"},
+      {"type", "ordinal"},
+      {"title",
+       k ? fmt::format("evaluee (the {} with mean rank nearest k = {})", kCaterpillarRows, *k)
+         : fmt::format("evaluee (the {} best by mean rank)", kCaterpillarRows)},
+      {"sort", {{"field", "mean_rank"}, {"order", "ascending"}}}};
+  Json tooltip = Json::array({{{"field", "ratee"}}});
+  for (const char* f : {"mean_rank", "rank_lo", "rank_hi", "p_top"})
+    tooltip.push_back({{"field", f}, {"format", ".4~f"}});
   Json layer = Json::array();
   const Json filter = Json::array({{{"filter", "datum.model === model"}}});
   layer.push_back(
       {{"transform", filter},
-       {"mark", {{"type", "rule"}, {"color", "#888"}}},
+       {"mark", {{"type", "rule"}, {"color", "#888"}, {"strokeWidth", 1.5}}},
        {"encoding",
         {{"y", y},
          {"x",
           {{"field", "rank_lo"},
            {"type", "quantitative"},
            {"title",
-            fmt::format("rank (1 = best of {}); bar: 5-95 % interval over replicates", n_max)},
-           {"scale", {{"domain", Json::array({1, std::max<long>(n_max, 1)})}}}}},
+            fmt::format("rank (1 = best of {}); bar: 5-95 % interval over replicates", d.n_max)},
+           {"scale", {{"zero", false}}}}},
          {"x2", {{"field", "rank_hi"}}}}}});
+  // Viridis runs from dark purple (P = 0) to a pale yellow (P = 1) that
+  // vanishes on white: a thin dark outline keeps every dot visible.
   layer.push_back({{"transform", filter},
-                   {"mark", {{"type", "point"}, {"filled", true}, {"size", 40}}},
+                   {"mark",
+                    {{"type", "point"},
+                     {"filled", true},
+                     {"size", 55},
+                     {"stroke", "#333"},
+                     {"strokeWidth", 0.5}}},
                    {"encoding",
                     {{"y", y},
                      {"x", {{"field", "mean_rank"}, {"type", "quantitative"}}},
@@ -607,7 +649,11 @@ std::optional<Json> CaterpillarChart(EvalueesData& d, const Json& manifest) {
     layer.push_back(
         {{"data",
           {{"values", Json::array({{{"k", *k}, {"label", fmt::format("quota k = {}", *k)}}})}}},
-         {"mark", {{"type", "rule"}, {"color", "#d7191c"}, {"strokeDash", Json::array({4, 3})}}},
+         {"mark",
+          {{"type", "rule"},
+           {"color", "#d7191c"},
+           {"strokeWidth", 1.5},
+           {"strokeDash", Json::array({4, 3})}}},
          {"encoding", {{"x", {{"field", "k"}, {"type", "quantitative"}}}}}});
     layer.push_back(
         {{"data",
@@ -618,19 +664,24 @@ std::optional<Json> CaterpillarChart(EvalueesData& d, const Json& manifest) {
            {"align", "left"},
            {"dx", 4},
            {"y", 0},
-           {"baseline", "top"}}},
+           {"baseline", "top"},
+           {"fontSize", 12}}},
          {"encoding",
           {{"x", {{"field", "k"}, {"type", "quantitative"}}}, {"text", {{"field", "label"}}}}}});
   }
   s["layer"] = layer;
   return Chart(
       "caterpillar", title,
-      fmt::format("Each row is an evaluee ({} best and {} worst by mean rank, one model at "
-                  "a time: pick it in the menu); the bar spans its 5-95 % rank interval, "
-                  "the dot is its mean rank, coloured by the probability of the top "
-                  "class; a bar crossing the dashed quota line means the class is a coin "
-                  "toss.",
-                  kCaterpillarEach, kCaterpillarEach),
+      k ? fmt::format("Each row is an evaluee, one model at a time (pick it in the menu): the {} "
+                      "whose mean rank is nearest the quota line k = {}, where the class is "
+                      "decided. The bar spans the 5-95 % rank interval, the dot is the mean "
+                      "rank, coloured by the probability of the top class; a bar crossing the "
+                      "dashed line means the class is a coin toss.",
+                      kCaterpillarRows, *k)
+        : fmt::format("Each row is an evaluee, one model at a time (pick it in the menu): the {} "
+                      "best by mean rank. The bar spans the 5-95 % rank interval, the dot is "
+                      "the mean rank, coloured by the probability of the top class.",
+                      kCaterpillarRows),
       s);
 }
 
@@ -676,33 +727,30 @@ std::optional<Json> GradesChart(const Json& manifest) {
   const std::string title =
       "Do the rater groups grade alike, and do the votes hit the target grade shares?";
   Json s = BaseSpec(title);
-  s["width"] = 560;
-  s["height"] = {{"step", 26}};
+  s["width"] = kPlotWidthBesideLegend;
+  s["height"] = {{"step", 28}};
   s["data"] = {{"values", values}};
   Json domain = Json::array(), range = Json::array();
   for (size_t i = 0; i < k; ++i) domain.push_back(labels[i]);
   for (const std::string& c : GradeColours(static_cast<int>(k))) range.push_back(c);
   s["mark"] = {{"type", "bar"}};
-  s["encoding"] = {{"y",
-                    {{"field", "row"},
-                     {"type", "nominal"},
-                     {"title", "rater group (share of blank ballots)"},
-                     {"sort", nullptr}}},
-                   {"x",
-                    {{"field", "share"},
-                     {"type", "quantitative"},
-                     {"stack", "normalize"},
-                     {"title", "share of cast (non-blank) ballots"},
-                     {"axis", {{"format", ".0%"}}}}},
-                   {"color",
-                    {{"field", "grade"},
-                     {"type", "ordinal"},
-                     {"title", "grade"},
-                     {"scale", {{"domain", domain}, {"range", range}}}}},
-                   {"order", {{"field", "grade_index"}, {"type", "quantitative"}}},
-                   {"tooltip", Json::array({{{"field", "row"}},
-                                            {{"field", "grade"}},
-                                            {{"field", "share"}, {"format", ".3f"}}})}};
+  s["encoding"] = {
+      {"y", {{"field", "row"}, {"type", "nominal"}, {"title", "rater group"}, {"sort", nullptr}}},
+      {"x",
+       {{"field", "share"},
+        {"type", "quantitative"},
+        {"stack", "normalize"},
+        {"title", "share of cast (non-blank) ballots"},
+        {"axis", {{"format", ".0%"}}}}},
+      {"color",
+       {{"field", "grade"},
+        {"type", "ordinal"},
+        {"title", "grade"},
+        {"scale", {{"domain", domain}, {"range", range}}}}},
+      {"order", {{"field", "grade_index"}, {"type", "quantitative"}}},
+      {"tooltip",
+       Json::array(
+           {{{"field", "row"}}, {{"field", "grade"}}, {{"field", "share"}, {"format", ".3f"}}})}};
   return Chart("grades", title,
                "Each bar splits a group's cast ballots by grade, worst (red) to best (green); the "
                "top bar is the target the cut points were calibrated to.",
@@ -729,8 +777,8 @@ std::optional<Json> FairnessChart(const fs::path& p) {
   const std::string title =
       "Are evaluees of small or large units put in the wrong class more often?";
   Json s = BaseSpec(title);
-  s["width"] = 560;
-  s["height"] = 300;
+  s["width"] = kPlotWidthBesideLegend;
+  s["height"] = 320;
   s["data"] = {{"values", values}};
   s["mark"] = {{"type", "line"}, {"point", true}};
   Json sort = Json::array();
@@ -739,7 +787,8 @@ std::optional<Json> FairnessChart(const fs::path& p) {
                     {{"field", "stratum"},
                      {"type", "ordinal"},
                      {"sort", sort},
-                     {"title", "unit size (raters per evaluee), smallest fifth to largest"}}},
+                     {"title", "unit size (raters per evaluee), smallest fifth to largest"},
+                     {"axis", {{"labelAngle", 0}}}}},
                    {"y",
                     {{"field", "class_error"},
                      {"type", "quantitative"},
@@ -800,8 +849,8 @@ std::optional<Json> WeightsChart(const WeightMeans& w) {
   if (values.empty()) return std::nullopt;
   const std::string title = "How much weight does each weighting method give each indicator?";
   Json s = BaseSpec(title);
-  s["width"] = {{"step", 12}};
-  s["height"] = 300;
+  s["width"] = kPlotWidth;
+  s["height"] = 320;
   s["data"] = {{"values", values}};
   s["mark"] = {{"type", "bar"}};
   Json ind_sort = Json::array(), model_sort = Json::array();
@@ -809,21 +858,28 @@ std::optional<Json> WeightsChart(const WeightMeans& w) {
   for (const std::string& m : w.models) model_sort.push_back(m);
   s["encoding"] = {
       {"x",
-       {{"field", "indicator"}, {"type", "nominal"}, {"sort", ind_sort}, {"title", "indicator"}}},
+       {{"field", "indicator"},
+        {"type", "nominal"},
+        {"sort", ind_sort},
+        {"title", "indicator"},
+        {"axis", {{"labelAngle", -30}}}}},
       {"xOffset", {{"field", "model"}, {"type", "nominal"}, {"sort", model_sort}}},
       {"y",
-       {{"field", "weight"},
-        {"type", "quantitative"},
-        {"title", "weight (mean over replicates; a model's weights sum to its indicator share)"}}},
+       {{"field", "weight"}, {"type", "quantitative"}, {"title", "weight (mean over replicates)"}}},
       {"color",
-       {{"field", "model"}, {"type", "nominal"}, {"sort", model_sort}, {"title", "model"}}},
+       {{"field", "model"},
+        {"type", "nominal"},
+        {"sort", model_sort},
+        {"title", "model"},
+        {"legend", {{"orient", "bottom"}, {"columns", 4}, {"columnPadding", 16}}}}},
       {"tooltip", Json::array({{{"field", "model"}},
                                {{"field", "indicator"}},
                                {{"field", "weight"}, {"format", ".4f"}},
                                {{"field", "replicates"}}})}};
   return Chart("weights", title,
-               "Bars side by side compare the methods' weight for the same indicator; a method "
-               "that piles weight on a few indicators ranks by those alone.",
+               "Bars side by side compare the methods' weight for the same indicator (a method's "
+               "weights sum to its share of the indicators); a method that piles weight on a few "
+               "indicators ranks by those alone.",
                s);
 }
 
@@ -939,6 +995,7 @@ std::vector<Json> SweepCharts(const fs::path& p) {
     Json values = Json::array();
     Json x_order = Json::array();
     std::set<std::string> seen_x;
+    std::set<double> x_at;
     for (const auto& r : rows) {
       if (r[nk + 2] != metric) continue;
       const long line = std::stol(r.back());
@@ -950,7 +1007,12 @@ std::vector<Json> SweepCharts(const fs::path& p) {
         else
           v[keys[k]] = r[1 + k];
       }
-      if (!numeric[0] && seen_x.insert(r[1]).second) x_order.push_back(r[1]);
+      if (nk == 0)
+        x_at.insert(v["point"].get<double>());
+      else if (numeric[0])
+        x_at.insert(v[keys[0]].get<double>());
+      else if (seen_x.insert(r[1]).second)
+        x_order.push_back(r[1]);
       if (nk > 1) {
         std::string other;
         for (size_t k = 1; k < nk; ++k)
@@ -966,16 +1028,21 @@ std::vector<Json> SweepCharts(const fs::path& p) {
     const std::string& key = keys.empty() ? std::string("point") : keys.front();
     const std::string title = fmt::format("How does {} change with {}?", metric, key);
     Json s = BaseSpec(title);
-    s["width"] = 560;
-    s["height"] = 300;
+    s["width"] = kPlotWidthBesideLegend;
+    s["height"] = 320;
     s["data"] = {{"values", values}};
     Json x = {{"field", FieldRef(key)},
               {"type", keys.empty() || numeric[0] ? "quantitative" : "ordinal"},
               {"title", fmt::format("{} (the varied scenario key)", key)}};
-    if (!keys.empty() && numeric[0])
+    if (keys.empty() || numeric[0]) {
+      // Ticks at the swept values only: a tick between two points of the
+      // plan stands for no run.
       x["scale"] = {{"zero", false}};
-    else if (!keys.empty())
+      x["axis"] = {{"values", Json(std::vector<double>(x_at.begin(), x_at.end()))}};
+    } else {
       x["sort"] = x_order;
+      x["axis"] = {{"labelAngle", 0}};
+    }
     if (keys.empty()) x["field"] = "point";
     const Json color = {{"field", "model"}, {"type", "nominal"}, {"title", "model"}};
     const std::string y_title = fmt::format("{} (mean over replicates)", metric);
@@ -989,6 +1056,8 @@ std::vector<Json> SweepCharts(const fs::path& p) {
     if (nk > 1)
       enc_line["strokeDash"] = {
           {"field", "other_keys"}, {"type", "nominal"}, {"title", "other keys"}};
+    // The band shares the line's legend, whose symbols config.legend draws
+    // opaque.
     Json enc_band = {{"x", x},
                      {"y", {{"field", "lo"}, {"type", "quantitative"}, {"title", y_title}}},
                      {"y2", {{"field", "hi"}}},
@@ -1000,7 +1069,7 @@ std::vector<Json> SweepCharts(const fs::path& p) {
       tooltip.push_back({{"field", f}, {"format", ".4f"}});
     enc_line["tooltip"] = tooltip;
     s["layer"] =
-        Json::array({{{"mark", {{"type", "errorband"}, {"opacity", 0.2}}}, {"encoding", enc_band}},
+        Json::array({{{"mark", {{"type", "errorband"}, {"opacity", 0.12}}}, {"encoding", enc_band}},
                      {{"mark", {{"type", "line"}, {"point", true}}}, {"encoding", enc_line}}});
     charts.push_back(Chart(
         "sweep-" + Slug(metric), title,
@@ -1223,20 +1292,22 @@ std::string FormatNumber(double x) {
   return fmt::format("{:.4g}", x);
 }
 
-// A table cell: a number, text, or {value, lo, hi} shown as "value [lo, hi]".
-std::string Cell(const Json& c) {
+// A table cell's HTML: a number, text, or {value, lo, hi} shown as the
+// value with "[lo, hi]" on a second, smaller line, so that a table of many
+// metrics stays within the page.
+std::string CellHtml(const Json& c) {
   if (c.is_null()) return "";
-  if (c.is_number()) return FormatNumber(c.get<double>());
+  if (c.is_number()) return Html(FormatNumber(c.get<double>()));
   if (c.is_object() && c.contains("value")) {
     auto f = [](const Json& x) {
       return x.is_number() ? FormatNumber(x.get<double>()) : std::string("–");
     };
-    std::string s = f(c["value"]);
+    std::string s = Html(f(c["value"]));
     if (c["lo"].is_number() && c["hi"].is_number())
-      s += fmt::format(" [{}, {}]", f(c["lo"]), f(c["hi"]));
+      s += fmt::format("<span class=\"ci\">[{}, {}]</span>", Html(f(c["lo"])), Html(f(c["hi"])));
     return s;
   }
-  return Text(c);
+  return Html(Text(c));
 }
 
 constexpr const char* kCss = R"css(
@@ -1252,8 +1323,10 @@ p.guide { color: #555; margin: 0.3em 0 0.6em; font-size: 0.92em; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { border: 1px solid #ddd; padding: 0.2em 0.5em; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; }
-th { background: #f4f4f4; }
+th { background: #f4f4f4; white-space: normal; vertical-align: bottom; }
 div.scroll { overflow-x: auto; }
+span.ci { display: block; color: #666; font-size: 0.85em; }
+div.vis { overflow-x: auto; }
 pre { background: #f8f8f8; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }
 pre#console-errors:empty { display: none; }
 pre#console-errors { color: #b00; }
@@ -1380,11 +1453,18 @@ std::string TableHtml(const Json& t) {
       "<section class=\"table\" id=\"table-{}\">\n<h2>{}</h2>\n<div "
       "class=\"scroll\"><table>\n<thead><tr>",
       Html(Text(t["key"])), Html(Text(t["title"])));
-  for (const Json& c : t["columns"]) out += fmt::format("<th>{}</th>", Html(Text(c)));
+  // A header may break after a dot ("accuracy.<wbr>kendall"): the metric
+  // names are the widest cells.
+  for (const Json& c : t["columns"]) {
+    std::string h = Html(Text(c));
+    for (size_t at = h.find('.'); at != std::string::npos; at = h.find('.', at + 6))
+      h.replace(at, 1, ".<wbr>");
+    out += fmt::format("<th>{}</th>", h);
+  }
   out += "</tr></thead>\n<tbody>\n";
   for (const Json& r : t["rows"]) {
     out += "<tr>";
-    for (const Json& c : r) out += fmt::format("<td>{}</td>", Html(Cell(c)));
+    for (const Json& c : r) out += fmt::format("<td>{}</td>", CellHtml(c));
     out += "</tr>\n";
   }
   out += "</tbody>\n</table></div>\n</section>\n";
@@ -1439,9 +1519,10 @@ nlohmann::ordered_json BuildReportData(const std::filesystem::path& dir) {
     std::optional<EvalueesData> evaluees;
     if (IsFile(dir / "evaluees.csv")) {
       evaluees = ReadEvaluees(dir / "evaluees.csv",
-                              std::set<std::string>(weights.models.begin(), weights.models.end()));
+                              std::set<std::string>(weights.models.begin(), weights.models.end()),
+                              manifest);
     }
-    if (evaluees) add(CaterpillarChart(*evaluees, manifest));
+    if (evaluees) add(CaterpillarChart(*evaluees));
     add(GradesChart(manifest));
     if (IsFile(dir / "fairness.csv")) add(FairnessChart(dir / "fairness.csv"));
     add(WeightsChart(weights));

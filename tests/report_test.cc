@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -194,6 +195,26 @@ TEST_F(Report, HeadlineAndTableEqualMetricsCsv) {
     EXPECT_EQ(v["stability_lo"].get<double>(), D(stab.at("lo"))) << m;
     EXPECT_EQ(v["stability_hi"].get<double>(), D(stab.at("hi"))) << m;
   }
+  // Two panels, accuracy and stability, with a row per model: the rows run
+  // from the most to the least accurate model in both (metrics.csv's model
+  // order among ties).
+  std::vector<std::string> by_accuracy;
+  for (const auto& r : rows)
+    if (r.at("metric") == "accuracy.kendall") by_accuracy.push_back(r.at("model"));
+  std::stable_sort(by_accuracy.begin(), by_accuracy.end(), [&](const auto& a, const auto& b) {
+    return D(by.at({a, "accuracy.kendall"}).at("value")) >
+           D(by.at({b, "accuracy.kendall"}).at("value"));
+  });
+  const Json& panels = (*FindChart(data, "headline"))["spec"]["hconcat"];
+  ASSERT_EQ(panels.size(), 2u);
+  const char* fields[] = {"accuracy", "stability"};
+  for (size_t p = 0; p < 2; ++p)
+    for (const Json& layer : panels[p]["layer"]) {
+      EXPECT_EQ(layer["encoding"]["y"]["field"], "model");
+      EXPECT_EQ(layer["encoding"]["y"]["sort"], Json(by_accuracy)) << p;
+      const std::string x = layer["encoding"]["x"]["field"];
+      EXPECT_EQ(x.rfind(fields[p], 0), 0u) << x;
+    }
   // The table: model x metric, every metrics.csv row once.
   const Json* table = nullptr;
   for (const Json& t : data["tables"])
@@ -224,6 +245,16 @@ TEST_F(Report, HeadlineAndTableEqualMetricsCsv) {
   // The HTML table shows the value with its interval.
   const std::string html = Slurp(Dir("run") / "report.html");
   EXPECT_NE(html.find("<section class=\"table\" id=\"table-metrics\">"), std::string::npos);
+  // A cell: the value to 4 significant digits, its interval on a second line.
+  auto g4 = [](const std::string& x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", D(x));
+    return std::string(buf);
+  };
+  const auto& acc = by.at({rows.front().at("model"), "accuracy.kendall"});
+  const std::string cell = "<td>" + g4(acc.at("value")) + "<span class=\"ci\">[" +
+                           g4(acc.at("lo")) + ", " + g4(acc.at("hi")) + "]</span></td>";
+  EXPECT_NE(html.find(cell), std::string::npos) << cell;
 }
 
 TEST_F(Report, GradeSharesEqualTheManifest) {
@@ -266,11 +297,10 @@ TEST_F(Report, GradeSharesEqualTheManifest) {
   }
 }
 
-TEST_F(Report, CaterpillarHoldsTheTopAndBottomByMeanRank) {
+TEST_F(Report, CaterpillarHoldsTheEvalueesNearestTheQuota) {
   const Json data = Data("run");
   const Json man = Json::parse(Slurp(Dir("run") / "manifest.json"));
   const Json& spec = (*FindChart(data, "caterpillar"))["spec"];
-  // Reference: all rows of a model, stably sorted by mean rank, first and last 25.
   const auto rows = ReadTable(Dir("run") / "evaluees.csv");
   std::vector<std::string> models;
   std::map<std::string, std::vector<std::map<std::string, std::string>>> per;
@@ -279,19 +309,34 @@ TEST_F(Report, CaterpillarHoldsTheTopAndBottomByMeanRank) {
     per[r.at("model")].push_back(r);
   }
   ASSERT_GT(per.begin()->second.size(), 60u) << "the scenario must have more than 50 evaluees";
+  // The quota line at k = ceil(quota * n), as the manifest states it.
+  const long n = static_cast<long>(per.begin()->second.size());
+  const long k = man["fairness"]["top_k"];
+  EXPECT_EQ(k, static_cast<long>(std::ceil(0.15 * static_cast<double>(n))));
+  // Reference: all rows of a model, stably sorted by the distance of the
+  // mean rank to k (file order among ties); the first 50.
   std::set<std::vector<std::string>> expected, got;
   for (auto& [model, v] : per) {
-    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
-      return D(a.at("mean_rank")) < D(b.at("mean_rank"));
+    std::stable_sort(v.begin(), v.end(), [k](const auto& a, const auto& b) {
+      return std::fabs(D(a.at("mean_rank")) - static_cast<double>(k)) <
+             std::fabs(D(b.at("mean_rank")) - static_cast<double>(k));
     });
-    for (size_t i = 0; i < v.size(); ++i)
-      if (i < 25 || i + 25 >= v.size())
-        expected.insert({model, v[i].at("ratee"), v[i].at("mean_rank"), v[i].at("rank_lo"),
-                         v[i].at("rank_hi"), v[i].at("p_top")});
+    for (size_t i = 0; i < 50; ++i)
+      expected.insert({model, v[i].at("ratee"), v[i].at("mean_rank"), v[i].at("rank_lo"),
+                       v[i].at("rank_hi"), v[i].at("p_top")});
+    // The rows straddle the quota line: it is inside the chart, not beyond
+    // one end of it.
+    double lo = 1e300, hi = -1e300;
+    for (size_t i = 0; i < 50; ++i) {
+      lo = std::min(lo, D(v[i].at("mean_rank")));
+      hi = std::max(hi, D(v[i].at("mean_rank")));
+    }
+    EXPECT_LE(lo, static_cast<double>(k)) << model;
+    EXPECT_GE(hi, static_cast<double>(k)) << model;
   }
   auto num = [](const Json& j) { return j.get<double>(); };
+  std::map<std::string, double> last_rank;  // rows come sorted by mean rank per model
   for (const Json& v : spec["data"]["values"]) {
-    // Compare numerically: find the reference row for this (model, ratee).
     const std::string model = v["model"], ratee = v["ratee"];
     bool found = false;
     for (const auto& e : expected)
@@ -302,7 +347,11 @@ TEST_F(Report, CaterpillarHoldsTheTopAndBottomByMeanRank) {
         EXPECT_EQ(num(v["rank_hi"]), D(e[4]));
         EXPECT_EQ(num(v["p_top"]), D(e[5]));
       }
-    EXPECT_TRUE(found) << model << " " << ratee << " is not among the top/bottom 25";
+    EXPECT_TRUE(found) << model << " " << ratee << " is not among the 50 nearest k";
+    if (last_rank.count(model)) {
+      EXPECT_LE(last_rank[model], num(v["mean_rank"])) << model;
+    }
+    last_rank[model] = num(v["mean_rank"]);
     got.insert({model, ratee});
   }
   EXPECT_EQ(got.size(), expected.size());
@@ -312,10 +361,6 @@ TEST_F(Report, CaterpillarHoldsTheTopAndBottomByMeanRank) {
   EXPECT_EQ(param["value"], models.front());
   EXPECT_EQ(param["bind"]["input"], "select");
   EXPECT_EQ(param["bind"]["options"], Json(models));
-  // The quota line at k = ceil(quota * n), as the manifest states it.
-  const long n = static_cast<long>(per.begin()->second.size());
-  const long k = man["fairness"]["top_k"];
-  EXPECT_EQ(k, static_cast<long>(std::ceil(0.15 * static_cast<double>(n))));
   bool line = false;
   for (const Json& l : spec["layer"])
     if (l.contains("data") && l["data"]["values"][0]["k"] == k) line = true;
@@ -410,6 +455,8 @@ TEST_F(Report, SweepHasOneLineChartPerHeadlineMetric) {
   // The key's dots are escaped: Vega-Lite would read "a.b" as nested access.
   EXPECT_EQ(spec["layer"][1]["encoding"]["x"]["field"], "raters\\.superior\\.noise");
   EXPECT_EQ(spec["layer"][0]["mark"]["type"], "errorband");
+  // Ticks only at the swept values: 0.5, 1 and 2.
+  EXPECT_EQ(spec["layer"][1]["encoding"]["x"]["axis"]["values"], Json::array({0.5, 1.0, 2.0}));
   const std::string html = Slurp(Dir("sweep") / "report.html");
   EXPECT_NE(html.find("<pre class=\"summary-text\">"), std::string::npos);
 }
