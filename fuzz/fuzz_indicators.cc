@@ -1,0 +1,21 @@
+// libFuzzer target: the indicators CSV reader (ParseIndicatorsCsv).
+#include <cmath>
+
+#include "fuzz/fuzz_common.h"
+#include "sim/csv.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace evalsim;
+  const std::string file = "fuzz.csv";
+  fuzz::Run(file, [&] {
+    IndicatorTable t = ParseIndicatorsCsv(fuzz::AsText(data, size), file);
+    if (t.values.rows() != static_cast<Eigen::Index>(t.ratee_names.size()) ||
+        t.values.cols() != static_cast<Eigen::Index>(t.names.size()) || t.names.empty()) {
+      fuzz::Finding("indicator table of inconsistent shape", "");
+    }
+    for (Eigen::Index i = 0; i < t.values.size(); ++i) {
+      if (std::isinf(t.values.data()[i])) fuzz::Finding("infinite indicator value", "");
+    }
+  });
+  return 0;
+}
