@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "sim/errors.h"
+#include "sim/text.h"
 
 namespace evalsim {
 namespace {
@@ -78,6 +79,30 @@ bool IsNumber(std::string_view s) {
   return ParseAhpCell(s, &v);
 }
 
+// Whether a cell that is not a number was meant as one ("1/0", "1e400",
+// "-2"): then it is a bad cell, not a name.
+bool LooksNumeric(std::string_view s) {
+  return !s.empty() && std::string_view("0123456789+-.").find(s.front()) != std::string_view::npos;
+}
+
+std::string Shown(std::string_view s) { return ShownInMessage(s); }
+
+// Throws unless the name in `f` (on line `line`) is valid UTF-8 without
+// quotes (fields are split on commas with no quoting, so a quote would
+// silently become part of the name).
+void CheckName(const std::string& file, long line, const Field& f, const std::string& what) {
+  if (const size_t quote = f.text.find('"'); quote != std::string_view::npos) {
+    throw InputError(Location(file, line, f.column + static_cast<long>(quote)) +
+                     fmt::format("{} is {}; expected a name without '\"' (an AHP matrix is split "
+                                 "on commas with no quoting, so a name cannot hold a comma)",
+                                 what, Shown(f.text)));
+  }
+  if (const size_t bad = InvalidUtf8At(f.text); bad != std::string_view::npos) {
+    throw InputError(Location(file, line, f.column + static_cast<long>(bad)) +
+                     fmt::format("{} is {}; expected UTF-8 text", what, Shown(f.text)));
+  }
+}
+
 }  // namespace
 
 bool ParseAhpCell(std::string_view text, double* value) {
@@ -98,16 +123,33 @@ bool ParseAhpCell(std::string_view text, double* value) {
 
 AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
                          const AhpMatrixReadOptions& options) {
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    // Line and column as SplitRows counts them (after a byte-order mark).
+    const size_t start = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+    long line = 1, column = 1;
+    for (size_t i = start; i < nul; ++i) {
+      if (text[i] == '\n' || (text[i] == '\r' && text[i + 1] != '\n')) {
+        ++line;
+        column = 1;
+      } else if (text[i] != '\r') {
+        ++column;
+      }
+    }
+    throw InputError(Location(file_name, line, column) +
+                     "found a NUL byte; expected a text file (a CSV matrix)");
+  }
   const std::vector<Row> rows = SplitRows(text);
   if (rows.empty()) {
     throw InputError(Location(file_name) +
                      "the AHP matrix file is empty; expected a square "
                      "matrix of pairwise comparisons");
   }
-  // Header: the first row, when a cell after its first is not a number.
+  // Header: the first row, when a cell after its first is neither a number
+  // nor a bad one ("1/0", "-2"), reported as such below.
   bool header = false;
   for (size_t k = 1; k < rows[0].fields.size(); ++k) {
-    if (!IsNumber(rows[0].fields[k].text)) header = true;
+    const std::string_view cell = rows[0].fields[k].text;
+    if (!IsNumber(cell) && !LooksNumeric(cell)) header = true;
   }
   const size_t first_data = header ? 1 : 0;
   const size_t n = rows.size() - first_data;
@@ -125,9 +167,9 @@ AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
     }
   }
   const size_t offset = name_column ? 1 : 0;
-  AhpMatrix out;
-  out.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
-  std::vector<std::vector<std::pair<long, long>>> where(n, std::vector<std::pair<long, long>>(n));
+  // The shape is checked before the n x n arrays are allocated, so that a
+  // long file that is not a matrix (n rows of one cell) fails fast instead
+  // of allocating n^2 cells.
   for (size_t r = 0; r < n; ++r) {
     const Row& row = rows[first_data + r];
     const size_t cells = row.fields.size() - offset;
@@ -137,12 +179,19 @@ AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
                                    "square: {} rows{})",
                                    r + 1, cells, n, n, name_column ? " after the names" : ""));
     }
+  }
+  AhpMatrix out;
+  out.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+  std::vector<std::vector<std::pair<long, long>>> where(n, std::vector<std::pair<long, long>>(n));
+  for (size_t r = 0; r < n; ++r) {
+    const Row& row = rows[first_data + r];
     if (name_column) {
       const Field& f = row.fields[0];
       if (f.text.empty()) {
         throw InputError(Location(file_name, row.line, f.column) +
                          fmt::format("row {} has an empty name", r + 1));
       }
+      CheckName(file_name, row.line, f, fmt::format("the name of row {}", r + 1));
       out.names.emplace_back(f.text);
     }
     for (size_t c = 0; c < n; ++c) {
@@ -150,14 +199,14 @@ AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
       double v = 0.0;
       if (!ParseAhpCell(f.text, &v)) {
         throw InputError(Location(file_name, row.line, f.column) +
-                         fmt::format("cell ({}, {}): found \"{}\"; expected a number or a "
+                         fmt::format("cell ({}, {}): found {}; expected a number or a "
                                      "fraction such as 1/3",
-                                     r + 1, c + 1, f.text));
+                                     r + 1, c + 1, Shown(f.text)));
       }
       if (!std::isfinite(v) || !(v > 0.0)) {
         throw InputError(Location(file_name, row.line, f.column) +
-                         fmt::format("cell ({}, {}): found \"{}\"; expected a number > 0", r + 1,
-                                     c + 1, f.text));
+                         fmt::format("cell ({}, {}): found {}; expected a number > 0", r + 1, c + 1,
+                                     Shown(f.text)));
       }
       out.values(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = v;
       where[r][c] = {row.line, f.column};
@@ -179,12 +228,13 @@ AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
         throw InputError(Location(file_name, h.line, f.column) +
                          fmt::format("header: column {} has an empty name", c + 1));
       }
+      CheckName(file_name, h.line, f, fmt::format("header: the name of column {}", c + 1));
       if (name_column) {
         if (f.text != out.names[c]) {
           throw InputError(Location(file_name, h.line, f.column) +
-                           fmt::format("header: column {} is \"{}\" but row {} is \"{}\"; the "
+                           fmt::format("header: column {} is {} but row {} is {}; the "
                                        "names must be in the same order",
-                                       c + 1, f.text, c + 1, out.names[c]));
+                                       c + 1, Shown(f.text), c + 1, Shown(out.names[c])));
         }
       } else {
         out.names.emplace_back(f.text);

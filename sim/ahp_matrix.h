@@ -10,14 +10,17 @@
 // Rules
 //   - A UTF-8 byte-order mark, CRLF (or lone CR) line ends, a missing final
 //     newline and blank lines are accepted; spaces and tabs around a cell are
-//     ignored. Fields are split on commas (no quoting).
+//     ignored. Fields are split on commas (no quoting): a name that holds
+//     '"' is an error.
 //   - A cell is a decimal (`0.2`, `3`, `1e-1`) or a fraction `p/q` of two
 //     decimals (`1/3`). It must be finite and > 0.
 //   - The first row is a header when any of its cells (after the first) is
-//     not a number; the first column holds names when any of its cells (after
-//     the header) is not a number and the first row of comparisons does not
-//     have exactly n cells (n = the number of rows of comparisons). Without names the criteria
-//     are called C1..Cn; with both a header and a name column the names must agree.
+//     neither a number nor starts like one (a digit, '+', '-' or '.'; such a
+//     cell is reported as a bad cell); the first column holds names when any
+//     of its cells (after the header) is not a number and the first row of
+//     comparisons does not have exactly n cells (n = the number of rows of
+//     comparisons). Without names the criteria are called C1..Cn; with both a
+//     header and a name column the names must agree.
 //   - The matrix must be square (n rows of n numbers), with a diagonal of 1
 //     and reciprocal pairs: |a_ij * a_ji - 1| <= tolerance (default 1e-3, so
 //     that 0.333 is accepted as 1/3; 1/3 written as a fraction is exact).

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "sim/errors.h"
+#include "sim/text.h"
 
 namespace evalsim {
 namespace {
@@ -33,43 +34,6 @@ enum class Column { kRater, kRatee, kGrade, kGroup, kWeight };
 constexpr std::string_view kColumnNames[] = {"rater", "ratee", "grade", "group", "weight"};
 
 std::string_view ColumnName(Column c) { return kColumnNames[static_cast<int>(c)]; }
-
-// Length of the UTF-8 sequence starting at s[i], or 0 when it is not a valid
-// one (overlong forms, surrogates and code points above U+10FFFF included).
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  size_t len;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (size_t k = 2; k < len; ++k)
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  return len;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const size_t len = Utf8SequenceLength(s, i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
-}
 
 // A value as it appears in a message: quotes, backslashes, control
 // characters and invalid UTF-8 bytes escaped (so that the message stays on

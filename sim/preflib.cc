@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "sim/errors.h"
+#include "sim/text.h"
 
 namespace evalsim {
 namespace {
@@ -87,23 +88,7 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
-// A short, one-line rendering of a found token for messages.
-std::string Shown(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 40)) {
-    const unsigned char u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7F) {
-      out += fmt::format("\\x{:02X}", u);
-    } else {
-      out += c;
-    }
-  }
-  if (s.size() > 40) out += "...";
-  return "\"" + out + "\"";
-}
+std::string Shown(std::string_view s) { return ShownInMessage(s); }
 
 struct Line {
   std::string_view text;  // without the terminator
@@ -217,6 +202,15 @@ void PreflibParser::SetAlternatives(const Line& l, size_t offset, uint64_t m) {
     Fail(l, offset,
          fmt::format("{} alternatives is more than this reader takes ({})", m, kMaxAlternatives));
   }
+  // Every alternative is named on a line of its own, so a file of fewer
+  // lines is damaged; saying so here also keeps a short file from
+  // allocating names for millions of alternatives.
+  if (m > lines_.size()) {
+    Fail(l, offset,
+         fmt::format("{} alternatives, but the file has only {} line{}; every alternative needs "
+                     "a name line",
+                     m, lines_.size(), lines_.size() == 1 ? "" : "s"));
+  }
   m_ = m;
   m_line_ = l.number;
 }
@@ -232,7 +226,18 @@ void PreflibParser::SetName(const Line& l, size_t offset, uint64_t id, std::stri
     Fail(l, offset,
          fmt::format("alternative {} is named twice (first on line {})", id, name_line_[id - 1]));
   }
-  names_[id - 1] = std::string(Trim(name));
+  const std::string_view trimmed = Trim(name);
+  const size_t name_offset =
+      trimmed.empty() ? offset : static_cast<size_t>(trimmed.data() - l.text.data());
+  if (trimmed.empty()) {
+    Fail(l, name_offset,
+         fmt::format("alternative {} has an empty name; expected a name after the ':'", id));
+  }
+  if (const size_t bad = InvalidUtf8At(trimmed); bad != std::string_view::npos) {
+    Fail(l, name_offset + bad,
+         fmt::format("the name of alternative {} is {}; expected UTF-8 text", id, Shown(trimmed)));
+  }
+  names_[id - 1] = std::string(trimmed);
   name_line_[id - 1] = l.number;
 }
 
@@ -529,10 +534,11 @@ RankingBallots PreflibParser::Parse() {
 
 RankingBallots ParsePreflib(std::string_view text, const std::string& file) {
   if (text.find('\0') != std::string_view::npos) {
+    // The line as the parser counts it (LF, CRLF or lone CR ends a line).
     const size_t nul = text.find('\0');
     long line = 1;
     for (size_t i = 0; i < nul; ++i)
-      if (text[i] == '\n') ++line;
+      if (text[i] == '\n' || (text[i] == '\r' && text[i + 1] != '\n')) ++line;
     throw InputError(Location(file, line) + "found a NUL byte; expected a text file");
   }
   PreflibParser parser(text, file);

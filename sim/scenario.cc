@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -150,6 +151,7 @@ void ReadTypes(OptionReader& r, const std::string& file, Scenario& s,
   }
   std::set<std::string> names;
   double sum = 0;
+  bool shares_ok = true;
   for (size_t i = 0; i < arr->size(); ++i) {
     const toml::table& t = *arr->get(i)->as_table();
     std::string label = r.KeyPath(fmt::format("types[{}]", i));
@@ -163,6 +165,8 @@ void ReadTypes(OptionReader& r, const std::string& file, Scenario& s,
                fmt::format("type \"{}\" is named twice; type names must be unique", type.name));
     if (!tr.Has("share")) tr.Error("", "missing required key `share` (a number in [0, 1])");
     type.share = tr.Double("share", 0.0, Probability());
+    const std::optional<double> share = t["share"].value<double>();
+    if (!share || !Probability().Contains(*share)) shares_ok = false;  // reported above
     sum += type.share;
     type.leniency = tr.Double("leniency", 0.0, Between(-100, 100));
     group_nodes.push_back(tr.Has("groups") ? t.get("groups") : nullptr);
@@ -176,7 +180,7 @@ void ReadTypes(OptionReader& r, const std::string& file, Scenario& s,
     for (auto& e : tr.Finish()) errors.push_back(std::move(e));
     s.types.push_back(std::move(type));
   }
-  if (std::abs(sum - 1.0) > 1e-9) {
+  if (shares_ok && std::abs(sum - 1.0) > 1e-9) {
     r.Error("types", fmt::format("the types' `share` values sum to {}; expected a sum of 1 "
                                  "(within 1e-9)",
                                  sum));
@@ -224,14 +228,19 @@ IntRange ToRange(std::optional<std::pair<int64_t, int64_t>> r) {
 constexpr double kMaxLevelCount = 1e7;
 
 // A level's `count`: an integer, a [min, max] pair (uniform), or a table
-// { dist = "lognormal", mean, sd, min, max }.
+// { dist = "lognormal", mean, sd, min, max }. `*ok` tells whether it was
+// read without error (so that checks on the count are not repeated on a
+// count already reported).
 LevelCount ReadLevelCount(OptionReader& lr, const std::string& file,
-                          std::vector<std::string>& errors) {
+                          std::vector<std::string>& errors, bool* ok) {
   LevelCount c;
+  *ok = false;
   const toml::node* node = lr.Raw("count");
   if (!node) return c;
   if (node->is_integer() || node->is_array()) {
-    const IntRange r = ToRange(lr.IntOrRange("count", Between(0, kMaxLevelCount)));
+    const auto range = lr.IntOrRange("count", Between(0, kMaxLevelCount));
+    *ok = range.has_value();
+    const IntRange r = ToRange(range);
     c.lo = r.lo;
     c.hi = r.hi;
     return c;
@@ -252,14 +261,18 @@ LevelCount ReadLevelCount(OptionReader& lr, const std::string& file,
   c.sd = t.Double("sd", 0.0, AtLeast(0.0));
   c.lo = t.Int("min", 0, Between(0, kMaxLevelCount));
   c.hi = t.Int("max", 0, Between(0, kMaxLevelCount));
-  if (t.Has("min") && t.Has("max") && c.lo > c.hi) {
+  if (!t.Has("min") || !t.Has("max")) {
+    // Missing, reported above; [min, max] is unknown.
+  } else if (c.lo > c.hi) {
     t.Error("max", fmt::format("max = {} is below min = {}", c.hi, c.lo));
   } else if (t.Has("mean") &&
              (c.mean < static_cast<double>(c.lo) || c.mean > static_cast<double>(c.hi))) {
     t.Error("mean",
             fmt::format("mean = {} lies outside [min, max] = [{}, {}]", c.mean, c.lo, c.hi));
   }
-  for (auto& e : t.Finish()) errors.push_back(std::move(e));
+  std::vector<std::string> count_errors = t.Finish();
+  *ok = count_errors.empty();
+  for (auto& e : count_errors) errors.push_back(std::move(e));
   if (c.hi < c.lo) c.hi = c.lo;
   return c;
 }
@@ -277,18 +290,25 @@ void ReadScenario(const toml::table& root, Scenario& s) {
   s.replicates = static_cast<int>(top.Int("replicates", 50, Between(1, 1000000)));
 
   WithTable(top, "scale", file, errors, true, [&](OptionReader& r) {
-    if (auto l = r.StringList("labels")) s.labels = *l;
+    // A missing or malformed `labels` is reported once; the checks that
+    // compare other keys with it are then left out.
+    bool labels_ok = false;
+    if (auto l = r.StringList("labels")) {
+      s.labels = *l;
+      labels_ok = true;
+    }
     if (!r.Has("labels")) r.Error("", "missing required key `labels`");
-    if (s.labels.size() < 2 || s.labels.size() > static_cast<size_t>(kMaxLevels)) {
-      if (r.Has("labels"))
-        r.Error("labels",
-                fmt::format("has {} grades; expected 2 to {}", s.labels.size(), kMaxLevels));
+    if (labels_ok && (s.labels.size() < 2 || s.labels.size() > static_cast<size_t>(kMaxLevels))) {
+      r.Error("labels",
+              fmt::format("has {} grades; expected 2 to {}", s.labels.size(), kMaxLevels));
     }
     if (auto sh = r.DoubleList("shares", Probability())) {
       s.shares = *sh;
       double sum = 0;
       for (double v : s.shares) sum += v;
-      if (s.shares.size() != s.labels.size()) {
+      if (!labels_ok) {
+        // Nothing to compare the number of shares with.
+      } else if (s.shares.size() != s.labels.size()) {
         r.Error("shares", fmt::format("has {} values; expected one per label ({})", s.shares.size(),
                                       s.labels.size()));
       } else if (std::abs(sum - 1.0) > 1e-6) {
@@ -301,6 +321,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
 
   std::string evaluees, by;
   std::vector<const toml::node*> type_group_nodes;
+  bool counts_ok = true;  // every level's count read without error
   WithTable(top, "organisation", file, errors, true, [&](OptionReader& r) {
     const toml::node* lv = r.Raw("levels");
     const toml::array* arr = lv ? lv->as_array() : nullptr;
@@ -320,7 +341,9 @@ void ReadScenario(const toml::table& root, Scenario& s) {
         LevelSpec level;
         level.name = lr.String("name", "");
         if (level.name.empty()) lr.Error("", "missing required key `name` (a non-empty string)");
-        level.count = ReadLevelCount(lr, file, errors);
+        bool count_ok = false;
+        level.count = ReadLevelCount(lr, file, errors, &count_ok);
+        if (!count_ok) counts_ok = false;
         if (!lr.Has("count")) lr.Error("", "missing required key `count`");
         for (const auto& other : s.levels)
           if (other.name == level.name && !level.name.empty())
@@ -340,7 +363,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
       r.Error("evaluees", fmt::format("level \"{}\" does not exist; levels: {}", evaluees,
                                       fmt::join(names, ", ")));
     }
-    if (s.evaluee_level >= 0) {
+    if (s.evaluee_level >= 0 && counts_ok) {
       for (int i = 0; i <= s.evaluee_level; ++i) {
         if (s.levels[i].count.hi == 0) {
           r.Error("levels", fmt::format("empty organisation: level \"{}\" has count 0, so there "
@@ -363,7 +386,9 @@ void ReadScenario(const toml::table& root, Scenario& s) {
     s.meeting_level = -1;
     for (size_t i = 0; i < s.levels.size(); ++i)
       if (s.levels[i].name == by) s.meeting_level = static_cast<int>(i);
-    if (s.meeting_level < 0) {
+    if (s.meeting_level < 0 && s.levels.empty()) {
+      // The levels are missing or malformed, which is reported already.
+    } else if (s.meeting_level < 0) {
       std::vector<std::string> names{"all"};
       for (const auto& l : s.levels) names.push_back(l.name);
       r.Error("by", fmt::format("level \"{}\" does not exist; expected one of: {}", by,
@@ -581,6 +606,12 @@ Scenario ParseScenario(std::string_view text, const std::string& file,
         "{}{}",
         Location(file, static_cast<long>(src.begin.line), static_cast<long>(src.begin.column)),
         e.description()));
+  }
+  if (root.empty()) {
+    // One line rather than one per missing key.
+    throw InputError(Location(file) +
+                     "empty scenario; expected at least name, seed, [scale], [organisation], "
+                     "[[raters]] and [[models]] (see scenarios/README.md)");
   }
   ApplyOverrides(root, overrides);
   ReadScenario(root, s);
