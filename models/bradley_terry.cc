@@ -123,7 +123,10 @@ constexpr size_t kBlock = 512;
 // share[k] = total[k] / (g[i[k]] + g[j[k]]) and, when `sum` is not null,
 // sum[k] = g[i[k]] + g[j[k]]. Only additions and divisions, each correctly
 // rounded whatever the instruction set, so the clones give identical results.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+// Not under ThreadSanitizer: the clones' ifunc resolver runs before TSan is
+// initialised and crashes the binary at start-up.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 void Shares(const uint32_t* __restrict i, const uint32_t* __restrict j,

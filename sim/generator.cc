@@ -1,12 +1,13 @@
 #include "sim/generator.h"
 
-#include <tbb/parallel_for.h>
+#include <tbb/blocked_range.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <cstring>
 #include <unordered_set>
 
+#include "sim/parallel.h"
 #include "sim/rng.h"
 
 namespace evalsim {
@@ -338,7 +339,7 @@ void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs
   std::vector<MeetingComparisons> compared(compare ? M : 0);
   // Isolation keeps a worker waiting here from picking up another replicate.
   tbb::this_task_arena::isolate([&] {
-    tbb::parallel_for(tbb::blocked_range<int>(0, M, 16), [&](const tbb::blocked_range<int>& r) {
+    ParallelFor(tbb::blocked_range<int>(0, M, 16), [&](const tbb::blocked_range<int>& r) {
       std::vector<Perception> seen;
       ComparisonScratch scratch;
       for (int mi = r.begin(); mi != r.end(); ++mi) {
@@ -366,7 +367,7 @@ void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs
   out->ballot.resize(meeting_begin[M]);
   out->weight.clear();
   tbb::this_task_arena::isolate([&] {
-    tbb::parallel_for(tbb::blocked_range<int>(0, M, 64), [&](const tbb::blocked_range<int>& r) {
+    ParallelFor(tbb::blocked_range<int>(0, M, 64), [&](const tbb::blocked_range<int>& r) {
       for (int mi = r.begin(); mi != r.end(); ++mi) {
         const auto& w = buffers[mi].words;
         if (!w.empty())

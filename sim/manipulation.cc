@@ -4,7 +4,6 @@
 #include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,6 +21,7 @@
 #include "sim/interrupt.h"
 #include "sim/metrics.h"
 #include "sim/outputs.h"
+#include "sim/parallel.h"
 #include "sim/progress.h"
 #include "sim/rng.h"
 
@@ -383,7 +383,7 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
   for (ManipulationModel& mm : result.models)
     if (!mm.skipped) mm.rows.resize(T);
   Progress progress("targets", T, config.progress);
-  tbb::parallel_for(tbb::blocked_range<int>(0, T, 1), [&](const tbb::blocked_range<int>& range) {
+  ParallelFor(tbb::blocked_range<int>(0, T, 1), [&](const tbb::blocked_range<int>& range) {
     for (int t = range.begin(); t != range.end(); ++t) {
       if (Interrupted()) return;
       const int e = result.targets[t], mi = meeting_of[e];

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include "sim/errors.h"
 #include "sim/interrupt.h"
 #include "sim/outputs.h"
+#include "sim/parallel.h"
 #include "sim/progress.h"
 #include "sim/rng.h"
 
@@ -211,28 +211,28 @@ ResampleResult Resample(const Model& model, const RatingBallots& ballots,
     InArena(o.threads, [&] {
       for (int64_t b0 = 0; b0 < B; b0 += chunk) {
         const int64_t b1 = std::min<int64_t>(B, b0 + chunk);
-        tbb::parallel_for(tbb::blocked_range<int64_t>(b0, b1, 1),
-                          [&](const tbb::blocked_range<int64_t>& range) {
-                            Worker& w = workers.local();
-                            for (int64_t s = range.begin(); s < range.end(); ++s) {
-                              if (Interrupted()) return;
-                              resampler.Counts(o.seed, s, &w.counts);
-                              resampler.ApplyCounts(w.counts, &w.ballots.weight);
-                              const ScoreResult fr = fit(w);
-                              CheckFit(fr, n);
-                              const Ranked rk = RankFit(fr, r.k_top, r.k_bottom);
-                              const size_t at = static_cast<size_t>(s) * n;
-                              const size_t local = static_cast<size_t>(s - b0) * n;
-                              for (int e = 0; e < n; ++e) {
-                                r.scores[at + e] = fr.score[e];
-                                r.ranks[at + e] = rk.rank[e];
-                                top_buf[local + e] = rk.top[e];
-                                bottom_buf[local + e] = rk.bottom[e];
-                              }
-                              if (!fr.notes.empty()) fit_notes[s] = JoinNotes(fr.notes);
-                              progress.Advance();
-                            }
-                          });
+        ParallelFor(tbb::blocked_range<int64_t>(b0, b1, 1),
+                    [&](const tbb::blocked_range<int64_t>& range) {
+                      Worker& w = workers.local();
+                      for (int64_t s = range.begin(); s < range.end(); ++s) {
+                        if (Interrupted()) return;
+                        resampler.Counts(o.seed, s, &w.counts);
+                        resampler.ApplyCounts(w.counts, &w.ballots.weight);
+                        const ScoreResult fr = fit(w);
+                        CheckFit(fr, n);
+                        const Ranked rk = RankFit(fr, r.k_top, r.k_bottom);
+                        const size_t at = static_cast<size_t>(s) * n;
+                        const size_t local = static_cast<size_t>(s - b0) * n;
+                        for (int e = 0; e < n; ++e) {
+                          r.scores[at + e] = fr.score[e];
+                          r.ranks[at + e] = rk.rank[e];
+                          top_buf[local + e] = rk.top[e];
+                          bottom_buf[local + e] = rk.bottom[e];
+                        }
+                        if (!fr.notes.empty()) fit_notes[s] = JoinNotes(fr.notes);
+                        progress.Advance();
+                      }
+                    });
         ThrowIfInterrupted();
         // Sums in resample order.
         for (int64_t s = b0; s < b1; ++s) {
@@ -255,7 +255,7 @@ ResampleResult Resample(const Model& model, const RatingBallots& ballots,
       r.rank_lo.assign(n, 0.0);
       r.rank_hi.assign(n, 0.0);
       const double p_lo = (1.0 - o.level) / 2.0, p_hi = (1.0 + o.level) / 2.0;
-      tbb::parallel_for(tbb::blocked_range<int>(0, n, 64), [&](const tbb::blocked_range<int>& er) {
+      ParallelFor(tbb::blocked_range<int>(0, n, 64), [&](const tbb::blocked_range<int>& er) {
         std::vector<double> v(B);
         for (int e = er.begin(); e < er.end(); ++e) {
           for (int s = 0; s < B; ++s) v[s] = r.scores[static_cast<size_t>(s) * n + e];
@@ -295,7 +295,7 @@ ResampleResult Resample(const Model& model, const RatingBallots& ballots,
     const int J = static_cast<int>(groups_with.size());
     std::vector<ScoreResult> fits(J);
     InArena(o.threads, [&] {
-      tbb::parallel_for(0, J, [&](int j) {
+      ParallelFor(0, J, [&](int j) {
         if (Interrupted()) return;
         Worker& w = workers.local();
         float* wt = w.ballots.weight.data();

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #include "sim/inputs.h"
 #include "sim/interrupt.h"
 #include "sim/metrics.h"
+#include "sim/parallel.h"
 #include "sim/progress.h"
 
 namespace evalsim {
@@ -152,7 +152,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   std::vector<double> gen_seconds(R, 0), score_seconds(R, 0);
   Progress progress("replicates", R, config.progress);
 
-  tbb::parallel_for(0, R, [&](int r) {
+  ParallelFor(0, R, [&](int r) {
     if (Interrupted()) return;  // unwinds below, after the workers stop
     ReplicateBallots rb;
     const RatingBallots& b = rb.ratings;
@@ -194,7 +194,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     // matters when there are fewer replicates than threads), each into its
     // own slot. One sort of each model's key serves ranks, Spearman,
     // Kendall, top-k and bottom-k.
-    tbb::parallel_for(0, M, [&](int mi) {
+    ParallelFor(0, M, [&](int mi) {
       ReplicateModel& out = reps[r][mi];
       ScoreResult& sr = results[mi];
       const KeyOrder order = SortKey(sr.score, sr.tiebreak);
@@ -288,7 +288,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   // slots are appended in scenario order.
   std::vector<ModelOutcome> outcomes(M);
   std::vector<std::vector<FairnessRow>> fairness_rows(M);
-  tbb::parallel_for(0, M, [&](int mi) {
+  ParallelFor(0, M, [&](int mi) {
     ModelOutcome& mo = outcomes[mi];
     ErrorSums errors(n);
     mo.name = models[mi].entry->name;

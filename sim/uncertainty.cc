@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
-#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include "models/composite.h"
 #include "sim/errors.h"
 #include "sim/options.h"
+#include "sim/parallel.h"
 #include "sim/rng.h"
 
 namespace evalsim {
@@ -291,11 +291,11 @@ UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& 
     if (plan.vary_weights) {
       const int64_t P = std::min<int64_t>(D, kPilotDraws);
       Eigen::MatrixXd pilot(P, m);
-      tbb::parallel_for(tbb::blocked_range<int64_t>(0, P, 256),
-                        [&](const tbb::blocked_range<int64_t>& r) {
-                          for (int64_t d = r.begin(); d < r.end(); ++d)
-                            pilot.row(d) = plan.Generate(d).weights.transpose();
-                        });
+      ParallelFor(tbb::blocked_range<int64_t>(0, P, 256),
+                  [&](const tbb::blocked_range<int64_t>& r) {
+                    for (int64_t d = r.begin(); d < r.end(); ++d)
+                      pilot.row(d) = plan.Generate(d).weights.transpose();
+                  });
       for (int j = 0; j < m; ++j) {
         if (weight_choice[j] < 0) continue;
         std::vector<double> v(pilot.col(j).data(), pilot.col(j).data() + P);
@@ -325,38 +325,37 @@ UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& 
     std::vector<int32_t> levels(static_cast<size_t>(chunk) * C);
     for (int64_t d0 = 0; d0 < D; d0 += chunk) {
       const int64_t d1 = std::min(D, d0 + chunk);
-      tbb::parallel_for(tbb::blocked_range<int64_t>(d0, d1, 8),
-                        [&](const tbb::blocked_range<int64_t>& r) {
-                          std::vector<std::pair<double, int>> order;
-                          for (int64_t d = r.begin(); d < r.end(); ++d) {
-                            const Draw draw = plan.Generate(d);
-                            RanksOf(plan.Key(draw), order, &ranks[(d - d0) * n]);
-                            for (int c = 0; c < C; ++c)
-                              levels[(d - d0) * C + c] = level_of(draw, c);
-                          }
-                        });
+      ParallelFor(tbb::blocked_range<int64_t>(d0, d1, 8),
+                  [&](const tbb::blocked_range<int64_t>& r) {
+                    std::vector<std::pair<double, int>> order;
+                    for (int64_t d = r.begin(); d < r.end(); ++d) {
+                      const Draw draw = plan.Generate(d);
+                      RanksOf(plan.Key(draw), order, &ranks[(d - d0) * n]);
+                      for (int c = 0; c < C; ++c) levels[(d - d0) * C + c] = level_of(draw, c);
+                    }
+                  });
       for (int64_t d = d0; d < d1; ++d)
         for (int c = 0; c < C; ++c) ++level_count[choices[c].offset + levels[(d - d0) * C + c]];
-      tbb::parallel_for(tbb::blocked_range<int>(0, n, kEvalueeBlock),
-                        [&](const tbb::blocked_range<int>& r) {
-                          for (int64_t d = d0; d < d1; ++d) {
-                            const int32_t* row = &ranks[(d - d0) * n];
-                            const int32_t* lev = &levels[(d - d0) * C];
-                            for (int e = r.begin(); e < r.end(); ++e) {
-                              const int32_t k = row[e];
-                              sum[e] += k;
-                              sumsq[e] += static_cast<int64_t>(k) * k;
-                              rmin[e] = std::min(rmin[e], k);
-                              rmax[e] = std::max(rmax[e], k);
-                              if (histogram)
-                                ++hist[static_cast<size_t>(e) * n + (k - 1)];
-                              else
-                                all_ranks[static_cast<size_t>(e) * D + d] = k;
-                              int64_t* ls = &level_sum[static_cast<size_t>(e) * total_levels];
-                              for (int c = 0; c < C; ++c) ls[choices[c].offset + lev[c]] += k;
-                            }
-                          }
-                        });
+      ParallelFor(tbb::blocked_range<int>(0, n, kEvalueeBlock),
+                  [&](const tbb::blocked_range<int>& r) {
+                    for (int64_t d = d0; d < d1; ++d) {
+                      const int32_t* row = &ranks[(d - d0) * n];
+                      const int32_t* lev = &levels[(d - d0) * C];
+                      for (int e = r.begin(); e < r.end(); ++e) {
+                        const int32_t k = row[e];
+                        sum[e] += k;
+                        sumsq[e] += static_cast<int64_t>(k) * k;
+                        rmin[e] = std::min(rmin[e], k);
+                        rmax[e] = std::max(rmax[e], k);
+                        if (histogram)
+                          ++hist[static_cast<size_t>(e) * n + (k - 1)];
+                        else
+                          all_ranks[static_cast<size_t>(e) * D + d] = k;
+                        int64_t* ls = &level_sum[static_cast<size_t>(e) * total_levels];
+                        for (int c = 0; c < C; ++c) ls[choices[c].offset + lev[c]] += k;
+                      }
+                    }
+                  });
     }
   };
   if (threads > 0) {
