@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "sim/errors.h"
+#include "sim/preflight.h"
 
 namespace evalsim {
 
@@ -13,12 +14,20 @@ std::vector<std::string> ScenarioFlags::Overrides() const {
   return o;
 }
 
+void ScenarioFlags::ApplyMaxMemory() const {
+  SetMaxMemory(max_memory ? std::optional<uint64_t>(ParseByteSize(*max_memory, "--max-memory"))
+                          : std::nullopt);
+}
+
 void AddScenarioFlags(CLI::App* cmd, ScenarioFlags& f, bool replicates) {
   cmd->add_option("scenario", f.scenario, "scenario TOML file")->required();
   cmd->add_option("--set", f.sets, "override a scenario key: key.path=value (a TOML value)")
       ->allow_extra_args(false);
   cmd->add_option("--seed", f.seed, "override the scenario's seed");
   if (replicates) cmd->add_option("--replicates", f.replicates, "override the replicate count");
+  cmd->add_option("--max-memory", f.max_memory,
+                  "refuse to start when the memory estimate exceeds SIZE (512M, 8G, 1.5GiB or "
+                  "bytes; default: the available memory and any cgroup limit)");
 }
 
 toml::table ParseSets(const std::vector<std::string>& sets) {

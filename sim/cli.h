@@ -20,11 +20,17 @@ struct ScenarioFlags {
   std::vector<std::string> sets;
   std::optional<uint64_t> seed;
   std::optional<int> replicates;
+  std::optional<std::string> max_memory;  // --max-memory SIZE (sim/preflight.h ParseByteSize)
 
   // --set flags, then --seed and --replicates as overrides.
   std::vector<std::string> Overrides() const;
+  // Parses --max-memory (InputError on a bad size) and sets it for the
+  // memory pre-flight of this process (SetMaxMemory). Call before any work.
+  void ApplyMaxMemory() const;
 };
 
+// The scenario argument, --set, --seed, --max-memory and (when
+// `replicates`) --replicates.
 void AddScenarioFlags(CLI::App* cmd, ScenarioFlags& f, bool replicates);
 
 // `--set key=value` flags (TOML values) as a table; InputError on a flag

@@ -13,7 +13,9 @@
 #include "sim/manipulation.h"
 #include "sim/organisation.h"
 #include "sim/outputs.h"
+#include "sim/preflight.h"
 #include "sim/progress.h"
+#include "sim/report.h"
 #include "sim/resources.h"
 #include "sim/scenario.h"
 
@@ -36,6 +38,7 @@ struct ManipulateFlags {
 
 int CmdManipulate(const ManipulateFlags& f) {
   const auto t0 = Clock::now();
+  f.scenario.ApplyMaxMemory();
   ManipulationConfig config;
   ParseManipulationGoal(f.goal, &config.options);
   config.options.bury = f.bury;
@@ -51,8 +54,18 @@ int CmdManipulate(const ManipulateFlags& f) {
   if (!f.quota) config.options.quota = s.quota;
   std::string out = f.out;
   if (out.empty()) out = fmt::format("out/{}-manipulation", s.name.empty() ? "run" : s.name);
+  // Memory pre-flight: the search scores replicate 1's ballots, so it costs
+  // what a one-replicate run costs; from the counts first, then from the
+  // drawn organisation.
+  Scenario one = s;
+  one.replicates = 1;
+  const MemoryLimit limit = CurrentMemoryLimit();
+  RefuseIfTooBig("manipulate", EstimateRunFromCounts(one, f.threads, false), limit, one, nullptr,
+                 f.threads, false);
   StagedDirectory dir(out);  // fails early on an unwritable --out
   const Organisation org = BuildOrganisation(s);
+  RefuseIfTooBig("manipulate", EstimateRun(one, org, f.threads, false), limit, one, &org, f.threads,
+                 false);
   const ManipulationResult r = RunManipulation(s, org, config);
 
   WriteTextFile(dir.File("manipulation.csv"), ManipulationCsv(org, r));
@@ -92,6 +105,7 @@ int CmdManipulate(const ManipulateFlags& f) {
   wall["peak_memory_bytes"] = PeakMemoryBytes();
   man["wall_time"] = wall;
   WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
+  WriteReport(dir.Path(), dir.File("report.html"));
   dir.Commit();
 
   std::cout << fmt::format(
@@ -107,8 +121,8 @@ int CmdManipulate(const ManipulateFlags& f) {
   for (const ManipulationModel& mm : r.models)
     for (const std::string& note : mm.notes)
       std::cout << fmt::format("note: {}: {}\n", mm.name, note);
-  std::cout << fmt::format("wrote {}/{{manifest.json,manipulation.csv,manipulation_summary.csv}}\n",
-                           out);
+  std::cout << fmt::format(
+      "wrote {}/{{manifest.json,manipulation.csv,manipulation_summary.csv,report.html}}\n", out);
   return 0;
 }
 

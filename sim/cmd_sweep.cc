@@ -62,6 +62,7 @@ Command AddSweepCommand(CLI::App& parent) {
 
   c.run = [f] {
     const auto t0 = std::chrono::steady_clock::now();
+    f->scenario.ApplyMaxMemory();
     SweepOptions o;
     o.scenario = f->scenario.scenario;
     o.overrides = f->scenario.Overrides();
@@ -84,7 +85,8 @@ Command AddSweepCommand(CLI::App& parent) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << fmt::format(
-        "\nwrote {}/{{sweep.csv,summary.txt,manifest.json,points/}}: {} points{} in {:.1f} s on "
+        "\nwrote {}/{{sweep.csv,summary.txt,manifest.json,points/,report.html}}: {} points{} in "
+        "{:.1f} s on "
         "{} thread{}\n",
         r.out, r.points_done,
         r.points_resumed ? fmt::format(" ({} resumed from {})", r.points_resumed, r.partial) : "",

@@ -19,6 +19,9 @@ void InstallInterruptHandlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A write beyond the file-size limit (RLIMIT_FSIZE) then fails with EFBIG
+  // and is reported like a full disk, instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 bool Interrupted() { return g_interrupted.load(std::memory_order_relaxed); }

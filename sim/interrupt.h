@@ -14,7 +14,8 @@ class InterruptedError : public std::runtime_error {
   InterruptedError() : std::runtime_error("interrupted") {}
 };
 
-// Installs the SIGINT/SIGTERM handlers (idempotent).
+// Installs the SIGINT/SIGTERM handlers and ignores SIGXFSZ, so that a write
+// past a file-size limit fails as an error (idempotent).
 void InstallInterruptHandlers();
 // True once a signal arrived (or RequestInterrupt() was called).
 bool Interrupted();

@@ -31,6 +31,7 @@
 #include "sim/preflight.h"
 #include "sim/presets.h"
 #include "sim/progress.h"
+#include "sim/report.h"
 #include "sim/resample.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
@@ -43,9 +44,14 @@ using Clock = std::chrono::steady_clock;
 int CmdRun(const ScenarioFlags& f, std::string out, int threads, bool per_replicate,
            const std::vector<std::string>& models) {
   const auto t0 = Clock::now();
+  f.ApplyMaxMemory();
   const std::vector<std::string> overrides = f.Overrides();
   Scenario s = LoadScenario(f.scenario, overrides);
   KeepModels(s, SelectedModels(s, models));  // manifest.json lists the entries that ran
+  // Memory pre-flight from the scenario's counts, before anything is drawn.
+  const MemoryLimit limit = CurrentMemoryLimit();
+  RefuseIfTooBig("run", EstimateRunFromCounts(s, threads, per_replicate), limit, s, nullptr,
+                 threads, per_replicate);
   if (out.empty()) out = fmt::format("out/{}", s.name.empty() ? "run" : s.name);
   StagedDirectory dir(out);  // fails early on an unwritable --out
   RunConfig config;
@@ -61,6 +67,7 @@ int CmdRun(const ScenarioFlags& f, std::string out, int threads, bool per_replic
     const Organisation org = BuildOrganisation(s);
     estimate = EstimateRun(s, org, 0, per_replicate);
     estimate_here = EstimateRun(s, org, threads, per_replicate);
+    RefuseIfTooBig("run", estimate_here, limit, s, &org, threads, per_replicate);
     config.keep_scores = KeepScores(s, org, per_replicate);
   }
   RunResult result = RunScenario(s, threads, config);
@@ -82,6 +89,7 @@ int CmdRun(const ScenarioFlags& f, std::string out, int threads, bool per_replic
         std::chrono::duration<double>(Clock::now() - p0).count();
   }
   WriteTextFile(dir.File("manifest.json"), manifest.dump(2) + "\n");
+  WriteReport(dir.Path(), dir.File("report.html"));
   dir.Commit();
   const Organisation& org = result.organisation;
   std::cout << fmt::format(
@@ -100,14 +108,18 @@ int CmdRun(const ScenarioFlags& f, std::string out, int threads, bool per_replic
 }
 
 int CmdGenerate(const ScenarioFlags& f, const std::string& out, int replicate, int threads) {
+  f.ApplyMaxMemory();
   const std::vector<std::string> overrides = f.Overrides();
   Scenario s = LoadScenario(f.scenario, overrides);
   if (replicate < 1 || replicate > s.replicates)
     throw InputError(fmt::format("--replicate {}: expected 1..{}", replicate, s.replicates));
+  const MemoryLimit memory = CurrentMemoryLimit();
+  RefuseIfTooBig("generate", EstimateGenerate(s, nullptr), memory, s, nullptr, threads, false);
   StagedDirectory dir(out);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             threads > 0 ? threads : tbb::info::default_concurrency());
   Organisation org = BuildOrganisation(s);
+  RefuseIfTooBig("generate", EstimateGenerate(s, &org), memory, s, &org, threads, false);
   GeneratorSetup setup = MakeGeneratorSetup(s, org);
   RatingBallots b;
   RankingBallots rankings;
@@ -382,7 +394,21 @@ int CmdModels() {
 }
 
 int CmdValidate(const ScenarioFlags& f, int threads, bool per_replicate) {
+  f.ApplyMaxMemory();
   Scenario s = LoadScenario(f.scenario, f.Overrides());
+  const MemoryLimit limit = CurrentMemoryLimit();
+  // A scenario too large for this machine is not drawn (drawing it could
+  // itself run out of memory): the estimate from its expected counts is
+  // reported instead.
+  const PreflightEstimate rough = EstimateRunFromCounts(s, threads, per_replicate);
+  if (limit.bytes > 0 && rough.bytes > limit.bytes) {
+    std::cout << fmt::format(
+        "{}: ok — about {:.3g} evaluees; not drawn: too large for this machine\n"
+        "memory estimate for `run`{} (from the scenario's expected counts): {}; {}\n",
+        f.scenario, std::round(ExpectedEvaluees(s)), per_replicate ? " --per-replicate" : "",
+        rough.Describe(), FitLine(rough, limit));
+    return 0;
+  }
   Organisation org = BuildOrganisation(s);
   const double bytes = static_cast<double>(org.expected_ballots) * 4.0;
   std::cout << fmt::format(
@@ -391,8 +417,9 @@ int CmdValidate(const ScenarioFlags& f, int threads, bool per_replicate) {
       f.scenario, org.NumEvaluees(), org.meetings.size(), org.NumRaters(), s.models.size(),
       org.expected_ballots, bytes / (1 << 20));
   const PreflightEstimate est = EstimateRun(s, org, threads, per_replicate);
-  std::cout << fmt::format("memory estimate for `run`{}: {}\n",
-                           per_replicate ? " --per-replicate" : "", est.Describe());
+  std::cout << fmt::format("memory estimate for `run`{}: {}; {}\n",
+                           per_replicate ? " --per-replicate" : "", est.Describe(),
+                           FitLine(est, limit));
   return 0;
 }
 

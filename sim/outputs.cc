@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <tbb/global_control.h>
-#include <tbb/parallel_for.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "sim/errors.h"
 #include "sim/fairness.h"
 #include "sim/metrics.h"
+#include "sim/parallel.h"
 #include "sim/resources.h"
 
 namespace evalsim {
@@ -68,7 +68,7 @@ void WriteRows(const fs::path& path, const std::string& header, size_t rows, Row
   std::vector<Buffer> chunks(kWindowChunks);
   for (size_t first = 0; ok && first < rows; first += kChunkRows * kWindowChunks) {
     const size_t nchunks = std::min(kWindowChunks, (rows - first + kChunkRows - 1) / kChunkRows);
-    tbb::parallel_for(size_t{0}, nchunks, [&](size_t c) {
+    ParallelFor(size_t{0}, nchunks, [&](size_t c) {
       Buffer& out = chunks[c];
       out.clear();
       const size_t lo = first + c * kChunkRows, hi = std::min(rows, lo + kChunkRows);
@@ -91,25 +91,44 @@ StagedDirectory::StagedDirectory(const fs::path& dest) : dest_(dest) {
   if (parent.empty()) parent = ".";
   std::error_code ec;
   if (!fs::is_directory(parent, ec)) {
+    // The missing ancestors, outermost last, so that they can be removed
+    // again if nothing is committed.
+    for (fs::path p = parent; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+      created_.push_back(p);
+      if (p == p.parent_path()) break;
+    }
     fs::create_directories(parent, ec);
-    if (ec)
+    if (ec) {
+      RemoveCreatedParents();
       throw InputError(fmt::format("--out {}: cannot create {}: {}", dest_.string(),
                                    parent.string(), ec.message()));
+    }
   }
   if (fs::exists(dest_, ec) && !fs::is_directory(dest_, ec))
     throw InputError(fmt::format("--out {}: exists and is not a directory", dest_.string()));
   tmp_ = parent / fmt::format(".{}.tmp-{}", dest_.filename().string(), UniqueSuffix());
   fs::create_directory(tmp_, ec);
-  if (ec)
+  if (ec) {
+    RemoveCreatedParents();
     throw InputError(
         fmt::format("--out {}: cannot create {}: {}", dest_.string(), tmp_.string(), ec.message()));
+  }
 }
 
 StagedDirectory::~StagedDirectory() {
   if (!committed_) {
     std::error_code ec;
     fs::remove_all(tmp_, ec);
+    RemoveCreatedParents();
   }
+}
+
+void StagedDirectory::RemoveCreatedParents() {
+  // Innermost first; fs::remove leaves a directory that is not empty (one
+  // another process wrote into meanwhile).
+  std::error_code ec;
+  for (const fs::path& p : created_) fs::remove(p, ec);
+  created_.clear();
 }
 
 void StagedDirectory::Commit() {
@@ -135,20 +154,35 @@ void StagedDirectory::Commit() {
 }
 
 void WriteTextFile(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f)
     throw InputError(
         fmt::format("{}: cannot open for writing: {}", path.string(), std::strerror(errno)));
+  errno = 0;
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = std::fflush(f) == 0 && ok;
+  int saved = errno;
+  if (std::fclose(f) != 0) {
+    ok = false;
+    if (!saved) saved = errno;
   }
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
-  out.flush();
-  if (!out) {
-    throw InputError(
-        fmt::format("{}: write failed (disk full?): {}", path.string(), std::strerror(errno)));
-  }
+  if (!ok)
+    throw InputError(fmt::format("{}: write failed{}: {}", path.string(),
+                                 saved == ENOSPC || saved == EFBIG || saved == EDQUOT
+                                     ? " (disk full or file-size limit)"
+                                     : "",
+                                 std::strerror(saved ? saved : EIO)));
 }
 
 void WriteFileAtomically(const fs::path& path, const std::string& text) {
+  // A device or a pipe (/dev/stdout, /dev/null, a FIFO) is written in
+  // place: it cannot be replaced by a renamed file.
+  std::error_code sec;
+  const fs::file_status st = fs::status(path, sec);
+  if (!sec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st)) {
+    WriteTextFile(path, text);
+    return;
+  }
   fs::path tmp = path;
   tmp += fmt::format(".tmp-{}", UniqueSuffix());
   try {

@@ -32,13 +32,18 @@ class StagedDirectory {
   void Commit();  // replaces `dest` (an existing directory there is removed)
 
  private:
+  void RemoveCreatedParents();
+
   std::filesystem::path dest_, tmp_;
+  std::vector<std::filesystem::path> created_;  // missing ancestors of dest, innermost first
   bool committed_ = false;
 };
 
-// Writes `text` to `path` (throws InputError naming the path on failure).
+// Writes `text` to `path` (throws InputError naming the path and the
+// system's reason on failure: a full disk, a file-size limit, ...).
 void WriteTextFile(const std::filesystem::path& path, const std::string& text);
-// Writes `text` to `path` through a temporary sibling renamed at the end.
+// Writes `text` to `path` through a temporary sibling renamed at the end (the
+// sibling is removed on failure); a device or pipe is written in place.
 void WriteFileAtomically(const std::filesystem::path& path, const std::string& text);
 
 // A CSV field, quoted per RFC 4180 when needed.

@@ -40,9 +40,16 @@ class GzFile {
     if (wrote <= 0 || static_cast<size_t>(wrote) != text.size()) Fail("write failed (disk full?)");
   }
   void Close() {
+    // gzclose frees the stream, so its reason is taken from errno or the
+    // return code rather than from gzerror.
+    errno = 0;
     const int rc = gzclose(file_);
+    const int err = errno;
     file_ = nullptr;
-    if (rc != Z_OK) Fail("closing failed (disk full?)");
+    if (rc != Z_OK) {
+      throw InputError(fmt::format("{}: closing failed (disk full?): {}", path_.string(),
+                                   rc == Z_ERRNO && err != 0 ? std::strerror(err) : zError(rc)));
+    }
   }
 
  private:

@@ -4,9 +4,15 @@
 #include <tbb/info.h>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string_view>
 
+#include "sim/errors.h"
 #include "sim/per_replicate.h"
 
 namespace evalsim {
@@ -117,31 +123,92 @@ std::string PreflightEstimate::Describe(size_t max_parts) const {
                      concurrency == 1 ? "" : "s", fmt::join(shown, ", "));
 }
 
-PreflightEstimate EstimateRun(const Scenario& s, const Organisation& org, int threads,
-                              bool per_replicate) {
+namespace {
+
+// What the estimate needs of an organisation: drawn, or expected from the
+// scenario's counts.
+struct Shape {
+  double evaluees = 0, raters = 0, ballots = 0, meetings = 0;
+  bool blocs = false, types = false;
+};
+
+Shape ShapeOf(const Organisation& org) {
+  Shape sh;
+  sh.evaluees = org.NumEvaluees();
+  sh.raters = org.NumRaters();
+  sh.ballots = static_cast<double>(org.expected_ballots);
+  sh.meetings = static_cast<double>(org.meetings.size());
+  sh.blocs = org.NumBlocEvaluees() > 0;
+  sh.types = !org.type.empty();
+  return sh;
+}
+
+Shape ShapeFromCounts(const Scenario& s) {
+  Shape sh;
+  // Expected units at each level down to the evaluees; meetings are the
+  // units of the meeting level (one meeting when it is "all").
+  double units = 1;
+  double meetings = 1;
+  for (int l = 0; l <= s.evaluee_level && l < static_cast<int>(s.levels.size()); ++l) {
+    units *= s.levels[l].count.Expected();
+    if (l == s.meeting_level) meetings = units;
+  }
+  sh.evaluees = units;
+  sh.meetings = meetings;
+  const double per_meeting = meetings > 0 ? units / meetings : 0;
+  for (const RaterGroupSpec& g : s.raters) {
+    const double mean = 0.5 * static_cast<double>(g.count.lo + g.count.hi);
+    switch (g.kind) {
+      case RaterKind::kPerMeeting:
+        sh.raters += meetings * mean;
+        sh.ballots += meetings * mean * per_meeting * g.coverage;
+        break;
+      case RaterKind::kPerEvaluee:
+        sh.raters += units * mean;
+        sh.ballots += units * mean * g.coverage;
+        break;
+      case RaterKind::kFromEvaluees:
+        sh.raters += units;
+        sh.ballots += meetings * per_meeting * std::max(per_meeting - 1, 0.0) * g.coverage;
+        break;
+    }
+  }
+  for (const BlocSpec& b : s.blocs) sh.blocs = sh.blocs || b.share > 0;
+  sh.types = !s.types.empty();
+  return sh;
+}
+
+// Parts are capped so that an absurd scenario's sum still fits in 64 bits.
+constexpr double kMaxPartBytes = 1e18;
+
+int Digits(double v) { return Digits(static_cast<uint64_t>(std::max(v, 0.0))); }
+
+PreflightEstimate EstimateShape(const Scenario& s, const Shape& shape, int threads, int replicates,
+                                bool per_replicate) {
   const int hw = static_cast<int>(tbb::info::default_concurrency());
   const int T = threads > 0 ? threads : hw;
-  const double n = org.NumEvaluees();
-  const double raters = org.NumRaters();
-  const double B = static_cast<double>(org.expected_ballots);
+  const double n = shape.evaluees;
+  const double raters = shape.raters;
+  const double B = shape.ballots;
   const double G = static_cast<double>(s.raters.size());
-  const double meetings = static_cast<double>(org.meetings.size());
-  const double R = s.replicates;
+  const double meetings = shape.meetings;
+  const double R = replicates;
   const double M = static_cast<double>(s.models.size());
   double with_classes = 0;
   for (const auto& m : s.models) with_classes += m.classes.Empty() ? 0 : 1;
-  const int C = std::max(1, std::min(T, s.replicates));
-  const bool keep = KeepScores(s, org, per_replicate);
-  const bool blocs = org.NumBlocEvaluees() > 0;
+  const int C = std::max(1, std::min(T, replicates));
+  // As KeepScores (sim/per_replicate.h).
+  const bool keep = per_replicate || R * n * M <= static_cast<double>(kFullScoresMaxRows);
+  const bool blocs = shape.blocs;
 
   // Evaluee names: "<level>-<index>".
   const std::string& level = s.levels[s.evaluee_level].name;
-  const double name_bytes = 32 + StringHeap(level.size() + 1 + Digits(org.NumEvaluees()));
+  const double name_bytes = 32 + StringHeap(level.size() + 1 + Digits(n));
 
   // Organisation and the runner's fixed per-evaluee state.
   double per_evaluee_groups = 0;
   for (const auto& g : s.raters) per_evaluee_groups += g.kind == RaterKind::kPerEvaluee ? 1 : 0;
-  const double organisation = n * (8 + name_bytes + 4 + (org.type.empty() ? 0 : 4)) + raters +
+  const double organisation = n * (8 + name_bytes + 4 + (shape.types ? 4 : 0)) + raters +
                               meetings * (sizeof(Meeting) + 2 * 32 + 8) +
                               per_evaluee_groups * 8 * n;
   // truth, truth ranks, true top/bottom, fairness truth; valid ballots per slot.
@@ -183,14 +250,14 @@ PreflightEstimate EstimateRun(const Scenario& s, const Organisation& org, int th
   double label = 0;
   for (const auto& m : s.models) label += static_cast<double>(m.name.size());
   label = M > 0 ? label / M : 0;
-  const double name_len = static_cast<double>(level.size() + 1 + Digits(org.NumEvaluees()));
-  const double rank_len = Digits(org.NumEvaluees()) + (R > 1 ? 4 : 0);
+  const double name_len = static_cast<double>(level.size() + 1 + Digits(n));
+  const double rank_len = Digits(n) + (R > 1 ? 4 : 0);
   const double share_len = R > 1 ? 4 : 1;
   const double evaluees_row = label + name_len + 2 * 19 + 3 * rank_len + 3 * share_len + 10;
   double text = WindowPeak(n * M, evaluees_row);
   // raters.csv: every per-rater estimate of replicate 1, streamed in the
   // same windows.
-  const double raters_row = label + 4 + Digits(org.NumRaters()) + 8 + 19;
+  const double raters_row = label + 4 + Digits(raters) + 8 + 19;
   text = std::max(text, WindowPeak(rater_values * raters, raters_row));
   const bool full_form = keep && R * n * M <= static_cast<double>(kFullScoresMaxRows);
   if (full_form) {
@@ -240,12 +307,223 @@ PreflightEstimate EstimateRun(const Scenario& s, const Organisation& org, int th
     est.phase = p.name;
     est.parts.clear();
     for (const auto& part : p.parts)
-      est.parts.emplace_back(part.first, static_cast<uint64_t>(std::llround(part.second)));
+      est.parts.emplace_back(
+          part.first,
+          static_cast<uint64_t>(std::llround(std::clamp(part.second, 0.0, kMaxPartBytes))));
   }
   std::stable_sort(est.parts.begin(), est.parts.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
   for (const auto& part : est.parts) est.bytes += part.second;
   return est;
+}
+
+// The peak of `evalsim generate`: the organisation, one replicate's ballots
+// while they are generated, and the text files built in memory (ballots.csv
+// rows: rater name, ratee name, grade, group).
+PreflightEstimate GenerateShape(const Scenario& s, const Shape& shape) {
+  const double n = shape.evaluees, B = shape.ballots, raters = shape.raters;
+  const std::string& level = s.levels[s.evaluee_level].name;
+  double group_len = 0;
+  for (const auto& g : s.raters) group_len = std::max(group_len, double(g.group.size()));
+  const double name_len = static_cast<double>(level.size() + 1 + Digits(n));
+  const double row = 2 + Digits(raters) + name_len + 3 + group_len + 2;
+  const double G = static_cast<double>(s.raters.size());
+  const double ballots =
+      (shape.blocs ? 2.0 : 1.0) *
+      (8 * B + 16 * n * G + n * (32 + StringHeap(name_len)) + raters + 96 * shape.meetings);
+  const double organisation = n * (8 + 32 + StringHeap(name_len) + 8) + raters;
+  PreflightEstimate est;
+  est.phase = "generation";
+  est.concurrency = 1;
+  est.parts = {{"baseline", static_cast<uint64_t>(kBaselineBytes + kPerThreadBytes)},
+               {"organisation", static_cast<uint64_t>(std::min(organisation, kMaxPartBytes))},
+               {"ballots", static_cast<uint64_t>(std::min(ballots, kMaxPartBytes))},
+               {"outputs", static_cast<uint64_t>(std::min(TextPeak(B * row), kMaxPartBytes))}};
+  std::stable_sort(est.parts.begin(), est.parts.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& part : est.parts) est.bytes += part.second;
+  return est;
+}
+
+std::optional<uint64_t> g_max_memory;
+
+// The first number of `key` in /proc/meminfo, in bytes.
+std::optional<uint64_t> MemInfo(const std::string& key) {
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + ":", 0) != 0) continue;
+    std::istringstream ss(line.substr(key.size() + 1));
+    uint64_t kib = 0;
+    if (ss >> kib) return kib * 1024;
+  }
+  return std::nullopt;
+}
+
+// A cgroup limit file: a number of bytes, or "max" / a huge v1 value for
+// none.
+std::optional<uint64_t> ReadLimit(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string v;
+  if (!(in >> v) || v == "max") return std::nullopt;
+  uint64_t bytes = 0;
+  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), bytes);
+  if (ec != std::errc() || bytes == 0 || bytes >= (uint64_t{1} << 60)) return std::nullopt;
+  return bytes;
+}
+
+// The smallest memory limit of this process's cgroup and its ancestors.
+void CgroupLimit(MemoryLimit* best) {
+  namespace fs = std::filesystem;
+  auto consider = [&](const fs::path& p) {
+    if (const auto b = ReadLimit(p); b && (best->bytes == 0 || *b < best->bytes)) {
+      best->bytes = *b;
+      best->source = fmt::format("cgroup limit in {}", p.string());
+    }
+  };
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    // "0::/path" (v2) or "N:memory:/path" (v1, possibly "N:cpu,memory:/path").
+    const size_t a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    const std::string controllers = line.substr(a + 1, b - a - 1);
+    fs::path rel = fs::path(line.substr(b + 1)).relative_path();
+    fs::path root;
+    std::string file;
+    if (controllers.empty()) {
+      root = "/sys/fs/cgroup";
+      file = "memory.max";
+    } else if (("," + controllers + ",").find(",memory,") != std::string::npos) {
+      root = "/sys/fs/cgroup/memory";
+      file = "memory.limit_in_bytes";
+    } else {
+      continue;
+    }
+    // The cgroup and every ancestor up to the root (inside a container the
+    // path may not exist under the namespaced root: the root file still
+    // counts).
+    for (fs::path p = rel;; p = p.parent_path()) {
+      consider(root / p / file);
+      if (p.empty() || p == p.parent_path()) break;
+    }
+  }
+}
+
+}  // namespace
+
+PreflightEstimate EstimateRun(const Scenario& s, const Organisation& org, int threads,
+                              bool per_replicate) {
+  return EstimateShape(s, ShapeOf(org), threads, s.replicates, per_replicate);
+}
+
+PreflightEstimate EstimateRunFromCounts(const Scenario& s, int threads, bool per_replicate) {
+  return EstimateShape(s, ShapeFromCounts(s), threads, s.replicates, per_replicate);
+}
+
+double ExpectedEvaluees(const Scenario& s) { return ShapeFromCounts(s).evaluees; }
+
+PreflightEstimate EstimateGenerate(const Scenario& s, const Organisation* org) {
+  return GenerateShape(s, org ? ShapeOf(*org) : ShapeFromCounts(s));
+}
+
+uint64_t ParseByteSize(std::string_view text, std::string_view flag) {
+  auto bad = [&](std::string_view why) -> uint64_t {
+    throw InputError(
+        fmt::format("{} {}: {}; expected a size such as 512M, 8G, 1.5GiB or a number of bytes",
+                    flag, text, why));
+  };
+  std::string t(text);
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+  size_t pos = 0;
+  while (pos < t.size() && std::isspace(static_cast<unsigned char>(t[pos]))) ++pos;
+  t = t.substr(pos);
+  if (t.empty()) return bad("empty");
+  size_t end = 0;
+  while (end < t.size() && (std::isdigit(static_cast<unsigned char>(t[end])) || t[end] == '.' ||
+                            ((t[end] == 'e' || t[end] == 'E') && end + 1 < t.size() &&
+                             std::isdigit(static_cast<unsigned char>(t[end + 1])))))
+    ++end;
+  if (end == 0) return bad("no number");
+  double value = 0;
+  const auto [ptr, ec] = std::from_chars(t.data(), t.data() + end, value);
+  if (ec != std::errc() || ptr != t.data() + end || !std::isfinite(value))
+    return bad("not a number");
+  std::string unit = t.substr(end);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  double scale = 0;
+  static const std::pair<const char*, double> kUnits[] = {
+      {"", 1},       {"b", 1},        {"k", 0x1p10},   {"kib", 0x1p10}, {"kb", 1e3},
+      {"m", 0x1p20}, {"mib", 0x1p20}, {"mb", 1e6},     {"g", 0x1p30},   {"gib", 0x1p30},
+      {"gb", 1e9},   {"t", 0x1p40},   {"tib", 0x1p40}, {"tb", 1e12}};
+  for (const auto& [name, f] : kUnits)
+    if (unit == name) scale = f;
+  if (scale == 0) return bad(fmt::format("unknown unit \"{}\"", t.substr(end)));
+  const double bytes = std::floor(value * scale);
+  if (bytes < 1) return bad("must be at least one byte");
+  if (bytes >= 0x1p63) return bad("too large");
+  return static_cast<uint64_t>(bytes);
+}
+
+MemoryLimit AvailableMemory(std::optional<uint64_t> max_memory) {
+  MemoryLimit best;
+  if (const auto avail = MemInfo("MemAvailable")) {
+    best.bytes = *avail;
+    best.source = "MemAvailable in /proc/meminfo";
+  }
+  CgroupLimit(&best);
+  if (max_memory && (best.bytes == 0 || *max_memory <= best.bytes)) {
+    best.bytes = *max_memory;
+    best.source = fmt::format("--max-memory {}", FormatBytes(static_cast<double>(*max_memory)));
+  }
+  return best;
+}
+
+void SetMaxMemory(std::optional<uint64_t> bytes) { g_max_memory = bytes; }
+std::optional<uint64_t> MaxMemory() { return g_max_memory; }
+MemoryLimit CurrentMemoryLimit() { return AvailableMemory(g_max_memory); }
+
+std::string FitLine(const PreflightEstimate& est, const MemoryLimit& limit) {
+  if (limit.bytes == 0) return "available memory unknown (no /proc/meminfo)";
+  return fmt::format("{} in the {} available ({})",
+                     est.bytes <= limit.bytes ? "fits" : "does NOT fit",
+                     FormatBytes(static_cast<double>(limit.bytes)), limit.source);
+}
+
+void RefuseIfTooBig(std::string_view command, const PreflightEstimate& est,
+                    const MemoryLimit& limit, const Scenario& s, const Organisation* org,
+                    int threads, bool per_replicate) {
+  if (limit.bytes == 0 || est.bytes <= limit.bytes) return;
+  const Shape shape = org ? ShapeOf(*org) : ShapeFromCounts(s);
+  const bool generate = est.phase == "generation";
+  std::vector<std::string> fixes;
+  if (!generate) {
+    // The largest --threads, then the largest --replicates, that fit.
+    for (int t = est.concurrency - 1; t >= 1; --t) {
+      if (EstimateShape(s, shape, t, s.replicates, per_replicate).bytes <= limit.bytes) {
+        fixes.push_back(fmt::format("--threads {}", t));
+        break;
+      }
+    }
+    int lo = 0, hi = s.replicates - 1;  // largest fitting count in [1, replicates - 1]
+    while (lo < hi) {
+      const int mid = lo + (hi - lo + 1) / 2;
+      if (EstimateShape(s, shape, threads, mid, per_replicate).bytes <= limit.bytes)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    if (lo >= 1) fixes.push_back(fmt::format("--replicates {}", lo));
+    if (per_replicate) fixes.push_back("dropping --per-replicate");
+  }
+  fixes.push_back("a smaller scenario (fewer evaluees, raters or models)");
+  const bool from_flag = limit.source.rfind("--max-memory", 0) == 0;
+  if (from_flag) fixes.push_back("a larger --max-memory");
+  throw InputError(fmt::format(
+      "{}: not enough memory: estimated peak {}{}, but the limit is {} ({}); to fit, try {}",
+      command, est.Describe(), org ? "" : " (from the scenario's expected counts)",
+      FormatBytes(static_cast<double>(limit.bytes)), limit.source, fmt::join(fixes, ", or ")));
 }
 
 }  // namespace evalsim

@@ -21,7 +21,9 @@
 #include "sim/errors.h"
 #include "sim/interrupt.h"
 #include "sim/outputs.h"
+#include "sim/preflight.h"
 #include "sim/progress.h"
+#include "sim/report.h"
 #include "sim/resources.h"
 #include "sim/rng.h"
 #include "sim/runner.h"
@@ -709,6 +711,11 @@ SweepOutcome RunSweep(const SweepOptions& o) {
       parts.push_back(fmt::format("{}={}", plan.keys[k].key, values[k]));
     return fmt::format("sweep point {} of {} ({})", p, P, fmt::join(parts, ", "));
   };
+  // The memory pre-flight is per the largest point, from the scenario's
+  // counts, before anything is drawn or written.
+  int largest = 0;
+  Scenario largest_scenario;
+  PreflightEstimate largest_estimate;
   for (int p : requested) {
     try {
       std::vector<std::string> ov = PointOverrides(plan, p, base.shares);
@@ -718,10 +725,20 @@ SweepOutcome RunSweep(const SweepOptions& o) {
       KeepModels(check, kept);
       check.uncertainty = UncertaintySpec{};  // not part of a sweep's outputs
       if (check.models.empty()) throw InputError("no model left to run");
+      PreflightEstimate est = EstimateRunFromCounts(check, o.threads, false);
+      if (largest == 0 || est.bytes > largest_estimate.bytes) {
+        largest = p;
+        largest_estimate = std::move(est);
+        largest_scenario = std::move(check);
+      }
     } catch (const InputError& e) {
       throw InputError(fmt::format("{}: {}", point_label(p), e.what()));
     }
   }
+  if (largest > 0)
+    RefuseIfTooBig(fmt::format("sweep: the largest point, {}", point_label(largest)),
+                   largest_estimate, CurrentMemoryLimit(), largest_scenario, nullptr, o.threads,
+                   false);
 
   // Output paths.
   fs::path out =
@@ -779,7 +796,12 @@ SweepOutcome RunSweep(const SweepOptions& o) {
     if (ec)
       throw InputError(fmt::format("--out {}: cannot create {}: {}", out.string(), partial.string(),
                                    ec.message()));
-    WriteFileAtomically(sweep_json, fingerprint.dump(2) + "\n");
+    try {
+      WriteFileAtomically(sweep_json, fingerprint.dump(2) + "\n");
+    } catch (...) {
+      fs::remove_all(partial, ec);  // created just now: nothing to resume from
+      throw;
+    }
   }
   fs::create_directories(partial / "points", ec);
 
@@ -859,8 +881,13 @@ SweepOutcome RunSweep(const SweepOptions& o) {
       fs::remove_all(tmp, ec);
       fs::create_directories(tmp, ec);
       if (ec) throw InputError(fmt::format("{}: cannot create: {}", tmp.string(), ec.message()));
-      WriteTextFile(tmp / "metrics.csv", csv);
-      WriteTextFile(tmp / "manifest.json", man.dump(2) + "\n");
+      try {
+        WriteTextFile(tmp / "metrics.csv", csv);
+        WriteTextFile(tmp / "manifest.json", man.dump(2) + "\n");
+      } catch (...) {
+        fs::remove_all(tmp, ec);  // no half-written point is left behind
+        throw;
+      }
       fs::remove_all(dir, ec);
       fs::rename(tmp, dir, ec);
       if (ec)
@@ -942,6 +969,7 @@ SweepOutcome RunSweep(const SweepOptions& o) {
   wall["peak_memory_bytes"] = PeakMemoryBytes();
   man["wall_time"] = wall;
   WriteTextFile(staged.File("manifest.json"), man.dump(2) + "\n");
+  WriteReport(staged.Path(), staged.File("report.html"));
   staged.Commit();
 
   // Drop the staging area, unless it holds points this call did not ask for.

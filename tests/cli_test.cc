@@ -48,7 +48,7 @@ TEST_F(Cli, RunIsByteIdenticalForOneAndTwoThreads) {
   ::testing_util::CliResult rb =
       Evalsim("run " + Quickstart() + " --replicates 6 --threads 2 --out " + b.string());
   ASSERT_EQ(rb.code, 0) << rb.out;
-  for (const char* f : {"metrics.csv", "scores.csv", "evaluees.csv"}) {
+  for (const char* f : {"metrics.csv", "scores.csv", "evaluees.csv", "report.html"}) {
     ASSERT_TRUE(fs::exists(a / f)) << f;
     EXPECT_EQ(Slurp(a / f), Slurp(b / f)) << f;
   }

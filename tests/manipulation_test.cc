@@ -645,7 +645,7 @@ TEST_F(ManipulateCli, ByteIdenticalForOneAndTwoThreads) {
   const ::testing_util::CliResult b =
       Evalsim(common + " --threads 2 --out " + (dir_ / "b").string());
   ASSERT_EQ(b.code, 0) << b.out;
-  for (const char* f : {"manipulation.csv", "manipulation_summary.csv"}) {
+  for (const char* f : {"manipulation.csv", "manipulation_summary.csv", "report.html"}) {
     const std::string x = Slurp(dir_ / "a" / f);
     EXPECT_FALSE(x.empty()) << f;
     EXPECT_EQ(x, Slurp(dir_ / "b" / f)) << f;

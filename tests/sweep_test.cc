@@ -593,7 +593,7 @@ TEST_F(Sweep, OneAndTwoThreadsGiveTheSameBytes) {
   b.threads = 2;
   RunSweep(a);
   RunSweep(b);
-  for (const char* f : {"sweep.csv", "summary.txt", "points/002/metrics.csv"})
+  for (const char* f : {"sweep.csv", "summary.txt", "points/002/metrics.csv", "report.html"})
     EXPECT_EQ(Slurp(dir_ / "t1" / f), Slurp(dir_ / "t2" / f)) << f;
   for (const char* f : {"manifest.json", "points/001/manifest.json"}) {
     auto ma = nlohmann::json::parse(Slurp(dir_ / "t1" / f));
