@@ -349,14 +349,16 @@ std::vector<Case> Cases() {
   }
 
   // --- comparisons -------------------------------------------------------
-  {
+  // Every pair of n evaluees compared once, as a tie.
+  const auto all_ties = [](const std::string& name, uint32_t n) {
     std::vector<Comparison> cs;
-    for (uint32_t i = 0; i < 4; ++i)
-      for (uint32_t j = i + 1; j < 4; ++j) cs.push_back({i, j, true});
-    Case c = FromComparisons("all_ties", 4, cs);
+    for (uint32_t i = 0; i < n; ++i)
+      for (uint32_t j = i + 1; j < n; ++j) cs.push_back({i, j, true});
+    Case c = FromComparisons(name, static_cast<int>(n), cs);
     c.symmetric = true;
-    cases.push_back(std::move(c));
-  }
+    return c;
+  };
+  cases.push_back(all_ties("all_ties", 4));
   {
     // Two 3-cycles, each with one extra win, and no comparison across.
     Case c = FromComparisons("disconnected", 6,
@@ -374,15 +376,8 @@ std::vector<Case> Cases() {
     Case c = FromComparisons("never_loses", 4, {{1, 2}, {2, 3}, {3, 1}, {0, 1}, {0, 2}, {0, 3}});
     cases.push_back(std::move(c));
   }
-  {
-    // Above kemeny's default exact_max, so its local search runs.
-    std::vector<Comparison> cs;
-    for (uint32_t i = 0; i < 14; ++i)
-      for (uint32_t j = i + 1; j < 14; ++j) cs.push_back({i, j, true});
-    Case c = FromComparisons("all_ties_14", 14, cs);
-    c.symmetric = true;
-    cases.push_back(std::move(c));
-  }
+  // Above kemeny's default exact_max, so its local search runs.
+  cases.push_back(all_ties("all_ties_14", 14));
   cases.push_back(FromComparisons("pair_once", 2, {{1, 0}}));
   // A strict chain, each neighbour pair compared once: every estimate of a
   // strength model diverges.
