@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
-#include "models/bradley_terry.h"
-#include "models/hodgerank.h"
-#include "models/rank_centrality.h"
+#include "models/pairwise/bradley_terry.h"
+#include "models/pairwise/hodgerank.h"
+#include "models/pairwise/rank_centrality.h"
 #include "models/registry.h"
-#include "sim/comparisons.h"
-#include "sim/rng.h"
+#include "sim/core/comparisons.h"
+#include "sim/core/rng.h"
 
 namespace evalsim::bench {
 namespace {

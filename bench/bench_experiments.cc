@@ -16,7 +16,7 @@
 
 #include "bench/bench_inputs.h"
 #include "models/registry.h"
-#include "sim/resample.h"
+#include "sim/experiments/resample.h"
 
 namespace evalsim::bench {
 namespace {

@@ -23,11 +23,11 @@
 #include <string_view>
 #include <vector>
 
-#include "models/mcda.h"
+#include "models/indicators/mcda.h"
 #include "models/model.h"
-#include "sim/indicators.h"
-#include "sim/scenario.h"
-#include "sim/uncertainty.h"
+#include "sim/core/indicators.h"
+#include "sim/run/uncertainty.h"
+#include "sim/scenario/scenario.h"
 
 namespace evalsim::bench {
 namespace {

@@ -7,10 +7,10 @@
 
 #include <cstdint>
 
-#include "sim/ballots.h"
-#include "sim/generator.h"
-#include "sim/organisation.h"
-#include "sim/scenario.h"
+#include "sim/core/ballots.h"
+#include "sim/scenario/scenario.h"
+#include "sim/simulate/generator.h"
+#include "sim/simulate/organisation.h"
 
 namespace evalsim::bench {
 

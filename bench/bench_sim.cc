@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "bench/bench_inputs.h"
+#include "models/common/tally.h"
 #include "models/registry.h"
-#include "models/tally.h"
-#include "sim/metrics.h"
-#include "sim/rng.h"
+#include "sim/core/metrics.h"
+#include "sim/core/rng.h"
 
 namespace evalsim::bench {
 namespace {

@@ -15,13 +15,13 @@
 #include <utility>
 #include <vector>
 
-#include "models/borda.h"
-#include "models/copeland.h"
-#include "models/elo.h"
-#include "models/kemeny.h"
+#include "models/pairwise/elo.h"
+#include "models/rankings/borda.h"
+#include "models/rankings/copeland.h"
+#include "models/rankings/kemeny.h"
+#include "models/rankings/schulze.h"
 #include "models/registry.h"
-#include "models/schulze.h"
-#include "sim/rng.h"
+#include "sim/core/rng.h"
 
 namespace evalsim::bench {
 namespace {

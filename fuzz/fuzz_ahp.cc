@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "fuzz/fuzz_common.h"
-#include "sim/ahp_matrix.h"
+#include "sim/io/ahp_matrix.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace evalsim;

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "sim/errors.h"
+#include "sim/core/errors.h"
 
 namespace evalsim::fuzz {
 

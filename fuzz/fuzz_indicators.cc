@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "fuzz/fuzz_common.h"
-#include "sim/csv.h"
+#include "sim/io/csv.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace evalsim;

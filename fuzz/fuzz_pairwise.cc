@@ -1,6 +1,6 @@
 // libFuzzer target: the pairwise CSV reader (ParsePairwiseCsv).
 #include "fuzz/fuzz_common.h"
-#include "sim/csv.h"
+#include "sim/io/csv.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace evalsim;

@@ -2,7 +2,7 @@
 // extension, which sets the data type when the header gives none, cycles
 // through soc, soi, toc, toi and none with the input's size.
 #include "fuzz/fuzz_common.h"
-#include "sim/preflib.h"
+#include "sim/io/preflib.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace evalsim;

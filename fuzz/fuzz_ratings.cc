@@ -1,7 +1,7 @@
 // libFuzzer target: the ratings CSV reader (ParseRatingsCsv), with K taken
 // from the data and, for every other input, a fixed `levels`.
 #include "fuzz/fuzz_common.h"
-#include "sim/csv.h"
+#include "sim/io/csv.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace evalsim;

@@ -1,7 +1,7 @@
 // libFuzzer target: the scenario reader (ParseScenario: TOML, presets and
 // validation; nothing is generated).
 #include "fuzz/fuzz_common.h"
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace evalsim;

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "sim/ballots.h"
-#include "sim/comparisons.h"
-#include "sim/indicators.h"
+#include "sim/core/ballots.h"
+#include "sim/core/comparisons.h"
+#include "sim/core/indicators.h"
 
 namespace evalsim {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "models/model.h"
-#include "sim/options.h"
+#include "sim/core/options.h"
 
 namespace evalsim {
 

@@ -1,0 +1,141 @@
+#include "models/common/tally.h"
+
+#include <fmt/format.h>
+
+namespace evalsim {
+namespace {
+
+// Unweighted histogram for a compile-time number of grades: written as
+// independent compare-and-add accumulators so that the compiler vectorises
+// the scan (no store-to-load chain through a counts array).
+template <int K>
+void CountFixed(const uint32_t* w, size_t n, double* counts) {
+  uint32_t c[K] = {};
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t g = w[i] & 0xFFu;
+    for (int k = 0; k < K; ++k) c[k] += (g == static_cast<uint32_t>(k));
+  }
+  for (int k = 0; k < K; ++k) counts[k] += c[k];
+}
+
+void CountAny(const uint32_t* w, size_t n, int levels, double* counts) {
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t g = w[i] & 0xFFu;
+    if (g < static_cast<uint32_t>(levels)) counts[g] += 1.0;
+  }
+}
+
+}  // namespace
+
+void TallySlot(const RatingBallots& b, int slot, double* counts) {
+  const uint64_t begin = b.slot_begin[slot], end = b.slot_begin[slot + 1];
+  const uint32_t* w = b.ballot.data() + begin;
+  const size_t n = end - begin;
+  if (b.Weighted()) {
+    const float* wt = b.weight.data() + begin;
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t g = w[i] & 0xFFu;
+      if (g < static_cast<uint32_t>(b.levels)) counts[g] += wt[i];
+    }
+    return;
+  }
+  switch (b.levels) {
+    case 2:
+      return CountFixed<2>(w, n, counts);
+    case 3:
+      return CountFixed<3>(w, n, counts);
+    case 4:
+      return CountFixed<4>(w, n, counts);
+    case 5:
+      return CountFixed<5>(w, n, counts);
+    default:
+      return CountAny(w, n, b.levels, counts);
+  }
+}
+
+Eigen::MatrixXd TallySlots(const RatingBallots& b) {
+  const int slots = b.NumRatees() * b.NumGroups();
+  // Row-major scratch so that one slot's counts are contiguous.
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> t =
+      Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(slots, b.levels);
+  for (int s = 0; s < slots; ++s) TallySlot(b, s, t.row(s).data());
+  return t;
+}
+
+Eigen::MatrixXd TallyRatees(const RatingBallots& b) {
+  const Eigen::MatrixXd slots = TallySlots(b);
+  const int G = b.NumGroups();
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(b.NumRatees(), b.levels);
+  for (int e = 0; e < b.NumRatees(); ++e)
+    for (int g = 0; g < G; ++g) out.row(e) += slots.row(e * G + g);
+  return out;
+}
+
+std::vector<double> DefaultPoints(int levels) {
+  if (levels == 4) return {0, 60, 80, 100};
+  std::vector<double> p(levels);
+  for (int k = 0; k < levels; ++k) p[k] = levels == 1 ? 100.0 : 100.0 * k / (levels - 1);
+  return p;
+}
+
+ParamDoc PointsParamDoc() {
+  return {"points", "[number]", "[0,60,80,100] for K=4, else 0..100 evenly",
+          "points of each grade, lowest grade first"};
+}
+
+std::vector<double> ReadPoints(OptionReader& opts, const ModelContext& ctx) {
+  auto points = opts.DoubleList("points");
+  if (!points) return DefaultPoints(ctx.levels);
+  if (static_cast<int>(points->size()) != ctx.levels) {
+    opts.Error("points", fmt::format("has {} values; expected one per grade ({} grades)",
+                                     points->size(), ctx.levels));
+    return DefaultPoints(ctx.levels);
+  }
+  return *points;
+}
+
+std::vector<double> ReadGroupWeights(OptionReader& opts, const ModelContext& ctx) {
+  auto table = opts.DoubleTable("group_weights", AtLeast(0.0));
+  if (!table) return {};
+  std::vector<double> w(ctx.group_names.size(), 0.0);
+  for (const auto& [name, value] : *table) {
+    bool found = false;
+    for (size_t g = 0; g < ctx.group_names.size(); ++g) {
+      if (ctx.group_names[g] == name) {
+        w[g] = value;
+        found = true;
+      }
+    }
+    if (!found) {
+      opts.Error("group_weights",
+                 fmt::format("names group \"{}\", which the ballots do not have; groups: {}", name,
+                             fmt::join(ctx.group_names, ", ")));
+    }
+  }
+  return w;
+}
+
+std::vector<double> EffectiveGroupWeights(const std::vector<double>& option,
+                                          const RatingBallots& ballots) {
+  return option.empty() ? ballots.group_weights : option;
+}
+
+double CombineGroups(std::span<const double> value, std::span<const bool> present,
+                     std::span<const double> weights, double fallback) {
+  double num = 0.0, den = 0.0;
+  for (size_t g = 0; g < value.size(); ++g) {
+    if (!present[g]) continue;
+    num += weights[g] * value[g];
+    den += weights[g];
+  }
+  return den > 0.0 ? num / den : fallback;
+}
+
+double PresentWeight(std::span<const bool> present, std::span<const double> weights) {
+  double sum = 0.0;
+  for (size_t g = 0; g < present.size(); ++g)
+    if (present[g]) sum += weights[g];
+  return sum;
+}
+
+}  // namespace evalsim

@@ -1,0 +1,55 @@
+// Grade histograms: the summary every classic rubric starts from. One pass
+// over a slot's packed words; abstentions are excluded.
+#ifndef EVALSIM_MODELS_COMMON_TALLY_H_
+#define EVALSIM_MODELS_COMMON_TALLY_H_
+
+#include <Eigen/Core>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "models/model.h"
+#include "models/registry.h"
+#include "sim/core/ballots.h"
+#include "sim/core/options.h"
+
+namespace evalsim {
+
+// Adds the (weighted) count of each grade 0..K-1 in `slot` to counts[0..K-1].
+void TallySlot(const RatingBallots& ballots, int slot, double* counts);
+
+// Histogram of every slot: row s = ratee * G + group, K columns.
+Eigen::MatrixXd TallySlots(const RatingBallots& ballots);
+
+// Histogram of every ratee over all groups: n x K.
+Eigen::MatrixXd TallyRatees(const RatingBallots& ballots);
+
+// Shared option: `points` (one number per grade, lowest grade first). The
+// default for K = 4 is [0, 60, 80, 100]; otherwise evenly spaced 0..100.
+std::vector<double> DefaultPoints(int levels);
+std::vector<double> ReadPoints(OptionReader& opts, const ModelContext& ctx);
+// The documentation of `points` as ReadPoints reads it.
+ParamDoc PointsParamDoc();
+
+// Shared option: `group_weights` ({group = weight}). Returns one weight per
+// group of ctx (groups not named get 0), or an empty vector when the option
+// is absent (then the ballots' own group weights apply).
+std::vector<double> ReadGroupWeights(OptionReader& opts, const ModelContext& ctx);
+
+// The weights to use: `option` when given, else the ballots' group weights.
+std::vector<double> EffectiveGroupWeights(const std::vector<double>& option,
+                                          const RatingBallots& ballots);
+
+// sum_g w_g * value_g / sum_g w_g over groups with present[g]; `fallback`
+// when no group is present or the weights of the present groups sum to 0.
+double CombineGroups(std::span<const double> value, std::span<const bool> present,
+                     std::span<const double> weights, double fallback);
+
+// The summed weight of the groups with present[g]. When an evaluee has valid
+// votes but this is 0 (every group that voted weighs 0), CombineGroups falls
+// back and the model should say so.
+double PresentWeight(std::span<const bool> present, std::span<const double> weights);
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_MODELS_COMMON_TALLY_H_

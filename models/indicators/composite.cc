@@ -1,0 +1,598 @@
+#include "models/indicators/composite.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <string_view>
+#include <unordered_map>
+
+#include "sim/core/errors.h"
+
+namespace evalsim {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+const char* MethodName(IndicatorMethod method) {
+  switch (method) {
+    case IndicatorMethod::kComposite:
+      return "composite";
+    case IndicatorMethod::kTopsis:
+      return "topsis";
+    case IndicatorMethod::kGreyRelational:
+      return "grey_relational";
+  }
+  return "?";
+}
+
+mcda::Normalization DefaultNormalization(IndicatorMethod method) {
+  return method == IndicatorMethod::kTopsis ? mcda::Normalization::kVector
+                                            : mcda::Normalization::kMinMax;
+}
+
+// A cell of an AHP matrix: a number, or a string holding a decimal or a
+// fraction "a/b".
+std::optional<double> AhpCell(const toml::node& cell) {
+  if (auto v = cell.value<double>()) return *v;
+  const auto* s = cell.as_string();
+  if (!s) return std::nullopt;
+  const std::string& text = s->get();
+  auto parse = [](std::string_view part) -> std::optional<double> {
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+    double v = 0.0;
+    auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (ec != std::errc() || ptr != part.data() + part.size() || part.empty()) return std::nullopt;
+    return v;
+  };
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) return parse(text);
+  auto num = parse(std::string_view(text).substr(0, slash));
+  auto den = parse(std::string_view(text).substr(slash + 1));
+  if (!num || !den || *den == 0.0) return std::nullopt;
+  return *num / *den;
+}
+
+// Reads the `ahp` matrix; nullopt (with errors recorded) when it is malformed.
+std::optional<Eigen::MatrixXd> ReadAhpMatrix(OptionReader& opts, const toml::node& node, int m) {
+  const toml::array* rows = node.as_array();
+  if (!rows || rows->empty()) {
+    opts.ErrorAt(node, "ahp",
+                 fmt::format("found {}; expected a square array of arrays of positive numbers",
+                             rows ? "an empty array" : ATypeName(node)));
+    return std::nullopt;
+  }
+  const int n = static_cast<int>(rows->size());
+  if (m > 0 && n != m) {
+    opts.ErrorAt(node, "ahp", fmt::format("has {} rows; expected {} (one per indicator)", n, m));
+    return std::nullopt;
+  }
+  Eigen::MatrixXd A(n, n);
+  for (int i = 0; i < n; ++i) {
+    const toml::node& row_node = *rows->get(static_cast<size_t>(i));
+    const toml::array* row = row_node.as_array();
+    const std::string key = fmt::format("ahp[{}]", i);
+    if (!row) {
+      opts.ErrorAt(row_node, key,
+                   fmt::format("found {}; expected an array (row {} of the matrix)",
+                               ATypeName(row_node), i + 1));
+      return std::nullopt;
+    }
+    if (static_cast<int>(row->size()) != n) {
+      opts.ErrorAt(row_node, key,
+                   fmt::format("row {} has {} cells; expected {} (the matrix must be square)",
+                               i + 1, row->size(), n));
+      return std::nullopt;
+    }
+    for (int j = 0; j < n; ++j) {
+      const toml::node& cell = *row->get(static_cast<size_t>(j));
+      auto v = AhpCell(cell);
+      if (!v) {
+        opts.ErrorAt(cell, fmt::format("ahp[{}][{}]", i, j),
+                     fmt::format("cell ({}, {}): expected a positive number or a fraction "
+                                 "such as \"1/3\"",
+                                 i + 1, j + 1));
+        return std::nullopt;
+      }
+      A(i, j) = *v;
+    }
+  }
+  return A;
+}
+
+// Reads the `vote` table into `o`.
+void ReadVote(OptionReader& opts, const toml::node& node, const ModelContext& ctx,
+              IndicatorOptions& o) {
+  const toml::table* t = node.as_table();
+  if (!t) {
+    opts.ErrorAt(node, "vote",
+                 fmt::format("found {}; expected a table such as {{ model = \"weighted_mean\", "
+                             "weight = 0.2 }}",
+                             ATypeName(node)));
+    return;
+  }
+  o.has_vote = true;
+  const toml::node* model = t->get("model");
+  const toml::node* weight = t->get("weight");
+  bool ok = true;
+  if (!model) {
+    opts.ErrorAt(node, "vote",
+                 "missing required key `model` (the ratings model that scores the vote)");
+    ok = false;
+  } else if (!model->is_string()) {
+    opts.ErrorAt(*model, "vote.model",
+                 fmt::format("found {}; expected a model name", ATypeName(*model)));
+    ok = false;
+  } else {
+    o.vote_model_name = model->as_string()->get();
+    if (FindIndicatorMethod(o.vote_model_name)) {
+      opts.ErrorAt(*model, "vote.model",
+                   fmt::format("\"{}\" reads indicators; an indicator model cannot be nested in "
+                               "a composite (the vote model must read ratings)",
+                               o.vote_model_name));
+      ok = false;
+    } else if (const ModelSpec* spec = Models().Find(o.vote_model_name);
+               spec && spec->input != InputKind::kRatings) {
+      opts.ErrorAt(*model, "vote.model",
+                   fmt::format("\"{}\" reads {}; the vote model must read ratings",
+                               o.vote_model_name, InputKindName(spec->input)));
+      ok = false;
+    }
+  }
+  if (!weight) {
+    opts.ErrorAt(node, "vote",
+                 "missing required key `weight` (the vote's share of the score, in [0, 1])");
+    ok = false;
+  } else if (auto w = weight->value<double>(); !w || !(*w >= 0.0 && *w <= 1.0)) {
+    opts.ErrorAt(*weight, "vote.weight",
+                 w ? fmt::format("{} is out of range; expected a number in [0, 1]", *w)
+                   : fmt::format("found {}; expected a number in [0, 1]", ATypeName(*weight)));
+    ok = false;
+  } else {
+    o.vote_weight = *w;
+  }
+  if (!ok) return;
+  o.vote_table = std::make_shared<const toml::table>(*t);
+  if (ctx.levels >= 2) {
+    try {
+      o.vote_model = Models().Create(o.vote_model_name, *t, ctx, opts.file(), opts.KeyPath("vote"),
+                                     {"model", "weight"});
+    } catch (const InputError& e) {
+      opts.AddErrors({e.what()});
+    }
+  }
+}
+
+Eigen::VectorXd ToVector(const std::vector<double>& v) {
+  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
+}
+
+void Append(std::vector<std::string>& to, const mcda::Notes& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+class IndicatorModel : public Model {
+ public:
+  explicit IndicatorModel(IndicatorOptions o) : o_(std::move(o)) {}
+  ScoreResult Score(const ModelInput& input) const override { return ScoreIndicators(o_, input); }
+
+ private:
+  IndicatorOptions o_;
+};
+
+std::vector<std::string> SplitNames(const std::string& joined) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= joined.size()) {
+    size_t end = joined.find(", ", start);
+    if (end == std::string::npos) end = joined.size();
+    if (end > start) out.push_back(joined.substr(start, end - start));
+    start = end + 2;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> NormalizationOptionNames() {
+  return SplitNames(mcda::NormalizationNames());
+}
+
+std::vector<std::string> RandomIndexOptionNames() { return SplitNames(mcda::RandomIndexNames()); }
+
+std::optional<IndicatorMethod> FindIndicatorMethod(const std::string& model_name) {
+  for (auto m :
+       {IndicatorMethod::kComposite, IndicatorMethod::kTopsis, IndicatorMethod::kGreyRelational})
+    if (model_name == MethodName(m)) return m;
+  return std::nullopt;
+}
+
+const char* AggregationName(Aggregation a) {
+  return a == Aggregation::kGeometric ? "geometric" : "arithmetic";
+}
+
+std::optional<Aggregation> FindAggregation(const std::string& name) {
+  if (name == "arithmetic") return Aggregation::kArithmetic;
+  if (name == "geometric") return Aggregation::kGeometric;
+  return std::nullopt;
+}
+
+Eigen::VectorXd CompositeFromNormalized(const CompositeConfig& config, const Eigen::MatrixXd& Z,
+                                        const Eigen::VectorXd* vote_index, mcda::Notes* notes) {
+  Eigen::VectorXd index = config.aggregation == Aggregation::kGeometric
+                              ? mcda::WeightedGeometric(Z, config.weights, 1e-6, notes)
+                              : mcda::WeightedArithmetic(Z, config.weights, notes);
+  if (vote_index && config.vote_weight > 0.0) {
+    const double w = config.vote_weight;
+    for (Eigen::Index i = 0; i < index.size(); ++i) {
+      const double v = (*vote_index)[i];
+      if (!std::isnan(index[i]) && !std::isnan(v)) index[i] = (1.0 - w) * index[i] + w * v;
+    }
+  }
+  return index;
+}
+
+Eigen::VectorXd CompositeIndex(const CompositeConfig& config, const Eigen::MatrixXd& X,
+                               const std::vector<bool>& cost, const Eigen::VectorXd* vote,
+                               mcda::Notes* notes) {
+  switch (config.method) {
+    case IndicatorMethod::kTopsis: {
+      mcda::TopsisResult r = mcda::Topsis(X, cost, config.weights, config.normalise);
+      if (notes) notes->insert(notes->end(), r.notes.begin(), r.notes.end());
+      return r.closeness;
+    }
+    case IndicatorMethod::kGreyRelational: {
+      mcda::GreyRelationalResult r =
+          mcda::GreyRelational(X, cost, config.weights, config.rho, config.normalise);
+      if (notes) notes->insert(notes->end(), r.notes.begin(), r.notes.end());
+      return r.grade;
+    }
+    case IndicatorMethod::kComposite:
+      break;
+  }
+  const Eigen::MatrixXd Z = mcda::Normalize(X, cost, config.normalise, notes);
+  if (vote && vote->size() == X.rows() && config.vote_weight > 0.0) {
+    const Eigen::VectorXd vote_index =
+        mcda::Normalize(Eigen::MatrixXd(*vote), {false}, config.normalise, nullptr).col(0);
+    return CompositeFromNormalized(config, Z, &vote_index, notes);
+  }
+  return CompositeFromNormalized(config, Z, nullptr, notes);
+}
+
+IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, OptionReader& opts,
+                                      const ModelContext& ctx) {
+  IndicatorOptions o;
+  o.method = method;
+  o.file = opts.file();
+  o.path = opts.path();
+  const int m = static_cast<int>(ctx.indicator_names.size());  // 0 = not known yet
+  const std::string one_per =
+      m > 0 ? fmt::format("{} (one per indicator: {})", m, fmt::join(ctx.indicator_names, ", "))
+            : std::string();
+
+  if (auto d = opts.StringList("directions")) {
+    std::vector<bool> cost;
+    bool ok = true;
+    for (size_t i = 0; i < d->size(); ++i) {
+      const std::string& s = (*d)[i];
+      if (s == "benefit" || s == "cost") {
+        cost.push_back(s == "cost");
+      } else {
+        opts.Error("directions",
+                   fmt::format("entry {} is \"{}\"; expected \"benefit\" or \"cost\"", i + 1, s));
+        ok = false;
+      }
+    }
+    if (m > 0 && static_cast<int>(d->size()) != m) {
+      opts.Error("directions", fmt::format("has {} entries; expected {}", d->size(), one_per));
+      ok = false;
+    }
+    if (ok) o.directions = std::move(cost);
+  }
+
+  const std::vector<std::string> norms = NormalizationOptionNames();
+  const std::string norm = opts.String(
+      "normalise", std::string(mcda::NormalizationName(DefaultNormalization(method))), norms);
+  o.normalise = mcda::FindNormalization(norm).value_or(DefaultNormalization(method));
+
+  o.weighting =
+      opts.String("weighting", "fixed", {"fixed", "ahp", "entropy", "critic", "combined"});
+  const bool combined = o.weighting == "combined";
+  auto only_with = [&](std::string_view key, bool used, std::string_view when) {
+    if (opts.Has(key) && !used)
+      opts.Error(key, fmt::format("is only used with {} (weighting is \"{}\")", when, o.weighting));
+  };
+
+  if (auto w = opts.DoubleList("weights", AtLeast(0.0))) {
+    double sum = 0.0;
+    for (double v : *w) sum += v;
+    if (m > 0 && static_cast<int>(w->size()) != m) {
+      opts.Error("weights", fmt::format("has {} entries; expected {}", w->size(), one_per));
+    } else if (w->empty() || !(sum > 0.0)) {
+      opts.Error("weights", "expected non-negative weights with a positive sum");
+    } else {
+      o.weights = ToVector(*w);
+    }
+  }
+  only_with("weights", o.weighting == "fixed" || combined, "weighting = \"fixed\" or \"combined\"");
+
+  const std::string ahp_method =
+      opts.String("ahp_method", "eigenvector", {"eigenvector", "geometric", "geometric_mean"});
+  o.ahp_options.method =
+      ahp_method == "eigenvector" ? mcda::AhpMethod::kEigenvector : mcda::AhpMethod::kGeometricMean;
+  const std::string ri = opts.String("random_index", "saaty", RandomIndexOptionNames());
+  o.ahp_options.random_index =
+      mcda::FindRandomIndexTable(ri).value_or(mcda::RandomIndexTable::kSaaty);
+  if (const toml::node* node = opts.Raw("ahp")) {
+    if (o.weighting != "ahp" && !combined) {
+      opts.ErrorAt(*node, "ahp",
+                   fmt::format("is only used with weighting = \"ahp\" or \"combined\" (weighting "
+                               "is \"{}\")",
+                               o.weighting));
+    } else if (combined && o.weights.size() > 0) {
+      opts.ErrorAt(*node, "ahp",
+                   "give either `weights` or `ahp` as the subjective side of weighting = "
+                   "\"combined\", not both");
+    } else if (auto A = ReadAhpMatrix(opts, *node, m)) {
+      const std::vector<std::string> names =
+          m == A->rows() ? ctx.indicator_names : std::vector<std::string>{};
+      if (auto problem = mcda::CheckPairwiseMatrix(*A, o.ahp_options.reciprocal_tolerance, names)) {
+        opts.ErrorAt(*node, "ahp", *problem);
+      } else {
+        o.ahp = mcda::Ahp(*A, o.ahp_options);
+      }
+    }
+  } else if (o.weighting == "ahp") {
+    opts.Error("weighting",
+               "weighting = \"ahp\" needs `ahp`, a pairwise comparison matrix (array of arrays)");
+  }
+  const bool has_ahp = opts.Has("ahp");
+  only_with("ahp_method", has_ahp, "an `ahp` matrix");
+  only_with("random_index", has_ahp, "an `ahp` matrix");
+
+  o.objective = opts.String("objective", "entropy", {"entropy", "critic"});
+  only_with("objective", combined, "weighting = \"combined\"");
+  o.multiplicative =
+      opts.String("blend", "additive", {"additive", "multiplicative"}) == "multiplicative";
+  only_with("blend", combined, "weighting = \"combined\"");
+  o.alpha = opts.Double("alpha", 0.5, Probability());
+  only_with("alpha", combined && !o.multiplicative,
+            "weighting = \"combined\" and blend = \"additive\"");
+
+  const bool uses_entropy = o.weighting == "entropy" || (combined && o.objective == "entropy");
+  o.entropy.input = opts.String("entropy", "raw", {"raw", "minmax"}) == "minmax"
+                        ? mcda::EntropyInput::kMinMax
+                        : mcda::EntropyInput::kRaw;
+  o.entropy.shift = opts.Double("entropy_shift", 0.0, AtLeast(0.0));
+  only_with("entropy", uses_entropy, "entropy weights");
+  only_with("entropy_shift", uses_entropy && o.entropy.input == mcda::EntropyInput::kMinMax,
+            "entropy = \"minmax\"");
+
+  if (method == IndicatorMethod::kComposite) {
+    o.aggregation =
+        FindAggregation(opts.String("aggregation", "arithmetic", {"arithmetic", "geometric"}))
+            .value_or(Aggregation::kArithmetic);
+    if (const toml::node* node = opts.Raw("vote")) ReadVote(opts, *node, ctx, o);
+  }
+  if (method == IndicatorMethod::kGreyRelational)
+    o.rho = opts.Double("rho", 0.5, Range{0.0, 1.0, true, false});
+  return o;
+}
+
+PreparedIndicators PrepareIndicators(const IndicatorOptions& o, const ModelInput& input) {
+  PreparedIndicators p;
+  const IndicatorTable& t = *input.indicators;
+  const int n = static_cast<int>(t.values.rows());
+  const int m = static_cast<int>(t.values.cols());
+  p.X = t.values;
+
+  // Directions.
+  p.cost.assign(m, false);
+  if (static_cast<int>(t.cost.size()) == m) p.cost = t.cost;
+  if (o.directions) {
+    if (static_cast<int>(o.directions->size()) == m) {
+      p.cost = *o.directions;
+    } else {
+      p.notes.push_back(fmt::format(
+          "`directions` has {} entries but the table has {} indicators: the table's own "
+          "directions are used",
+          o.directions->size(), m));
+    }
+  }
+
+  // Weights.
+  auto equal = [&] { return Eigen::VectorXd::Constant(m, m > 0 ? 1.0 / m : 0.0).eval(); };
+  auto sized = [&](const Eigen::VectorXd& w, const char* what) -> Eigen::VectorXd {
+    if (w.size() == 0) return equal();
+    if (w.size() != m) {
+      p.notes.push_back(
+          fmt::format("{} has {} entries but the table has {} indicators: equal weights are used",
+                      what, w.size(), m));
+      return equal();
+    }
+    return w / w.sum();
+  };
+  auto objective = [&](bool critic) -> Eigen::VectorXd {
+    try {
+      mcda::WeightsResult r =
+          critic ? mcda::CriticWeights(p.X, p.cost) : mcda::EntropyWeights(p.X, p.cost, o.entropy);
+      Append(p.notes, r.notes);
+      return r.weights;
+    } catch (const InputError& e) {
+      p.notes.push_back(fmt::format("{} weights not defined ({}): equal weights are used",
+                                    critic ? "CRITIC" : "entropy", e.what()));
+      return equal();
+    }
+  };
+  Eigen::VectorXd subjective =
+      o.ahp ? sized(o.ahp->weights, "the AHP matrix") : sized(o.weights, "`weights`");
+  if (o.ahp) {
+    p.parameters.emplace_back("lambda_max", o.ahp->lambda_max);
+    p.parameters.emplace_back("ci", o.ahp->ci);
+    p.parameters.emplace_back("cr", o.ahp->cr);
+    p.parameters.emplace_back("random_index", o.ahp->random_index);
+    if (!o.ahp->warning.empty()) p.notes.push_back("warning: " + o.ahp->warning);
+    Append(p.notes, o.ahp->notes);
+  }
+  Eigen::VectorXd w;
+  if (o.weighting == "entropy") {
+    w = objective(false);
+  } else if (o.weighting == "critic") {
+    w = objective(true);
+  } else if (o.weighting == "combined") {
+    const Eigen::VectorXd obj = objective(o.objective == "critic");
+    w = m == 0             ? Eigen::VectorXd()
+        : o.multiplicative ? mcda::CombineMultiplicative(subjective, obj)
+                           : mcda::CombineAdditive(subjective, obj, o.alpha);
+  } else {
+    w = subjective;  // fixed or ahp
+  }
+  for (int j = 0; j < m && j < static_cast<int>(t.names.size()); ++j)
+    p.parameters.emplace_back("weight." + t.names[j], w[j]);
+
+  p.config.method = o.method;
+  p.config.normalise = o.normalise;
+  p.config.aggregation = o.aggregation;
+  p.config.weights = w;
+  p.config.rho = o.rho;
+
+  // The vote.
+  if (o.has_vote) {
+    std::shared_ptr<const Model> vote_model = o.vote_model;
+    if (!input.ratings) {
+      p.notes.push_back(
+          "`vote` is set but the input has no rating ballots: the score is the indicator "
+          "index alone");
+    } else {
+      const RatingBallots& b = *input.ratings;
+      if (!vote_model && o.vote_table) {
+        try {
+          vote_model = Models().Create(o.vote_model_name, *o.vote_table,
+                                       ModelContext{b.levels, b.group_names}, o.file,
+                                       o.path + ".vote", {"model", "weight"});
+        } catch (const InputError& e) {
+          p.notes.push_back(
+              fmt::format("vote model could not be created ({}): indicators only", e.what()));
+        }
+      }
+      if (vote_model) {
+        ScoreResult vr = vote_model->Score(input);
+        p.vote = Eigen::VectorXd::Constant(n, kNaN);
+        if (vr.score.size() == b.NumRatees()) {
+          if (b.ratee_names == t.ratee_names) {
+            p.vote = vr.score;
+          } else {
+            std::unordered_map<std::string, int> index;
+            for (int i = 0; i < b.NumRatees(); ++i) index.emplace(b.ratee_names[i], i);
+            for (int i = 0; i < n; ++i)
+              if (auto it = index.find(t.ratee_names[i]); it != index.end())
+                p.vote[i] = vr.score[it->second];
+          }
+        }
+        int missing = 0;
+        for (int i = 0; i < n; ++i) missing += std::isnan(p.vote[i]) ? 1 : 0;
+        if (missing > 0)
+          p.notes.push_back(fmt::format(
+              "{} unit(s) have no vote score: their score is the indicator index alone", missing));
+        for (const auto& note : vr.notes) p.notes.push_back("vote: " + note);
+        p.config.vote_weight = o.vote_weight;
+        p.parameters.emplace_back("vote_weight", o.vote_weight);
+      }
+    }
+  }
+  return p;
+}
+
+ScoreResult ScoreIndicators(const IndicatorOptions& o, const ModelInput& input) {
+  ScoreResult r;
+  if (!input.indicators) {
+    r.notes.push_back("no indicator table in the input: nothing to score");
+    return r;
+  }
+  PreparedIndicators p = PrepareIndicators(o, input);
+  const int n = static_cast<int>(p.X.rows());
+  r.notes = std::move(p.notes);
+  r.parameters = std::move(p.parameters);
+  mcda::Notes notes;
+  Eigen::VectorXd index =
+      n == 0 ? Eigen::VectorXd()
+             : CompositeIndex(p.config, p.X, p.cost, p.vote.size() ? &p.vote : nullptr, &notes);
+  Append(r.notes, notes);
+  // Units with no present indicator rank below every other unit.
+  int missing = 0;
+  double lowest = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < n; ++i) {
+    if (std::isnan(index[i]))
+      ++missing;
+    else
+      lowest = std::min(lowest, index[i]);
+  }
+  r.score = index;
+  if (missing > 0) {
+    if (missing == n) lowest = 0.0;
+    r.tiebreak = Eigen::VectorXd::Zero(n);
+    for (int i = 0; i < n; ++i) {
+      if (std::isnan(index[i])) {
+        r.score[i] = lowest;
+        r.tiebreak[i] = -1.0;
+      }
+    }
+    r.notes.push_back(fmt::format(
+        "{} unit(s) have no indicator value: they score the lowest score ({}) and rank below "
+        "every unit with data",
+        missing, lowest));
+  }
+  return r;
+}
+
+std::unique_ptr<Model> MakeIndicatorModel(IndicatorOptions options) {
+  return std::make_unique<IndicatorModel>(std::move(options));
+}
+
+std::vector<ParamDoc> IndicatorParamDocs(IndicatorMethod method) {
+  std::vector<ParamDoc> docs = {
+      {"directions", "[string]", "the table's own directions",
+       "\"benefit\" or \"cost\" per indicator"},
+      {"normalise", "string", std::string(mcda::NormalizationName(DefaultNormalization(method))),
+       "minmax, vector, zscore, rank or distance_to_best"},
+      {"weighting", "string", "fixed", "fixed, ahp, entropy, critic or combined"},
+      {"weights", "[number]", "equal", "fixed (or subjective) weight per indicator"},
+      {"ahp", "[[number]]", "none", "AHP pairwise comparison matrix (cells may be \"1/3\")"},
+      {"ahp_method", "string", "eigenvector", "eigenvector or geometric (row geometric means)"},
+      {"random_index", "string", "saaty",
+       "RI table for CR: " + mcda::RandomIndexNames() + " (CR > 0.1 warns)"},
+      {"entropy", "string", "raw", "entropy weights on raw values (raw) or min-max first"},
+      {"entropy_shift", "number", "0", "added to min-max values before entropy (minmax form)"},
+      {"objective", "string", "entropy", "objective side of combined weights: entropy or critic"},
+      {"blend", "string", "additive", "combined weights: additive or multiplicative"},
+      {"alpha", "number in [0,1]", "0.5", "subjective share of the additive blend"},
+  };
+  if (method == IndicatorMethod::kComposite) {
+    docs.push_back(
+        {"aggregation", "string", "arithmetic", "weighted arithmetic or geometric mean"});
+    docs.push_back({"vote", "{model = string, weight = number, ...}", "none",
+                    "blend a ratings model's score: (1-weight)*index + weight*vote"});
+  }
+  if (method == IndicatorMethod::kGreyRelational)
+    docs.push_back({"rho", "number in (0,1]", "0.5", "distinguishing coefficient"});
+  return docs;
+}
+
+ModelSpec CompositeSpec() {
+  ModelSpec spec;
+  spec.name = "composite";
+  spec.input = InputKind::kIndicators;
+  spec.summary =
+      "composite indicator: normalisation + weights (fixed, ahp, entropy, critic, combined) + "
+      "weighted arithmetic or geometric mean; optional vote blend";
+  spec.params = IndicatorParamDocs(IndicatorMethod::kComposite);
+  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+    return MakeIndicatorModel(ReadIndicatorOptions(IndicatorMethod::kComposite, opts, ctx));
+  };
+  return spec;
+}
+
+}  // namespace evalsim

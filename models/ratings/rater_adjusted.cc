@@ -1,0 +1,408 @@
+#include "models/ratings/rater_adjusted.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "models/common/connectivity.h"
+#include "models/common/tally.h"
+
+namespace evalsim {
+namespace {
+
+struct RaterAdjustedOptions {
+  std::vector<double> points;  // empty: the model works on grades
+  double tolerance = 1e-10;
+  int64_t max_iterations = 1000;
+};
+
+// Per-grade lookup: y of the grade, and 1 for a valid grade (0 for blanks),
+// so that the hot loops need no branch on the grade.
+struct GradeTable {
+  std::array<double, 256> y{};
+  std::array<double, 256> valid{};
+};
+
+// Everything the passes over the ballots share: the ballots in their own
+// ratee-major order, and a rater-major copy of the valid ones (ratee id and
+// weight), so that both halves of the matrix-vector product are gathers.
+struct Design {
+  const RatingBallots* b = nullptr;
+  GradeTable table;
+  std::vector<double> d_ratee;        // summed weight of each ratee's valid ballots
+  std::vector<double> d_rater;        // summed weight of each rater's valid ballots
+  std::vector<uint64_t> rater_begin;  // rater j's valid ballots: [rater_begin[j], rater_begin[j+1])
+  std::vector<uint32_t> rater_ratee;  // their ratees
+  std::vector<float> rater_weight;    // their weights (weighted ballots only)
+};
+
+// Weight of ballot i in the fit: 0 when blank or not positive (NaN too).
+template <bool kWeighted>
+inline double WeightOf(const Design& d, uint64_t i, uint32_t word) {
+  const double valid = d.table.valid[word & 0xFFu];
+  if constexpr (kWeighted) {
+    const float w = d.b->weight[i];
+    return w > 0.0f ? valid * static_cast<double>(w) : 0.0;
+  } else {
+    return valid;
+  }
+}
+
+inline uint64_t RateeBegin(const RatingBallots& b, int e) {
+  return b.slot_begin[static_cast<size_t>(e) * b.NumGroups()];
+}
+
+// Fills d_ratee, d_rater and the rater-major copy; sets ratee_mean to each
+// ratee's weighted mean ybar_i of y (its level when every b is 0) and
+// lenient[j] to the sum of w (y - ybar_i) over rater j's ballots (so
+// lenient[j] / d_rater[j] is j's effect after one backfitting sweep from
+// b = 0).
+template <bool kWeighted>
+void Setup(const RaterRateeComponents& comp, Design& d, std::vector<double>& ratee_mean,
+           std::vector<double>& lenient) {
+  const RatingBallots& b = *d.b;
+  const int n = b.NumRatees();
+  const size_t R = b.num_raters;
+  const uint32_t* words = b.ballot.data();
+  d.rater_begin.assign(R + 1, 0);
+  for (size_t j = 0; j < R; ++j) d.rater_begin[j + 1] = d.rater_begin[j] + comp.rater_degree[j];
+  d.rater_ratee.resize(d.rater_begin[R]);
+  if constexpr (kWeighted) d.rater_weight.resize(d.rater_begin[R]);
+  std::vector<uint64_t> cursor(d.rater_begin.begin(), d.rater_begin.end() - 1);
+  for (int e = 0; e < n; ++e) {
+    const uint64_t begin = RateeBegin(b, e), end = RateeBegin(b, e + 1);
+    double sw = 0.0, swy = 0.0;
+    for (uint64_t i = begin; i < end; ++i) {
+      const double w = WeightOf<kWeighted>(d, i, words[i]);
+      sw += w;
+      swy += w * d.table.y[words[i] & 0xFFu];
+    }
+    d.d_ratee[e] = sw;
+    if (sw <= 0.0) continue;
+    const double mean = swy / sw;
+    ratee_mean[e] = mean;
+    for (uint64_t i = begin; i < end; ++i) {
+      const uint32_t word = words[i];
+      const double w = WeightOf<kWeighted>(d, i, word);
+      if (!(w > 0.0)) continue;
+      const uint32_t j = BallotRater(word);
+      d.d_rater[j] += w;
+      lenient[j] += w * (d.table.y[word & 0xFFu] - mean);
+      const uint64_t at = cursor[j]++;
+      d.rater_ratee[at] = static_cast<uint32_t>(e);
+      if constexpr (kWeighted) d.rater_weight[at] = static_cast<float>(w);
+    }
+  }
+}
+
+// out_i = sum over ratee i's valid ballots of w * per_rater[j]: a gather
+// from an O(raters) vector in the ballots' own order.
+template <bool kWeighted>
+void GatherRaters(const Design& d, const double* per_rater, double* out) {
+  const RatingBallots& b = *d.b;
+  const int n = b.NumRatees();
+  const uint32_t* words = b.ballot.data();
+  for (int e = 0; e < n; ++e) {
+    const uint64_t begin = RateeBegin(b, e), end = RateeBegin(b, e + 1);
+    double t = 0.0;
+    for (uint64_t i = begin; i < end; ++i)
+      t += WeightOf<kWeighted>(d, i, words[i]) * per_rater[BallotRater(words[i])];
+    out[e] = t;
+  }
+}
+
+// out_j = sum over rater j's valid ballots of w * per_ratee[i] / d_rater[j]
+// (0 for raters without one): a gather over the rater-major copy.
+template <bool kWeighted>
+void RaterMeans(const Design& d, const double* per_ratee, double* out) {
+  const size_t R = d.d_rater.size();
+  const uint32_t* ratee = d.rater_ratee.data();
+  for (size_t j = 0; j < R; ++j) {
+    double t = 0.0;
+    const uint64_t begin = d.rater_begin[j], end = d.rater_begin[j + 1];
+    if constexpr (kWeighted) {
+      const float* w = d.rater_weight.data();
+      for (uint64_t k = begin; k < end; ++k) t += static_cast<double>(w[k]) * per_ratee[ratee[k]];
+    } else {
+      for (uint64_t k = begin; k < end; ++k) t += per_ratee[ratee[k]];
+    }
+    out[j] = begin < end ? t / d.d_rater[j] : 0.0;
+  }
+}
+
+// out = T v = D_a v - N D_b^-1 N' v: a rater-major pass (rater means of v)
+// then a ratee-major pass. `scratch` has one entry per rater. Returns v . out.
+template <bool kWeighted>
+double ApplyRateeSystem(const Design& d, const double* v, double* scratch, double* out) {
+  RaterMeans<kWeighted>(d, v, scratch);
+  GatherRaters<kWeighted>(d, scratch, out);
+  const size_t n = d.d_ratee.size();
+  double dot = 0.0;
+  for (size_t e = 0; e < n; ++e) {
+    out[e] = d.d_ratee[e] * v[e] - out[e];
+    dot += v[e] * out[e];
+  }
+  return dot;
+}
+
+// Given rater effects `effect`, sets each rated ratee's mu_c + a_i (its
+// weighted mean of y - b) and returns the weighted residual sum of squares.
+template <bool kWeighted>
+double FitRatees(const Design& d, const std::vector<double>& effect,
+                 const std::vector<double>& ratee_mean, Eigen::VectorXd& level) {
+  const RatingBallots& b = *d.b;
+  const int n = b.NumRatees();
+  const uint32_t* words = b.ballot.data();
+  double rss = 0.0;
+  for (int e = 0; e < n; ++e) {
+    if (d.d_ratee[e] <= 0.0) continue;
+    const uint64_t begin = RateeBegin(b, e), end = RateeBegin(b, e + 1);
+    double t = 0.0;
+    for (uint64_t i = begin; i < end; ++i)
+      t += WeightOf<kWeighted>(d, i, words[i]) * effect[BallotRater(words[i])];
+    const double a = ratee_mean[e] - t / d.d_ratee[e];
+    level[e] = a;
+    for (uint64_t i = begin; i < end; ++i) {
+      const uint32_t word = words[i];
+      const double r = d.table.y[word & 0xFFu] - a - effect[BallotRater(word)];
+      rss += WeightOf<kWeighted>(d, i, word) * r * r;
+    }
+  }
+  return rss;
+}
+
+// Subtracts, within every component, the unweighted mean of x over the
+// component's members (`of` gives each entry's component, -1 for none,
+// `size` each component's member count). Returns the subtracted means.
+std::vector<double> CentrePerComponent(const std::vector<int32_t>& of,
+                                       const std::vector<int32_t>& size, std::vector<double>& x) {
+  std::vector<double> mean(size.size(), 0.0);
+  for (size_t k = 0; k < x.size(); ++k)
+    if (of[k] >= 0) mean[of[k]] += x[k];
+  for (size_t c = 0; c < mean.size(); ++c) mean[c] /= size[c];
+  for (size_t k = 0; k < x.size(); ++k)
+    if (of[k] >= 0) x[k] -= mean[of[k]];
+  return mean;
+}
+
+struct SolveReport {
+  int iterations = 0;
+  bool converged = false;
+  double relative_change = 0.0;
+};
+
+// Preconditioned conjugate gradients on T x = r (r: the starting
+// residual) with preconditioner D_a, from x = 0. `rounding_floor` is the
+// squared D_a-norm of an update at the rounding level of the data.
+template <bool kWeighted>
+SolveReport SolveRatees(const Design& d, const RaterRateeComponents& comp,
+                        const RaterAdjustedOptions& o, double rounding_floor, std::vector<double> r,
+                        std::vector<double>& x) {
+  const size_t n = r.size();
+  const int C = comp.count;
+  std::vector<double> inv_d(n), p(n), q(n), scratch(d.d_rater.size()), sums(C), means(C);
+  for (size_t e = 0; e < n; ++e) inv_d[e] = d.d_ratee[e] > 0.0 ? 1.0 / d.d_ratee[e] : 0.0;
+  // Projects r onto the range of T (zero sum within every component) from
+  // the per-component sums in `sums`, and returns r' D_a^-1 r.
+  auto project = [&] {
+    for (int c = 0; c < C; ++c) means[c] = sums[c] / comp.ratees_in[c];
+    double rz = 0.0;
+    for (size_t e = 0; e < n; ++e) {
+      const int32_t c = comp.ratee[e];
+      if (c >= 0) r[e] -= means[c];
+      rz += r[e] * r[e] * inv_d[e];
+    }
+    return rz;
+  };
+  std::fill(sums.begin(), sums.end(), 0.0);
+  for (size_t e = 0; e < n; ++e)
+    if (comp.ratee[e] >= 0) sums[comp.ratee[e]] += r[e];
+  double rz = project();
+  const double rz0 = rz;
+  const double target = std::max(o.tolerance * o.tolerance * rz0, rounding_floor);
+  SolveReport rep;
+  rep.converged = rz <= target;
+  for (size_t e = 0; e < n; ++e) p[e] = r[e] * inv_d[e];
+  while (!rep.converged && rep.iterations < o.max_iterations) {
+    const double pq = ApplyRateeSystem<kWeighted>(d, p.data(), scratch.data(), q.data());
+    ++rep.iterations;
+    // p' T p > 0 whenever r is not yet negligible; a non-positive value
+    // means rounding has taken over, and more steps cannot help.
+    if (!(pq > 0.0)) break;
+    const double alpha = rz / pq;
+    std::fill(sums.begin(), sums.end(), 0.0);
+    for (size_t e = 0; e < n; ++e) {
+      x[e] += alpha * p[e];
+      r[e] -= alpha * q[e];
+      const int32_t c = comp.ratee[e];
+      if (c >= 0) sums[c] += r[e];
+    }
+    const double rz_next = project();
+    rep.converged = rz_next <= target;
+    const double beta = rz_next / rz;
+    rz = rz_next;
+    for (size_t e = 0; e < n; ++e) p[e] = r[e] * inv_d[e] + beta * p[e];
+  }
+  rep.relative_change = rz0 > 0.0 ? std::sqrt(rz / rz0) : 0.0;
+  return rep;
+}
+
+class RaterAdjusted : public Model {
+ public:
+  explicit RaterAdjusted(RaterAdjustedOptions o) : o_(std::move(o)) {}
+
+  ScoreResult Score(const ModelInput& input) const override {
+    const RatingBallots& b = *input.ratings;
+    return b.Weighted() ? Fit<true>(b) : Fit<false>(b);
+  }
+
+ private:
+  template <bool kWeighted>
+  ScoreResult Fit(const RatingBallots& b) const {
+    const int n = b.NumRatees(), K = b.levels;
+    const size_t R = b.num_raters;
+    ScoreResult res;
+
+    Design d;
+    d.b = &b;
+    const bool use_points = !o_.points.empty() && static_cast<int>(o_.points.size()) == K;
+    if (!o_.points.empty() && !use_points) {
+      res.notes.push_back(fmt::format(
+          "points has {} values but the ballots have {} grades: the fit used the grades",
+          o_.points.size(), K));
+    }
+    double y_lo = std::numeric_limits<double>::infinity(), y_hi = -y_lo, y_sum = 0.0;
+    for (int g = 0; g < K; ++g) {
+      d.table.y[g] = use_points ? o_.points[g] : g;
+      d.table.valid[g] = 1.0;
+      y_lo = std::min(y_lo, d.table.y[g]);
+      y_hi = std::max(y_hi, d.table.y[g]);
+      y_sum += d.table.y[g];
+    }
+    d.d_ratee.assign(n, 0.0);
+    d.d_rater.assign(R, 0.0);
+
+    const RaterRateeComponents comp = ConnectedComponents(b);
+    std::vector<double> ratee_mean(n, 0.0), effect(R, 0.0);
+    Setup<kWeighted>(comp, d, ratee_mean, effect);
+    const uint64_t valid = d.rater_ratee.size();
+
+    double total_w = 0.0, total_wy = 0.0;
+    for (int e = 0; e < n; ++e) {
+      total_w += d.d_ratee[e];
+      total_wy += d.d_ratee[e] * ratee_mean[e];
+    }
+    // One backfitting sweep from b = 0: b1 = rater means of y - ybar_i, and
+    // the ratee levels would move by -(weighted mean of b1 over the ratee's
+    // ballots). That move, D_a^-1 times the starting residual, is what the
+    // solver drives to 0.
+    for (size_t j = 0; j < R; ++j) effect[j] = d.d_rater[j] > 0.0 ? effect[j] / d.d_rater[j] : 0.0;
+    std::vector<double> residual(n), shift(n, 0.0);
+    GatherRaters<kWeighted>(d, effect.data(), residual.data());
+    for (double& v : residual) v = -v;
+    // An update of 16 ulps of the scale's spread on every unit of weight is
+    // as small as the data can resolve.
+    const double spread = std::max(y_hi - y_lo, std::max(std::abs(y_lo), std::abs(y_hi)));
+    const double ulp = 16.0 * std::numeric_limits<double>::epsilon() * spread;
+    const SolveReport rep =
+        SolveRatees<kWeighted>(d, comp, o_, total_w * ulp * ulp, std::move(residual), shift);
+    // Levels ybar + shift; the rater effects that go with them,
+    // b = D_b^-1 N' (y - levels) = b1 - D_b^-1 N' shift, centred per
+    // component. The levels are then refitted given b (below), which
+    // absorbs the centring.
+    std::vector<double> correction(R);
+    RaterMeans<kWeighted>(d, shift.data(), correction.data());
+    for (size_t j = 0; j < R; ++j) effect[j] -= correction[j];
+    CentrePerComponent(comp.rater, comp.raters_in, effect);
+
+    res.score = Eigen::VectorXd::Zero(n);
+    const double rss = FitRatees<kWeighted>(d, effect, ratee_mean, res.score);
+
+    // Evaluees without a valid ballot: the overall mean.
+    const double overall = total_w > 0.0 ? total_wy / total_w : (K > 0 ? y_sum / K : 0.0);
+    int unrated = 0;
+    for (int e = 0; e < n; ++e) {
+      if (comp.ratee[e] >= 0) continue;
+      res.score[e] = overall;
+      ++unrated;
+    }
+
+    int rated = 0, rating = 0;
+    for (int e = 0; e < n; ++e) rated += comp.ratee[e] >= 0;
+    for (size_t j = 0; j < R; ++j) rating += comp.rater[j] >= 0;
+    const double df = static_cast<double>(valid) - rated - rating + comp.count;
+    const double sigma = df > 0.0 ? std::sqrt(rss / df) : 0.0;
+    res.se = Eigen::VectorXd::Zero(n);
+    for (int e = 0; e < n; ++e)
+      if (comp.ratee[e] >= 0) res.se[e] = sigma / std::sqrt(d.d_ratee[e]);
+
+    if (comp.count > 1) {
+      res.notes.push_back(fmt::format(
+          "{} components; scores compare only within a component except through their means "
+          "(the evaluees share no chain of raters, so each component's average rater is taken "
+          "as neutral)",
+          comp.count));
+    }
+    if (unrated > 0) {
+      res.notes.push_back(fmt::format(
+          "{} evaluee(s) had no valid vote and scored the overall mean {:.6g}", unrated, overall));
+    }
+    if (!rep.converged) {
+      res.notes.push_back(fmt::format(
+          "did not converge: relative change {:.3g} > tolerance {:.3g} after {} iteration(s)",
+          rep.relative_change, o_.tolerance, rep.iterations));
+    }
+    if (comp.count > 0 && df <= 0.0)
+      res.notes.push_back("no residual degrees of freedom: standard errors set to 0");
+
+    res.rater_values.emplace_back(
+        "effect", Eigen::Map<const Eigen::VectorXd>(effect.data(), static_cast<Eigen::Index>(R)));
+    res.parameters = {
+        {"iterations", rep.iterations},
+        {"converged", rep.converged ? 1.0 : 0.0},
+        {"relative_change", rep.relative_change},
+        {"components", comp.count},
+        {"unrated_ratees", unrated},
+        {"sigma_e", sigma},
+        {"df", df},
+    };
+    return res;
+  }
+
+  RaterAdjustedOptions o_;
+};
+
+}  // namespace
+
+ModelSpec RaterAdjustedSpec() {
+  ModelSpec spec;
+  spec.name = "rater_adjusted";
+  spec.summary =
+      "additive two-way least squares y = mu + ratee + rater + e; score = mu + ratee effect, "
+      "adjusted for each rater's leniency";
+  spec.params = {
+      {"points", "[number]", "absent (fit the grades 0..K-1)",
+       "when given, the fit uses these points of each grade, lowest grade first"},
+      {"tolerance", "number > 0", "1e-10",
+       "stop when the change one more backfitting sweep would make, relative to the first, is "
+       "below this"},
+      {"max_iterations", "integer >= 1", "1000",
+       "most conjugate-gradient iterations (each reads the ballots twice)"},
+  };
+  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+    RaterAdjustedOptions o;
+    const bool has_points = opts.Has("points");
+    std::vector<double> points = ReadPoints(opts, ctx);
+    if (has_points) o.points = std::move(points);
+    o.tolerance = opts.Double("tolerance", 1e-10, Above(0.0));
+    o.max_iterations = opts.Int("max_iterations", 1000, AtLeast(1));
+    return std::make_unique<RaterAdjusted>(std::move(o));
+  };
+  return spec;
+}
+
+}  // namespace evalsim

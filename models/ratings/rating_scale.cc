@@ -1,0 +1,981 @@
+#include "models/ratings/rating_scale.h"
+
+#include <fmt/format.h>
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace evalsim {
+namespace {
+
+// Largest move of one estimate (logits) in one Newton step: far from the
+// solution the model variance is tiny and a full Newton step overshoots.
+constexpr double kMaxStep = 1.0;
+
+struct RatingScaleOptions {
+  double tolerance = 1e-6;
+  int max_iterations = 200;
+  double extreme_adjust = 0.3;
+};
+
+// How an evaluee or a rater takes part in the fit.
+enum Role : uint8_t {
+  kNoEstimate = 0,  // no ballot in its estimating equation: estimate 0, se 0
+  kCore = 1,        // estimated jointly from the core (non-extreme) ballots
+  kAnchored = 2,    // set aside; estimated against fixed core estimates
+};
+
+// Clamps a Newton step to [-kMaxStep, kMaxStep]; a zero-variance equation
+// (only possible through underflow far from the solution) moves by the
+// largest step in the direction of its gradient.
+double LimitedStep(double gradient, double information) {
+  if (!(information > 0.0)) {
+    return gradient > 0.0 ? kMaxStep : (gradient < 0.0 ? -kMaxStep : 0.0);
+  }
+  return std::clamp(gradient / information, -kMaxStep, kMaxStep);
+}
+
+// The observed grades (the model's categories) with their integer scores
+// and coefficients c_u: log P(u | eta) = score_u * eta - c_u - log Z(eta).
+// With every grade observed c_u = tau_1 + ... + tau_u, so c is zero at the
+// lowest grade and, because the thresholds sum to zero, at the highest.
+struct Categories {
+  int count = 0;
+  std::array<int16_t, 256> of_grade;  // grade byte -> category, -1 if blank/unused
+  std::vector<double> score;
+  std::vector<double> coef;
+};
+
+// The category probabilities at the current coefficients, ready for many
+// ballots: the scores and coefficients, and for the fast path below the
+// factors g_u = exp(-(c_u - c_{u-1})).
+struct Kernel {
+  int m = 0;
+  const double* score = nullptr;
+  const double* coef = nullptr;
+  std::vector<double> g;
+  bool contiguous = false;  // the observed grades are consecutive integers
+  double eta_limit = -1.0;  // the fast path is safe for |eta| <= eta_limit
+
+  // exp(x) when |x| <= eta_limit / 2, else 0 (then the ballot takes the
+  // log-sum-exp path). exp(theta - delta) = ExpHalf(theta) ExpHalf(-delta)
+  // turns the one exponential per ballot into one per evaluee and rater.
+  double ExpHalf(double x) const {
+    return eta_limit > 0.0 && std::abs(x) <= 0.5 * eta_limit ? std::exp(x) : 0.0;
+  }
+
+  Kernel(const std::vector<double>& s, const std::vector<double>& c)
+      : m(static_cast<int>(s.size())), score(s.data()), coef(c.data()), g(s.size(), 1.0) {
+    contiguous = true;
+    double largest = 0.0;
+    for (int u = 1; u < m; ++u) {
+      contiguous = contiguous && s[u] - s[u - 1] == 1.0;
+      g[u] = std::exp(-(c[u] - c[u - 1]));
+      largest = std::max(largest, std::abs(c[u] - c[u - 1]));
+    }
+    // Every term of the forward product lies within exp(+-600) of the first
+    // when each log ratio eta - (c_u - c_{u-1}) is within 600 / (m - 1).
+    if (contiguous && m > 1) eta_limit = 600.0 / (m - 1) - largest;
+  }
+};
+
+// Category probabilities at eta = theta - delta (into p[0..m)), and the
+// mean and variance of the score. M > 0 fixes the number of categories at
+// compile time (M = 0: k.m at run time).
+//
+// Fast path, when exp_eta = ExpHalf(theta) ExpHalf(-delta) > 0 (consecutive
+// grades, moderate theta and delta): the terms exp(psi_u - psi_0) are
+// running products of the ratios exp(eta) g_u, no exponential at all.
+// Otherwise log-sum-exp, one exponential per category, with the largest
+// term 1 so that nothing overflows whatever eta is.
+template <int M>
+[[gnu::always_inline]] inline void Moments(const Kernel& k, double eta, double exp_eta, double* p,
+                                           double* mean, double* var) {
+  const int m = M > 0 ? M : k.m;
+  const double* score = k.score;
+  double z = 0.0;
+  if (exp_eta > 0.0) {
+    const double e = exp_eta;
+    double q = 1.0;
+    p[0] = 1.0;
+    z = 1.0;
+    for (int u = 1; u < m; ++u) {
+      q *= e * k.g[u];
+      p[u] = q;
+      z += q;
+    }
+  } else {
+    double top = -std::numeric_limits<double>::infinity();
+    for (int u = 0; u < m; ++u) {
+      p[u] = score[u] * eta - k.coef[u];
+      top = std::max(top, p[u]);
+    }
+    for (int u = 0; u < m; ++u) {
+      p[u] = std::exp(p[u] - top);
+      z += p[u];
+    }
+  }
+  const double inv = 1.0 / z;
+  double mu = 0.0;
+  for (int u = 0; u < m; ++u) {
+    p[u] *= inv;
+    mu += p[u] * score[u];
+  }
+  double s2 = 0.0;
+  for (int u = 0; u < m; ++u) {
+    const double d = score[u] - mu;
+    s2 += p[u] * d * d;
+  }
+  *mean = mu;
+  *var = s2;
+}
+
+// Calls f(std::integral_constant<int, M>) with M = m for the usual scales
+// (2..8 observed grades), M = 0 otherwise.
+template <class F>
+void WithCategoryCount(int m, F&& f) {
+  switch (m) {
+    case 2:
+      return f(std::integral_constant<int, 2>{});
+    case 3:
+      return f(std::integral_constant<int, 3>{});
+    case 4:
+      return f(std::integral_constant<int, 4>{});
+    case 5:
+      return f(std::integral_constant<int, 5>{});
+    case 6:
+      return f(std::integral_constant<int, 6>{});
+    case 7:
+      return f(std::integral_constant<int, 7>{});
+    case 8:
+      return f(std::integral_constant<int, 8>{});
+    default:
+      return f(std::integral_constant<int, 0>{});
+  }
+}
+
+// Per-element sums over the ballots of one estimating equation.
+struct EquationData {
+  std::vector<double> weight;  // total ballot weight
+  std::vector<double> target;  // raw score (weighted sum of grades), adjusted if extreme
+};
+
+class RatingScaleFit {
+ public:
+  RatingScaleFit(const RatingBallots& b, const RatingScaleOptions& o)
+      : b_(b),
+        o_(o),
+        n_(b.NumRatees()),
+        num_raters_(static_cast<int>(b.num_raters)),
+        groups_(b.NumGroups()) {}
+
+  ScoreResult Run();
+
+ private:
+  uint64_t Begin(int i) const { return b_.slot_begin[static_cast<size_t>(i) * groups_]; }
+  uint64_t End(int i) const { return b_.slot_begin[static_cast<size_t>(i + 1) * groups_]; }
+  // Calls f(rater, category, weight) for every valid ballot on evaluee i.
+  template <class F>
+  void ForEachBallot(int i, F&& f) const {
+    const uint64_t end = End(i);
+    const uint32_t* words = b_.ballot.data();
+    if (b_.Weighted()) {
+      const float* w = b_.weight.data();
+      for (uint64_t k = Begin(i); k < end; ++k) {
+        const int u = cat_.of_grade[BallotGrade(words[k])];
+        if (u >= 0 && w[k] > 0.0f) f(static_cast<int>(BallotRater(words[k])), u, double{w[k]});
+      }
+    } else {
+      for (uint64_t k = Begin(i); k < end; ++k) {
+        const int u = cat_.of_grade[BallotGrade(words[k])];
+        if (u >= 0) f(static_cast<int>(BallotRater(words[k])), u, 1.0);
+      }
+    }
+  }
+
+  void FindCategories();
+  void SetAsideExtremes();
+  void SetAsideWeakLinks();
+  void BuildEquations();
+  void FindComponents();
+  // Kernel::ExpHalf(-delta) of every rater, for the fast path of Moments.
+  std::vector<double> ExpNegDelta(const Kernel& kernel) const {
+    std::vector<double> out(num_raters_);
+    for (int j = 0; j < num_raters_; ++j) out[j] = kernel.ExpHalf(-delta_[j]);
+    return out;
+  }
+  // Sums of expected scores and variances of every evaluee's equation.
+  void SumRatees(std::vector<double>& mean, std::vector<double>& var) const;
+  template <int M>
+  void SumRateesFor(std::vector<double>& mean, std::vector<double>& var) const;
+  // The same for every rater's equation and, when `thresholds`, the sums
+  // ThresholdStep needs (thr_s_, thr_q_, thr_schur_, thr_hg_).
+  void SumRaters(std::vector<double>& mean, std::vector<double>& var, bool thresholds);
+  template <int M>
+  void SumRatersFor(std::vector<double>& mean, std::vector<double>& var, bool thresholds);
+  void ThresholdStep();
+  void Centre();
+  ScoreResult Result(int iterations, bool converged, double change);
+  ScoreResult Degenerate();
+
+  const RatingBallots& b_;
+  const RatingScaleOptions& o_;
+  const int n_, num_raters_, groups_;
+
+  Categories cat_;
+  std::vector<double> total_weight_;              // per evaluee, every valid ballot
+  std::vector<uint8_t> ratee_trim_, rater_trim_;  // 0 kept, 1 all top, 2 all bottom
+  std::vector<uint8_t> ratee_role_, rater_role_;
+  EquationData ratee_eq_, rater_eq_;
+  int ratee_adjusted_ = 0, rater_adjusted_ = 0, ratee_detached_ = 0;
+  // Set aside by SetAsideWeakLinks (1), with the counts for the note.
+  std::vector<uint8_t> ratee_weak_, rater_weak_;
+  int weak_ratees_ = 0, weak_raters_ = 0, weak_parts_ = 0;
+
+  // Thresholds: estimated from the core ballots, or from all valid ballots
+  // when the core lacks an observed grade.
+  bool thresholds_from_all_ = false;
+  std::vector<double> observed_;   // weight of each category in the threshold ballots
+  std::vector<int> core_missing_;  // grades observed but absent from the core
+
+  // Connected parts of the core: severities are centred within each.
+  int components_ = 0;
+  std::vector<int32_t> ratee_comp_, rater_comp_;
+
+  std::vector<double> theta_, delta_;
+  // Threshold sums of one pass: s_u = sum w p_u and q = sum w p p' over the
+  // interior categories, and the Schur-complement terms of the evaluees'
+  // couplings (sum h h' / V and sum h g / V).
+  std::vector<double> thr_s_, thr_q_, thr_schur_, thr_hg_;
+};
+
+void RatingScaleFit::FindCategories() {
+  const int K = b_.levels;
+  std::vector<double> weight(std::max(K, 1), 0.0);
+  total_weight_.assign(n_, 0.0);
+  const uint32_t* words = b_.ballot.data();
+  for (int i = 0; i < n_; ++i) {
+    for (uint64_t k = Begin(i); k < End(i); ++k) {
+      const uint8_t g = BallotGrade(words[k]);
+      const double w = b_.Weight(k);
+      if (g < K && w > 0.0) {
+        weight[g] += w;
+        total_weight_[i] += w;
+      }
+    }
+  }
+  cat_.of_grade.fill(-1);
+  for (int g = 0; g < K; ++g) {
+    if (weight[g] > 0.0) {
+      cat_.of_grade[g] = static_cast<int16_t>(cat_.count++);
+      cat_.score.push_back(g);
+    }
+  }
+  cat_.coef.assign(cat_.count, 0.0);
+}
+
+// Repeatedly sets aside evaluees and raters whose ballots among the kept
+// ones are all in the top (or all in the bottom) observed grade. Each round
+// decides from the previous round's state, so the result does not depend on
+// the order of evaluees or raters.
+void RatingScaleFit::SetAsideExtremes() {
+  const int top = cat_.count - 1;
+  ratee_trim_.assign(n_, 0);
+  rater_trim_.assign(num_raters_, 0);
+  std::vector<double> ew(n_), enot_top(n_), enot_bottom(n_);
+  std::vector<double> jw(num_raters_), jnot_top(num_raters_), jnot_bottom(num_raters_);
+  for (bool changed = true; changed;) {
+    std::fill(ew.begin(), ew.end(), 0.0);
+    std::fill(enot_top.begin(), enot_top.end(), 0.0);
+    std::fill(enot_bottom.begin(), enot_bottom.end(), 0.0);
+    std::fill(jw.begin(), jw.end(), 0.0);
+    std::fill(jnot_top.begin(), jnot_top.end(), 0.0);
+    std::fill(jnot_bottom.begin(), jnot_bottom.end(), 0.0);
+    for (int i = 0; i < n_; ++i) {
+      if (ratee_trim_[i] != 0) continue;
+      ForEachBallot(i, [&](int j, int u, double w) {
+        if (rater_trim_[j] != 0) return;
+        ew[i] += w;
+        jw[j] += w;
+        if (u != top) {
+          enot_top[i] += w;
+          jnot_top[j] += w;
+        }
+        if (u != 0) {
+          enot_bottom[i] += w;
+          jnot_bottom[j] += w;
+        }
+      });
+    }
+    changed = false;
+    auto mark = [&](std::vector<uint8_t>& trim, const std::vector<double>& w,
+                    const std::vector<double>& not_top, const std::vector<double>& not_bottom) {
+      for (size_t x = 0; x < trim.size(); ++x) {
+        if (trim[x] != 0 || !(w[x] > 0.0)) continue;
+        if (not_top[x] == 0.0) {
+          trim[x] = 1;
+          changed = true;
+        } else if (not_bottom[x] == 0.0) {
+          trim[x] = 2;
+          changed = true;
+        }
+      }
+    };
+    mark(ratee_trim_, ew, enot_top, enot_bottom);
+    mark(rater_trim_, jw, jnot_top, jnot_bottom);
+    if (!changed) {
+      // Final state: kept elements with a core ballot form the core.
+      ratee_role_.assign(n_, kNoEstimate);
+      rater_role_.assign(num_raters_, kNoEstimate);
+      for (int i = 0; i < n_; ++i) {
+        if (ratee_trim_[i] == 0 && ew[i] > 0.0) {
+          ratee_role_[i] = kCore;
+        } else if (total_weight_[i] > 0.0) {
+          ratee_role_[i] = kAnchored;
+          if (ratee_trim_[i] == 0) ++ratee_detached_;
+        }
+      }
+      for (int j = 0; j < num_raters_; ++j)
+        if (rater_trim_[j] == 0 && jw[j] > 0.0) rater_role_[j] = kCore;
+    }
+  }
+}
+
+// Sets aside the core outside the largest strongly connected component of
+// each connected part, when the part has more than one. The directed graph
+// has an edge evaluee -> rater for every core ballot below the top grade
+// (it bounds theta - delta from above) and rater -> evaluee for every one
+// above the bottom grade (from below); finite JML estimates exist only when
+// every connected part is strongly connected (Fischer 1981, "On the
+// existence and uniqueness of maximum-likelihood estimates in the Rasch
+// model", Psychometrika 46(1), for two grades; the same argument holds for
+// ordered grades). Tarjan's algorithm, without recursion.
+void RatingScaleFit::SetAsideWeakLinks() {
+  const int top = cat_.count - 1;
+  const int32_t nodes = n_ + num_raters_;
+  ratee_weak_.assign(n_, 0);
+  rater_weak_.assign(num_raters_, 0);
+  // The raters' out-edges (ballots above the bottom grade), by rater.
+  std::vector<uint64_t> rater_begin(static_cast<size_t>(num_raters_) + 1, 0);
+  for (int i = 0; i < n_; ++i) {
+    if (ratee_role_[i] != kCore) continue;
+    ForEachBallot(i, [&](int j, int u, double) {
+      if (rater_role_[j] == kCore && u != 0) ++rater_begin[j + 1];
+    });
+  }
+  for (int j = 0; j < num_raters_; ++j) rater_begin[j + 1] += rater_begin[j];
+  std::vector<int32_t> rater_to(rater_begin.back());
+  {
+    std::vector<uint64_t> fill(rater_begin.begin(), rater_begin.end() - 1);
+    for (int i = 0; i < n_; ++i) {
+      if (ratee_role_[i] != kCore) continue;
+      ForEachBallot(i, [&](int j, int u, double) {
+        if (rater_role_[j] == kCore && u != 0) rater_to[fill[j]++] = i;
+      });
+    }
+  }
+  // The next out-edge of node v at or after position *pos, or -1. An
+  // evaluee's edges are read from its ballots (below the top grade, core
+  // rater), a rater's from rater_to.
+  const uint32_t* words = b_.ballot.data();
+  auto next = [&](int32_t v, uint64_t* pos) -> int32_t {
+    if (v >= n_) {
+      const int j = v - n_;
+      return *pos < rater_begin[j + 1] ? rater_to[(*pos)++] : -1;
+    }
+    for (const uint64_t end = End(v); *pos < end;) {
+      const uint64_t k = (*pos)++;
+      const int u = cat_.of_grade[BallotGrade(words[k])];
+      const uint32_t j = BallotRater(words[k]);
+      if (u >= 0 && u != top && b_.Weight(k) > 0.0f && rater_role_[j] == kCore)
+        return n_ + static_cast<int32_t>(j);
+    }
+    return -1;
+  };
+  auto first = [&](int32_t v) { return v >= n_ ? rater_begin[v - n_] : Begin(v); };
+  auto active = [&](int32_t v) {
+    return v >= n_ ? rater_role_[v - n_] == kCore : ratee_role_[v] == kCore;
+  };
+
+  std::vector<int32_t> index(nodes, -1), low(nodes, 0), scc(nodes, -1), stack;
+  std::vector<std::pair<int32_t, uint64_t>> call;
+  int32_t counter = 0, scc_count = 0;
+  for (int32_t s = 0; s < nodes; ++s) {
+    if (index[s] >= 0 || !active(s)) continue;
+    index[s] = low[s] = counter++;
+    stack.push_back(s);
+    call.emplace_back(s, first(s));
+    while (!call.empty()) {
+      const int32_t v = call.back().first;
+      const int32_t w = next(v, &call.back().second);
+      if (w >= 0) {
+        if (index[w] < 0) {
+          index[w] = low[w] = counter++;
+          stack.push_back(w);
+          call.emplace_back(w, first(w));
+        } else if (scc[w] < 0) {
+          low[v] = std::min(low[v], index[w]);  // w is on the stack
+        }
+        continue;
+      }
+      call.pop_back();
+      if (!call.empty()) low[call.back().first] = std::min(low[call.back().first], low[v]);
+      if (low[v] == index[v]) {
+        int32_t x;
+        do {
+          x = stack.back();
+          stack.pop_back();
+          scc[x] = scc_count;
+        } while (x != v);
+        ++scc_count;
+      }
+    }
+  }
+  std::vector<int32_t>().swap(rater_to);
+
+  // Connected parts (union-find over the same edges, either direction).
+  std::vector<int32_t> parent(nodes);
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](int32_t x) {
+    while (parent[x] != x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  for (int i = 0; i < n_; ++i) {
+    if (ratee_role_[i] != kCore) continue;
+    ForEachBallot(i, [&](int j, int, double) {
+      if (rater_role_[j] != kCore) return;
+      const int32_t a = find(i), c = find(n_ + j);
+      if (a != c) parent[std::max(a, c)] = std::min(a, c);
+    });
+  }
+  // Per component: size, smallest node and part; per part: the number of
+  // components and the one kept (largest, ties to the smallest node).
+  std::vector<int32_t> scc_size(scc_count, 0), scc_min(scc_count, nodes), scc_part(scc_count, -1);
+  for (int32_t v = 0; v < nodes; ++v) {
+    if (scc[v] < 0) continue;
+    ++scc_size[scc[v]];
+    scc_min[scc[v]] = std::min(scc_min[scc[v]], v);
+    scc_part[scc[v]] = find(v);
+  }
+  std::vector<int32_t> part_count(nodes, 0), part_keep(nodes, -1);
+  for (int32_t c = 0; c < scc_count; ++c) {
+    const int32_t p = scc_part[c];
+    ++part_count[p];
+    const int32_t k = part_keep[p];
+    if (k < 0 || scc_size[c] > scc_size[k] ||
+        (scc_size[c] == scc_size[k] && scc_min[c] < scc_min[k]))
+      part_keep[p] = c;
+  }
+  for (int32_t p = 0; p < nodes; ++p)
+    if (part_count[p] > 1) ++weak_parts_;
+  if (weak_parts_ == 0) return;
+  for (int32_t v = 0; v < nodes; ++v) {
+    if (scc[v] < 0) continue;
+    const int32_t p = scc_part[scc[v]];
+    if (part_count[p] < 2 || part_keep[p] == scc[v]) continue;
+    if (v < n_) {
+      ratee_role_[v] = kAnchored;
+      ratee_weak_[v] = 1;
+      ++weak_ratees_;
+    } else {
+      rater_role_[v - n_] = kNoEstimate;  // kAnchored in BuildEquations if it rated the core
+      rater_weak_[v - n_] = 1;
+      ++weak_raters_;
+    }
+  }
+}
+
+// Fixes which ballots enter each equation and the targets: a core evaluee
+// uses its ballots from core raters, a set-aside evaluee all its ballots;
+// every rater uses its ballots on core evaluees. Extreme targets are moved
+// inward by extreme_adjust score points (at most half the score range).
+void RatingScaleFit::BuildEquations() {
+  const int m = cat_.count, top = m - 1;
+  ratee_eq_.weight.assign(n_, 0.0);
+  ratee_eq_.target.assign(n_, 0.0);
+  rater_eq_.weight.assign(num_raters_, 0.0);
+  rater_eq_.target.assign(num_raters_, 0.0);
+  std::vector<double> e_not_top(n_, 0.0), e_not_bottom(n_, 0.0);
+  std::vector<double> j_not_top(num_raters_, 0.0), j_not_bottom(num_raters_, 0.0);
+  std::vector<double> core_count(m, 0.0), all_count(m, 0.0);
+  for (int i = 0; i < n_; ++i) {
+    if (ratee_role_[i] == kNoEstimate) continue;
+    const bool core_ratee = ratee_role_[i] == kCore;
+    ForEachBallot(i, [&](int j, int u, double w) {
+      const double x = cat_.score[u];
+      const bool core_rater = rater_role_[j] == kCore;
+      all_count[u] += w;
+      if (!core_ratee || core_rater) {
+        ratee_eq_.weight[i] += w;
+        ratee_eq_.target[i] += w * x;
+        if (u != top) e_not_top[i] += w;
+        if (u != 0) e_not_bottom[i] += w;
+      }
+      if (core_ratee) {
+        rater_eq_.weight[j] += w;
+        rater_eq_.target[j] += w * x;
+        if (u != top) j_not_top[j] += w;
+        if (u != 0) j_not_bottom[j] += w;
+        if (core_rater) core_count[u] += w;
+      }
+    });
+  }
+  const double range = cat_.score[top] - cat_.score[0];
+  // Those set aside by SetAsideWeakLinks have their own note.
+  auto adjust = [&](EquationData& eq, const std::vector<double>& not_top,
+                    const std::vector<double>& not_bottom, const std::vector<uint8_t>& weak,
+                    int* adjusted) {
+    for (size_t x = 0; x < eq.weight.size(); ++x) {
+      if (!(eq.weight[x] > 0.0)) continue;
+      const double a = std::min(o_.extreme_adjust, 0.5 * eq.weight[x] * range);
+      if (not_top[x] == 0.0) {
+        eq.target[x] -= a;
+        if (!weak[x]) ++*adjusted;
+      } else if (not_bottom[x] == 0.0) {
+        eq.target[x] += a;
+        if (!weak[x]) ++*adjusted;
+      }
+    }
+  };
+  adjust(ratee_eq_, e_not_top, e_not_bottom, ratee_weak_, &ratee_adjusted_);
+  adjust(rater_eq_, j_not_top, j_not_bottom, rater_weak_, &rater_adjusted_);
+  for (int j = 0; j < num_raters_; ++j)
+    if (rater_role_[j] != kCore && rater_eq_.weight[j] > 0.0) rater_role_[j] = kAnchored;
+
+  for (int u = 0; u < m; ++u)
+    if (core_count[u] == 0.0) core_missing_.push_back(static_cast<int>(cat_.score[u]));
+  thresholds_from_all_ = !core_missing_.empty();
+  observed_ = thresholds_from_all_ ? all_count : core_count;
+}
+
+// Union-find over the core ballots (union by size, path halving).
+void RatingScaleFit::FindComponents() {
+  std::vector<int32_t> parent(static_cast<size_t>(n_) + num_raters_), size(parent.size(), 1);
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](int32_t x) {
+    while (parent[x] != x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  for (int i = 0; i < n_; ++i) {
+    if (ratee_role_[i] != kCore) continue;
+    ForEachBallot(i, [&](int j, int, double) {
+      if (rater_role_[j] != kCore) return;
+      int32_t a = find(i), c = find(n_ + j);
+      if (a == c) return;
+      if (size[a] < size[c]) std::swap(a, c);
+      parent[c] = a;
+      size[a] += size[c];
+    });
+  }
+  std::vector<int32_t> id(parent.size(), -1);
+  ratee_comp_.assign(n_, -1);
+  rater_comp_.assign(num_raters_, -1);
+  for (int i = 0; i < n_; ++i) {
+    if (ratee_role_[i] != kCore) continue;
+    const int32_t r = find(i);
+    if (id[r] < 0) id[r] = components_++;
+    ratee_comp_[i] = id[r];
+  }
+  for (int j = 0; j < num_raters_; ++j)
+    if (rater_role_[j] == kCore) rater_comp_[j] = id[find(n_ + j)];
+}
+
+void RatingScaleFit::SumRatees(std::vector<double>& mean, std::vector<double>& var) const {
+  WithCategoryCount(cat_.count, [&](auto M) { SumRateesFor<M()>(mean, var); });
+}
+
+template <int M>
+void RatingScaleFit::SumRateesFor(std::vector<double>& mean, std::vector<double>& var) const {
+  const Kernel kernel(cat_.score, cat_.coef);
+  const uint32_t* words = b_.ballot.data();
+  const float* weights = b_.Weighted() ? b_.weight.data() : nullptr;
+  const std::vector<double> exp_neg_delta = ExpNegDelta(kernel);
+  double p[M > 0 ? M : kMaxLevels];
+  for (int i = 0; i < n_; ++i) {
+    double se = 0.0, sv = 0.0;
+    const uint8_t role = ratee_role_[i];
+    if (role != kNoEstimate) {
+      const double t = theta_[i], exp_t = kernel.ExpHalf(t);
+      for (uint64_t k = Begin(i), end = End(i); k < end; ++k) {
+        const uint32_t word = words[k];
+        const double w = weights ? weights[k] : 1.0;
+        const uint32_t j = BallotRater(word);
+        if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0)) continue;
+        if (role == kCore && rater_role_[j] != kCore) continue;
+        double e, v;
+        Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta[j], p, &e, &v);
+        se += w * e;
+        sv += w * v;
+      }
+    }
+    mean[i] = se;
+    var[i] = sv;
+  }
+}
+
+void RatingScaleFit::SumRaters(std::vector<double>& mean, std::vector<double>& var,
+                               bool thresholds) {
+  WithCategoryCount(cat_.count, [&](auto M) { SumRatersFor<M()>(mean, var, thresholds); });
+}
+
+template <int M>
+void RatingScaleFit::SumRatersFor(std::vector<double>& mean, std::vector<double>& var,
+                                  bool thresholds) {
+  const int m = M > 0 ? M : cat_.count, inner = m - 2;
+  const double* score = cat_.score.data();
+  const Kernel kernel(cat_.score, cat_.coef);
+  const uint32_t* words = b_.ballot.data();
+  const float* weights = b_.Weighted() ? b_.weight.data() : nullptr;
+  const std::vector<double> exp_neg_delta = ExpNegDelta(kernel);
+  std::fill(mean.begin(), mean.end(), 0.0);
+  std::fill(var.begin(), var.end(), 0.0);
+  thresholds = thresholds && inner > 0;
+  if (thresholds) {
+    thr_s_.assign(inner, 0.0);
+    thr_q_.assign(static_cast<size_t>(inner) * inner, 0.0);
+    thr_schur_.assign(static_cast<size_t>(inner) * inner, 0.0);
+    thr_hg_.assign(inner, 0.0);
+  }
+  // With M fixed the threshold sums live in local arrays (registers).
+  constexpr int kLocal = M > 2 ? M - 2 : 1;
+  double s_local[kLocal] = {}, q_local[kLocal * kLocal] = {};
+  double* s_sum = M > 0 ? s_local : thr_s_.data();
+  double* q_sum = M > 0 ? q_local : thr_q_.data();
+  double p[M > 0 ? M : kMaxLevels], h[M > 0 ? M : kMaxLevels] = {};
+  for (int i = 0; i < n_; ++i) {
+    const bool core = ratee_role_[i] == kCore;
+    const bool ratee_thresholds =
+        thresholds && (core || (thresholds_from_all_ && ratee_role_[i] == kAnchored));
+    if (!core && !ratee_thresholds) continue;
+    const double t = theta_[i], exp_t = kernel.ExpHalf(t);
+    double ratee_e = 0.0, ratee_v = 0.0;
+    if (ratee_thresholds) std::fill(h, h + inner, 0.0);
+    for (uint64_t k = Begin(i), end = End(i); k < end; ++k) {
+      const uint32_t word = words[k];
+      const double w = weights ? weights[k] : 1.0;
+      const uint32_t j = BallotRater(word);
+      if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0)) continue;
+      const bool core_rater = rater_role_[j] == kCore;
+      const bool for_thresholds = ratee_thresholds && (thresholds_from_all_ || core_rater);
+      if (!core && !for_thresholds) continue;
+      double e, v;
+      Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta[j], p, &e, &v);
+      if (core) {
+        mean[j] += w * e;
+        var[j] += w * v;
+      }
+      if (!for_thresholds) continue;
+      for (int a = 0; a < inner; ++a) {
+        const double wa = w * p[a + 1];
+        s_sum[a] += wa;
+        for (int c = a; c < inner; ++c) q_sum[a * inner + c] += wa * p[c + 1];
+      }
+      // Coupling of the category coefficients with the evaluee's ability,
+      // over its own equation's ballots, for the Schur complement in
+      // ThresholdStep.
+      if (!core || core_rater) {
+        ratee_e += w * e;
+        ratee_v += w * v;
+        for (int a = 0; a < inner; ++a) h[a] += w * p[a + 1] * (score[a + 1] - e);
+      }
+    }
+    if (ratee_thresholds && ratee_v > 0.0) {
+      const double g = ratee_eq_.target[i] - ratee_e;
+      for (int a = 0; a < inner; ++a) {
+        const double ha = h[a] / ratee_v;
+        thr_hg_[a] += ha * g;
+        for (int c = a; c < inner; ++c) thr_schur_[a * inner + c] += ha * h[c];
+      }
+    }
+  }
+  if (M > 0 && thresholds) {
+    for (int a = 0; a < inner; ++a) thr_s_[a] = s_local[a];
+    for (int a = 0; a < inner * inner; ++a) thr_q_[a] = q_local[a];
+  }
+}
+
+// One Newton step on the interior category coefficients c (the two end
+// ones stay 0). Log-likelihood gradient: g = s - N; minus the Hessian:
+// M = diag(s) - sum w p p' (a multinomial covariance, positive definite
+// when the interior categories have positive probability).
+//
+// The abilities respond to a change of c (wider thresholds spread them
+// out), and alternating plain steps crawl along that direction. So the step
+// is the joint Newton step for (theta, c) at fixed severities, with the
+// abilities eliminated (their block of the Hessian is diagonal):
+// (M - sum_i h_i h_i' / V_i) dc = g + sum_i h_i g_i / V_i, where for
+// evaluee i h_i = sum w p_u (x_u - E) is the coupling, V_i the variance and
+// g_i the gradient of its equation. (Eliminating the severities as well
+// with the same diagonal approximation ignores their coupling with the
+// abilities and overshoots on small designs.) Should that matrix not be
+// positive definite, the plain step M dc = g is taken instead, and failing
+// that a diagonal one.
+void RatingScaleFit::ThresholdStep() {
+  const int inner = cat_.count - 2;
+  if (inner <= 0) return;
+  Eigen::MatrixXd plain(inner, inner), schur(inner, inner);
+  Eigen::VectorXd grad(inner), schur_grad(inner);
+  for (int a = 0; a < inner; ++a) {
+    grad[a] = thr_s_[a] - observed_[a + 1];
+    schur_grad[a] = grad[a] + thr_hg_[a];
+    for (int c = a; c < inner; ++c) {
+      const size_t ac = static_cast<size_t>(a) * inner + c;
+      plain(a, c) = plain(c, a) = (a == c ? thr_s_[a] : 0.0) - thr_q_[ac];
+      schur(a, c) = schur(c, a) = plain(a, c) - thr_schur_[ac];
+    }
+  }
+  auto solve = [](const Eigen::MatrixXd& info, const Eigen::VectorXd& g) -> Eigen::VectorXd {
+    Eigen::LDLT<Eigen::MatrixXd> ldlt(info);
+    if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 0.0).all()) return {};
+    Eigen::VectorXd x = ldlt.solve(g);
+    return x.allFinite() ? x : Eigen::VectorXd();
+  };
+  Eigen::VectorXd step = solve(schur, schur_grad);
+  if (step.size() != inner) step = solve(plain, grad);
+  if (step.size() != inner) {
+    step.resize(inner);
+    for (int a = 0; a < inner; ++a) step[a] = LimitedStep(grad[a], plain(a, a));
+  }
+  const double largest = step.cwiseAbs().maxCoeff();
+  if (largest > kMaxStep) step *= kMaxStep / largest;
+  for (int a = 0; a < inner; ++a) cat_.coef[a + 1] += step[a];
+}
+
+// Shifts each core part so that its raters' severities average zero; the
+// likelihood depends on theta - delta only, so nothing else changes.
+void RatingScaleFit::Centre() {
+  if (components_ == 0) return;
+  std::vector<double> sum(components_, 0.0);
+  std::vector<int> count(components_, 0);
+  for (int j = 0; j < num_raters_; ++j) {
+    if (rater_comp_[j] < 0) continue;
+    sum[rater_comp_[j]] += delta_[j];
+    ++count[rater_comp_[j]];
+  }
+  for (int c = 0; c < components_; ++c) sum[c] /= count[c];
+  for (int j = 0; j < num_raters_; ++j)
+    if (rater_comp_[j] >= 0) delta_[j] -= sum[rater_comp_[j]];
+  for (int i = 0; i < n_; ++i)
+    if (ratee_comp_[i] >= 0) theta_[i] -= sum[ratee_comp_[i]];
+}
+
+ScoreResult RatingScaleFit::Degenerate() {
+  ScoreResult r;
+  r.score = Eigen::VectorXd::Zero(n_);
+  r.se = Eigen::VectorXd::Zero(n_);
+  r.rater_values.emplace_back("severity", Eigen::VectorXd::Zero(num_raters_));
+  r.rater_values.emplace_back("severity_se", Eigen::VectorXd::Zero(num_raters_));
+  for (int k = 1; k < b_.levels; ++k)
+    r.parameters.emplace_back(fmt::format("tau_{}", k), std::numeric_limits<double>::quiet_NaN());
+  r.parameters.emplace_back("iterations", 0.0);
+  r.parameters.emplace_back("converged", 1.0);
+  r.notes.push_back(cat_.count == 0
+                        ? "no valid ballot: every evaluee scores 0 (se 0)"
+                        : fmt::format("every valid ballot is grade {}: nothing to estimate, every "
+                                      "evaluee scores 0 (se 0)",
+                                      static_cast<int>(cat_.score[0])));
+  return r;
+}
+
+ScoreResult RatingScaleFit::Run() {
+  FindCategories();
+  if (cat_.count < 2) return Degenerate();
+  SetAsideExtremes();
+  SetAsideWeakLinks();
+  BuildEquations();
+  FindComponents();
+
+  // Start from the logit of each evaluee's mean grade on the observed
+  // range; severities and thresholds from 0.
+  const double lo = cat_.score.front(), range = cat_.score.back() - lo;
+  theta_.assign(n_, 0.0);
+  delta_.assign(num_raters_, 0.0);
+  for (int i = 0; i < n_; ++i) {
+    if (!(ratee_eq_.weight[i] > 0.0)) continue;
+    const double p = (ratee_eq_.target[i] / ratee_eq_.weight[i] - lo) / range;
+    theta_[i] = std::log(p / (1.0 - p));
+  }
+  Centre();
+
+  std::vector<double> ratee_mean(n_), ratee_var(n_), rater_mean(num_raters_),
+      rater_var(num_raters_);
+  std::vector<double> old_theta, old_delta, old_coef;
+  int iterations = 0;
+  bool converged = false;
+  double change = 0.0;
+  while (iterations < o_.max_iterations && !converged) {
+    ++iterations;
+    old_theta = theta_;
+    old_delta = delta_;
+    old_coef = cat_.coef;
+    // (i) Evaluees, against the current severities and thresholds.
+    SumRatees(ratee_mean, ratee_var);
+    for (int i = 0; i < n_; ++i) {
+      if (ratee_eq_.weight[i] > 0.0)
+        theta_[i] += LimitedStep(ratee_eq_.target[i] - ratee_mean[i], ratee_var[i]);
+    }
+    // (ii) Raters and thresholds, against the new abilities.
+    SumRaters(rater_mean, rater_var, true);
+    for (int j = 0; j < num_raters_; ++j) {
+      if (rater_eq_.weight[j] > 0.0)
+        delta_[j] += LimitedStep(rater_mean[j] - rater_eq_.target[j], rater_var[j]);
+    }
+    ThresholdStep();
+    Centre();
+    change = 0.0;
+    for (int i = 0; i < n_; ++i) change = std::max(change, std::abs(theta_[i] - old_theta[i]));
+    for (int j = 0; j < num_raters_; ++j)
+      change = std::max(change, std::abs(delta_[j] - old_delta[j]));
+    for (int u = 0; u < cat_.count; ++u)
+      change = std::max(change, std::abs(cat_.coef[u] - old_coef[u]));
+    converged = change < o_.tolerance;
+  }
+  return Result(iterations, converged, change);
+}
+
+ScoreResult RatingScaleFit::Result(int iterations, bool converged, double change) {
+  const int K = b_.levels, m = cat_.count;
+  std::vector<double> ratee_mean(n_), ratee_var(n_), rater_mean(num_raters_),
+      rater_var(num_raters_);
+  SumRatees(ratee_mean, ratee_var);
+  SumRaters(rater_mean, rater_var, false);
+
+  ScoreResult r;
+  r.score = Eigen::Map<const Eigen::VectorXd>(theta_.data(), n_);
+  r.se.resize(n_);
+  int no_ballot = 0;
+  for (int i = 0; i < n_; ++i) {
+    r.se[i] = ratee_var[i] > 0.0 ? 1.0 / std::sqrt(ratee_var[i]) : 0.0;
+    if (ratee_role_[i] == kNoEstimate) ++no_ballot;
+  }
+  Eigen::VectorXd severity_se(num_raters_);
+  int no_severity = 0;
+  for (int j = 0; j < num_raters_; ++j) {
+    severity_se[j] = rater_var[j] > 0.0 ? 1.0 / std::sqrt(rater_var[j]) : 0.0;
+    if (rater_role_[j] == kNoEstimate) ++no_severity;
+  }
+  r.rater_values.emplace_back("severity",
+                              Eigen::Map<const Eigen::VectorXd>(delta_.data(), num_raters_));
+  r.rater_values.emplace_back("severity_se", std::move(severity_se));
+
+  // Thresholds: tau_k = c_k - c_{k-1} between observed neighbours, the
+  // average over a gap of unused grades, NaN outside the observed range.
+  std::vector<double> tau(std::max(K - 1, 0), std::numeric_limits<double>::quiet_NaN());
+  for (int u = 1; u < m; ++u) {
+    const int lo = static_cast<int>(cat_.score[u - 1]), hi = static_cast<int>(cat_.score[u]);
+    const double each = (cat_.coef[u] - cat_.coef[u - 1]) / (hi - lo);
+    for (int k = lo + 1; k <= hi; ++k) tau[k - 1] = each;
+  }
+  for (int k = 1; k < K; ++k) r.parameters.emplace_back(fmt::format("tau_{}", k), tau[k - 1]);
+  r.parameters.emplace_back("iterations", iterations);
+  r.parameters.emplace_back("converged", converged ? 1.0 : 0.0);
+
+  if (converged) {
+    r.notes.push_back(fmt::format("converged in {} iteration(s)", iterations));
+  } else {
+    r.notes.push_back(fmt::format(
+        "did not converge in {} iteration(s): the last iteration still moved an estimate by {:.3g}",
+        iterations, change));
+  }
+  if (ratee_adjusted_ > 0)
+    r.notes.push_back(fmt::format(
+        "{} evaluee(s) with an extreme score (every ballot in the top or bottom grade) estimated "
+        "from a raw score moved {} point(s) inward",
+        ratee_adjusted_, o_.extreme_adjust));
+  if (rater_adjusted_ > 0)
+    r.notes.push_back(fmt::format(
+        "{} rater(s) with an extreme score (every ballot in the top or bottom grade) estimated "
+        "from a raw score moved {} point(s) inward",
+        rater_adjusted_, o_.extreme_adjust));
+  if (ratee_detached_ > 0)
+    r.notes.push_back(fmt::format(
+        "{} evaluee(s) rated only by raters with extreme scores, estimated against their "
+        "severities",
+        ratee_detached_));
+  if (weak_parts_ > 0)
+    r.notes.push_back(fmt::format(
+        "{} evaluee(s) and {} rater(s) in {} part(s) without a finite joint estimate (not "
+        "strongly connected) were estimated after the fit, like extreme scores",
+        weak_ratees_, weak_raters_, weak_parts_));
+  if (no_ballot > 0)
+    r.notes.push_back(fmt::format("{} evaluee(s) with no valid ballot scored 0 (se 0)", no_ballot));
+  if (no_severity > 0)
+    r.notes.push_back(
+        fmt::format("{} rater(s) without a ballot on a non-extreme evaluee have severity 0 (se 0)",
+                    no_severity));
+  std::vector<int> unused;
+  for (int g = 0; g < K; ++g)
+    if (cat_.of_grade[g] < 0) unused.push_back(g);
+  if (!unused.empty())
+    r.notes.push_back(fmt::format(
+        "grade(s) {} never used: the model uses the observed grades only; thresholds outside "
+        "the observed range are NaN, across a gap each is the gap's average",
+        fmt::join(unused, ", ")));
+  if (thresholds_from_all_)
+    r.notes.push_back(fmt::format(
+        "the non-extreme ballots lack grade(s) {}: thresholds estimated from all valid ballots",
+        fmt::join(core_missing_, ", ")));
+  if (components_ > 1)
+    r.notes.push_back(fmt::format(
+        "the non-extreme ballots form {} disconnected parts: severities are centred within each, "
+        "so scores compare across parts only if their raters are equally severe on average",
+        components_));
+  return r;
+}
+
+class RatingScale : public Model {
+ public:
+  explicit RatingScale(RatingScaleOptions o) : o_(o) {}
+  ScoreResult Score(const ModelInput& input) const override {
+    RatingScaleFit fit(*input.ratings, o_);
+    return fit.Run();
+  }
+
+ private:
+  RatingScaleOptions o_;
+};
+
+}  // namespace
+
+ModelSpec RatingScaleSpec() {
+  ModelSpec spec;
+  spec.name = "rating_scale";
+  spec.summary =
+      "many-facet Rasch rating-scale model (Andrich 1978, Linacre 1989): evaluee ability in "
+      "logits, rater severity and shared grade thresholds, fitted by joint maximum likelihood";
+  spec.params = {
+      {"tolerance", "number > 0", "1e-6",
+       "stop when no estimate moves by more than this (logits) in one iteration"},
+      {"max_iterations", "integer >= 1", "200", "at most this many iterations"},
+      {"extreme_adjust", "number > 0", "0.3",
+       "score points taken off an all-top raw score (added to an all-bottom one) before "
+       "estimating it"},
+  };
+  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
+    RatingScaleOptions o;
+    o.tolerance = opts.Double("tolerance", o.tolerance, Above(0.0));
+    o.max_iterations =
+        static_cast<int>(opts.Int("max_iterations", o.max_iterations, Between(1, 1e9)));
+    o.extreme_adjust = opts.Double("extreme_adjust", o.extreme_adjust, Above(0.0));
+    return std::make_unique<RatingScale>(o);
+  };
+  return spec;
+}
+
+}  // namespace evalsim

@@ -1,0 +1,132 @@
+#include "models/ratings/trimmed_mean.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "models/common/tally.h"
+
+namespace evalsim {
+namespace {
+
+struct TrimmedMeanOptions {
+  std::vector<double> points;
+  int64_t trim_count = 1;
+  std::optional<double> trim_share;  // when set, replaces trim_count
+  int64_t min_votes = 5;
+};
+
+// Removes weight `mass` from the histogram, starting at the lowest grade.
+void TrimLow(std::vector<double>& counts, double mass) {
+  for (size_t k = 0; k < counts.size() && mass > 0.0; ++k) {
+    const double take = std::min(counts[k], mass);
+    counts[k] -= take;
+    mass -= take;
+  }
+}
+
+// Removes weight `mass` from the histogram, starting at the highest grade.
+void TrimHigh(std::vector<double>& counts, double mass) {
+  for (size_t k = counts.size(); k-- > 0 && mass > 0.0;) {
+    const double take = std::min(counts[k], mass);
+    counts[k] -= take;
+    mass -= take;
+  }
+}
+
+class TrimmedMean : public Model {
+ public:
+  explicit TrimmedMean(TrimmedMeanOptions o) : o_(std::move(o)) {}
+
+  ScoreResult Score(const ModelInput& input) const override {
+    const RatingBallots& b = *input.ratings;
+    const int n = b.NumRatees(), G = b.NumGroups(), K = b.levels;
+
+    ScoreResult r;
+    r.score.resize(n);
+    std::vector<double> counts(K), kept(K);
+    int empty = 0, fallback = 0;
+    for (int e = 0; e < n; ++e) {
+      std::fill(counts.begin(), counts.end(), 0.0);
+      for (int g = 0; g < G; ++g) TallySlot(b, b.Slot(e, g), counts.data());
+      double total = 0.0, sum = 0.0;
+      for (int k = 0; k < K; ++k) {
+        total += counts[k];
+        sum += counts[k] * o_.points[k];
+      }
+      if (total <= 0.0) {
+        r.score[e] = o_.points[0];
+        ++empty;
+        continue;
+      }
+      double s = sum / total;
+      if (total > static_cast<double>(o_.min_votes)) {
+        const double mass =
+            o_.trim_share ? *o_.trim_share * total : static_cast<double>(o_.trim_count);
+        if (mass > 0.0) {
+          kept = counts;
+          TrimLow(kept, mass);
+          TrimHigh(kept, mass);
+          double kept_total = 0.0, kept_sum = 0.0;
+          for (int k = 0; k < K; ++k) {
+            kept_total += kept[k];
+            kept_sum += kept[k] * o_.points[k];
+          }
+          // 2 * mass >= total means nothing is left; the second test guards
+          // against a rounding residue standing in for "nothing".
+          if (2.0 * mass < total && kept_total > 0.0) {
+            s = kept_sum / kept_total;
+          } else {
+            ++fallback;
+          }
+        }
+      }
+      r.score[e] = s;
+    }
+    if (empty > 0)
+      r.notes.push_back(
+          fmt::format("{} evaluee(s) had no valid vote and scored the lowest points", empty));
+    if (fallback > 0)
+      r.notes.push_back(fmt::format(
+          "{} evaluee(s) would have lost every vote to trimming and kept the untrimmed mean",
+          fallback));
+    return r;
+  }
+
+ private:
+  TrimmedMeanOptions o_;
+};
+
+}  // namespace
+
+ModelSpec TrimmedMeanSpec() {
+  ModelSpec spec;
+  spec.name = "trimmed_mean";
+  spec.summary =
+      "points per grade averaged over the votes of all groups after dropping the highest and "
+      "lowest votes (a count or a share from each end) when there are more than min_votes";
+  spec.params = {
+      PointsParamDoc(),
+      {"trim_count", "integer >= 0", "1", "votes (ballot weight) dropped from each end"},
+      {"trim_share", "number in [0, 0.5)", "none (trim_count applies)",
+       "share of the valid vote weight dropped from each end; excludes trim_count"},
+      {"min_votes", "integer >= 0", "5", "trim only evaluees with more valid votes than this"},
+  };
+  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+    TrimmedMeanOptions o;
+    o.points = ReadPoints(opts, ctx);
+    const bool has_count = opts.Has("trim_count"), has_share = opts.Has("trim_share");
+    o.trim_count = opts.Int("trim_count", 1, AtLeast(0));
+    // -1 marks "absent or invalid"; an invalid value has already been reported.
+    const double share = opts.Double("trim_share", -1.0, Range{0.0, 0.5, false, true});
+    if (has_share && share >= 0.0) o.trim_share = share;
+    if (has_count && has_share)
+      opts.Error("trim_share", "cannot be given together with trim_count; give one of them");
+    o.min_votes = opts.Int("min_votes", 5, AtLeast(0));
+    return std::make_unique<TrimmedMean>(std::move(o));
+  };
+  return spec;
+}
+
+}  // namespace evalsim

@@ -1,0 +1,271 @@
+#include "models/ratings/zscore_mean.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "models/common/tally.h"
+
+namespace evalsim {
+namespace {
+
+struct ZscoreMeanOptions {
+  std::vector<double> points;         // empty: standardise the grades themselves
+  std::vector<double> group_weights;  // empty: the ballots' group weights
+  int64_t min_ballots = 3;
+};
+
+// Running moments of one rater, shifted by the value of the rater's first
+// ballot: a rater who always gives the same grade then has sums of exactly
+// zero (so zero variance is detected exactly), and there is no cancellation
+// between large raw sums. 32 bytes, so that one rater is one cache access.
+struct RaterMoments {
+  double weight = 0.0;  // sum of w
+  double sum = 0.0;     // sum of w * (x - shift)
+  double sum_sq = 0.0;  // sum of w * (x - shift)^2
+  uint32_t count = 0;   // valid ballots
+  int32_t first = -1;   // grade whose value is the shift; -1 before any ballot
+};
+
+// What a rater's grades are standardised by.
+struct Standardiser {
+  double mean = 0.0;
+  double inv_sd = 0.0;  // 0 when even the pooled sd is 0: every z is then 0
+};
+
+// Pass 1: one linear scan of every ballot (slots do not matter here).
+template <bool kWeighted>
+void AccumulateRaters(const RatingBallots& b, const double* value,
+                      std::vector<RaterMoments>& moments) {
+  const uint32_t levels = static_cast<uint32_t>(b.levels);
+  const uint32_t* words = b.ballot.data();
+  const uint64_t n = b.NumBallots();
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint32_t word = words[i];
+    const uint32_t grade = word & 0xFFu;
+    if (grade >= levels) continue;
+    double w = 1.0;
+    if constexpr (kWeighted) {
+      w = b.weight[i];
+      if (!(w > 0.0)) continue;
+    }
+    RaterMoments& m = moments[word >> 8];
+    if (m.first < 0) m.first = static_cast<int32_t>(grade);
+    const double d = value[grade] - value[m.first];
+    m.weight += w;
+    m.sum += w * d;
+    m.sum_sq += w * d * d;
+    ++m.count;
+  }
+}
+
+// Per-evaluee accumulators of pass 2.
+struct EvalueeSums {
+  double weight = 0.0, sum = 0.0, sum_sq = 0.0, weight_sq = 0.0;
+  double shift = 0.0;
+  uint32_t count = 0;
+};
+
+class ZscoreMean : public Model {
+ public:
+  explicit ZscoreMean(ZscoreMeanOptions o) : o_(std::move(o)) {}
+
+  ScoreResult Score(const ModelInput& input) const override {
+    const RatingBallots& b = *input.ratings;
+    const int n = b.NumRatees(), G = b.NumGroups(), K = b.levels;
+    const uint32_t raters = b.num_raters;
+
+    // Points are read against the context's number of grades; should the
+    // ballots have another, the grades themselves are standardised (noted).
+    const bool use_points = !o_.points.empty() && static_cast<int>(o_.points.size()) == K;
+    std::vector<double> value(K);
+    for (int k = 0; k < K; ++k) value[k] = use_points ? o_.points[k] : static_cast<double>(k);
+    // sd at or below this counts as "no variation": a relative threshold, so
+    // that rounding in the sums never passes for a real spread.
+    double tiny_sd = 0.0;
+    if (K > 0) {
+      const auto [lo, hi] = std::minmax_element(value.begin(), value.end());
+      tiny_sd = 1e-9 * (*hi - *lo);
+    }
+
+    // Pass 1: rater moments.
+    std::vector<Standardiser> stand(raters);
+    ScoreResult r;
+    r.rater_values.push_back({"mean", Eigen::VectorXd(raters)});
+    r.rater_values.push_back({"sd", Eigen::VectorXd(raters)});
+    r.rater_values.push_back({"fallback", Eigen::VectorXd(raters)});
+    Eigen::VectorXd& out_mean = r.rater_values[0].second;
+    Eigen::VectorXd& out_sd = r.rater_values[1].second;
+    Eigen::VectorXd& out_fallback = r.rater_values[2].second;
+    double pooled_mean = 0.0, pooled_sd = 0.0;
+    bool any_valid = false;
+    int64_t few = 0, flat = 0, silent = 0;
+    {
+      std::vector<RaterMoments> moments(raters);
+      if (b.Weighted())
+        AccumulateRaters<true>(b, value.data(), moments);
+      else
+        AccumulateRaters<false>(b, value.data(), moments);
+
+      // Pooled moments from the raters' own (Chan, Golub & LeVeque's
+      // combination of partial sums): O(raters), no second ballot pass.
+      double total = 0.0, total_sum = 0.0;
+      for (const RaterMoments& m : moments) {
+        if (m.count == 0) continue;
+        total += m.weight;
+        total_sum += m.weight * value[m.first] + m.sum;
+      }
+      any_valid = total > 0.0;
+      if (any_valid) {
+        pooled_mean = total_sum / total;
+        double m2 = 0.0;
+        for (const RaterMoments& m : moments) {
+          if (m.count == 0) continue;
+          const double own_mean = value[m.first] + m.sum / m.weight;
+          const double own_m2 = std::max(0.0, m.sum_sq - m.sum * m.sum / m.weight);
+          m2 += own_m2 + m.weight * (own_mean - pooled_mean) * (own_mean - pooled_mean);
+        }
+        pooled_sd = std::sqrt(m2 / total);
+      }
+      const double pooled_inv = pooled_sd > tiny_sd ? 1.0 / pooled_sd : 0.0;
+
+      for (uint32_t i = 0; i < raters; ++i) {
+        const RaterMoments& m = moments[i];
+        bool fallback = true;
+        if (m.count == 0) {
+          ++silent;
+        } else if (m.count < static_cast<uint64_t>(o_.min_ballots)) {
+          ++few;
+        } else {
+          const double var = std::max(0.0, m.sum_sq - m.sum * m.sum / m.weight) / m.weight;
+          const double sd = std::sqrt(var);
+          if (sd > tiny_sd) {
+            stand[i] = {value[m.first] + m.sum / m.weight, 1.0 / sd};
+            out_mean[i] = stand[i].mean;
+            out_sd[i] = sd;
+            fallback = false;
+          } else {
+            ++flat;
+          }
+        }
+        if (fallback) {
+          stand[i] = {pooled_mean, pooled_inv};
+          out_mean[i] = pooled_mean;
+          out_sd[i] = pooled_sd;
+        }
+        out_fallback[i] = fallback ? 1.0 : 0.0;
+      }
+    }
+
+    // Pass 2: per-evaluee means of z, within group, then across groups.
+    const std::vector<double> weights = EffectiveGroupWeights(o_.group_weights, b);
+    r.score.resize(n);
+    r.se.resize(n);
+    std::vector<double> group_mean(G);
+    std::unique_ptr<bool[]> present(new bool[G]);
+    int empty = 0, unweighted_only = 0;
+    for (int e = 0; e < n; ++e) {
+      EvalueeSums all;
+      for (int g = 0; g < G; ++g) {
+        const int slot = b.Slot(e, g);
+        double gw = 0.0, gz = 0.0;
+        for (uint64_t i = b.slot_begin[slot]; i < b.slot_begin[slot + 1]; ++i) {
+          const uint32_t word = b.ballot[i];
+          const uint32_t grade = word & 0xFFu;
+          if (grade >= static_cast<uint32_t>(K)) continue;
+          const double w = b.Weight(i);
+          if (!(w > 0.0)) continue;
+          const Standardiser& s = stand[word >> 8];
+          const double z = (value[grade] - s.mean) * s.inv_sd;
+          gw += w;
+          gz += w * z;
+          // Shifted by the evaluee's first z-score, for the same reasons as
+          // the rater moments.
+          if (all.count == 0) all.shift = z;
+          const double d = z - all.shift;
+          all.weight += w;
+          all.sum += w * d;
+          all.sum_sq += w * d * d;
+          all.weight_sq += w * w;
+          ++all.count;
+        }
+        present[g] = gw > 0.0;
+        group_mean[g] = gw > 0.0 ? gz / gw : 0.0;
+      }
+      if (all.count == 0) ++empty;
+      bool any_weight = false;
+      for (int g = 0; g < G; ++g) any_weight = any_weight || (present[g] && weights[g] > 0.0);
+      if (all.count > 0 && !any_weight) ++unweighted_only;
+      r.score[e] = CombineGroups(group_mean, {present.get(), static_cast<size_t>(G)}, weights, 0.0);
+
+      double se = 0.0;
+      if (all.count >= 2) {
+        const double var = std::max(0.0, all.sum_sq - all.sum * all.sum / all.weight) / all.weight;
+        const double n_eff = all.weight * all.weight / all.weight_sq;
+        if (n_eff - 1.0 > 1e-9) se = std::sqrt(var / (n_eff - 1.0));
+      }
+      r.se[e] = se;
+    }
+
+    if (!o_.points.empty() && !use_points)
+      r.notes.push_back(
+          fmt::format("points has {} values but the ballots have {} grades: the "
+                      "grades were standardised instead",
+                      o_.points.size(), K));
+    r.parameters = {{"pooled_mean", pooled_mean},
+                    {"pooled_sd", pooled_sd},
+                    {"fallback_raters", static_cast<double>(few + flat + silent)}};
+    if (few + flat > 0)
+      r.notes.push_back(fmt::format(
+          "{} rater(s) with fewer than {} valid ballots and {} with no variation in their grades "
+          "were standardised by the pooled mean {:.6g} and sd {:.6g}",
+          few, o_.min_ballots, flat, pooled_mean, pooled_sd));
+    if (silent > 0) r.notes.push_back(fmt::format("{} rater(s) cast no valid ballot", silent));
+    if (any_valid && pooled_sd <= tiny_sd)
+      r.notes.push_back("the valid ballots do not vary at all: every z-score is 0");
+    if (empty > 0)
+      r.notes.push_back(fmt::format(
+          "{} evaluee(s) had no valid vote and scored 0 (the pooled mean of z)", empty));
+    if (unweighted_only > 0)
+      r.notes.push_back(
+          fmt::format("{} evaluee(s) had valid votes only from groups of weight 0 and scored 0",
+                      unweighted_only));
+    return r;
+  }
+
+ private:
+  ZscoreMeanOptions o_;
+};
+
+}  // namespace
+
+ModelSpec ZscoreMeanSpec() {
+  ModelSpec spec;
+  spec.name = "zscore_mean";
+  spec.summary =
+      "each rater's grades standardised by the rater's own mean and sd (pooled ones for raters "
+      "with few ballots or no variation), then averaged per evaluee within each rater group and "
+      "combined by group weight";
+  spec.params = {
+      {"points", "[number]", "none (the grades 0..K-1)",
+       "values of each grade, lowest grade first, standardised instead of the grades"},
+      {"group_weights", "{group = number}", "the rater groups' weight",
+       "weight of each rater group's mean z-score"},
+      {"min_ballots", "integer >= 1", "3",
+       "raters with fewer valid ballots use the pooled mean and sd"},
+  };
+  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+    ZscoreMeanOptions o;
+    const bool has_points = opts.Has("points");
+    std::vector<double> points = ReadPoints(opts, ctx);
+    if (has_points) o.points = std::move(points);
+    o.group_weights = ReadGroupWeights(opts, ctx);
+    o.min_ballots = opts.Int("min_ballots", 3, AtLeast(1));
+    return std::make_unique<ZscoreMean>(std::move(o));
+  };
+  return spec;
+}
+
+}  // namespace evalsim

@@ -1,0 +1,53 @@
+#include "sim/cli/cli.h"
+
+#include <fmt/format.h>
+
+#include "sim/core/errors.h"
+#include "sim/run/preflight.h"
+
+namespace evalsim {
+
+std::vector<std::string> ScenarioFlags::Overrides() const {
+  std::vector<std::string> o = sets;
+  if (seed) o.push_back(fmt::format("seed={}", *seed));
+  if (replicates) o.push_back(fmt::format("replicates={}", *replicates));
+  return o;
+}
+
+void ScenarioFlags::ApplyMaxMemory() const {
+  SetMaxMemory(max_memory ? std::optional<uint64_t>(ParseByteSize(*max_memory, "--max-memory"))
+                          : std::nullopt);
+}
+
+void AddScenarioFlags(CLI::App* cmd, ScenarioFlags& f, bool replicates) {
+  cmd->add_option("scenario", f.scenario, "scenario TOML file")->required();
+  cmd->add_option("--set", f.sets, "override a scenario key: key.path=value (a TOML value)")
+      ->allow_extra_args(false);
+  cmd->add_option("--seed", f.seed, "override the scenario's seed");
+  if (replicates) cmd->add_option("--replicates", f.replicates, "override the replicate count");
+  cmd->add_option("--max-memory", f.max_memory,
+                  "refuse to start when the memory estimate exceeds SIZE (512M, 8G, 1.5GiB or "
+                  "bytes; default: the available memory and any cgroup limit)");
+}
+
+toml::table ParseSets(const std::vector<std::string>& sets) {
+  toml::table options;
+  for (const auto& s : sets) {
+    const size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InputError(fmt::format("--set {}: expected param=value", s));
+    const std::string key = s.substr(0, eq);
+    toml::table parsed;
+    try {
+      parsed = toml::parse("v = " + s.substr(eq + 1), "--set " + s);
+    } catch (const toml::parse_error&) {
+      throw InputError(fmt::format(
+          "--set {}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')", s,
+          s.substr(eq + 1), key));
+    }
+    options.insert_or_assign(key, *parsed.get("v"));
+  }
+  return options;
+}
+
+}  // namespace evalsim

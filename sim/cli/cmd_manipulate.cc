@@ -1,0 +1,158 @@
+// `evalsim manipulate`: see sim/manipulation.h.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/cli/cli.h"
+#include "sim/core/errors.h"
+#include "sim/core/progress.h"
+#include "sim/core/resources.h"
+#include "sim/experiments/manipulation.h"
+#include "sim/report/report.h"
+#include "sim/run/outputs.h"
+#include "sim/run/preflight.h"
+#include "sim/scenario/scenario.h"
+#include "sim/simulate/organisation.h"
+
+namespace evalsim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ManipulateFlags {
+  ScenarioFlags scenario;
+  std::string goal = "top";
+  bool bury = false;
+  int sample = 200;
+  int exact_max = 12;
+  std::optional<double> quota;
+  std::vector<std::string> models;
+  int threads = 0;
+  std::string out;
+};
+
+int CmdManipulate(const ManipulateFlags& f) {
+  const auto t0 = Clock::now();
+  f.scenario.ApplyMaxMemory();
+  ManipulationConfig config;
+  ParseManipulationGoal(f.goal, &config.options);
+  config.options.bury = f.bury;
+  config.options.exact_max = f.exact_max;
+  config.sample = f.sample;
+  config.models = f.models;
+  config.threads = f.threads;
+  config.progress = StderrIsTerminal();
+  if (f.quota) config.options.quota = *f.quota;
+  CheckManipulationConfig(config);  // before any work
+  const std::vector<std::string> overrides = f.scenario.Overrides();
+  Scenario s = LoadScenario(f.scenario.scenario, overrides);
+  if (!f.quota) config.options.quota = s.quota;
+  std::string out = f.out;
+  if (out.empty()) out = fmt::format("out/{}-manipulation", s.name.empty() ? "run" : s.name);
+  // Memory pre-flight: the search scores replicate 1's ballots, so it costs
+  // what a one-replicate run costs; from the counts first, then from the
+  // drawn organisation.
+  Scenario one = s;
+  one.replicates = 1;
+  const MemoryLimit limit = CurrentMemoryLimit();
+  RefuseIfTooBig("manipulate", EstimateRunFromCounts(one, f.threads, false), limit, one, nullptr,
+                 f.threads, false);
+  StagedDirectory dir(out);  // fails early on an unwritable --out
+  const Organisation org = BuildOrganisation(s);
+  RefuseIfTooBig("manipulate", EstimateRun(one, org, f.threads, false), limit, one, &org, f.threads,
+                 false);
+  const ManipulationResult r = RunManipulation(s, org, config);
+
+  WriteTextFile(dir.File("manipulation.csv"), ManipulationCsv(org, r));
+  WriteTextFile(dir.File("manipulation_summary.csv"), ManipulationSummaryCsv(r));
+  const ManipulationOptions& o = config.options;
+  nlohmann::ordered_json man = BaseManifest(s, overrides);
+  man["goal"] = ManipulationGoalName(o);
+  man["quota"] = o.quota;
+  man["bury"] = o.bury;
+  man["sample"] = config.sample;
+  man["exact_max"] = o.exact_max;
+  man["threads"] = r.threads;
+  nlohmann::ordered_json seeds;
+  seeds["scenario"] = s.seed;
+  seeds["ballots_replicate"] = 1;
+  seeds["target_sample"] = r.sample_seed;
+  man["seeds"] = seeds;
+  nlohmann::ordered_json targets;
+  targets["evaluees"] = r.evaluees;
+  targets["meetings"] = r.meetings;
+  targets["targets"] = r.targets.size();
+  targets["sampled"] = static_cast<int>(r.targets.size()) < r.evaluees;
+  man["targets"] = targets;
+  nlohmann::ordered_json models = nlohmann::ordered_json::array();
+  for (const ManipulationModel& mm : r.models) {
+    nlohmann::ordered_json jm;
+    jm["name"] = mm.name;
+    jm["model"] = mm.model;
+    jm["searched"] = !mm.skipped;
+    jm["notes"] = mm.notes;
+    models.push_back(jm);
+  }
+  man["manipulation_models"] = models;
+  man["fits"] = r.fits;
+  nlohmann::ordered_json wall;
+  wall["total_seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
+  wall["peak_memory_bytes"] = PeakMemoryBytes();
+  man["wall_time"] = wall;
+  WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
+  WriteReport(dir.Path(), dir.File("report.html"));
+  dir.Commit();
+
+  std::cout << fmt::format(
+      "{}: {} targets of {} evaluees in {} meetings; goal {}{}, bury {}, exact up to {} "
+      "eligible raters; {} fits in {:.2f} s on {} threads\n",
+      s.name, r.targets.size(), r.evaluees, r.meetings, ManipulationGoalName(o),
+      o.goal == ManipulationGoal::kTop ? fmt::format(" (quota {})", o.quota) : "",
+      o.bury ? "on" : "off", o.exact_max, r.fits,
+      std::chrono::duration<double>(Clock::now() - t0).count(), r.threads);
+  std::cout << "cost = raters in the smallest bloc found; share_md = median cost / raters; "
+               "buyable = share of searched targets\n";
+  std::cout << ManipulationSummaryTable(r);
+  for (const ManipulationModel& mm : r.models)
+    for (const std::string& note : mm.notes)
+      std::cout << fmt::format("note: {}: {}\n", mm.name, note);
+  std::cout << fmt::format(
+      "wrote {}/{{manifest.json,manipulation.csv,manipulation_summary.csv,report.html}}\n", out);
+  return 0;
+}
+
+}  // namespace
+
+Command AddManipulateCommand(CLI::App& parent) {
+  auto f = std::make_shared<ManipulateFlags>();
+  Command c;
+  c.app =
+      parent.add_subcommand("manipulate", "the smallest bloc that buys an evaluee a better place");
+  AddScenarioFlags(c.app, f->scenario, false);
+  c.app->add_option("--goal", f->goal,
+                    "top (enter the quota's top k of the meeting, default) or positions=P (gain "
+                    "at least P places)");
+  c.app->add_flag("--bury", f->bury, "bloc members also give every rival they rated grade 0");
+  c.app->add_option("--sample", f->sample,
+                    "at most this many target evaluees (a seeded sample; default 200)");
+  c.app->add_option("--exact-max", f->exact_max,
+                    fmt::format("exact search up to this many eligible raters, else greedy "
+                                "(default 12, at most {})",
+                                kMaxExactRaters));
+  c.app->add_option("--quota", f->quota,
+                    "top-class share (default: the scenario's [metrics] quota)");
+  c.app->add_option("--models", f->models, "[[models]] names to search (comma-separated)")
+      ->delimiter(',');
+  c.app->add_option("--threads", f->threads, "worker threads (default: every core)")
+      ->check(CLI::Range(0, 1024));
+  c.app->add_option("--out", f->out, "output directory (default out/<name>-manipulation)");
+  c.run = [f] { return CmdManipulate(*f); };
+  return c;
+}
+
+}  // namespace evalsim

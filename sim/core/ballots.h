@@ -1,0 +1,59 @@
+// Rating ballots in a compact, scan-friendly layout.
+//
+// Every ballot is one 32-bit word: the rater id in the high 24 bits and the
+// grade in the low 8 bits (kAbstain for a blank ballot or "don't know").
+// Ballots are grouped by (ratee, rater group): slot s = ratee * G + group
+// holds words [slot_begin[s], slot_begin[s + 1]). The group of a ballot is
+// implied by its slot, so a rubric's pass is one linear scan with no
+// lookups. Per-ballot weights are optional (empty = every ballot weighs 1).
+#ifndef EVALSIM_SIM_CORE_BALLOTS_H_
+#define EVALSIM_SIM_CORE_BALLOTS_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace evalsim {
+
+inline constexpr uint8_t kAbstain = 0xFF;
+inline constexpr int kMaxLevels = 250;
+inline constexpr uint32_t kMaxRaters = 1u << 24;
+
+constexpr uint32_t PackBallot(uint32_t rater, uint8_t grade) { return (rater << 8) | grade; }
+constexpr uint8_t BallotGrade(uint32_t word) { return static_cast<uint8_t>(word & 0xFF); }
+constexpr uint32_t BallotRater(uint32_t word) { return word >> 8; }
+
+struct RatingBallots {
+  int levels = 0;                         // K: grades are 0..K-1, higher is better
+  std::vector<std::string> grade_labels;  // optional, size K
+  std::vector<std::string> group_names;   // G >= 1 rater groups
+  std::vector<double> group_weights;      // default group weights (size G)
+  std::vector<std::string> ratee_names;   // size n
+  std::vector<std::string> rater_names;   // optional (empty for generated ballots)
+  std::vector<uint8_t> rater_group;       // group of every rater (size num_raters)
+  uint32_t num_raters = 0;
+
+  std::vector<uint64_t> slot_begin;  // size n * G + 1
+  std::vector<uint32_t> ballot;      // packed words
+  std::vector<float> weight;         // empty, or one weight per ballot
+
+  int NumRatees() const { return static_cast<int>(ratee_names.size()); }
+  int NumGroups() const { return static_cast<int>(group_names.size()); }
+  uint64_t NumBallots() const { return ballot.size(); }
+  bool Weighted() const { return !weight.empty(); }
+  int Slot(int ratee, int group) const { return ratee * NumGroups() + group; }
+  std::span<const uint32_t> SlotBallots(int slot) const {
+    return {ballot.data() + slot_begin[slot], ballot.data() + slot_begin[slot + 1]};
+  }
+  float Weight(uint64_t i) const { return weight.empty() ? 1.0f : weight[i]; }
+  // Bytes held by the ballot arrays (words, weights, offsets, rater groups).
+  uint64_t StorageBytes() const;
+  // Checks the invariants above; aborts with a message on violation (a
+  // programmer error, not a user error).
+  void CheckInvariants() const;
+};
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_SIM_CORE_BALLOTS_H_

@@ -1,0 +1,29 @@
+// UTF-8 checks and the one-line rendering of a bad value in an error
+// message, shared by the file readers (csv.cc, preflib.cc, ahp_matrix.cc).
+#ifndef EVALSIM_SIM_CORE_TEXT_H_
+#define EVALSIM_SIM_CORE_TEXT_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace evalsim {
+
+// Length of the UTF-8 sequence starting at s[i], or 0 when it is not a valid
+// one (overlong forms, surrogates and code points above U+10FFFF included).
+size_t Utf8SequenceLength(std::string_view s, size_t i);
+
+// Offset of the first byte of `s` that is not part of valid UTF-8, or npos.
+size_t InvalidUtf8At(std::string_view s);
+
+inline bool IsValidUtf8(std::string_view s) { return InvalidUtf8At(s) == std::string_view::npos; }
+
+// `s` in double quotes as a message shows it: quotes, backslashes, control
+// characters and bytes that are not valid UTF-8 escaped (\", \\, \xNN), so
+// that the message stays one line of text, and cut with "..." after `limit`
+// bytes.
+std::string ShownInMessage(std::string_view s, size_t limit = 40);
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_SIM_CORE_TEXT_H_

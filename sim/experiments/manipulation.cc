@@ -1,0 +1,526 @@
+#include "sim/experiments/manipulation.h"
+
+#include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <set>
+#include <utility>
+
+#include "models/registry.h"
+#include "sim/core/errors.h"
+#include "sim/core/interrupt.h"
+#include "sim/core/metrics.h"
+#include "sim/core/parallel.h"
+#include "sim/core/progress.h"
+#include "sim/core/rng.h"
+#include "sim/io/csv_write.h"
+#include "sim/simulate/generator.h"
+
+namespace evalsim {
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// NaN sorts lowest, as in CompetitionRanks.
+double Finite(double x) { return std::isnan(x) ? kNegInf : x; }
+// a - b with NaN (inf - inf) read as "no difference".
+double Diff(double a, double b) {
+  const double d = Finite(a) - Finite(b);
+  return std::isnan(d) ? 0.0 : d;
+}
+
+// (score difference, tiebreak difference), compared lexicographically.
+struct Margin {
+  double score = 0.0, tiebreak = 0.0;
+};
+bool Greater(const Margin& a, const Margin& b) {
+  if (a.score != b.score) return a.score > b.score;
+  return a.tiebreak > b.tiebreak;
+}
+
+// Every ballot word a rater's switch changes, grouped by eligible rater
+// (eligible raters in increasing id).
+struct Switches {
+  std::vector<uint32_t> rater;        // per eligible rater: its id
+  std::vector<size_t> begin{0};       // per eligible rater: its changes
+  std::vector<uint64_t> index;        // ballot index
+  std::vector<uint32_t> word, saved;  // new word, honest word
+
+  int Size() const { return static_cast<int>(rater.size()); }
+  void Apply(RatingBallots& b, int i) const {
+    for (size_t c = begin[i]; c < begin[i + 1]; ++c) b.ballot[index[c]] = word[c];
+  }
+  void Undo(RatingBallots& b, int i) const {
+    for (size_t c = begin[i]; c < begin[i + 1]; ++c) b.ballot[index[c]] = saved[c];
+  }
+};
+
+Switches BuildSwitches(const RatingBallots& b, int target, const ManipulationOptions& o) {
+  const int n = b.NumRatees(), G = b.NumGroups();
+  const uint8_t top = static_cast<uint8_t>(std::max(0, b.levels - 1));
+  struct Change {
+    uint32_t rater;
+    uint64_t index;
+    uint32_t word;
+  };
+  std::vector<Change> changes;
+  for (int e = 0; e < n; ++e) {
+    const bool is_target = e == target;
+    if (!is_target && !o.bury) continue;
+    const uint8_t grade = is_target ? top : 0;
+    for (int g = 0; g < G; ++g) {
+      const int slot = b.Slot(e, g);
+      for (uint64_t i = b.slot_begin[slot]; i < b.slot_begin[slot + 1]; ++i) {
+        const uint32_t w = b.ballot[i];
+        if (BallotGrade(w) == grade) continue;
+        changes.push_back({BallotRater(w), i, PackBallot(BallotRater(w), grade)});
+      }
+    }
+  }
+  std::stable_sort(changes.begin(), changes.end(),
+                   [](const Change& x, const Change& y) { return x.rater < y.rater; });
+  Switches s;
+  for (size_t c = 0; c < changes.size(); ++c) {
+    if (c == 0 || changes[c].rater != changes[c - 1].rater) {
+      if (c > 0) s.begin.push_back(s.index.size());
+      s.rater.push_back(changes[c].rater);
+    }
+    s.index.push_back(changes[c].index);
+    s.word.push_back(changes[c].word);
+    s.saved.push_back(b.ballot[changes[c].index]);
+  }
+  if (!changes.empty()) s.begin.push_back(s.index.size());
+  return s;
+}
+
+// The search state for one target: the goal test and the margin.
+class Search {
+ public:
+  Search(const Model& model, RatingBallots& b, int target, int goal_rank, int64_t* fits)
+      : model_(model), b_(b), target_(target), goal_rank_(goal_rank), fits_(fits) {}
+
+  ScoreResult Fit() {
+    ++*fits_;
+    return model_.Score(ModelInput{&b_});
+  }
+  bool Reached(const ScoreResult& r) const {
+    return CompetitionRanks(r.score, r.tiebreak)[target_] <= goal_rank_;
+  }
+  // Target minus the goal_rank-th best rival (see the header).
+  Margin MarginOf(const ScoreResult& r) const {
+    const bool tb = r.tiebreak.size() > 0;
+    const auto better = [&](int x, int y) {
+      const double sx = Finite(r.score[x]), sy = Finite(r.score[y]);
+      if (sx != sy) return sx > sy;
+      return tb && Finite(r.tiebreak[x]) > Finite(r.tiebreak[y]);
+    };
+    rivals_.clear();
+    for (int e = 0; e < b_.NumRatees(); ++e)
+      if (e != target_) rivals_.push_back(e);
+    const size_t at = static_cast<size_t>(goal_rank_ - 1);
+    if (at >= rivals_.size()) return {std::numeric_limits<double>::infinity(), 0.0};
+    std::nth_element(rivals_.begin(), rivals_.begin() + static_cast<std::ptrdiff_t>(at),
+                     rivals_.end(), better);
+    const int rival = rivals_[at];
+    Margin m;
+    m.score = Diff(r.score[target_], r.score[rival]);
+    if (tb) m.tiebreak = Diff(r.tiebreak[target_], r.tiebreak[rival]);
+    return m;
+  }
+
+ private:
+  const Model& model_;
+  RatingBallots& b_;
+  int target_, goal_rank_;
+  int64_t* fits_;
+  mutable std::vector<int> rivals_;
+};
+
+// Smallest subset (by size) of the switches that reaches the goal; -1 when
+// none does. Returns -2 when interrupted.
+int ExactSearch(Search& search, RatingBallots& b, const Switches& sw) {
+  const int E = sw.Size();
+  const uint64_t end = uint64_t{1} << E;
+  int64_t trials = 0;
+  for (int size = 1; size <= E; ++size) {
+    uint64_t mask = (uint64_t{1} << size) - 1;
+    while (mask < end) {
+      if ((++trials & 255) == 0 && Interrupted()) return -2;
+      for (int i = 0; i < E; ++i)
+        if (mask >> i & 1) sw.Apply(b, i);
+      const bool ok = search.Reached(search.Fit());
+      for (int i = 0; i < E; ++i)
+        if (mask >> i & 1) sw.Undo(b, i);
+      if (ok) return size;
+      // Gosper's hack: the next larger mask with the same number of bits.
+      const uint64_t low = mask & (~mask + 1);
+      const uint64_t ripple = mask + low;
+      mask = (((ripple ^ mask) >> 2) / low) | ripple;
+    }
+  }
+  return -1;
+}
+
+int GreedySearch(Search& search, RatingBallots& b, const Switches& sw, const ScoreResult& honest) {
+  const int E = sw.Size();
+  const Margin base = search.MarginOf(honest);
+  std::vector<Margin> gain(E);
+  for (int i = 0; i < E; ++i) {
+    if ((i & 63) == 63 && Interrupted()) return -2;
+    sw.Apply(b, i);
+    const Margin m = search.MarginOf(search.Fit());
+    sw.Undo(b, i);
+    gain[i] = {Diff(m.score, base.score), Diff(m.tiebreak, base.tiebreak)};
+  }
+  std::vector<int> order(E);
+  std::iota(order.begin(), order.end(), 0);  // eligible raters in id order
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int x, int y) { return Greater(gain[x], gain[y]); });
+  int cost = -1;
+  int applied = 0;
+  for (; applied < E; ++applied) {
+    if ((applied & 63) == 63 && Interrupted()) break;
+    sw.Apply(b, order[applied]);
+    if (search.Reached(search.Fit())) {
+      cost = applied + 1;
+      ++applied;
+      break;
+    }
+  }
+  for (int i = 0; i < applied; ++i) sw.Undo(b, order[i]);
+  if (cost < 0 && Interrupted()) return -2;
+  return cost;
+}
+
+}  // namespace
+
+void ParseManipulationGoal(const std::string& text, ManipulationOptions* o) {
+  if (text == "top") {
+    o->goal = ManipulationGoal::kTop;
+    return;
+  }
+  const std::string prefix = "positions=";
+  if (text.rfind(prefix, 0) == 0) {
+    const std::string digits = text.substr(prefix.size());
+    int p = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), p);
+    if (!digits.empty() && ec == std::errc() && end == digits.data() + digits.size() && p >= 1) {
+      o->goal = ManipulationGoal::kPositions;
+      o->positions = p;
+      return;
+    }
+  }
+  throw InputError(fmt::format(
+      "--goal {}: expected top or positions=P with P a positive integer (e.g. positions=2)", text));
+}
+
+std::string ManipulationGoalName(const ManipulationOptions& o) {
+  return o.goal == ManipulationGoal::kTop ? "top" : fmt::format("positions={}", o.positions);
+}
+
+RatingBallots ExtractMeeting(const RatingBallots& all, const Meeting& m) {
+  RatingBallots b;
+  b.levels = all.levels;
+  b.grade_labels = all.grade_labels;
+  b.group_names = all.group_names;
+  b.group_weights = all.group_weights;
+  const int G = all.NumGroups();
+  const auto first_e = static_cast<size_t>(m.first_evaluee);
+  b.ratee_names.assign(all.ratee_names.begin() + first_e,
+                       all.ratee_names.begin() + first_e + m.num_evaluees);
+  if (!all.rater_names.empty())
+    b.rater_names.assign(all.rater_names.begin() + m.first_rater,
+                         all.rater_names.begin() + m.first_rater + m.num_raters);
+  b.rater_group.assign(all.rater_group.begin() + m.first_rater,
+                       all.rater_group.begin() + m.first_rater + m.num_raters);
+  b.num_raters = m.num_raters;
+  const size_t s0 = first_e * G, slots = static_cast<size_t>(m.num_evaluees) * G;
+  const uint64_t base = all.slot_begin[s0], stop = all.slot_begin[s0 + slots];
+  b.slot_begin.resize(slots + 1);
+  for (size_t i = 0; i <= slots; ++i) b.slot_begin[i] = all.slot_begin[s0 + i] - base;
+  b.ballot.resize(stop - base);
+  for (uint64_t i = base; i < stop; ++i) {
+    const uint32_t w = all.ballot[i];
+    b.ballot[i - base] = PackBallot(BallotRater(w) - m.first_rater, BallotGrade(w));
+  }
+  if (all.Weighted()) b.weight.assign(all.weight.begin() + base, all.weight.begin() + stop);
+  b.CheckInvariants();
+  return b;
+}
+
+ManipulationCost FindManipulationCost(const Model& model, RatingBallots& ballots, int target,
+                                      const ManipulationOptions& o) {
+  ManipulationCost c;
+  const int n = ballots.NumRatees();
+  c.raters = static_cast<int>(ballots.num_raters);
+  int64_t fits = 0;
+  {
+    Search probe(model, ballots, target, 1, &fits);
+    ScoreResult honest = probe.Fit();
+    c.notes = honest.notes;
+    c.rank_before = CompetitionRanks(honest.score, honest.tiebreak)[target];
+    c.goal_rank = o.goal == ManipulationGoal::kTop ? QuotaCount(o.quota, n)
+                                                   : std::max(1, c.rank_before - o.positions);
+    if (c.rank_before <= c.goal_rank) {
+      c.already = c.buyable = true;
+      c.fits = fits;
+      return c;
+    }
+    const Switches sw = BuildSwitches(ballots, target, o);
+    c.eligible = sw.Size();
+    Search search(model, ballots, target, c.goal_rank, &fits);
+    int cost;
+    if (c.eligible == 0) {
+      cost = -1;
+      c.exact = true;
+    } else if (c.eligible <= std::min(o.exact_max, kMaxExactRaters)) {
+      c.exact = true;
+      cost = ExactSearch(search, ballots, sw);
+    } else {
+      cost = GreedySearch(search, ballots, sw, honest);
+    }
+    c.buyable = cost > 0;
+    c.cost = c.buyable ? cost : 0;
+  }
+  c.fits = fits;
+  return c;
+}
+
+std::vector<int> ManipulationTargets(int n, int sample, uint64_t seed) {
+  std::vector<int> all(std::max(0, n));
+  std::iota(all.begin(), all.end(), 0);
+  if (sample >= n) return all;
+  // Partial Fisher-Yates: the first `sample` positions are a uniform sample.
+  Rng rng(seed);
+  for (int i = 0; i < sample; ++i)
+    std::swap(all[i], all[i + static_cast<int>(rng.Below(static_cast<uint64_t>(n - i)))]);
+  all.resize(sample);
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
+void CheckManipulationConfig(const ManipulationConfig& config) {
+  const ManipulationOptions& o = config.options;
+  if (o.exact_max < 0 || o.exact_max > kMaxExactRaters)
+    throw InputError(
+        fmt::format("--exact-max {}: expected an integer 0..{}", o.exact_max, kMaxExactRaters));
+  if (config.sample < 1)
+    throw InputError(fmt::format("--sample {}: expected a positive integer", config.sample));
+  if (!(o.quota > 0.0 && o.quota <= 1.0))
+    throw InputError(fmt::format("--quota {}: expected a share in (0, 1]", o.quota));
+  if (o.goal == ManipulationGoal::kPositions && o.positions < 1)
+    throw InputError(fmt::format("--goal positions={}: expected P >= 1", o.positions));
+}
+
+ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
+                                   const ManipulationConfig& config) {
+  CheckManipulationConfig(config);
+  const ManipulationOptions& o = config.options;
+  ManipulationResult result;
+  const int hw = static_cast<int>(tbb::info::default_concurrency());
+  result.threads = config.threads > 0 ? config.threads : hw;
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, result.threads);
+  result.evaluees = org.NumEvaluees();
+  result.meetings = static_cast<int>(org.meetings.size());
+
+  // Models: the chosen [[models]] entries in scenario order.
+  const std::vector<std::string> kept = SelectedModels(s, config.models);  // InputError if unknown
+  ModelContext ctx;
+  ctx.levels = static_cast<int>(s.labels.size());
+  for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
+  for (const auto& i : s.indicators) ctx.indicator_names.push_back(i.name);
+  std::vector<std::unique_ptr<Model>> fitted;
+  for (const ModelEntry& e : s.models) {
+    if (std::find(kept.begin(), kept.end(), e.name) == kept.end()) continue;
+    ManipulationModel mm;
+    mm.name = e.name;
+    mm.model = e.model;
+    const ModelSpec* spec = Models().Find(e.model);
+    std::unique_ptr<Model> model = Models().Create(e.model, e.options, ctx, s.file, e.path);
+    if (!spec || spec->input != InputKind::kRatings) {
+      mm.skipped = true;
+      mm.notes.push_back(
+          fmt::format("skipped: {} reads {}, and a bloc's switch is defined on rating ballots",
+                      e.model, spec ? InputKindName(spec->input) : "another kind"));
+      model.reset();
+    }
+    fitted.push_back(std::move(model));
+    result.models.push_back(std::move(mm));
+  }
+
+  // The honest ballots, meetings, targets.
+  const GeneratorSetup setup = MakeGeneratorSetup(s, org);
+  RatingBallots all;
+  GenerateBallots(setup, 0, /*with_blocs=*/false, &all);
+  std::vector<int> meeting_of(org.NumEvaluees(), -1);
+  for (size_t mi = 0; mi < org.meetings.size(); ++mi) {
+    const Meeting& m = org.meetings[mi];
+    for (int e = m.first_evaluee; e < m.first_evaluee + m.num_evaluees; ++e)
+      meeting_of[e] = static_cast<int>(mi);
+  }
+  result.sample_seed = DeriveSeed(s.seed, {kStreamManipulation});
+  result.targets = ManipulationTargets(org.NumEvaluees(), config.sample, result.sample_seed);
+  const int T = static_cast<int>(result.targets.size());
+  std::vector<RatingBallots> meeting_ballots(org.meetings.size());
+  {
+    std::vector<bool> needed(org.meetings.size(), false);
+    for (int e : result.targets) needed[meeting_of[e]] = true;
+    for (size_t mi = 0; mi < org.meetings.size(); ++mi)
+      if (needed[mi]) meeting_ballots[mi] = ExtractMeeting(all, org.meetings[mi]);
+  }
+  std::vector<uint32_t>().swap(all.ballot);  // the meetings hold what is needed
+
+  const int M = static_cast<int>(result.models.size());
+  for (ManipulationModel& mm : result.models)
+    if (!mm.skipped) mm.rows.resize(T);
+  Progress progress("targets", T, config.progress);
+  ParallelFor(tbb::blocked_range<int>(0, T, 1), [&](const tbb::blocked_range<int>& range) {
+    for (int t = range.begin(); t != range.end(); ++t) {
+      if (Interrupted()) return;
+      const int e = result.targets[t], mi = meeting_of[e];
+      RatingBallots work = meeting_ballots[mi];  // one copy per target, restored after each trial
+      const int local = e - org.meetings[mi].first_evaluee;
+      for (int k = 0; k < M; ++k) {
+        if (!fitted[k]) continue;
+        ManipulationRow& row = result.models[k].rows[t];
+        row.meeting = mi;
+        row.evaluee = e;
+        row.cost = FindManipulationCost(*fitted[k], work, local, o);
+      }
+      progress.Advance();
+    }
+  });
+  ThrowIfInterrupted();
+
+  for (ManipulationModel& mm : result.models) {
+    std::set<std::string> seen;
+    for (const ManipulationRow& row : mm.rows) {
+      result.fits += row.cost.fits;
+      for (const std::string& note : row.cost.notes)
+        if (seen.insert(note).second && seen.size() <= 5)
+          mm.notes.push_back(fmt::format("{} (meeting {})", note, row.meeting + 1));
+    }
+  }
+  return result;
+}
+
+namespace {
+
+struct Summary {
+  int targets = 0, already = 0, searched = 0, buyable = 0, greedy = 0;
+  std::vector<double> cost, share;
+};
+
+Summary Summarise(const ManipulationModel& mm) {
+  Summary s;
+  s.targets = static_cast<int>(mm.rows.size());
+  for (const ManipulationRow& row : mm.rows) {
+    const ManipulationCost& c = row.cost;
+    if (c.already) {
+      ++s.already;
+      continue;
+    }
+    ++s.searched;
+    if (!c.exact) ++s.greedy;
+    if (!c.buyable) continue;
+    ++s.buyable;
+    s.cost.push_back(c.cost);
+    s.share.push_back(c.raters > 0 ? static_cast<double>(c.cost) / c.raters : 0.0);
+  }
+  return s;
+}
+
+std::string Cell(bool has, double v) { return has ? Num(v) : ""; }
+
+double Mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return sum / static_cast<double>(v.size());
+}
+
+}  // namespace
+
+std::string ManipulationCsv(const Organisation& org, const ManipulationResult& r) {
+  fmt::memory_buffer out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it,
+                 "model,meeting,ratee,true_quality,rank_before,goal_rank,raters,eligible,cost,"
+                 "share,method,buyable\n");
+  for (const ManipulationModel& mm : r.models) {
+    if (mm.skipped) continue;
+    for (const ManipulationRow& row : mm.rows) {
+      const ManipulationCost& c = row.cost;
+      const bool has = c.buyable;
+      const char* method = c.already ? "already" : c.exact ? "exact" : "greedy";
+      fmt::format_to(it, "{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(mm.name),
+                     row.meeting + 1, CsvField(org.evaluee_names[row.evaluee]),
+                     Num(org.quality[row.evaluee]), c.rank_before, c.goal_rank, c.raters,
+                     c.eligible, has ? fmt::format("{}", c.cost) : "",
+                     Cell(has && c.raters > 0, c.raters > 0 ? double(c.cost) / c.raters : 0.0),
+                     method, has ? 1 : 0);
+    }
+  }
+  return fmt::to_string(out);
+}
+
+std::string ManipulationSummaryCsv(const ManipulationResult& r) {
+  fmt::memory_buffer out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it,
+                 "model,targets,already,searched,buyable_share,cost_p10,cost_median,cost_mean,"
+                 "cost_p90,share_median,greedy_share\n");
+  for (const ManipulationModel& mm : r.models) {
+    if (mm.skipped) continue;
+    const Summary s = Summarise(mm);
+    const bool any = !s.cost.empty(), searched = s.searched > 0;
+    fmt::format_to(
+        it, "{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(mm.name), s.targets, s.already,
+        s.searched, Cell(searched, searched ? double(s.buyable) / s.searched : 0.0),
+        Cell(any, any ? Quantile(s.cost, 0.1) : 0.0), Cell(any, any ? Quantile(s.cost, 0.5) : 0.0),
+        Cell(any, any ? Mean(s.cost) : 0.0), Cell(any, any ? Quantile(s.cost, 0.9) : 0.0),
+        Cell(any, any ? Quantile(s.share, 0.5) : 0.0),
+        Cell(searched, searched ? double(s.greedy) / s.searched : 0.0));
+  }
+  return fmt::to_string(out);
+}
+
+std::string ManipulationSummaryTable(const ManipulationResult& r) {
+  size_t width = 5;
+  for (const ManipulationModel& mm : r.models) width = std::max(width, mm.name.size());
+  fmt::memory_buffer out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "{:<{}}  {:>7} {:>7} {:>8} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7}\n", "model",
+                 width, "targets", "already", "buyable", "p10", "median", "mean", "p90", "share_md",
+                 "greedy");
+  const auto f = [](bool has, double v, int digits) {
+    return has ? fmt::format("{:.{}f}", v, digits) : std::string("-");
+  };
+  for (const ManipulationModel& mm : r.models) {
+    if (mm.skipped) {
+      fmt::format_to(it, "{:<{}}  skipped ({})\n", mm.name, width, mm.model);
+      continue;
+    }
+    const Summary s = Summarise(mm);
+    const bool any = !s.cost.empty(), searched = s.searched > 0;
+    fmt::format_to(
+        it, "{:<{}}  {:>7} {:>7} {:>8} {:>7} {:>7} {:>7} {:>7} {:>8} {:>7}\n", mm.name, width,
+        s.targets, s.already,
+        f(searched, searched ? 100.0 * s.buyable / s.searched : 0.0, 1) + (searched ? "%" : ""),
+        f(any, any ? Quantile(s.cost, 0.1) : 0, 1), f(any, any ? Quantile(s.cost, 0.5) : 0, 1),
+        f(any, any ? Mean(s.cost) : 0, 1), f(any, any ? Quantile(s.cost, 0.9) : 0, 1),
+        f(any, any ? Quantile(s.share, 0.5) : 0, 3),
+        f(searched, searched ? 100.0 * s.greedy / s.searched : 0.0, 0) + (searched ? "%" : ""));
+  }
+  return fmt::to_string(out);
+}
+
+}  // namespace evalsim

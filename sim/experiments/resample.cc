@@ -1,0 +1,392 @@
+#include "sim/experiments/resample.h"
+
+#include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <numeric>
+#include <stdexcept>
+#include <utility>
+
+#include "sim/core/errors.h"
+#include "sim/core/interrupt.h"
+#include "sim/core/parallel.h"
+#include "sim/core/progress.h"
+#include "sim/core/rng.h"
+#include "sim/io/csv_write.h"
+
+namespace evalsim {
+namespace {
+
+// Evaluee-resample cells per chunk: the top and bottom membership buffers
+// of one chunk hold 2 * kChunkCells doubles (16 MiB).
+constexpr int64_t kChunkCells = int64_t{1} << 20;
+constexpr uint64_t kBytesPerCell = sizeof(double) + sizeof(int32_t);
+
+// One worker thread's private copy of the ballots (only `weight` is ever
+// rewritten) and its count buffer.
+struct Worker {
+  RatingBallots ballots;
+  std::vector<uint32_t> counts;
+};
+
+template <class F>
+void InArena(int threads, F&& f) {
+  if (threads > 0) {
+    tbb::task_arena arena(threads);
+    arena.execute(f);
+  } else {
+    f();
+  }
+}
+
+std::string JoinNotes(const std::vector<std::string>& notes) {
+  std::string out;
+  for (const auto& s : notes) {
+    if (!out.empty()) out += "; ";
+    out += s;
+  }
+  return out;
+}
+
+void CheckFit(const ScoreResult& r, int n) {
+  if (r.score.size() != n || (r.tiebreak.size() != 0 && r.tiebreak.size() != n))
+    throw std::logic_error(
+        fmt::format("resample: model returned {} scores for {} evaluees", r.score.size(), n));
+}
+
+// Top-k and bottom-k memberships and ranks of one fit.
+struct Ranked {
+  std::vector<int> rank;
+  Eigen::VectorXd top, bottom;
+};
+
+Ranked RankFit(const ScoreResult& r, int k_top, int k_bottom) {
+  Ranked out;
+  out.rank = CompetitionRanks(r.score, r.tiebreak);
+  const Eigen::VectorXd key = OrderKey(r.score, r.tiebreak, out.rank);
+  out.top = TopKMembership(key, k_top);
+  out.bottom = BottomKMembership(key, k_bottom);
+  return out;
+}
+
+}  // namespace
+
+void CheckResampleOptions(const ResampleOptions& o) {
+  if (o.bootstrap < 0)
+    throw InputError(
+        fmt::format("--bootstrap {}: expected a positive number of resamples", o.bootstrap));
+  if (!(o.top > 0.0 && o.top <= 1.0))
+    throw InputError(fmt::format("--top {}: expected a share in (0, 1]", o.top));
+  if (!(o.bottom > 0.0 && o.bottom <= 1.0))
+    throw InputError(fmt::format("--bottom {}: expected a share in (0, 1]", o.bottom));
+  if (!(o.level > 0.0 && o.level < 1.0))
+    throw InputError(fmt::format("--level {}: expected a coverage in (0, 1), e.g. 0.95", o.level));
+  if (o.threads < 0)
+    throw InputError(fmt::format("--threads {}: expected 0 (every core) or more", o.threads));
+}
+
+RaterResampler::RaterResampler(const RatingBallots& ballots)
+    : ballots_(&ballots), active_(ballots.NumGroups()) {
+  std::vector<bool> seen(ballots.num_raters, false);
+  for (uint32_t w : ballots.ballot) seen[BallotRater(w)] = true;
+  for (uint32_t r = 0; r < ballots.num_raters; ++r) {
+    if (!seen[r]) continue;
+    const int g = ballots.rater_group[r];
+    if (g >= ballots.NumGroups())
+      throw std::logic_error(
+          fmt::format("resample: rater {} has group {} of {}", r, g, ballots.NumGroups()));
+    active_[g].push_back(r);
+  }
+}
+
+void RaterResampler::Counts(uint64_t seed, int64_t resample, std::vector<uint32_t>* counts) const {
+  counts->assign(ballots_->num_raters, 0);
+  Rng rng(DeriveSeed(seed, {kStreamBootstrap, static_cast<uint64_t>(resample)}));
+  uint32_t* c = counts->data();
+  for (const auto& raters : active_) {
+    const uint64_t R = raters.size();
+    for (uint64_t d = 0; d < R; ++d) ++c[raters[rng.Below(R)]];
+  }
+}
+
+void RaterResampler::ApplyCounts(const std::vector<uint32_t>& counts,
+                                 std::vector<float>* weight) const {
+  const RatingBallots& b = *ballots_;
+  const uint64_t N = b.NumBallots();
+  weight->resize(N);
+  const uint32_t* words = b.ballot.data();
+  const uint32_t* c = counts.data();
+  float* w = weight->data();
+  if (b.Weighted()) {
+    const float* orig = b.weight.data();
+    for (uint64_t i = 0; i < N; ++i) w[i] = static_cast<float>(c[BallotRater(words[i])]) * orig[i];
+  } else {
+    for (uint64_t i = 0; i < N; ++i) w[i] = static_cast<float>(c[BallotRater(words[i])]);
+  }
+}
+
+ResampleResult Resample(const Model& model, const RatingBallots& ballots,
+                        const ResampleOptions& o) {
+  CheckResampleOptions(o);
+  ResampleResult r;
+  const int n = ballots.NumRatees(), G = ballots.NumGroups();
+  const int B = o.bootstrap;
+  r.n = n;
+  r.level = o.level;
+  r.k_top = QuotaCount(o.top, n);
+  r.k_bottom = QuotaCount(o.bottom, n);
+  const uint64_t cells = static_cast<uint64_t>(n) * static_cast<uint64_t>(B);
+  if (cells * kBytesPerCell > kMaxResampleBytes) {
+    throw InputError(fmt::format(
+        "--bootstrap {}: {} evaluees x {} resamples need {:.1f} GiB to keep every resampled "
+        "score and rank ({} bytes each); the limit is {} GiB: use fewer resamples",
+        B, n, B, static_cast<double>(cells * kBytesPerCell) / (1u << 30), kBytesPerCell,
+        kMaxResampleBytes >> 30));
+  }
+  std::vector<int> groups_with;
+  for (int g = 0; g < G; ++g) {
+    for (int e = 0; e < n; ++e) {
+      const int s = ballots.Slot(e, g);
+      if (ballots.slot_begin[s + 1] > ballots.slot_begin[s]) {
+        groups_with.push_back(g);
+        break;
+      }
+    }
+  }
+  if (o.jackknife && groups_with.size() < 2) {
+    throw InputError(fmt::format(
+        "--jackknife needs at least two rater groups; the ballots have {} group(s) with ballots",
+        groups_with.size()));
+  }
+
+  ModelInput input;
+  input.ratings = &ballots;
+  r.full = model.Score(input);
+  CheckFit(r.full, n);
+  const Ranked full = RankFit(r.full, r.k_top, r.k_bottom);
+  r.rank = full.rank;
+  r.resamples = B;
+  r.jackknife = o.jackknife;
+  if (B == 0 && !o.jackknife) return r;
+
+  const uint64_t N = ballots.NumBallots();
+  // One copy of the ballots per worker thread, made on its first resample.
+  tbb::enumerable_thread_specific<Worker> workers([&ballots, N] {
+    Worker w;
+    w.ballots = ballots;
+    w.ballots.weight.resize(N);
+    return w;
+  });
+  // The fit runs isolated, so that a model that itself runs parallel loops
+  // cannot make this thread pick up another resample (and reuse its
+  // Worker) while it waits.
+  auto fit = [&model](Worker& w) {
+    ScoreResult out;
+    tbb::this_task_arena::isolate([&] {
+      ModelInput in;
+      in.ratings = &w.ballots;
+      out = model.Score(in);
+    });
+    return out;
+  };
+
+  if (B > 0) {
+    const RaterResampler resampler(ballots);
+    r.scores.assign(cells, 0.0);
+    r.ranks.assign(cells, 0);
+    std::vector<std::string> fit_notes(B);
+    // An even chunk size, so that the pairs (2j, 2j+1) never straddle chunks.
+    int64_t chunk = std::clamp<int64_t>(kChunkCells / std::max(1, n), 2, std::max(2, B));
+    chunk -= chunk % 2;
+    std::vector<double> top_buf(static_cast<size_t>(chunk) * n),
+        bottom_buf(static_cast<size_t>(chunk) * n);
+    std::vector<double> top_sum(n, 0.0), bottom_sum(n, 0.0), jaccard;
+    jaccard.reserve(B / 2);
+    Progress progress("bootstrap", B, o.progress);
+    InArena(o.threads, [&] {
+      for (int64_t b0 = 0; b0 < B; b0 += chunk) {
+        const int64_t b1 = std::min<int64_t>(B, b0 + chunk);
+        ParallelFor(tbb::blocked_range<int64_t>(b0, b1, 1),
+                    [&](const tbb::blocked_range<int64_t>& range) {
+                      Worker& w = workers.local();
+                      for (int64_t s = range.begin(); s < range.end(); ++s) {
+                        if (Interrupted()) return;
+                        resampler.Counts(o.seed, s, &w.counts);
+                        resampler.ApplyCounts(w.counts, &w.ballots.weight);
+                        const ScoreResult fr = fit(w);
+                        CheckFit(fr, n);
+                        const Ranked rk = RankFit(fr, r.k_top, r.k_bottom);
+                        const size_t at = static_cast<size_t>(s) * n;
+                        const size_t local = static_cast<size_t>(s - b0) * n;
+                        for (int e = 0; e < n; ++e) {
+                          r.scores[at + e] = fr.score[e];
+                          r.ranks[at + e] = rk.rank[e];
+                          top_buf[local + e] = rk.top[e];
+                          bottom_buf[local + e] = rk.bottom[e];
+                        }
+                        if (!fr.notes.empty()) fit_notes[s] = JoinNotes(fr.notes);
+                        progress.Advance();
+                      }
+                    });
+        ThrowIfInterrupted();
+        // Sums in resample order.
+        for (int64_t s = b0; s < b1; ++s) {
+          const size_t local = static_cast<size_t>(s - b0) * n;
+          for (int e = 0; e < n; ++e) {
+            top_sum[e] += top_buf[local + e];
+            bottom_sum[e] += bottom_buf[local + e];
+          }
+        }
+        for (int64_t s = b0; s + 1 < b1; s += 2) {
+          const size_t a = static_cast<size_t>(s - b0) * n;
+          jaccard.push_back(
+              WeightedJaccard(Eigen::Map<const Eigen::VectorXd>(top_buf.data() + a, n),
+                              Eigen::Map<const Eigen::VectorXd>(top_buf.data() + a + n, n)));
+        }
+      }
+      // Percentile intervals per evaluee.
+      r.lo.assign(n, 0.0);
+      r.hi.assign(n, 0.0);
+      r.rank_lo.assign(n, 0.0);
+      r.rank_hi.assign(n, 0.0);
+      const double p_lo = (1.0 - o.level) / 2.0, p_hi = (1.0 + o.level) / 2.0;
+      ParallelFor(tbb::blocked_range<int>(0, n, 64), [&](const tbb::blocked_range<int>& er) {
+        std::vector<double> v(B);
+        for (int e = er.begin(); e < er.end(); ++e) {
+          for (int s = 0; s < B; ++s) v[s] = r.scores[static_cast<size_t>(s) * n + e];
+          r.lo[e] = Quantile(v, p_lo);
+          r.hi[e] = Quantile(v, p_hi);
+          for (int s = 0; s < B; ++s) v[s] = r.ranks[static_cast<size_t>(s) * n + e];
+          r.rank_lo[e] = Quantile(v, p_lo);
+          r.rank_hi[e] = Quantile(v, p_hi);
+        }
+      });
+    });
+    r.p_top.resize(n);
+    r.p_bottom.resize(n);
+    for (int e = 0; e < n; ++e) {
+      r.p_top[e] = top_sum[e] / B;
+      r.p_bottom[e] = bottom_sum[e] / B;
+    }
+    r.jaccard_pairs = static_cast<int>(jaccard.size());
+    r.topk_jaccard = MeanInterval(jaccard);
+    if (B < 2) r.notes.push_back("bootstrap: topk_jaccard needs at least two resamples");
+    if (N == 0) r.notes.push_back("bootstrap: no ballots; every resample is the full fit");
+    int with_notes = 0, first = -1;
+    for (int s = 0; s < B; ++s) {
+      if (fit_notes[s].empty()) continue;
+      if (first < 0) first = s;
+      ++with_notes;
+    }
+    if (with_notes > 0) {
+      r.notes.push_back(
+          fmt::format("bootstrap: {} of {} resample fits reported notes (first, "
+                      "resample {}: {})",
+                      with_notes, B, first, fit_notes[first]));
+    }
+  }
+
+  if (o.jackknife) {
+    const int J = static_cast<int>(groups_with.size());
+    std::vector<ScoreResult> fits(J);
+    InArena(o.threads, [&] {
+      ParallelFor(0, J, [&](int j) {
+        if (Interrupted()) return;
+        Worker& w = workers.local();
+        float* wt = w.ballots.weight.data();
+        for (int e = 0; e < n; ++e) {
+          for (int g = 0; g < G; ++g) {
+            const int s = ballots.Slot(e, g);
+            for (uint64_t i = ballots.slot_begin[s]; i < ballots.slot_begin[s + 1]; ++i)
+              wt[i] = g == groups_with[j] ? 0.0f : ballots.Weight(i);
+          }
+        }
+        fits[j] = fit(w);
+      });
+    });
+    ThrowIfInterrupted();
+    r.jk_groups = groups_with;
+    r.jk_rank_lo = r.rank;
+    r.jk_rank_hi = r.rank;
+    double sum = 0.0;
+    for (int j = 0; j < J; ++j) {
+      CheckFit(fits[j], n);
+      const Ranked rk = RankFit(fits[j], r.k_top, r.k_bottom);
+      for (int e = 0; e < n; ++e) {
+        r.jk_rank_lo[e] = std::min(r.jk_rank_lo[e], rk.rank[e]);
+        r.jk_rank_hi[e] = std::max(r.jk_rank_hi[e], rk.rank[e]);
+      }
+      const double jac = WeightedJaccard(rk.top, full.top);
+      r.jk_group_jaccard.push_back(jac);
+      r.jk_group_rank.push_back(rk.rank);
+      sum += jac;
+      if (!fits[j].notes.empty()) {
+        r.notes.push_back(fmt::format("jackknife without {}: {}",
+                                      ballots.group_names[groups_with[j]],
+                                      JoinNotes(fits[j].notes)));
+      }
+    }
+    r.jk_topk_jaccard = sum / J;
+  }
+  return r;
+}
+
+std::string ResampleScoresCsv(const std::vector<std::string>& ratee_names,
+                              const ResampleResult& r) {
+  const int n = static_cast<int>(ratee_names.size());
+  if (static_cast<int>(r.rank.size()) != n)
+    throw std::logic_error("ResampleScoresCsv: names and result differ in size");
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return r.rank[x] < r.rank[y]; });
+  const bool se = r.full.se.size() == n;
+  const bool boot = r.resamples > 0;
+  const bool jk = r.jackknife;
+  fmt::memory_buffer out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "ratee,score,rank{}{}{}\n", se ? ",se" : "",
+                 boot ? ",lo,hi,rank_lo,rank_hi,p_top,p_bottom" : "",
+                 jk ? ",jk_rank_lo,jk_rank_hi" : "");
+  for (int e : order) {
+    fmt::format_to(it, "{},{},{}", CsvField(ratee_names[e]), Num(r.full.score[e]), r.rank[e]);
+    if (se) fmt::format_to(it, ",{}", Num(r.full.se[e]));
+    if (boot) {
+      fmt::format_to(it, ",{},{},{},{},{},{}", Num(r.lo[e]), Num(r.hi[e]), Num(r.rank_lo[e]),
+                     Num(r.rank_hi[e]), Num(r.p_top[e]), Num(r.p_bottom[e]));
+    }
+    if (jk) fmt::format_to(it, ",{},{}", r.jk_rank_lo[e], r.jk_rank_hi[e]);
+    fmt::format_to(it, "\n");
+  }
+  return fmt::to_string(out);
+}
+
+std::vector<std::string> ResampleSummaryLines(const RatingBallots& ballots,
+                                              const ResampleResult& r) {
+  std::vector<std::string> lines;
+  if (r.resamples > 0 || r.jackknife) {
+    lines.push_back(fmt::format("resample.k_top = {}", r.k_top));
+    lines.push_back(fmt::format("resample.k_bottom = {}", r.k_bottom));
+  }
+  if (r.resamples > 0) {
+    lines.push_back(fmt::format("bootstrap.resamples = {}", r.resamples));
+    if (r.jaccard_pairs > 0) {
+      lines.push_back(fmt::format("bootstrap.topk_jaccard = {} [{}, {}]", r.topk_jaccard.value,
+                                  r.topk_jaccard.lo, r.topk_jaccard.hi));
+    }
+  }
+  if (r.jackknife) {
+    lines.push_back(fmt::format("jackknife.topk_jaccard = {}", r.jk_topk_jaccard));
+    for (size_t j = 0; j < r.jk_groups.size(); ++j) {
+      lines.push_back(fmt::format("jackknife.topk_jaccard.without.{} = {}",
+                                  ballots.group_names[r.jk_groups[j]], r.jk_group_jaccard[j]));
+    }
+  }
+  return lines;
+}
+
+}  // namespace evalsim

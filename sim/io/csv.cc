@@ -1,0 +1,759 @@
+#include "sim/io/csv.h"
+
+#include <csv.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cfloat>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <span>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "sim/core/errors.h"
+#include "sim/core/text.h"
+
+namespace evalsim {
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr size_t kMaxGroups = 256;  // rater_group holds one byte
+constexpr size_t kQuoteLimit = 60;  // bytes of a bad value shown in a message
+
+enum class Column { kRater, kRatee, kGrade, kGroup, kWeight };
+constexpr std::string_view kColumnNames[] = {"rater", "ratee", "grade", "group", "weight"};
+
+std::string_view ColumnName(Column c) { return kColumnNames[static_cast<int>(c)]; }
+
+// A value as it appears in a message: quotes, backslashes, control
+// characters and invalid UTF-8 bytes escaped (so that the message stays on
+// one line), and cut after kQuoteLimit bytes.
+std::string Escape(std::string_view s) {
+  std::string out;
+  size_t i = 0;
+  for (; i < s.size() && i < kQuoteLimit;) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t len = Utf8SequenceLength(s, i);
+    if (len > 1) {
+      out.append(s.substr(i, len));
+      i += len;
+      continue;
+    }
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c >= 0x7F) {
+      out += fmt::format("\\x{:02X}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+    ++i;
+  }
+  if (i < s.size()) out += "...";
+  return out;
+}
+
+std::string Quote(std::string_view s) { return fmt::format("\"{}\"", Escape(s)); }
+
+std::string QuoteName(std::string_view s) { return fmt::format("'{}'", Escape(s)); }
+
+// Column (1-based, in characters) of byte `offset` of a line.
+long CharColumn(std::string_view line, size_t offset) {
+  long column = 1;
+  for (size_t i = 0; i < offset && i < line.size(); ++i)
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) ++column;
+  return column;
+}
+
+// Hashing that lets a std::string_view look up a std::string key without
+// building a temporary string.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Names -> dense ids in order of first appearance. Ballot files are usually
+// sorted by rater or by ratee, so the last hit is checked before hashing.
+class IdTable {
+ public:
+  // The id of `name`, or -1 when it is new.
+  int64_t Find(std::string_view name) {
+    if (last_ >= 0 && names_[last_] == name) return last_;
+    auto it = ids_.find(name);
+    if (it == ids_.end()) return -1;
+    last_ = it->second;
+    return last_;
+  }
+  uint32_t Add(std::string_view name) {
+    const uint32_t id = static_cast<uint32_t>(names_.size());
+    names_.emplace_back(name);
+    ids_.emplace(names_.back(), id);
+    last_ = id;
+    return id;
+  }
+  size_t size() const { return names_.size(); }
+  const std::string& Name(uint32_t id) const { return names_[id]; }
+  std::vector<std::string> TakeNames() { return std::move(names_); }
+
+ private:
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> ids_;
+  int64_t last_ = -1;
+};
+
+// Owns a libcsv parser for the duration of a parse.
+class CsvParser {
+ public:
+  CsvParser() {
+    if (csv_init(&parser_, 0) != 0) throw std::bad_alloc();
+    csv_set_opts(&parser_, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+  }
+  ~CsvParser() { csv_free(&parser_); }
+  CsvParser(const CsvParser&) = delete;
+  CsvParser& operator=(const CsvParser&) = delete;
+  csv_parser* get() { return &parser_; }
+
+ private:
+  csv_parser parser_;
+};
+
+// Calls `on_record(line, fields)` for every record of `text`, `line` being
+// the physical line on which the record began. Text is fed to libcsv one
+// physical line at a time, which is how the line is known. libcsv is C, so
+// nothing may be thrown through it: the callbacks store the first exception
+// and ignore everything after it, and Parse() rethrows it once csv_parse
+// returns. A NUL byte, bad quoting and an unterminated quoted field throw
+// InputError; so does anything the callback throws. Every reader here
+// (ratings, pairwise, indicators) reads through it.
+class CsvRecordReader {
+ public:
+  using Callback = std::function<void(long line, std::span<const std::string> fields)>;
+
+  CsvRecordReader(const std::string& file, Callback on_record)
+      : file_(file), on_record_(std::move(on_record)) {}
+
+  void Parse(std::string_view text) {
+    if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
+    CsvParser parser;
+    bool in_record = false;  // a record began on an earlier line and has not ended
+    long line = 1;
+    for (size_t pos = 0; pos < text.size(); ++line) {
+      size_t end = text.find_first_of("\r\n", pos);
+      if (end == std::string_view::npos) {
+        end = text.size();
+      } else {
+        end += (text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1;
+      }
+      const std::string_view chunk = text.substr(pos, end - pos);
+      pos = end;
+      if (const size_t nul = chunk.find('\0'); nul != std::string_view::npos) {
+        throw InputError(Location(file_, line, CharColumn(chunk, nul)) +
+                         "found a NUL byte; expected text (is this a CSV file?)");
+      }
+      if (!in_record) record_line_ = line;
+      ended_record_ = false;
+      const size_t parsed =
+          csv_parse(parser.get(), chunk.data(), chunk.size(), OnField, OnRecord, this);
+      if (failure_) std::rethrow_exception(failure_);
+      if (parsed < chunk.size()) {
+        if (csv_error(parser.get()) == CSV_ENOMEM) throw std::bad_alloc();
+        throw InputError(Location(file_, line, CharColumn(chunk, parsed)) +
+                         "malformed quoting; a field that holds '\"' must be enclosed in '\"' "
+                         "with every inner '\"' doubled");
+      }
+      if (ended_record_) {
+        in_record = false;
+      } else if (!in_record) {
+        in_record = chunk.find_first_not_of(" \t\r\n") != std::string_view::npos;
+      }
+    }
+    const int fini = csv_fini(parser.get(), OnField, OnRecord, this);
+    if (failure_) std::rethrow_exception(failure_);
+    if (fini != 0) {
+      throw InputError(Location(file_, record_line_) +
+                       "unterminated quoted field: a '\"' opens a field that is never closed");
+    }
+  }
+
+ private:
+  static void OnField(void* data, size_t len, void* self) {
+    auto* r = static_cast<CsvRecordReader*>(self);
+    if (r->failure_) return;
+    try {
+      if (r->num_fields_ == r->fields_.size()) r->fields_.emplace_back();
+      if (data) {
+        r->fields_[r->num_fields_].assign(static_cast<const char*>(data), len);
+      } else {
+        r->fields_[r->num_fields_].clear();
+      }
+      ++r->num_fields_;
+    } catch (...) {
+      r->failure_ = std::current_exception();
+    }
+  }
+  static void OnRecord(int /*terminator*/, void* self) {
+    auto* r = static_cast<CsvRecordReader*>(self);
+    r->ended_record_ = true;
+    if (r->failure_) return;
+    try {
+      r->on_record_(r->record_line_,
+                    std::span<const std::string>(r->fields_.data(), r->num_fields_));
+    } catch (...) {
+      r->failure_ = std::current_exception();
+    }
+    r->num_fields_ = 0;
+  }
+
+  const std::string& file_;
+  Callback on_record_;
+  std::exception_ptr failure_;
+  bool ended_record_ = false;
+  long record_line_ = 0;
+  std::vector<std::string> fields_;
+  size_t num_fields_ = 0;
+};
+
+// Turns the records of CsvRecordReader into RatingBallots.
+class RatingsBuilder {
+ public:
+  RatingsBuilder(const std::string& file, const RatingsReadOptions& options)
+      : file_(file), options_(options) {
+    if (options_.levels && (*options_.levels < 1 || *options_.levels > kMaxLevels)) {
+      throw InputError(fmt::format("levels: found {}; expected an integer in [1, {}]",
+                                   *options_.levels, kMaxLevels));
+    }
+    max_grade_allowed_ = options_.levels ? *options_.levels - 1 : kMaxLevels - 1;
+  }
+
+  RatingBallots Parse(std::string_view text);
+
+ private:
+  [[noreturn]] void Fail(long line, const std::string& message) const {
+    throw InputError(Location(file_, line) + message);
+  }
+  [[noreturn]] void FailColumn(Column c, const std::string& message) const {
+    Fail(record_line_, fmt::format("column '{}': {}", ColumnName(c), message));
+  }
+
+  void Record(long line, std::span<const std::string> fields);
+  void Header();
+  void Row();
+  uint32_t IdOf(IdTable& table, Column c, std::string_view name);
+  uint8_t Grade(std::string_view s);
+  float Weight(std::string_view s);
+  RatingBallots Build();
+
+  const std::string& file_;
+  const RatingsReadOptions& options_;
+  int max_grade_allowed_;
+  long record_line_ = 0;                 // physical line on which the current record began
+  std::span<const std::string> fields_;  // fields of the current record
+  size_t num_fields_ = 0;
+
+  bool have_header_ = false;
+  std::vector<Column> columns_;  // role of each header column
+  std::string header_text_;      // the header as read, for messages
+  bool has_group_ = false, has_weight_ = false;
+
+  IdTable raters_, ratees_, groups_;
+  std::vector<uint8_t> rater_group_;
+  std::vector<long> rater_first_line_;
+  int max_grade_ = -1;
+
+  // One entry per row, in file order.
+  std::vector<uint32_t> row_rater_, row_ratee_;
+  std::vector<uint8_t> row_grade_;
+  std::vector<float> row_weight_;
+  std::vector<long> row_line_;
+};
+
+void RatingsBuilder::Record(long line, std::span<const std::string> fields) {
+  record_line_ = line;
+  fields_ = fields;
+  num_fields_ = fields.size();
+  if (have_header_) {
+    Row();
+  } else {
+    Header();
+  }
+}
+
+void RatingsBuilder::Header() {
+  std::vector<std::string> names(fields_.begin(), fields_.begin() + num_fields_);
+  std::vector<std::string> shown;
+  for (const std::string& name : names) shown.push_back(Escape(name));
+  header_text_ = fmt::format("{}", fmt::join(shown, ","));
+  bool seen[std::size(kColumnNames)] = {};
+  for (const std::string& name : names) {
+    int found = -1;
+    for (size_t c = 0; c < std::size(kColumnNames); ++c)
+      if (name == kColumnNames[c]) found = static_cast<int>(c);
+    if (found < 0) {
+      Fail(record_line_,
+           fmt::format("unknown column {}; expected a header with rater, ratee, grade and "
+                       "optionally group, weight (the header found: {})",
+                       QuoteName(name), header_text_));
+    }
+    if (seen[found]) {
+      Fail(record_line_, fmt::format("duplicate column {} (the header found: {})", QuoteName(name),
+                                     header_text_));
+    }
+    seen[found] = true;
+    columns_.push_back(static_cast<Column>(found));
+  }
+  for (Column c : {Column::kRater, Column::kRatee, Column::kGrade}) {
+    if (!seen[static_cast<int>(c)]) {
+      Fail(record_line_,
+           fmt::format("missing column '{}'; the header found: {}", ColumnName(c), header_text_));
+    }
+  }
+  has_group_ = seen[static_cast<int>(Column::kGroup)];
+  has_weight_ = seen[static_cast<int>(Column::kWeight)];
+  if (!has_group_) groups_.Add("all");
+  have_header_ = true;
+}
+
+uint32_t RatingsBuilder::IdOf(IdTable& table, Column c, std::string_view name) {
+  const int64_t id = table.Find(name);
+  if (id >= 0) return static_cast<uint32_t>(id);
+  if (name.empty()) FailColumn(c, "found an empty cell; expected a name");
+  if (!IsValidUtf8(name)) FailColumn(c, fmt::format("found {}; expected UTF-8 text", Quote(name)));
+  if (&table == &raters_ && table.size() >= kMaxRaters) {
+    FailColumn(c, fmt::format("found more than {} distinct raters; the limit is {}", kMaxRaters,
+                              kMaxRaters));
+  }
+  if (&table == &groups_ && table.size() >= kMaxGroups) {
+    FailColumn(c, fmt::format("found more than {} distinct groups; the limit is {}", kMaxGroups,
+                              kMaxGroups));
+  }
+  return table.Add(name);
+}
+
+uint8_t RatingsBuilder::Grade(std::string_view s) {
+  if (s.empty()) return kAbstain;
+  int value = 0;
+  bool ok = true;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9' || value > max_grade_allowed_) {
+      ok = false;
+      break;
+    }
+    value = value * 10 + (ch - '0');
+  }
+  if (!ok || value > max_grade_allowed_) {
+    FailColumn(Column::kGrade,
+               fmt::format("found {}; expected an integer 0..{}{} or an empty cell (abstention)",
+                           Quote(s), max_grade_allowed_,
+                           options_.levels ? fmt::format(" (levels = {})", *options_.levels)
+                                           : std::string()));
+  }
+  return static_cast<uint8_t>(value);
+}
+
+float RatingsBuilder::Weight(std::string_view s) {
+  if (s.empty()) return 1.0f;
+  double value = 0.0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(value) || value < 0.0 ||
+      value > FLT_MAX) {
+    FailColumn(Column::kWeight, fmt::format("found {}; expected a finite number >= 0", Quote(s)));
+  }
+  return value == 0.0 ? 0.0f : static_cast<float>(value);  // no -0
+}
+
+void RatingsBuilder::Row() {
+  if (num_fields_ != columns_.size()) {
+    Fail(record_line_,
+         fmt::format("found {} field{}; expected {} as in the header ({})", num_fields_,
+                     num_fields_ == 1 ? "" : "s", columns_.size(), header_text_));
+  }
+  std::string_view field[std::size(kColumnNames)] = {};
+  for (size_t i = 0; i < columns_.size(); ++i) field[static_cast<int>(columns_[i])] = fields_[i];
+
+  const uint32_t rater = IdOf(raters_, Column::kRater, field[static_cast<int>(Column::kRater)]);
+  const uint32_t ratee = IdOf(ratees_, Column::kRatee, field[static_cast<int>(Column::kRatee)]);
+  const uint32_t group =
+      has_group_ ? IdOf(groups_, Column::kGroup, field[static_cast<int>(Column::kGroup)]) : 0;
+  if (rater == rater_group_.size()) {
+    rater_group_.push_back(static_cast<uint8_t>(group));
+    rater_first_line_.push_back(record_line_);
+  } else if (rater_group_[rater] != group) {
+    FailColumn(Column::kGroup,
+               fmt::format("rater {} is in group {} here but in group {} on line {}; a rater "
+                           "belongs to one group",
+                           Quote(raters_.Name(rater)), Quote(groups_.Name(group)),
+                           Quote(groups_.Name(rater_group_[rater])), rater_first_line_[rater]));
+  }
+  const uint8_t grade = Grade(field[static_cast<int>(Column::kGrade)]);
+  if (grade != kAbstain && grade > max_grade_) max_grade_ = grade;
+  if (has_weight_) row_weight_.push_back(Weight(field[static_cast<int>(Column::kWeight)]));
+  row_rater_.push_back(rater);
+  row_ratee_.push_back(ratee);
+  row_grade_.push_back(grade);
+  row_line_.push_back(record_line_);
+}
+
+RatingBallots RatingsBuilder::Parse(std::string_view text) {
+  CsvRecordReader reader(
+      file_, [this](long line, std::span<const std::string> fields) { Record(line, fields); });
+  reader.Parse(text);
+  if (!have_header_) {
+    throw InputError(Location(file_) +
+                     "empty file; expected a header line rater,ratee,grade[,group][,weight]");
+  }
+  return Build();
+}
+
+RatingBallots RatingsBuilder::Build() {
+  if (row_rater_.empty()) {
+    throw InputError(Location(file_) + "no ballot rows after the header; expected at least one");
+  }
+  RatingBallots b;
+  if (options_.levels) {
+    b.levels = *options_.levels;
+  } else if (max_grade_ < 0) {
+    throw InputError(Location(file_) +
+                     "every grade is empty (abstention), so the number of levels is unknown; "
+                     "give it with --set levels=K");
+  } else {
+    b.levels = max_grade_ + 1;
+  }
+  const uint64_t num_groups = groups_.size();
+  const uint64_t num_slots = ratees_.size() * num_groups;
+  if (num_slots > static_cast<uint64_t>(INT_MAX)) {
+    throw InputError(Location(file_) + fmt::format("{} ratees x {} groups is too many slots; the "
+                                                   "limit is {}",
+                                                   ratees_.size(), num_groups, INT_MAX));
+  }
+  b.num_raters = static_cast<uint32_t>(raters_.size());
+  b.rater_group = std::move(rater_group_);
+  b.group_weights.assign(num_groups, 1.0);
+
+  // Counting sort by slot, stable so that a slot keeps file order.
+  const size_t num_rows = row_rater_.size();
+  std::vector<uint32_t> slot_of(num_rows);
+  b.slot_begin.assign(num_slots + 1, 0);
+  for (size_t i = 0; i < num_rows; ++i) {
+    slot_of[i] = static_cast<uint32_t>(row_ratee_[i] * num_groups + b.rater_group[row_rater_[i]]);
+    ++b.slot_begin[slot_of[i] + 1];
+  }
+  for (size_t s = 0; s < num_slots; ++s) b.slot_begin[s + 1] += b.slot_begin[s];
+  std::vector<uint64_t> next(b.slot_begin.begin(), b.slot_begin.end() - 1);
+  std::vector<size_t> row_at(num_rows);
+  b.ballot.resize(num_rows);
+  if (has_weight_) b.weight.resize(num_rows);
+  for (size_t i = 0; i < num_rows; ++i) {
+    const uint64_t at = next[slot_of[i]]++;
+    row_at[at] = i;
+    b.ballot[at] = PackBallot(row_rater_[i], row_grade_[i]);
+    if (has_weight_) b.weight[at] = row_weight_[i];
+  }
+
+  // A rater has one group, so a repeated (rater, ratee) pair lies within one
+  // slot. Of all repeats, report the one whose second line comes first.
+  std::vector<uint64_t> seen_in_slot(b.num_raters, UINT64_MAX);
+  std::vector<size_t> first_row(b.num_raters);
+  size_t best_first = 0, best_second = SIZE_MAX;
+  for (uint64_t s = 0; s < num_slots; ++s) {
+    for (uint64_t at = b.slot_begin[s]; at < b.slot_begin[s + 1]; ++at) {
+      const uint32_t rater = BallotRater(b.ballot[at]);
+      if (seen_in_slot[rater] != s) {
+        seen_in_slot[rater] = s;
+        first_row[rater] = row_at[at];
+      } else if (row_at[at] < best_second) {
+        best_first = first_row[rater];
+        best_second = row_at[at];
+      }
+    }
+  }
+  if (best_second != SIZE_MAX) {
+    Fail(row_line_[best_second],
+         fmt::format("rater {} rates ratee {} again (first on line {}); a rater rates each "
+                     "ratee at most once",
+                     Quote(raters_.Name(row_rater_[best_second])),
+                     Quote(ratees_.Name(row_ratee_[best_second])), row_line_[best_first]));
+  }
+
+  b.group_names = groups_.TakeNames();
+  b.ratee_names = ratees_.TakeNames();
+  b.rater_names = raters_.TakeNames();
+#ifndef NDEBUG
+  b.CheckInvariants();
+#endif
+  return b;
+}
+
+// ---------------------------------------------------------------------------
+}  // namespace
+
+void ParseCsvRecords(std::string_view text, const std::string& file_name,
+                     const CsvRecordCallback& on_record) {
+  CsvRecordReader(file_name, on_record).Parse(text);
+}
+
+namespace {
+
+// Readers for the pairwise and indicators CSV files, on CsvRecordReader like
+// the ratings reader.
+
+std::string HeaderText(std::span<const std::string> fields) {
+  std::vector<std::string> shown;
+  for (const std::string& name : fields) shown.push_back(Escape(name));
+  return fmt::format("{}", fmt::join(shown, ","));
+}
+
+// A name cell (ratee, unit): non-empty UTF-8. `what` names the column.
+void CheckName(const std::string& file, long line, std::string_view what, std::string_view name) {
+  if (name.empty()) {
+    throw InputError(Location(file, line) +
+                     fmt::format("column {}: found an empty cell; expected a name", what));
+  }
+  if (!IsValidUtf8(name)) {
+    throw InputError(Location(file, line) +
+                     fmt::format("column {}: found {}; expected UTF-8 text", what, Quote(name)));
+  }
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  if (!file) throw InputError(Location(path) + "cannot open: " + std::strerror(errno));
+  std::string text;
+  std::vector<char> buffer(1 << 20);
+  for (;;) {
+    const size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
+    text.append(buffer.data(), got);
+    if (got < buffer.size()) break;
+  }
+  if (std::ferror(file.get())) {
+    throw InputError(Location(path) + "cannot read: " + std::strerror(errno));
+  }
+  return text;
+}
+
+PairwiseBallots ParsePairwise(std::string_view text, const std::string& file) {
+  enum { kWinner, kLoser, kWeight, kNumColumns };
+  constexpr std::string_view kNames[] = {"winner", "loser", "weight"};
+  bool have_header = false;
+  std::string header_text;
+  std::vector<int> role;  // of each column
+  IdTable ratees;
+  PairwiseBallots b;
+  auto fail = [&](long line, const std::string& message) {
+    throw InputError(Location(file, line) + message);
+  };
+  auto on_record = [&](long line, std::span<const std::string> fields) {
+    if (!have_header) {
+      header_text = HeaderText(fields);
+      bool seen[kNumColumns] = {};
+      for (const std::string& name : fields) {
+        int found = -1;
+        for (int c = 0; c < kNumColumns; ++c)
+          if (name == kNames[c]) found = c;
+        if (found < 0) {
+          fail(line, fmt::format("unknown column {}; expected a header with winner, loser and "
+                                 "optionally weight (the header found: {})",
+                                 QuoteName(name), header_text));
+        }
+        if (seen[found]) {
+          fail(line, fmt::format("duplicate column {} (the header found: {})", QuoteName(name),
+                                 header_text));
+        }
+        seen[found] = true;
+        role.push_back(found);
+      }
+      for (int c : {kWinner, kLoser}) {
+        if (!seen[c]) {
+          fail(line,
+               fmt::format("missing column '{}'; the header found: {}", kNames[c], header_text));
+        }
+      }
+      have_header = true;
+      return;
+    }
+    if (fields.size() != role.size()) {
+      fail(line, fmt::format("found {} field{}; expected {} as in the header ({})", fields.size(),
+                             fields.size() == 1 ? "" : "s", role.size(), header_text));
+    }
+    uint32_t id[2] = {0, 0};
+    float weight = 1.0f;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const std::string& f = fields[i];
+      if (role[i] == kWeight) {
+        if (f.empty()) continue;
+        double value = 0.0;
+        const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
+        if (ec != std::errc() || end != f.data() + f.size() || !std::isfinite(value) ||
+            value < 0.0 || value > FLT_MAX) {
+          fail(line,
+               fmt::format("column 'weight': found {}; expected a finite number >= 0", Quote(f)));
+        }
+        weight = value == 0.0 ? 0.0f : static_cast<float>(value);
+        continue;
+      }
+      int64_t found = ratees.Find(f);
+      if (found < 0) {
+        CheckName(file, line, fmt::format("'{}'", kNames[role[i]]), f);
+        found = ratees.Add(f);
+      }
+      id[role[i]] = static_cast<uint32_t>(found);
+    }
+    if (id[kWinner] == id[kLoser]) {
+      fail(line, fmt::format("winner and loser are both {}; a ratee is not compared with itself",
+                             Quote(ratees.Name(id[kWinner]))));
+    }
+    b.seq_winner.push_back(id[kWinner]);
+    b.seq_loser.push_back(id[kLoser]);
+    b.seq_weight.push_back(weight);
+  };
+  CsvRecordReader(file, on_record).Parse(text);
+  if (!have_header) {
+    throw InputError(Location(file) + "empty file; expected a header line winner,loser[,weight]");
+  }
+  if (b.seq_winner.empty()) {
+    throw InputError(Location(file) + "no comparison rows after the header; expected at least one");
+  }
+  b.ratee_names = ratees.TakeNames();
+  AggregatePairwise(&b);
+#ifndef NDEBUG
+  b.CheckInvariants();
+#endif
+  return b;
+}
+
+IndicatorTable ParseIndicators(std::string_view text, const std::string& file) {
+  bool have_header = false;
+  std::string header_text;
+  std::vector<std::string> indicators;
+  IdTable units;
+  std::vector<long> unit_line;
+  std::vector<double> values;  // row by row
+  auto fail = [&](long line, const std::string& message) {
+    throw InputError(Location(file, line) + message);
+  };
+  auto on_record = [&](long line, std::span<const std::string> fields) {
+    if (!have_header) {
+      header_text = HeaderText(fields);
+      if (fields[0] != "unit") {
+        fail(line, fmt::format("the first column is {}; expected 'unit' and then one column per "
+                               "indicator (the header found: {})",
+                               QuoteName(fields[0]), header_text));
+      }
+      if (fields.size() < 2) {
+        fail(line, "no indicator columns; expected 'unit' and then one column per indicator");
+      }
+      for (size_t i = 1; i < fields.size(); ++i) {
+        const std::string& name = fields[i];
+        if (name.empty()) {
+          fail(line, fmt::format("column {} has an empty name; expected an indicator name (the "
+                                 "header found: {})",
+                                 i + 1, header_text));
+        }
+        if (!IsValidUtf8(name)) {
+          fail(line, fmt::format("column {}: found {}; expected an indicator name in UTF-8", i + 1,
+                                 Quote(name)));
+        }
+        for (size_t k = 0; k < i; ++k) {
+          if (fields[k] == name) {
+            fail(line, fmt::format("duplicate column {} (columns {} and {}; the header found: {})",
+                                   QuoteName(name), k + 1, i + 1, header_text));
+          }
+        }
+      }
+      indicators.assign(fields.begin() + 1, fields.end());
+      have_header = true;
+      return;
+    }
+    if (fields.size() != indicators.size() + 1) {
+      fail(line, fmt::format("found {} field{}; expected {} as in the header ({})", fields.size(),
+                             fields.size() == 1 ? "" : "s", indicators.size() + 1, header_text));
+    }
+    const std::string& unit = fields[0];
+    if (const int64_t seen = units.Find(unit); seen >= 0) {
+      fail(line, fmt::format("unit {} appears again (first on line {}); expected one row per unit",
+                             Quote(unit), unit_line[seen]));
+    }
+    CheckName(file, line, "'unit'", unit);
+    units.Add(unit);
+    unit_line.push_back(line);
+    for (size_t i = 1; i < fields.size(); ++i) {
+      const std::string& f = fields[i];
+      if (f.empty()) {
+        values.push_back(std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
+      double value = 0.0;
+      const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
+      if (ec != std::errc() || end != f.data() + f.size() || !std::isfinite(value)) {
+        fail(line, fmt::format("column {} (indicator {}), unit {}: found {}; expected a decimal "
+                               "number, or an empty cell for a missing value",
+                               i + 1, QuoteName(indicators[i - 1]), Quote(unit), Quote(f)));
+      }
+      values.push_back(value == 0.0 ? 0.0 : value);  // no -0
+    }
+  };
+  CsvRecordReader(file, on_record).Parse(text);
+  if (!have_header) {
+    throw InputError(Location(file) +
+                     "empty file; expected a header line unit,<indicator>,<indicator>...");
+  }
+  if (units.size() == 0) {
+    throw InputError(Location(file) + "no unit rows after the header; expected at least one");
+  }
+  IndicatorTable t;
+  const Eigen::Index n = static_cast<Eigen::Index>(units.size());
+  const Eigen::Index m = static_cast<Eigen::Index>(indicators.size());
+  t.values =
+      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+          values.data(), n, m);
+  t.ratee_names = units.TakeNames();
+  t.names = std::move(indicators);
+  t.cost.assign(t.names.size(), false);
+  return t;
+}
+
+}  // namespace
+
+RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_name,
+                              const RatingsReadOptions& options) {
+  RatingsBuilder builder(file_name, options);
+  return builder.Parse(text);
+}
+
+RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& options) {
+  return ParseRatingsCsv(ReadWholeFile(path), path, options);
+}
+
+PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_name) {
+  return ParsePairwise(text, file_name);
+}
+
+PairwiseBallots ReadPairwiseCsv(const std::string& path) {
+  return ParsePairwise(ReadWholeFile(path), path);
+}
+
+IndicatorTable ParseIndicatorsCsv(std::string_view text, const std::string& file_name) {
+  return ParseIndicators(text, file_name);
+}
+
+IndicatorTable ReadIndicatorsCsv(const std::string& path) {
+  return ParseIndicators(ReadWholeFile(path), path);
+}
+
+}  // namespace evalsim

@@ -1,0 +1,163 @@
+// Files a command writes: staged output directories, whole-file writes that
+// fail loudly, atomic replacement and SHA-256 digests.
+#include "sim/io/files.h"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "sim/core/errors.h"
+
+namespace evalsim {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string UniqueSuffix() {
+  // Only names a temporary directory; never feeds any result.
+  static std::atomic<unsigned> counter{0};
+  return fmt::format("{}-{}", ::getpid(), counter.fetch_add(1));
+}
+
+}  // namespace
+
+StagedDirectory::StagedDirectory(const fs::path& dest) : dest_(dest) {
+  fs::path parent = dest_.parent_path();
+  if (parent.empty()) parent = ".";
+  std::error_code ec;
+  if (!fs::is_directory(parent, ec)) {
+    // The missing ancestors, outermost last, so that they can be removed
+    // again if nothing is committed.
+    for (fs::path p = parent; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+      created_.push_back(p);
+      if (p == p.parent_path()) break;
+    }
+    fs::create_directories(parent, ec);
+    if (ec) {
+      RemoveCreatedParents();
+      throw InputError(fmt::format("--out {}: cannot create {}: {}", dest_.string(),
+                                   parent.string(), ec.message()));
+    }
+  }
+  if (fs::exists(dest_, ec) && !fs::is_directory(dest_, ec))
+    throw InputError(fmt::format("--out {}: exists and is not a directory", dest_.string()));
+  tmp_ = parent / fmt::format(".{}.tmp-{}", dest_.filename().string(), UniqueSuffix());
+  fs::create_directory(tmp_, ec);
+  if (ec) {
+    RemoveCreatedParents();
+    throw InputError(
+        fmt::format("--out {}: cannot create {}: {}", dest_.string(), tmp_.string(), ec.message()));
+  }
+}
+
+StagedDirectory::~StagedDirectory() {
+  if (!committed_) {
+    std::error_code ec;
+    fs::remove_all(tmp_, ec);
+    RemoveCreatedParents();
+  }
+}
+
+void StagedDirectory::RemoveCreatedParents() {
+  // Innermost first; fs::remove leaves a directory that is not empty (one
+  // another process wrote into meanwhile).
+  std::error_code ec;
+  for (const fs::path& p : created_) fs::remove(p, ec);
+  created_.clear();
+}
+
+void StagedDirectory::Commit() {
+  std::error_code ec;
+  fs::path old;
+  if (fs::exists(dest_, ec)) {
+    old =
+        dest_.parent_path() / fmt::format(".{}.old-{}", dest_.filename().string(), UniqueSuffix());
+    if (old.parent_path().empty()) old = fs::path(".") / old.filename();
+    fs::rename(dest_, old, ec);
+    if (ec)
+      throw InputError(fmt::format("--out {}: cannot replace the existing directory: {}",
+                                   dest_.string(), ec.message()));
+  }
+  fs::rename(tmp_, dest_, ec);
+  if (ec) {
+    if (!old.empty()) fs::rename(old, dest_, ec);
+    throw InputError(
+        fmt::format("--out {}: cannot move results into place: {}", dest_.string(), ec.message()));
+  }
+  committed_ = true;
+  if (!old.empty()) fs::remove_all(old, ec);
+}
+
+void WriteTextFile(const fs::path& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f)
+    throw InputError(
+        fmt::format("{}: cannot open for writing: {}", path.string(), std::strerror(errno)));
+  errno = 0;
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = std::fflush(f) == 0 && ok;
+  int saved = errno;
+  if (std::fclose(f) != 0) {
+    ok = false;
+    if (!saved) saved = errno;
+  }
+  if (!ok)
+    throw InputError(fmt::format("{}: write failed{}: {}", path.string(),
+                                 saved == ENOSPC || saved == EFBIG || saved == EDQUOT
+                                     ? " (disk full or file-size limit)"
+                                     : "",
+                                 std::strerror(saved ? saved : EIO)));
+}
+
+void WriteFileAtomically(const fs::path& path, const std::string& text) {
+  // A device or a pipe (/dev/stdout, /dev/null, a FIFO) is written in
+  // place: it cannot be replaced by a renamed file.
+  std::error_code sec;
+  const fs::file_status st = fs::status(path, sec);
+  if (!sec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st)) {
+    WriteTextFile(path, text);
+    return;
+  }
+  fs::path tmp = path;
+  tmp += fmt::format(".tmp-{}", UniqueSuffix());
+  try {
+    WriteTextFile(tmp, text);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw InputError(fmt::format("{}: cannot write: {}", path.string(), ec.message()));
+  }
+}
+
+std::string Sha256File(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  char buf[1 << 16];
+  while (in) {
+    in.read(buf, sizeof buf);
+    EVP_DigestUpdate(ctx, buf, static_cast<size_t>(in.gcount()));
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, md, &len);
+  EVP_MD_CTX_free(ctx);
+  std::string hex;
+  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+}  // namespace evalsim

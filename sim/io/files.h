@@ -1,0 +1,46 @@
+// Files a command writes. Everything a command produces goes into a
+// StagedDirectory, renamed into place at the end, so that a failed run
+// leaves no partial output; single files are replaced atomically.
+#ifndef EVALSIM_SIM_IO_FILES_H_
+#define EVALSIM_SIM_IO_FILES_H_
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace evalsim {
+
+// A directory that appears at `dest` only when Commit() is called; until
+// then files go to a hidden temporary sibling, removed on destruction.
+class StagedDirectory {
+ public:
+  explicit StagedDirectory(const std::filesystem::path& dest);
+  ~StagedDirectory();
+  StagedDirectory(const StagedDirectory&) = delete;
+  StagedDirectory& operator=(const StagedDirectory&) = delete;
+
+  std::filesystem::path File(const std::string& name) const { return tmp_ / name; }
+  const std::filesystem::path& Path() const { return tmp_; }  // the staging directory
+  void Commit();  // replaces `dest` (an existing directory there is removed)
+
+ private:
+  void RemoveCreatedParents();
+
+  std::filesystem::path dest_, tmp_;
+  std::vector<std::filesystem::path> created_;  // missing ancestors of dest, innermost first
+  bool committed_ = false;
+};
+
+// Writes `text` to `path` (throws InputError naming the path and the
+// system's reason on failure: a full disk, a file-size limit, ...).
+void WriteTextFile(const std::filesystem::path& path, const std::string& text);
+// Writes `text` to `path` through a temporary sibling renamed at the end (the
+// sibling is removed on failure); a device or pipe is written in place.
+void WriteFileAtomically(const std::filesystem::path& path, const std::string& text);
+
+// Hex SHA-256 of a file's bytes.
+std::string Sha256File(const std::string& path);
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_SIM_IO_FILES_H_

@@ -1,0 +1,411 @@
+#include "sim/run/outputs.h"
+
+#include <fmt/compile.h>
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <tbb/global_control.h>
+#include <toml++/toml.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "sim/core/errors.h"
+#include "sim/core/metrics.h"
+#include "sim/core/parallel.h"
+#include "sim/core/resources.h"
+#include "sim/run/fairness.h"
+
+namespace evalsim {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Buffer = fmt::memory_buffer;
+
+constexpr size_t kMaxFullScoreRows = 2'000'000;
+
+// Writes `header` then rows [0, rows) of a large table to `path`. Rows are
+// formatted by `row(out, i)` in chunks, the chunks of a window in parallel,
+// each into its own buffer, and written in row order, so the bytes are those
+// of a sequential loop whatever the thread count, and at most a window of
+// text is held in memory instead of the whole file.
+template <class RowFn>
+void WriteRows(const fs::path& path, const std::string& header, size_t rows, RowFn row) {
+  constexpr size_t kChunkRows = 16384, kWindowChunks = 32;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f)
+    throw InputError(
+        fmt::format("{}: cannot open for writing: {}", path.string(), std::strerror(errno)));
+  bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
+  std::vector<Buffer> chunks(kWindowChunks);
+  for (size_t first = 0; ok && first < rows; first += kChunkRows * kWindowChunks) {
+    const size_t nchunks = std::min(kWindowChunks, (rows - first + kChunkRows - 1) / kChunkRows);
+    ParallelFor(size_t{0}, nchunks, [&](size_t c) {
+      Buffer& out = chunks[c];
+      out.clear();
+      const size_t lo = first + c * kChunkRows, hi = std::min(rows, lo + kChunkRows);
+      for (size_t i = lo; i < hi; ++i) row(out, i);
+    });
+    for (size_t c = 0; ok && c < nchunks; ++c)
+      ok = std::fwrite(chunks[c].data(), 1, chunks[c].size(), f) == chunks[c].size();
+  }
+  const int saved = errno;
+  if (std::fclose(f) != 0) ok = false;
+  if (!ok)
+    throw InputError(fmt::format("{}: write failed (disk full?): {}", path.string(),
+                                 std::strerror(saved ? saved : errno)));
+}
+
+}  // namespace
+
+nlohmann::ordered_json BaseManifest(const Scenario& s, const std::vector<std::string>& overrides) {
+  nlohmann::ordered_json m;
+  m["tool"] = "evalsim";
+  m["version"] = EVALSIM_VERSION;
+  m["git_describe"] = EVALSIM_GIT_DESCRIBE;
+#ifdef NDEBUG
+  m["build"] = fmt::format("g++ {}.{}, optimised", __GNUC__, __GNUC_MINOR__);
+#else
+  m["build"] = fmt::format("g++ {}.{}, debug", __GNUC__, __GNUC_MINOR__);
+#endif
+  m["scenario_file"] = s.file;
+  m["scenario_sha256"] = Sha256File(s.file);
+  m["overrides"] = overrides;
+  m["seed"] = s.seed;
+  m["replicates"] = s.replicates;
+  std::stringstream ss;
+  ss << toml::json_formatter{s.resolved};
+  nlohmann::ordered_json resolved = nlohmann::ordered_json::parse(ss.str());
+  // The models as they ran: presets expanded, defaults applied by the model.
+  nlohmann::ordered_json models = nlohmann::ordered_json::array();
+  for (const auto& e : s.models) {
+    std::stringstream ms;
+    ms << toml::json_formatter{e.options};
+    nlohmann::ordered_json jm;
+    jm["name"] = e.name;
+    jm["model"] = e.model;
+    if (!e.preset.empty()) jm["preset"] = e.preset;
+    jm["options"] = nlohmann::ordered_json::parse(ms.str());
+    models.push_back(jm);
+  }
+  m["resolved"] = resolved;
+  m["models"] = models;
+  return m;
+}
+
+std::string SummaryTable(const RunResult& r) {
+  auto find = [](const ModelOutcome& m, const std::string& name) -> const MetricRow* {
+    for (const auto& row : m.metrics)
+      if (row.metric == name) return &row;
+    return nullptr;
+  };
+  size_t width = 5;
+  for (const auto& m : r.models) width = std::max(width, m.name.size());
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "{:<{}}  {:>13}  {:>13}  {:>11}  {:>12}  {:>15}\n",
+                 "model", width, "acc.kendall", "acc.spearman", "topk.prec", "stab.kendall",
+                 "fit ms (median)");
+  for (const auto& m : r.models) {
+    auto cell = [&](const char* name) {
+      const MetricRow* row = find(m, name);
+      return row ? fmt::format("{:.3f}", row->value) : std::string("-");
+    };
+    // Median over replicates: steadier than the mean on a busy machine.
+    const double fit = m.fit_seconds.empty() ? 0 : 1e3 * Quantile(m.fit_seconds, 0.5);
+    fmt::format_to(std::back_inserter(out), "{:<{}}  {:>13}  {:>13}  {:>11}  {:>12}  {:>15.3f}\n",
+                   m.name, width, cell("accuracy.kendall"), cell("accuracy.spearman"),
+                   cell("topk.precision"), cell("stability.kendall"), fit);
+  }
+  return fmt::to_string(out);
+}
+
+std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunResult& r,
+                            RunInfo info, nlohmann::ordered_json* manifest_out) {
+  const auto w0 = std::chrono::steady_clock::now();
+  // Large tables are formatted in parallel: as many threads as the run used.
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<size_t>(std::max(1, info.threads)));
+  const Organisation& org = r.organisation;
+  const int n = org.NumEvaluees();
+  const int R = s.replicates;
+  const bool full = !r.models.empty() && !r.models[0].scores.empty() &&
+                    static_cast<size_t>(R) * n * r.models.size() <= kMaxFullScoreRows;
+
+  // metrics.csv
+  {
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out), "model,metric,value,lo,hi\n");
+    for (const auto& m : r.models)
+      for (const auto& row : m.metrics) {
+        if (row.has_interval)
+          fmt::format_to(std::back_inserter(out), "{},{},{},{},{}\n", CsvField(m.name), row.metric,
+                         Num(row.value), Num(row.lo), Num(row.hi));
+        else
+          fmt::format_to(std::back_inserter(out), "{},{},{},,\n", CsvField(m.name), row.metric,
+                         Num(row.value));
+      }
+    WriteTextFile(dir.File("metrics.csv"), fmt::to_string(out));
+  }
+  // evaluees.csv: per-evaluee summaries across replicates (the largest
+  // file: 1.6 million evaluees x models rows at municipal scale).
+  {
+    std::vector<std::string> names;
+    for (const auto& m : r.models) names.push_back(CsvField(m.name));
+    WriteRows(dir.File("evaluees.csv"),
+              "model,ratee,true_quality,mean_score,mean_rank,rank_lo,rank_hi,p_top,p_bottom,"
+              "p_top_class\n",
+              r.models.size() * static_cast<size_t>(n), [&](Buffer& out, size_t i) {
+                const size_t mi = i / n;
+                const int e = static_cast<int>(i % n);
+                const ModelOutcome& m = r.models[mi];
+                out.append(names[mi].data(), names[mi].data() + names[mi].size());
+                out.push_back(',');
+                AppendCsvField(out, org.evaluee_names[e]);
+                fmt::format_to(std::back_inserter(out), FMT_COMPILE(",{},{},{},{},{},{},{},"),
+                               org.quality[e], m.mean_score[e], m.mean_rank[e], m.rank_lo[e],
+                               m.rank_hi[e], m.p_top[e], m.p_bottom[e]);
+                if (!m.class_labels.empty()) AppendNum(out, m.p_top_class[e]);
+                out.push_back('\n');
+              });
+  }
+  // scores.csv (full form) when small enough.
+  if (full) {
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out),
+                   "replicate,model,ratee,score,rank,true_quality,class\n");
+    std::vector<int> order(n);
+    for (int rep = 0; rep < R; ++rep) {
+      for (const auto& m : r.models) {
+        const std::vector<int>& rank = m.ranks[rep];
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(),
+                         [&](int a, int b) { return rank[a] < rank[b]; });
+        for (int e : order) {
+          fmt::format_to(
+              std::back_inserter(out), "{},{},{},{},{},{},{}\n", rep + 1, CsvField(m.name),
+              CsvField(org.evaluee_names[e]), Num(m.scores[rep][e]), rank[e], Num(org.quality[e]),
+              m.classes.empty() ? std::string() : CsvField(m.class_labels[m.classes[rep][e]]));
+        }
+      }
+    }
+    WriteTextFile(dir.File("scores.csv"), fmt::to_string(out));
+  }
+
+  // fairness.csv: errors by stratum of evaluees (sim/fairness.h).
+  WriteTextFile(dir.File("fairness.csv"), FairnessCsv(r.fairness));
+
+  // parameters.csv and raters.csv: what fitted models estimate besides scores.
+  bool any_parameters = false, any_raters = false;
+  for (const auto& m : r.models) {
+    for (const auto& p : m.parameters) any_parameters = any_parameters || !p.empty();
+    any_raters = any_raters || !m.rater_values.empty();
+  }
+  if (any_parameters) {
+    fmt::memory_buffer out;
+    fmt::format_to(std::back_inserter(out), "model,replicate,parameter,value\n");
+    for (const auto& m : r.models)
+      for (size_t rep = 0; rep < m.parameters.size(); ++rep)
+        for (const auto& [name, value] : m.parameters[rep])
+          fmt::format_to(std::back_inserter(out), "{},{},{},{}\n", CsvField(m.name), rep + 1,
+                         CsvField(name), Num(value));
+    WriteTextFile(dir.File("parameters.csv"), fmt::to_string(out));
+  }
+  if (any_raters) {
+    // Raters are named as in `evalsim generate`'s ballots.csv (r1, r2, ...).
+    // One block of rows per model and estimate, written like evaluees.csv.
+    struct Block {
+      std::string prefix, suffix;  // "model,1,r" and ",estimate,"
+      const Eigen::VectorXd* values;
+    };
+    std::vector<Block> blocks;
+    std::vector<size_t> starts{0};
+    for (const auto& m : r.models)
+      for (const auto& [name, values] : m.rater_values) {
+        blocks.push_back({CsvField(m.name) + ",1,r", "," + CsvField(name) + ",", &values});
+        starts.push_back(starts.back() + static_cast<size_t>(values.size()));
+      }
+    WriteRows(dir.File("raters.csv"), "model,replicate,rater,estimate,value\n", starts.back(),
+              [&](Buffer& out, size_t i) {
+                const size_t k = static_cast<size_t>(
+                    std::upper_bound(starts.begin(), starts.end(), i) - starts.begin() - 1);
+                const Block& bl = blocks[k];
+                const size_t j = i - starts[k];
+                out.append(bl.prefix.data(), bl.prefix.data() + bl.prefix.size());
+                fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), j + 1);
+                out.append(bl.suffix.data(), bl.suffix.data() + bl.suffix.size());
+                AppendNum(out, (*bl.values)[static_cast<Eigen::Index>(j)]);
+                out.push_back('\n');
+              });
+  }
+
+  info.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  nlohmann::ordered_json man = BaseManifest(s, info.overrides);
+  man["threads"] = info.threads;
+  man["scores_form"] =
+      full ? "full: scores.csv has one row per replicate, model and evaluee"
+           : "summary: scores.csv omitted (too many rows); evaluees.csv has per-evaluee summaries";
+  nlohmann::ordered_json o;
+  o["evaluees"] = n;
+  o["meetings"] = org.meetings.size();
+  o["raters"] = org.NumRaters();
+  o["bloc_evaluees"] = org.NumBlocEvaluees();
+  o["expected_ballots_per_replicate"] = org.expected_ballots;
+  if (!org.type.empty()) {
+    nlohmann::ordered_json types = nlohmann::ordered_json::object();
+    std::vector<int> count(org.type_names.size(), 0);
+    for (int t : org.type) ++count[t];
+    for (size_t t = 0; t < count.size(); ++t) types[org.type_names[t]] = count[t];
+    o["types"] = types;
+  }
+  man["organisation"] = o;
+  man["calibrated_cuts"] = r.cuts;
+  nlohmann::ordered_json b;
+  b["total"] = r.ballots_total;
+  b["grade_share"] = r.grade_share;
+  b["target_share"] = s.shares;
+  b["abstain_share"] = r.abstain_share;
+  nlohmann::ordered_json by_group = nlohmann::ordered_json::array();
+  for (size_t g = 0; g < r.grade_share_by_group.size(); ++g) {
+    nlohmann::ordered_json e;
+    e["group"] = s.raters[g].group;
+    e["grade_share"] = r.grade_share_by_group[g];
+    e["abstain_share"] = r.abstain_share_by_group[g];
+    by_group.push_back(e);
+  }
+  b["by_group"] = by_group;
+  man["ballots"] = b;
+  nlohmann::ordered_json notes = nlohmann::ordered_json::object();
+  for (const auto& m : r.models)
+    if (!m.notes.empty()) notes[m.name] = m.notes;
+  man["model_notes"] = notes;
+  nlohmann::ordered_json fair;
+  fair["file"] = "fairness.csv";
+  fair["rows"] = r.fairness.size();
+  fair["dimensions"] = r.fairness_dimensions;
+  fair["metrics"] = FairnessMetrics();
+  fair["average"] = "true quality between the 40th and 60th percentiles";
+  fair["top_k"] = QuotaCount(s.quota, n);
+  fair["bottom_k"] = QuotaCount(s.bottom, n);
+  man["fairness"] = fair;
+  if (r.uncertainty) {
+    const UncertaintyResult& u = *r.uncertainty;
+    WriteTextFile(dir.File("uncertainty.csv"), UncertaintyCsv(u));
+    WriteTextFile(dir.File("sensitivity.csv"), SensitivityCsv(u));
+    nlohmann::ordered_json uj;
+    uj["model"] = u.model;
+    uj["draws"] = u.draws;
+    uj["data"] = "replicate 1's indicators and votes";
+    uj["notes"] = u.notes;
+    man["uncertainty"] = uj;
+  }
+  // Wall-time fields: the only part of the output that varies between runs.
+  nlohmann::ordered_json t;
+  t["organisation_seconds"] = r.seconds_organisation;
+  t["generate_seconds_summed_over_replicates"] = r.seconds_generate;
+  t["score_seconds_summed_over_replicates"] = r.seconds_score;
+  t["metrics_seconds"] = r.seconds_metrics;
+  if (r.uncertainty) t["uncertainty_seconds"] = r.seconds_uncertainty;
+  t["write_seconds"] = info.seconds_write;
+  // RunInfo::seconds_total is taken before the outputs are written: the
+  // total adds the writing, so that it covers the command up to the manifest.
+  t["total_seconds"] = info.seconds_total + info.seconds_write;
+  t["peak_memory_bytes"] = PeakMemoryBytes();  // varies between runs like the times
+  nlohmann::ordered_json fit = nlohmann::ordered_json::object();
+  for (const auto& m : r.models) {
+    double sum = 0;
+    for (double f : m.fit_seconds) sum += f;
+    fit[m.name] = {
+        {"fit_seconds_mean", sum / std::max<size_t>(1, m.fit_seconds.size())},
+        {"ballots_per_second", sum > 0 ? static_cast<double>(r.ballots_total) / sum : 0.0}};
+  }
+  t["models"] = fit;
+  man["wall_time"] = t;
+  WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
+  if (manifest_out) *manifest_out = man;
+  return SummaryTable(r);
+}
+
+std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result) {
+  const int n = static_cast<int>(ratee_names.size());
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  const std::vector<int> rank = CompetitionRanks(result.score, result.tiebreak);
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return rank[x] < rank[y]; });
+  const bool se = result.se.size() == n;
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "ratee,score,rank{}\n", se ? ",se" : "");
+  for (int e : order) {
+    fmt::format_to(std::back_inserter(out), "{},{},{}", CsvField(ratee_names[e]),
+                   Num(result.score[e]), rank[e]);
+    if (se) fmt::format_to(std::back_inserter(out), ",{}", Num(result.se[e]));
+    fmt::format_to(std::back_inserter(out), "\n");
+  }
+  return fmt::to_string(out);
+}
+
+std::string PairwiseCsv(const PairwiseBallots& b) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "winner,loser,weight\n");
+  auto row = [&](uint32_t w, uint32_t l, double weight) {
+    fmt::format_to(std::back_inserter(out), "{},{},{}\n", CsvField(b.ratee_names[w]),
+                   CsvField(b.ratee_names[l]), Num(weight));
+  };
+  if (b.NumComparisons() > 0) {
+    for (size_t i = 0; i < b.NumComparisons(); ++i)
+      row(b.seq_winner[i], b.seq_loser[i], b.seq_weight[i]);
+  } else {
+    for (size_t p = 0; p < b.NumPairs(); ++p) {
+      if (b.first_wins[p] > 0) row(b.first[p], b.second[p], b.first_wins[p]);
+      if (b.second_wins[p] > 0) row(b.second[p], b.first[p], b.second_wins[p]);
+    }
+  }
+  return fmt::to_string(out);
+}
+
+std::string IndicatorsCsv(const IndicatorTable& t) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "unit");
+  for (const auto& name : t.names) fmt::format_to(std::back_inserter(out), ",{}", CsvField(name));
+  fmt::format_to(std::back_inserter(out), "\n");
+  for (int e = 0; e < t.NumRatees(); ++e) {
+    fmt::format_to(std::back_inserter(out), "{}", CsvField(t.ratee_names[e]));
+    for (int j = 0; j < t.NumIndicators(); ++j) {
+      const double v = t.values(e, j);
+      fmt::format_to(std::back_inserter(out), ",{}", std::isnan(v) ? std::string() : Num(v));
+    }
+    fmt::format_to(std::back_inserter(out), "\n");
+  }
+  return fmt::to_string(out);
+}
+
+std::string BallotsCsv(const RatingBallots& b) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "rater,ratee,grade,group\n");
+  const int G = b.NumGroups();
+  for (int e = 0; e < b.NumRatees(); ++e) {
+    const std::string ratee = CsvField(b.ratee_names[e]);
+    for (int g = 0; g < G; ++g) {
+      const std::string group = CsvField(b.group_names[g]);
+      for (uint32_t w : b.SlotBallots(b.Slot(e, g))) {
+        const uint32_t rater = BallotRater(w);
+        const uint8_t grade = BallotGrade(w);
+        const std::string rname =
+            b.rater_names.empty() ? fmt::format("r{}", rater + 1) : CsvField(b.rater_names[rater]);
+        if (grade == kAbstain)
+          fmt::format_to(std::back_inserter(out), "{},{},,{}\n", rname, ratee, group);
+        else
+          fmt::format_to(std::back_inserter(out), "{},{},{},{}\n", rname, ratee, grade, group);
+      }
+    }
+  }
+  return fmt::to_string(out);
+}
+
+}  // namespace evalsim

@@ -1,0 +1,54 @@
+// Output files. Everything is written into a temporary directory beside the
+// destination and renamed into place at the end, so a failed run leaves no
+// partial output.
+#ifndef EVALSIM_SIM_RUN_OUTPUTS_H_
+#define EVALSIM_SIM_RUN_OUTPUTS_H_
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "models/model.h"
+#include "sim/core/ballots.h"
+#include "sim/core/comparisons.h"
+#include "sim/core/indicators.h"
+#include "sim/io/csv_write.h"
+#include "sim/io/files.h"
+#include "sim/run/runner.h"
+#include "sim/scenario/scenario.h"
+
+namespace evalsim {
+
+// The scores table (ratee,score,rank[,se]) sorted by rank.
+// A pairwise CSV (winner,loser,weight) of the comparisons in input order
+// (or of the aggregates, as wins of each side, when there is no sequence);
+// `evalsim score --format pairwise` reads it back.
+std::string PairwiseCsv(const PairwiseBallots& b);
+
+// An indicators CSV (unit, then one column per indicator; missing = empty).
+std::string IndicatorsCsv(const IndicatorTable& t);
+
+std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result);
+
+// Run outputs: manifest.json, scores.csv (or the summary form),
+// evaluees.csv, metrics.csv, fairness.csv. Returns the summary table for stdout.
+struct RunInfo {
+  std::vector<std::string> overrides;
+  int threads = 1;
+  double seconds_total = 0;  // up to the outputs; the manifest's total adds the writing
+  double seconds_write = 0;
+};
+std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunResult& result,
+                            RunInfo info, nlohmann::ordered_json* manifest_out = nullptr);
+std::string SummaryTable(const RunResult& result);
+
+// Ballots as a ratings CSV (rater,ratee,grade,group; blank grade = abstain).
+std::string BallotsCsv(const RatingBallots& ballots);
+
+// The manifest fields every command shares (tool, version, scenario, hash).
+nlohmann::ordered_json BaseManifest(const Scenario& s, const std::vector<std::string>& overrides);
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_SIM_RUN_OUTPUTS_H_

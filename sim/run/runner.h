@@ -1,0 +1,81 @@
+// Runs a scenario: draws the organisation once, then for every replicate
+// generates ballots, scores them with every model, assigns classes, and
+// records what the metrics need. Replicates run in parallel; every result is
+// stored by replicate index and reduced in replicate order, so the output
+// does not depend on the thread count.
+#ifndef EVALSIM_SIM_RUN_RUNNER_H_
+#define EVALSIM_SIM_RUN_RUNNER_H_
+
+#include <Eigen/Core>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/model.h"
+#include "sim/run/fairness.h"
+#include "sim/run/uncertainty.h"
+#include "sim/scenario/scenario.h"
+#include "sim/simulate/organisation.h"
+
+namespace evalsim {
+
+struct RunConfig {
+  bool progress = false;    // progress line on stderr
+  bool keep_scores = true;  // keep every replicate's scores (the full scores.csv)
+};
+
+struct MetricRow {
+  std::string metric;
+  double value = 0.0;
+  bool has_interval = false;
+  double lo = 0.0, hi = 0.0;
+};
+
+struct ModelOutcome {
+  std::string name;                       // [[models]] label
+  std::string model;                      // registry name
+  std::vector<std::string> notes;         // from replicate 0
+  std::vector<Eigen::VectorXd> scores;    // [replicate] (when kept)
+  std::vector<std::vector<int>> ranks;    // [replicate][evaluee]
+  std::vector<std::vector<int>> classes;  // [replicate][evaluee] (when class rules)
+  std::vector<std::string> class_labels;
+  std::vector<double> fit_seconds;  // [replicate]
+  // Fitted models' named parameters, per replicate, and per-rater estimates
+  // of replicate 1 (ScoreResult::parameters / rater_values).
+  std::vector<std::vector<std::pair<std::string, double>>> parameters;
+  std::vector<std::pair<std::string, Eigen::VectorXd>> rater_values;
+  // Per-evaluee summaries over replicates.
+  Eigen::VectorXd mean_score, mean_rank, rank_lo, rank_hi, p_top, p_bottom, p_top_class;
+  std::vector<MetricRow> metrics;
+};
+
+struct RunResult {
+  Organisation organisation;
+  std::vector<double> cuts;
+  std::vector<ModelOutcome> models;
+  uint64_t ballots_total = 0;       // over replicates (bloc-free reruns excluded)
+  std::vector<double> grade_share;  // observed share of each grade (valid ballots)
+  double abstain_share = 0.0;
+  // The same per rater group, in scenario order ([group][grade], [group]).
+  std::vector<std::vector<double>> grade_share_by_group;
+  std::vector<double> abstain_share_by_group;
+  // The Monte Carlo over a composite's modelling choices ([uncertainty]),
+  // on replicate 1's indicators and votes.
+  std::optional<UncertaintyResult> uncertainty;
+  // Fairness breakdowns (sim/fairness.h): every model's rows, models in
+  // scenario order, and the dimensions they were cut along.
+  std::vector<FairnessRow> fairness;
+  std::vector<std::string> fairness_dimensions;
+  double seconds_organisation = 0, seconds_generate = 0, seconds_score = 0, seconds_metrics = 0;
+  double seconds_uncertainty = 0;
+  int threads = 1;
+};
+
+// `threads` <= 0 means every core. Throws InputError on bad input, and
+// InterruptedError when Interrupted() became true during the run.
+RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config);
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_SIM_RUN_RUNNER_H_

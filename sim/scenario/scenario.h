@@ -1,0 +1,207 @@
+// A scenario: the synthetic organisation, its latent truth, the rater
+// groups and their behaviour, the models to compare and the metrics
+// settings. Loaded from TOML (every key documented in scenarios/README.md),
+// with `--set key.path=value` overrides; every value is type- and
+// range-checked and unknown keys are errors.
+#ifndef EVALSIM_SIM_SCENARIO_SCENARIO_H_
+#define EVALSIM_SIM_SCENARIO_SCENARIO_H_
+
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/rules/classes.h"
+
+namespace evalsim {
+
+struct IntRange {
+  int64_t lo = 0, hi = 0;  // inclusive; lo == hi for a fixed number
+};
+
+// How many child units each parent unit has at a level: a fixed number
+// (lo == hi), uniform on [lo, hi], or (kLognormal) a lognormal draw rounded
+// to the nearest integer and clamped to [lo, hi]. `mean` and `sd` are those
+// of the continuous lognormal before rounding and clamping.
+struct LevelCount {
+  enum class Dist { kUniform, kLognormal };
+  int64_t lo = 0, hi = 0;  // inclusive; the clamp of a lognormal count
+  Dist dist = Dist::kUniform;
+  double mean = 0.0, sd = 0.0;  // kLognormal only
+
+  // Parameters of the underlying normal: log(count) ~ N(mu, sigma^2) with
+  // sigma^2 = log(1 + sd^2 / mean^2), mu = log(mean) - sigma^2 / 2.
+  double LogSigma() const;
+  double LogMu() const;
+  // The expected count (after rounding and clamping for a lognormal, by
+  // numerical integration), for estimates and messages.
+  double Expected() const;
+};
+
+struct LevelSpec {
+  std::string name;
+  LevelCount count;  // per parent unit
+};
+
+enum class RaterKind { kPerMeeting, kPerEvaluee, kFromEvaluees };
+
+struct RaterGroupSpec {
+  std::string group;
+  RaterKind kind = RaterKind::kPerMeeting;
+  IntRange count;              // raters per meeting (kPerMeeting) or per evaluee (kPerEvaluee)
+  double coverage = 1.0;       // share of the meeting's evaluees each rater rates
+  double weight = 1.0;         // default group weight for rubrics
+  double noise = 0.5;          // sd of per-ballot error
+  double leniency_mean = 0.0;  // per-rater shift ~ N(mean, sd)
+  double leniency_sd = 0.0;
+  double abstain = 0.0;  // probability a ballot is blank
+};
+
+// A kind of evaluee (urban vs rural, street vs town): the optional
+// [[organisation.types]] tables. Each evaluee draws one type, type t with
+// probability `share`; every ballot on an evaluee of type t gets `leniency`
+// added to its latent value (raters of that kind of unit grade harder or
+// softer), from every rater group or only from the groups listed.
+struct EvalueeTypeSpec {
+  std::string name;
+  double share = 0.0;               // probability that an evaluee has this type
+  double leniency = 0.0;            // latent shift of the ballots on its evaluees
+  std::vector<std::string> groups;  // rater groups whose ballots shift; empty = every group
+  std::vector<uint8_t> shifted;     // per rater group (resolved from `groups`): 1 = shifted
+
+  // The shift of a ballot of rater group `group` on an evaluee of this type.
+  double Shift(int group) const { return shifted.empty() || shifted[group] ? leniency : 0.0; }
+};
+
+struct BlocSpec {
+  double share = 0.0;    // share of evaluees that have a bloc
+  double size = 0.0;     // share of their meeting's raters in the bloc
+  double boost = 0.0;    // latent shift for the bloc's evaluee
+  double penalty = 0.0;  // latent shift subtracted from rivals in the meeting
+};
+
+// Comparison ballots drawn from the raters' own perceptions (the latent
+// value behind each of their rating ballots), so that comparison-based and
+// points-based schemes see the same raters. See scenarios/README.md.
+enum class ComparisonMode { kNone, kRanking, kPairs };
+
+struct ComparisonSpec {
+  ComparisonMode mode = ComparisonMode::kNone;
+  int rank_size = 0;        // kRanking: 0 = every evaluee the rater graded, else a random subset
+  int pairs_per_rater = 0;  // kPairs: random pairs per rater among the evaluees it graded
+  bool ties_split = true;   // ratings -> pairwise conversion: split ties (true) or drop them
+};
+
+// One objective indicator per evaluee (on-time rate, completed tasks,
+// complaints, report-card score...). Its latent value is
+//   latent = loading * quality / quality_sd + sqrt(1 - loading^2) * N(0, 1)
+// (standard normal overall), and `transform` maps it (or its negative for a
+// cost indicator) to the reported value. See scenarios/README.md.
+struct IndicatorSpec {
+  std::string name;
+  double loading = 0.7;  // correlation of the indicator's latent value with true quality
+  bool cost = false;     // lower is better: the reported value falls as quality rises
+  // "linear": mean + sd * x; "rate": lo + (hi - lo) * Phi(Phi^-1(q) + x),
+  // q = (median - lo) / (hi - lo); "score": mean + sd * x clamped to
+  // [lo, hi]; "count": Poisson(mean * exp(dispersion * x - dispersion^2 / 2)).
+  std::string transform = "linear";
+  // Range of the reported value, values clamped into it; +-inf = unbounded
+  // (linear without `range`; count without `range` has lo = 0, hi = inf).
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  double mean = 0.0;        // linear, score, count
+  double sd = 1.0;          // linear, score
+  double median = 0.5;      // rate
+  double dispersion = 0.5;  // count: sd of the log of the Poisson rate
+  double missing = 0.0;     // share of evaluees with no value (NaN), at random
+  double ceiling = 0.0;     // share of evaluees (highest latent) at the best end of the range
+};
+
+// Monte Carlo over a composite's modelling choices (OECD/JRC practice):
+// see sim/uncertainty.h and scenarios/README.md.
+struct UncertaintySpec {
+  std::string model;                        // [[models]] entry to vary; empty = off
+  int draws = 0;                            // Monte Carlo draws
+  double weight_concentration = 0.0;        // Dirichlet around the chosen weights; 0 = fixed
+  std::vector<std::string> normalisations;  // drawn uniformly; empty = the entry's own
+  std::vector<std::string> aggregations;    // drawn uniformly; empty = the entry's own
+  std::vector<double> vote_weight;          // [lo, hi] drawn uniformly; empty = the entry's own
+  std::vector<std::string> random_index;    // AHP random-index tables; empty = the entry's own
+};
+
+// The optional [sweep] table: the scenario knobs `evalsim sweep` varies
+// (sim/sweep.h). `run` ignores it.
+struct SweepSpec {
+  // Each varied key path with its values as TOML value text (as --set takes).
+  std::vector<std::pair<std::string, std::vector<std::string>>> vary;
+  bool grid = true;  // every combination (true) or the i-th value of every key together
+};
+
+struct ModelEntry {
+  std::string name;     // label in outputs
+  std::string model;    // registry name
+  std::string preset;   // rubric preset it came from (empty if none)
+  toml::table options;  // model parameters (the entry minus name/model/preset/classes)
+  ClassRules classes;   // classes on top of scores (may be empty)
+  // Which ballots a comparison or social-choice model reads in a run:
+  // "comparisons" (the scenario's [comparisons] ballots) or "ratings"
+  // (converted from the rating ballots). Empty = comparisons when the
+  // scenario has them, else ratings.
+  std::string from;
+  std::string path;  // "models.<name>" for messages
+};
+
+struct Scenario {
+  std::string file;  // path it was loaded from ("" for strings)
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;
+  int replicates = 50;
+
+  std::vector<std::string> labels;  // grades, lowest first
+  std::vector<double> shares;       // target overall share of each grade
+
+  std::vector<LevelSpec> levels;  // organisation levels, from the top
+  int evaluee_level = 0;          // index into levels
+  double quality_sd = 1.0;
+  double quality_inherited = 0.0;
+  std::vector<EvalueeTypeSpec> types;  // empty = one kind of evaluee, no type drawn
+  int meeting_level = -1;              // index into levels, -1 = "all" (one meeting)
+
+  std::vector<RaterGroupSpec> raters;
+  std::vector<BlocSpec> blocs;
+  std::vector<ModelEntry> models;
+  ComparisonSpec comparisons;
+  std::vector<IndicatorSpec> indicators;
+  UncertaintySpec uncertainty;
+  SweepSpec sweep;
+
+  double quota = 0.15;   // top-class share for metrics: k = ceil(quota * n)
+  double bottom = 0.05;  // bottom-tranche share for metrics
+
+  toml::table resolved;  // the effective TOML (after overrides and presets)
+};
+
+// Applies `key.path=value` overrides to a parsed TOML table. Arrays of tables
+// are addressed by index or by their `group` / `name` value.
+void ApplyOverrides(toml::table& root, const std::vector<std::string>& overrides);
+
+// The [[models]] names a `--models a,b` filter keeps, in scenario order
+// (every entry when `filter` is empty). InputError naming the entries when a
+// name matches none.
+std::vector<std::string> SelectedModels(const Scenario& s, const std::vector<std::string>& filter);
+// Keeps only the named entries; an [uncertainty] analysis of a dropped
+// entry is dropped with it.
+void KeepModels(Scenario& s, const std::vector<std::string>& names);
+
+// Parses and validates. Throws InputError (every problem, one per line).
+Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});
+Scenario ParseScenario(std::string_view text, const std::string& file,
+                       const std::vector<std::string>& overrides = {});
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_SIM_SCENARIO_SCENARIO_H_

@@ -1,0 +1,421 @@
+#include "sim/simulate/generator.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_set>
+
+#include "sim/core/parallel.h"
+#include "sim/core/rng.h"
+
+namespace evalsim {
+namespace {
+
+// Draws one meeting's ballots, in slot order (evaluee, group, rater).
+struct MeetingBallots {
+  std::vector<uint32_t> words;
+  std::vector<uint64_t> slot_count;  // per local slot (evaluee * G + group)
+};
+
+// The latent value behind one valid rating ballot of a meeting.
+struct Perception {
+  uint32_t rater;    // local to the meeting
+  uint32_t evaluee;  // local to the meeting
+  double y;
+};
+
+// When `seen` is not null, the latent value of every valid ballot of a rater
+// who can compare (not of a per-evaluee group) is appended to it, in draw
+// order. Capturing draws nothing, so the ballots are the same either way.
+void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs, int mi,
+                     MeetingBallots& out, std::vector<Perception>* seen = nullptr) {
+  const Scenario& s = *setup.scenario;
+  const Organisation& org = *setup.organisation;
+  const Meeting& m = org.meetings[mi];
+  const int G = static_cast<int>(s.raters.size());
+  const int K = static_cast<int>(s.shares.size());
+  const double* cuts = setup.cuts.data();
+
+  Rng rng(DeriveSeed(
+      s.seed, {kStreamBallots, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
+  // Per-rater leniency for this replicate (raters are a fresh draw each time).
+  std::vector<double> leniency(m.num_raters);
+  for (int g = 0; g < G; ++g) {
+    const RaterGroupSpec& spec = s.raters[g];
+    const uint32_t a = m.group_first[g] - m.first_rater;
+    for (uint32_t r = a; r < a + m.group_count[g]; ++r)
+      leniency[r] = spec.leniency_mean + spec.leniency_sd * rng.Normal();
+  }
+
+  // Blocs: each rater of the meeting joins at most one bloc of the meeting's
+  // bloc evaluees; its votes for that evaluee rise by `boost` and its votes
+  // for every other evaluee of the meeting fall by `penalty`.
+  std::vector<int> bloc_evaluees;
+  for (int e = m.first_evaluee; e < m.first_evaluee + m.num_evaluees; ++e)
+    if (org.bloc[e] >= 0) bloc_evaluees.push_back(e);
+  std::vector<int> member_of;  // per local rater: evaluee whose bloc it joined, or -1
+  if (with_blocs && !bloc_evaluees.empty()) {
+    Rng brng(DeriveSeed(
+        s.seed, {kStreamBlocs, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
+    member_of.assign(m.num_raters, -1);
+    for (uint32_t r = 0; r < m.num_raters; ++r) {
+      double u = brng.Uniform();
+      for (int e : bloc_evaluees) {
+        const double size = s.blocs[org.bloc[e]].size;
+        // Consecutive intervals of length `size` on [0, 1): a rater joins the
+        // bloc whose interval holds u (blocs beyond 1 / size get nobody).
+        if (u < size) {
+          member_of[r] = e;
+          break;
+        }
+        u -= size;  // the next bloc's interval
+      }
+    }
+  }
+
+  out.words.clear();
+  out.words.reserve(static_cast<size_t>(1.05 * setup.expected_per_meeting[mi]) + 64);
+  if (seen) seen->clear();
+  out.slot_count.assign(static_cast<size_t>(m.num_evaluees) * G, 0);
+  for (int le = 0; le < m.num_evaluees; ++le) {
+    const int e = m.first_evaluee + le;
+    const double q = org.quality[e];
+    for (int g = 0; g < G; ++g) {
+      const RaterGroupSpec& spec = s.raters[g];
+      uint32_t a, b;
+      if (spec.kind == RaterKind::kPerEvaluee) {
+        a = org.per_evaluee_first[g][e];
+        b = a + org.per_evaluee_count[g][e];
+      } else {
+        a = m.group_first[g];
+        b = a + m.group_count[g];
+      }
+      const size_t before = out.words.size();
+      const bool sample = spec.coverage < 1.0;
+      const bool blank = spec.abstain > 0.0;
+      const uint64_t keep = ProbabilityThreshold(spec.coverage);
+      const uint64_t abstain = ProbabilityThreshold(spec.abstain);
+      const uint32_t self = spec.kind == RaterKind::kFromEvaluees ? a + le : ~0u;
+      const double noise = spec.noise;
+      // The evaluee's type shift (0 without types, and then base == q).
+      const double base = q + org.TypeShift(s, e, g);
+      const bool capture = seen && spec.kind != RaterKind::kPerEvaluee;
+      for (uint32_t r = a; r < b; ++r) {
+        if (r == self) continue;
+        if (sample && !rng.BernoulliThreshold(keep)) continue;
+        if (blank && rng.BernoulliThreshold(abstain)) {
+          out.words.push_back(PackBallot(r, kAbstain));
+          continue;
+        }
+        const uint32_t local = r - m.first_rater;
+        double y = base + leniency[local] + noise * rng.Normal();
+        if (!member_of.empty() && member_of[local] >= 0) {
+          const int target = member_of[local];
+          y += target == e ? s.blocs[org.bloc[target]].boost : -s.blocs[org.bloc[target]].penalty;
+        }
+        // Cut points are increasing, so the grade is the count of cuts <= y.
+        int grade = 0;
+        for (int k = 0; k < K - 1; ++k) grade += y >= cuts[k];
+        out.words.push_back(PackBallot(r, static_cast<uint8_t>(grade)));
+        if (capture) seen->push_back({local, static_cast<uint32_t>(le), y});
+      }
+      out.slot_count[static_cast<size_t>(le) * G + g] = out.words.size() - before;
+    }
+  }
+}
+
+// Reusable buffers of DrawComparisons.
+struct ComparisonScratch {
+  std::vector<uint32_t> start;  // per local rater: first of its perceptions in `by_rater`
+  std::vector<Perception> by_rater;
+  std::vector<Perception> pick;
+  std::vector<std::pair<uint32_t, uint32_t>> pairs;
+  std::vector<uint64_t> chosen_small;
+  std::unordered_set<uint64_t> chosen;
+};
+
+// Appends "a vs b" by perception: the higher y wins, an exact tie is half a
+// win each way.
+void EmitComparison(const Perception& a, const Perception& b, uint32_t first_evaluee,
+                    uint32_t rater, MeetingComparisons* out) {
+  const uint32_t ea = first_evaluee + a.evaluee, eb = first_evaluee + b.evaluee;
+  const auto push = [&](uint32_t w, uint32_t l, float weight) {
+    out->winner.push_back(w);
+    out->loser.push_back(l);
+    out->weight.push_back(weight);
+    out->pair_rater.push_back(rater);
+  };
+  if (a.y > b.y) {
+    push(ea, eb, 1.0f);
+  } else if (b.y > a.y) {
+    push(eb, ea, 1.0f);
+  } else {
+    push(ea, eb, 0.5f);
+    push(eb, ea, 0.5f);
+  }
+}
+
+// Draws `k` distinct unordered pairs of {0, ..., n - 1} (all of them, when
+// there are at most k), in random order, into scratch.pairs.
+void DrawPairs(uint32_t n, uint64_t k, Rng& rng, ComparisonScratch& scratch) {
+  auto& pairs = scratch.pairs;
+  pairs.clear();
+  const uint64_t total = static_cast<uint64_t>(n) * (n - 1) / 2;
+  if (2 * k > total) {
+    // Dense: list every pair and shuffle the first min(k, total) into place.
+    for (uint32_t i = 0; i < n; ++i)
+      for (uint32_t j = i + 1; j < n; ++j) pairs.emplace_back(i, j);
+    const uint64_t take = std::min(k, total);
+    for (uint64_t i = 0; i < take; ++i) std::swap(pairs[i], pairs[i + rng.Below(total - i)]);
+    pairs.resize(take);
+    return;
+  }
+  // Sparse: draw ordered pairs of distinct members and reject repeats of
+  // an unordered pair (at most half the pairs are taken, so on average
+  // fewer than two draws per pair).
+  const bool small = k <= 64;
+  scratch.chosen_small.clear();
+  scratch.chosen.clear();
+  while (pairs.size() < k) {
+    const uint32_t i = static_cast<uint32_t>(rng.Below(n));
+    uint32_t j = static_cast<uint32_t>(rng.Below(n - 1));
+    if (j >= i) ++j;
+    const uint64_t key = static_cast<uint64_t>(std::min(i, j)) * n + std::max(i, j);
+    if (small) {
+      auto& c = scratch.chosen_small;
+      if (std::find(c.begin(), c.end(), key) != c.end()) continue;
+      c.push_back(key);
+    } else if (!scratch.chosen.insert(key).second) {
+      continue;
+    }
+    pairs.emplace_back(i, j);
+  }
+}
+
+// Turns a meeting's perceptions into its comparison ballots (see
+// GenerateBallots in generator.h for the rules).
+void DrawComparisons(const GeneratorSetup& setup, int replicate, int mi,
+                     const std::vector<Perception>& seen, ComparisonScratch& scratch,
+                     MeetingComparisons* out) {
+  out->Clear();
+  const Scenario& s = *setup.scenario;
+  const Meeting& m = setup.organisation->meetings[mi];
+  const ComparisonSpec& c = s.comparisons;
+  if (c.mode == ComparisonMode::kNone) return;
+
+  // Group by rater; a stable counting sort keeps each rater's perceptions
+  // in evaluee order.
+  auto& start = scratch.start;
+  start.assign(static_cast<size_t>(m.num_raters) + 1, 0);
+  for (const Perception& p : seen) ++start[p.rater + 1];
+  for (uint32_t r = 0; r < m.num_raters; ++r) start[r + 1] += start[r];
+  scratch.by_rater.resize(seen.size());
+  {
+    std::vector<uint32_t> at(start.begin(), start.end() - 1);
+    for (const Perception& p : seen) scratch.by_rater[at[p.rater]++] = p;
+  }
+
+  Rng rng(DeriveSeed(
+      s.seed, {kStreamComparisons, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
+  const uint32_t first_evaluee = static_cast<uint32_t>(m.first_evaluee);
+  for (uint32_t r = 0; r < m.num_raters; ++r) {
+    const uint32_t n = start[r + 1] - start[r];
+    if (n < 2) continue;
+    const Perception* mine = scratch.by_rater.data() + start[r];
+    const uint32_t rater = m.first_rater + r;
+    if (c.mode == ComparisonMode::kRanking) {
+      auto& pick = scratch.pick;
+      pick.assign(mine, mine + n);
+      if (c.rank_size > 0 && static_cast<uint32_t>(c.rank_size) < n) {
+        // Partial Fisher-Yates: a uniform random subset of rank_size.
+        const uint32_t k = static_cast<uint32_t>(c.rank_size);
+        for (uint32_t i = 0; i < k; ++i)
+          std::swap(pick[i], pick[i + static_cast<uint32_t>(rng.Below(n - i))]);
+        pick.resize(k);
+      }
+      std::sort(pick.begin(), pick.end(), [](const Perception& a, const Perception& b) {
+        return a.y != b.y ? a.y > b.y : a.evaluee < b.evaluee;
+      });
+      uint32_t tier = 0;
+      for (size_t i = 0; i < pick.size(); ++i) {
+        if (i > 0 && pick[i].y != pick[i - 1].y) ++tier;
+        out->candidate.push_back(first_evaluee + pick[i].evaluee);
+        out->tier.push_back(tier);
+      }
+      out->order_begin.push_back(out->candidate.size());
+      out->order_rater.push_back(rater);
+    } else {
+      DrawPairs(n, static_cast<uint64_t>(c.pairs_per_rater), rng, scratch);
+      for (const auto& [i, j] : scratch.pairs)
+        EmitComparison(mine[i], mine[j], first_evaluee, rater, out);
+    }
+  }
+}
+
+void FillMetadata(const Scenario& s, const Organisation& org, RatingBallots* out) {
+  out->levels = static_cast<int>(s.labels.size());
+  out->grade_labels = s.labels;
+  out->group_names.clear();
+  out->group_weights.clear();
+  for (const auto& g : s.raters) {
+    out->group_names.push_back(g.group);
+    out->group_weights.push_back(g.weight);
+  }
+  out->ratee_names = org.evaluee_names;
+  out->rater_names.clear();
+  out->rater_group = org.rater_group;
+  out->num_raters = org.NumRaters();
+}
+
+}  // namespace
+
+void MeetingComparisons::Clear() {
+  order_begin.assign(1, 0);
+  candidate.clear();
+  tier.clear();
+  order_rater.clear();
+  winner.clear();
+  loser.clear();
+  pair_rater.clear();
+  weight.clear();
+}
+
+void GenerateMeetingComparisons(const GeneratorSetup& setup, int replicate, bool with_blocs,
+                                int meeting, MeetingComparisons* out) {
+  out->Clear();
+  if (setup.scenario->comparisons.mode == ComparisonMode::kNone) return;
+  MeetingBallots ballots;
+  std::vector<Perception> seen;
+  ComparisonScratch scratch;
+  GenerateMeeting(setup, replicate, with_blocs, meeting, ballots, &seen);
+  DrawComparisons(setup, replicate, meeting, seen, scratch, out);
+}
+
+GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org) {
+  GeneratorSetup setup;
+  setup.scenario = &s;
+  setup.organisation = &org;
+  setup.cuts = CalibrateCuts(s, org);
+  // Expected ballots per meeting, to size each meeting's buffer once.
+  const int G = static_cast<int>(s.raters.size());
+  for (const Meeting& m : org.meetings) {
+    double expected = 0;
+    for (int g = 0; g < G; ++g) {
+      const RaterGroupSpec& spec = s.raters[g];
+      const double pairs = spec.kind == RaterKind::kPerMeeting
+                               ? static_cast<double>(m.group_count[g]) * m.num_evaluees
+                           : spec.kind == RaterKind::kPerEvaluee
+                               ? static_cast<double>(m.group_count[g])
+                               : static_cast<double>(m.num_evaluees) * (m.num_evaluees - 1);
+      expected += pairs * spec.coverage;
+    }
+    setup.expected_per_meeting.push_back(expected);
+  }
+  return setup;
+}
+
+void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs,
+                     RatingBallots* out, RankingBallots* rankings, PairwiseBallots* pairs) {
+  const Scenario& s = *setup.scenario;
+  const Organisation& org = *setup.organisation;
+  if (out->ratee_names.size() != org.evaluee_names.size() || out->levels == 0)
+    FillMetadata(s, org, out);
+  const int M = static_cast<int>(org.meetings.size());
+  const int G = static_cast<int>(s.raters.size());
+  const size_t slots = static_cast<size_t>(org.NumEvaluees()) * G;
+
+  const ComparisonMode mode = s.comparisons.mode;
+  const bool want_rankings = rankings && mode == ComparisonMode::kRanking;
+  const bool want_pairs = pairs && mode == ComparisonMode::kPairs;
+  const bool compare = want_rankings || want_pairs;
+
+  // Pass 1: each meeting draws into its own buffer (meetings in chunks so
+  // that buffers are reused within a chunk's worker). With comparisons, the
+  // meeting's perceptions go into a per-worker buffer and are turned into
+  // the meeting's comparison ballots at once.
+  std::vector<MeetingBallots> buffers(M);
+  std::vector<MeetingComparisons> compared(compare ? M : 0);
+  // Isolation keeps a worker waiting here from picking up another replicate.
+  tbb::this_task_arena::isolate([&] {
+    ParallelFor(tbb::blocked_range<int>(0, M, 16), [&](const tbb::blocked_range<int>& r) {
+      std::vector<Perception> seen;
+      ComparisonScratch scratch;
+      for (int mi = r.begin(); mi != r.end(); ++mi) {
+        GenerateMeeting(setup, replicate, with_blocs, mi, buffers[mi], compare ? &seen : nullptr);
+        if (compare) DrawComparisons(setup, replicate, mi, seen, scratch, &compared[mi]);
+      }
+    });
+  });
+
+  // Pass 2: offsets, then every meeting copies into its contiguous range
+  // (a meeting's evaluees, and so its slots, are contiguous).
+  out->slot_begin.assign(slots + 1, 0);
+  std::vector<uint64_t> meeting_begin(M + 1, 0);
+  for (int mi = 0; mi < M; ++mi) {
+    const Meeting& m = org.meetings[mi];
+    uint64_t at = meeting_begin[mi];
+    const size_t base = static_cast<size_t>(m.first_evaluee) * G;
+    for (size_t ls = 0; ls < buffers[mi].slot_count.size(); ++ls) {
+      out->slot_begin[base + ls] = at;
+      at += buffers[mi].slot_count[ls];
+    }
+    meeting_begin[mi + 1] = at;
+  }
+  out->slot_begin[slots] = meeting_begin[M];
+  out->ballot.resize(meeting_begin[M]);
+  out->weight.clear();
+  tbb::this_task_arena::isolate([&] {
+    ParallelFor(tbb::blocked_range<int>(0, M, 64), [&](const tbb::blocked_range<int>& r) {
+      for (int mi = r.begin(); mi != r.end(); ++mi) {
+        const auto& w = buffers[mi].words;
+        if (!w.empty())
+          std::memcpy(out->ballot.data() + meeting_begin[mi], w.data(),
+                      w.size() * sizeof(uint32_t));
+        std::vector<uint32_t>().swap(buffers[mi].words);
+      }
+    });
+  });
+
+  // Pass 3: comparison ballots, assembled in meeting order.
+  if (rankings) {
+    if (want_rankings) {
+      RankingBuilder builder(org.evaluee_names);
+      for (MeetingComparisons& c : compared) {
+        for (size_t o = 0; o < c.NumOrders(); ++o) {
+          const size_t a = c.order_begin[o], len = c.order_begin[o + 1] - a;
+          builder.Add({c.candidate.data() + a, len}, {c.tier.data() + a, len}, 1.0);
+        }
+        c = MeetingComparisons();
+      }
+      *rankings = builder.Finish();
+      rankings->unranked_below = false;  // raters rank only the evaluees they saw
+    } else {
+      *rankings = RankingBallots();
+      rankings->ratee_names = org.evaluee_names;
+    }
+  }
+  if (pairs) {
+    std::vector<std::string> names = std::move(pairs->ratee_names);
+    if (names != org.evaluee_names) names = org.evaluee_names;
+    *pairs = PairwiseBallots();
+    pairs->ratee_names = std::move(names);
+    if (want_pairs) {
+      size_t total = 0;
+      for (const MeetingComparisons& c : compared) total += c.winner.size();
+      pairs->seq_winner.reserve(total);
+      pairs->seq_loser.reserve(total);
+      pairs->seq_weight.reserve(total);
+      for (MeetingComparisons& c : compared) {
+        pairs->seq_winner.insert(pairs->seq_winner.end(), c.winner.begin(), c.winner.end());
+        pairs->seq_loser.insert(pairs->seq_loser.end(), c.loser.begin(), c.loser.end());
+        pairs->seq_weight.insert(pairs->seq_weight.end(), c.weight.begin(), c.weight.end());
+        c = MeetingComparisons();
+      }
+      AggregatePairwise(pairs);
+    }
+  }
+}
+
+}  // namespace evalsim

@@ -1,0 +1,296 @@
+// The command line end to end: exit codes, messages, atomic outputs, and
+// byte-identical results whatever the thread count.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "tests/support/cli_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+using ::testing_util::Evalsim;
+using ::testing_util::Slurp;
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("evalsim_cli_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+    return dir_ / name;
+  }
+  std::string Quickstart() const {
+    return std::string(EVALSIM_SOURCE_DIR) + "/scenarios/quickstart.toml";
+  }
+  fs::path dir_;
+};
+
+TEST_F(Cli, RunIsByteIdenticalForOneAndTwoThreads) {
+  const auto a = dir_ / "a", b = dir_ / "b";
+  ::testing_util::CliResult ra =
+      Evalsim("run " + Quickstart() + " --replicates 6 --threads 1 --out " + a.string());
+  ASSERT_EQ(ra.code, 0) << ra.out;
+  ::testing_util::CliResult rb =
+      Evalsim("run " + Quickstart() + " --replicates 6 --threads 2 --out " + b.string());
+  ASSERT_EQ(rb.code, 0) << rb.out;
+  for (const char* f : {"metrics.csv", "scores.csv", "evaluees.csv", "report.html"}) {
+    ASSERT_TRUE(fs::exists(a / f)) << f;
+    EXPECT_EQ(Slurp(a / f), Slurp(b / f)) << f;
+  }
+  // The manifests differ only in wall-time fields and the thread count.
+  auto ma = nlohmann::json::parse(Slurp(a / "manifest.json"));
+  auto mb = nlohmann::json::parse(Slurp(b / "manifest.json"));
+  for (auto* m : {&ma, &mb}) {
+    m->erase("wall_time");
+    m->erase("threads");
+  }
+  EXPECT_EQ(ma, mb);
+  EXPECT_EQ(ma["replicates"], 6);
+  EXPECT_EQ(ma["scenario_sha256"].get<std::string>().size(), 64u);
+  EXPECT_NE(ra.out.find("acc.kendall"), std::string::npos) << ra.out;
+}
+
+TEST_F(Cli, BadScenarioExitsTwoWithLocationAndWritesNothing) {
+  const auto bad = Write("bad.toml", Slurp(Quickstart()) + "\nbogus = 1\n");
+  const auto out = dir_ / "out";
+  ::testing_util::CliResult r = Evalsim("run " + bad.string() + " --out " + out.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(bad.string() + ":"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bogus: unknown key"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+  // Nothing left beside it either (no temporary directories).
+  int entries = 0;
+  for (const auto& e : fs::directory_iterator(dir_)) entries += e.path() != bad;
+  EXPECT_EQ(entries, 0);
+}
+
+TEST_F(Cli, MissingFileAndBadFlagsExitTwo) {
+  ::testing_util::CliResult r = Evalsim("run " + (dir_ / "nope.toml").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("nope.toml: cannot open"), std::string::npos) << r.out;
+  EXPECT_EQ(Evalsim("run").code, 2);
+  EXPECT_EQ(Evalsim("frobnicate").code, 2);
+  EXPECT_EQ(Evalsim("run " + Quickstart() + " --threads -3").code, 2);
+  ::testing_util::CliResult s = Evalsim(
+      "run " + Quickstart() + " --set raters.member.noise=-1 --out " + (dir_ / "o").string());
+  EXPECT_EQ(s.code, 2);
+  EXPECT_NE(s.out.find("raters.member.noise"), std::string::npos) << s.out;
+}
+
+TEST_F(Cli, UnwritableOutExitsTwo) {
+  const auto file = Write("plain", "x");
+  ::testing_util::CliResult r =
+      Evalsim("run " + Quickstart() + " --replicates 2 --out " + (file / "sub").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+}
+
+TEST_F(Cli, RerunReplacesOutputDirectory) {
+  const auto out = dir_ / "o";
+  ASSERT_EQ(Evalsim("run " + Quickstart() + " --replicates 2 --out " + out.string()).code, 0);
+  ASSERT_EQ(Evalsim("run " + Quickstart() + " --replicates 4 --out " + out.string()).code, 0);
+  auto m = nlohmann::json::parse(Slurp(out / "manifest.json"));
+  EXPECT_EQ(m["replicates"], 4);
+}
+
+TEST_F(Cli, GenerateThenScoreMatchesTheRun) {
+  const auto gen = dir_ / "gen";
+  ::testing_util::CliResult g = Evalsim("generate " + Quickstart() + " --out " + gen.string());
+  ASSERT_EQ(g.code, 0) << g.out;
+  ASSERT_TRUE(fs::exists(gen / "ballots.csv"));
+  ASSERT_TRUE(fs::exists(gen / "truth.csv"));
+  const auto scores = dir_ / "scores.csv";
+  ::testing_util::CliResult s =
+      Evalsim("score --model weighted_mean --ballots " + (gen / "ballots.csv").string() +
+              " --set 'group_weights={superior=0.3,peer=0.2,member=0.5}' --out " + scores.string());
+  ASSERT_EQ(s.code, 0) << s.out;
+  // The run's replicate 1 of the "standard" model used the same ballots and
+  // the same weights, so it must give the same score to every evaluee.
+  const auto run = dir_ / "run";
+  ASSERT_EQ(Evalsim("run " + Quickstart() + " --replicates 1 --out " + run.string()).code, 0);
+  std::map<std::string, std::string> from_score, from_run;
+  std::istringstream a(Slurp(scores)), b(Slurp(run / "scores.csv"));
+  std::string line;
+  std::getline(a, line);
+  EXPECT_EQ(line, "ratee,score,rank");
+  while (std::getline(a, line)) {
+    const auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
+    from_score[line.substr(0, c1)] = line.substr(c1 + 1, c2 - c1 - 1);
+  }
+  std::getline(b, line);
+  while (std::getline(b, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    std::string cell;
+    while (std::getline(ls, cell, ',')) f.push_back(cell);
+    if (f.size() >= 4 && f[1] == "standard") from_run[f[2]] = f[3];
+  }
+  ASSERT_FALSE(from_run.empty());
+  EXPECT_EQ(from_score, from_run);
+}
+
+TEST_F(Cli, ScoreErrors) {
+  const auto csv = Write("r.csv", "rater,ratee,grade\na,x,3\nb,x,7x\n");
+  ::testing_util::CliResult r = Evalsim("score --model weighted_mean --ballots " + csv.string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("r.csv:3"), std::string::npos) << r.out;
+  ::testing_util::CliResult m = Evalsim("score --model nope --ballots " + csv.string());
+  EXPECT_EQ(m.code, 2);
+  EXPECT_NE(m.out.find("available models"), std::string::npos) << m.out;
+  const auto ok = Write("ok.csv", "rater,ratee,grade\na,x,3\nb,x,2\na,y,1\n");
+  ::testing_util::CliResult u =
+      Evalsim("score --model weighted_mean --ballots " + ok.string() + " --set bogus=1");
+  EXPECT_EQ(u.code, 2);
+  EXPECT_NE(u.out.find("bogus"), std::string::npos) << u.out;
+  // levels=5 with four points: one point per grade is required.
+  ::testing_util::CliResult v = Evalsim("score --model weighted_mean --ballots " + ok.string() +
+                                        " --set levels=5 --set 'points=[0,60,80,100]'");
+  EXPECT_EQ(v.code, 2) << v.out;
+  EXPECT_NE(v.out.find("points"), std::string::npos) << v.out;
+  // levels=3 but a grade 3 in the file.
+  ::testing_util::CliResult w =
+      Evalsim("score --model weighted_mean --ballots " + ok.string() + " --set levels=3");
+  EXPECT_EQ(w.code, 2) << w.out;
+}
+
+TEST_F(Cli, ModelsListsEveryModelAndPreset) {
+  ::testing_util::CliResult r = Evalsim("models");
+  EXPECT_EQ(r.code, 0);
+  for (const char* name :
+       {"weighted_mean", "approval", "trimmed_mean", "median", "points_100_80_60_40",
+        "hao_share_legacy", "top2_share_gate", "quota_forced", "trimmed_numeric"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+}
+
+TEST_F(Cli, ValidateReportsTheSize) {
+  ::testing_util::CliResult r = Evalsim("validate " + Quickstart());
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("ok"), std::string::npos);
+  EXPECT_NE(r.out.find("evaluees"), std::string::npos);
+}
+
+std::string Scenario(const std::string& name) {
+  return std::string(EVALSIM_SOURCE_DIR) + "/scenarios/" + name;
+}
+
+TEST_F(Cli, ComparisonAndIndicatorRunsAreByteIdenticalForOneAndTwoThreads) {
+  for (const char* scenario : {"horse_race.toml", "composite_index.toml"}) {
+    const auto a = dir_ / "a", b = dir_ / "b";
+    const std::string base = "run " + Scenario(scenario) + " --replicates 4 --out ";
+    ::testing_util::CliResult ra = Evalsim(base + a.string() + " --threads 1");
+    ASSERT_EQ(ra.code, 0) << ra.out;
+    ::testing_util::CliResult rb = Evalsim(base + b.string() + " --threads 2");
+    ASSERT_EQ(rb.code, 0) << rb.out;
+    for (const char* f : {"metrics.csv", "scores.csv", "parameters.csv"})
+      EXPECT_EQ(Slurp(a / f), Slurp(b / f)) << scenario << " " << f;
+    if (std::string(scenario) == "composite_index.toml") {
+      // The [uncertainty] Monte Carlo writes its two tables.
+      for (const char* f : {"uncertainty.csv", "sensitivity.csv"}) {
+        ASSERT_TRUE(fs::exists(a / f)) << f;
+        EXPECT_EQ(Slurp(a / f), Slurp(b / f)) << f;
+      }
+      EXPECT_EQ(Slurp(a / "sensitivity.csv").rfind("choice,first_order,share\n", 0), 0u);
+    }
+    fs::remove_all(a);
+    fs::remove_all(b);
+  }
+}
+
+TEST_F(Cli, GeneratedComparisonsAndIndicatorsScoreFromTheirFiles) {
+  const auto g = dir_ / "g", h = dir_ / "h";
+  ASSERT_EQ(Evalsim("generate " + Scenario("horse_race.toml") + " --out " + g.string()).code, 0);
+  ASSERT_TRUE(fs::exists(g / "pairwise.csv"));
+  ::testing_util::CliResult bt = Evalsim(
+      "score --model bradley_terry --format pairwise --ballots " + (g / "pairwise.csv").string());
+  EXPECT_EQ(bt.code, 0) << bt.out;
+  EXPECT_NE(bt.out.find("ratee,score,rank,se\n"), std::string::npos) << bt.out;
+  // A ranking rule cannot read pairwise comparisons.
+  ::testing_util::CliResult borda =
+      Evalsim("score --model borda --format pairwise --ballots " + (g / "pairwise.csv").string());
+  EXPECT_EQ(borda.code, 2) << borda.out;
+  EXPECT_NE(borda.out.find("reads rankings"), std::string::npos) << borda.out;
+
+  ASSERT_EQ(Evalsim("generate " + Scenario("composite_index.toml") + " --out " + h.string()).code,
+            0);
+  ASSERT_TRUE(fs::exists(h / "indicators.csv"));
+  ::testing_util::CliResult topsis = Evalsim("score --model topsis --format indicators --ballots " +
+                                             (h / "indicators.csv").string());
+  EXPECT_EQ(topsis.code, 0) << topsis.out;
+  ::testing_util::CliResult entropy =
+      Evalsim("weights --method entropy --ballots " + (h / "indicators.csv").string());
+  ASSERT_EQ(entropy.code, 0) << entropy.out;
+  const auto j = nlohmann::json::parse(entropy.out);
+  double sum = 0;
+  for (double w : j["weights"]) sum += w;
+  EXPECT_NEAR(sum, 1.0, 1e-12);
+  EXPECT_EQ(j["names"].size(), 8u);
+}
+
+// Debian's 2012 leader election (PrefLib 00002-00000007): Stefano Zacchiroli
+// won (https://www.debian.org/vote/2012/vote_001, Condorcet winner).
+TEST_F(Cli, ScoresAPreflibFile) {
+  const std::string file =
+      std::string(EVALSIM_SOURCE_DIR) + "/tests/data/preflib/00002-00000007.soi";
+  for (const char* model : {"schulze", "copeland", "kemeny"}) {
+    ::testing_util::CliResult r =
+        Evalsim(std::string("score --model ") + model + " --format preflib --ballots " + file +
+                " --out " + (dir_ / "s.csv").string());
+    ASSERT_EQ(r.code, 0) << r.out;
+    const std::string csv = Slurp(dir_ / "s.csv");
+    EXPECT_EQ(csv.rfind("ratee,score,rank\nStefano Zacchiroli,", 0), 0u) << model << "\n" << csv;
+  }
+}
+
+TEST_F(Cli, AhpPrintsWeightsAndRefusesABadMatrix) {
+  const auto good = Write("good.csv", ",a,b\na,1,3\nb,1/3,1\n");
+  ::testing_util::CliResult r = Evalsim("ahp " + good.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(j["weights"][0].get<double>(), 0.75, 1e-12);
+  EXPECT_NEAR(j["weights"][1].get<double>(), 0.25, 1e-12);
+  EXPECT_NEAR(j["cr"].get<double>(), 0.0, 1e-12);
+  const auto bad = Write("bad.csv", ",a,b\na,1,3\nb,1/2,1\n");
+  ::testing_util::CliResult rb = Evalsim("ahp " + bad.string());
+  EXPECT_EQ(rb.code, 2) << rb.out;
+  EXPECT_NE(rb.out.find("bad.csv:3:"), std::string::npos) << rb.out;
+  EXPECT_NE(rb.out.find("reciprocal"), std::string::npos) << rb.out;
+  ::testing_util::CliResult ri = Evalsim("ahp " + good.string() + " --random-index nope");
+  EXPECT_EQ(ri.code, 2) << ri.out;
+}
+
+TEST_F(Cli, RunModelsKeepsOnlyTheNamedEntries) {
+  const auto out = dir_ / "some";
+  ::testing_util::CliResult r = Evalsim(
+      "run " + Quickstart() + " --replicates 2 --models median,standard --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string metrics = Slurp(out / "metrics.csv");
+  EXPECT_NE(metrics.find("\nstandard,"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nmedian,"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("hao_share"), std::string::npos) << metrics;
+  // Scenario order, whatever the flag's order.
+  EXPECT_LT(metrics.find("\nstandard,"), metrics.find("\nmedian,"));
+  auto man = nlohmann::json::parse(Slurp(out / "manifest.json"));
+  ASSERT_EQ(man["models"].size(), 2u);
+  EXPECT_EQ(man["models"][0]["name"], "standard");
+
+  r = Evalsim("run " + Quickstart() + " --models nosuch --out " + (dir_ / "none").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("no [[models]] entry is named \"nosuch\""), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir_ / "none"));
+}
+
+}  // namespace
