@@ -52,8 +52,7 @@ keep_dir() {  # keep_dir SRC_DIR DEST_DIR
 
 small() {  # the size override of a scenario, if it needs one
   case "$1" in
-    municipal_member_appraisal) echo "--set organisation.levels.town.count=10" ;;
-    municipal_secretary_appraisal) echo "--set organisation.levels.town.count=10 --replicates 2" ;;
+    municipal_member_appraisal | municipal_secretary_appraisal) echo "--set organisation.levels.district.count=1 --set organisation.levels.town.count=10 --replicates 2" ;;
     *) echo "--replicates 3" ;;
   esac
 }
@@ -100,8 +99,10 @@ score boot --model weighted_mean --ballots "$TMP/gen/ballots.csv" --bootstrap 20
 score boot-rs --model rating_scale --ballots tests/data/ratings_small.csv --bootstrap 50 --level 0.9
 score bad --model weighted_mean --ballots tests/data/ratings_bad_grade.csv
 "$BIN" models >"$OUT/models.stdout"
-"$BIN" weights --method entropy --ballots tests/data/indicators_small.csv >"$OUT/weights-entropy.json"
-"$BIN" weights --method critic --ballots tests/data/indicators_small.csv >"$OUT/weights-critic.json"
+for w in entropy critic; do
+  "$BIN" weights --method $w --ballots tests/data/indicators_small.csv >"$OUT/weights-$w.json" 2>&1 \
+    || echo "exit $?" >>"$OUT/weights-$w.json"
+done
 printf ',speed,cost,service\nspeed,1,3,5\ncost,1/3,1,3\nservice,1/5,1/3,1\n' >"$TMP/crit.csv"
 "$BIN" ahp "$TMP/crit.csv" >"$OUT/ahp.json"
 

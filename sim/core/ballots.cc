@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "sim/core/check.h"
+
 namespace evalsim {
 
 uint64_t RatingBallots::StorageBytes() const {
@@ -11,23 +13,21 @@ uint64_t RatingBallots::StorageBytes() const {
 }
 
 void RatingBallots::CheckInvariants() const {
-  auto fail = [](const char* what) {
-    std::fprintf(stderr, "evalsim: internal error: RatingBallots: %s\n", what);
-    std::abort();
-  };
-  if (levels < 1 || levels > kMaxLevels) fail("levels out of range");
-  if (group_names.empty()) fail("no rater group");
-  if (group_weights.size() != group_names.size()) fail("group_weights size");
-  if (slot_begin.size() != ratee_names.size() * group_names.size() + 1) fail("slot_begin size");
-  if (slot_begin.front() != 0 || slot_begin.back() != ballot.size()) fail("slot_begin ends");
+  EVALSIM_CHECK(!(levels < 1 || levels > kMaxLevels), "RatingBallots: levels out of range");
+  EVALSIM_CHECK(!group_names.empty(), "RatingBallots: no rater group");
+  EVALSIM_CHECK(group_weights.size() == group_names.size(), "RatingBallots: group_weights size");
+  EVALSIM_CHECK(slot_begin.size() == ratee_names.size() * group_names.size() + 1,
+                "RatingBallots: slot_begin size");
+  EVALSIM_CHECK(!(slot_begin.front() != 0 || slot_begin.back() != ballot.size()),
+                "RatingBallots: slot_begin ends");
   for (size_t s = 1; s < slot_begin.size(); ++s)
-    if (slot_begin[s] < slot_begin[s - 1]) fail("slot_begin not sorted");
-  if (!weight.empty() && weight.size() != ballot.size()) fail("weight size");
-  if (rater_group.size() != num_raters) fail("rater_group size");
+    EVALSIM_CHECK(slot_begin[s] >= slot_begin[s - 1], "RatingBallots: slot_begin not sorted");
+  EVALSIM_CHECK(!(!weight.empty() && weight.size() != ballot.size()), "RatingBallots: weight size");
+  EVALSIM_CHECK(rater_group.size() == num_raters, "RatingBallots: rater_group size");
   for (uint32_t w : ballot) {
     const uint8_t g = BallotGrade(w);
-    if (g != kAbstain && g >= levels) fail("grade out of range");
-    if (BallotRater(w) >= num_raters) fail("rater out of range");
+    EVALSIM_CHECK(!(g != kAbstain && g >= levels), "RatingBallots: grade out of range");
+    EVALSIM_CHECK(BallotRater(w) < num_raters, "RatingBallots: rater out of range");
   }
 }
 

@@ -10,15 +10,11 @@
 #include <string_view>
 #include <utility>
 
+#include "sim/core/check.h"
 #include "sim/core/errors.h"
 
 namespace evalsim {
 namespace {
-
-[[noreturn]] void Fail(const char* type, const char* what) {
-  std::fprintf(stderr, "evalsim: internal error: %s: %s\n", type, what);
-  std::abort();
-}
 
 uint64_t Mix(uint64_t x) {  // splitmix64's finaliser
   x ^= x >> 30;
@@ -152,27 +148,26 @@ double PairwiseBallots::TotalWeight() const {
 void PairwiseBallots::CheckInvariants() const {
   const char* t = "PairwiseBallots";
   const size_t n = ratee_names.size();
-  if (second.size() != first.size() || first_wins.size() != first.size() ||
-      second_wins.size() != first.size()) {
-    Fail(t, "aggregate arrays differ in size");
-  }
+  EVALSIM_CHECK(second.size() == first.size() && first_wins.size() == first.size() &&
+                    second_wins.size() == first.size(),
+                "{}: aggregate arrays differ in size", t);
   for (size_t p = 0; p < first.size(); ++p) {
-    if (first[p] >= second[p]) Fail(t, "a pair does not have first < second");
-    if (second[p] >= n) Fail(t, "ratee id out of range in a pair");
-    if (p > 0 && PairKey(first[p - 1], second[p - 1]) >= PairKey(first[p], second[p]))
-      Fail(t, "pairs not sorted and unique");
-    if (!(first_wins[p] >= 0.0) || !(second_wins[p] >= 0.0) || !std::isfinite(first_wins[p]) ||
-        !std::isfinite(second_wins[p])) {
-      Fail(t, "wins negative or not finite");
-    }
+    EVALSIM_CHECK(first[p] < second[p], "{}: a pair does not have first < second", t);
+    EVALSIM_CHECK(second[p] < n, "{}: ratee id out of range in a pair", t);
+    EVALSIM_CHECK(!(p > 0 && PairKey(first[p - 1], second[p - 1]) >= PairKey(first[p], second[p])),
+                  "{}: pairs not sorted and unique", t);
+    EVALSIM_CHECK(first_wins[p] >= 0.0 && second_wins[p] >= 0.0 && std::isfinite(first_wins[p]) &&
+                      std::isfinite(second_wins[p]),
+                  "{}: wins negative or not finite", t);
   }
-  if (seq_loser.size() != seq_winner.size() || seq_weight.size() != seq_winner.size())
-    Fail(t, "sequence arrays differ in size");
+  EVALSIM_CHECK(!(seq_loser.size() != seq_winner.size() || seq_weight.size() != seq_winner.size()),
+                "{}: sequence arrays differ in size", t);
   for (size_t i = 0; i < seq_winner.size(); ++i) {
-    if (seq_winner[i] >= n || seq_loser[i] >= n) Fail(t, "ratee id out of range in the sequence");
-    if (seq_winner[i] == seq_loser[i]) Fail(t, "a ratee compared with itself");
-    if (!(seq_weight[i] >= 0.0f) || !std::isfinite(seq_weight[i]))
-      Fail(t, "sequence weight negative or not finite");
+    EVALSIM_CHECK(!(seq_winner[i] >= n || seq_loser[i] >= n),
+                  "{}: ratee id out of range in the sequence", t);
+    EVALSIM_CHECK(seq_winner[i] != seq_loser[i], "{}: a ratee compared with itself", t);
+    EVALSIM_CHECK(seq_weight[i] >= 0.0f && std::isfinite(seq_weight[i]),
+                  "{}: sequence weight negative or not finite", t);
   }
   if (seq_winner.empty()) return;
   // The aggregate must be the sequence's, summed.
@@ -182,21 +177,20 @@ void PairwiseBallots::CheckInvariants() const {
   again.seq_loser = seq_loser;
   again.seq_weight = seq_weight;
   AggregatePairwise(&again);
-  if (again.first != first || again.second != second)
-    Fail(t, "aggregate pairs differ from the sequence's");
+  EVALSIM_CHECK(!(again.first != first || again.second != second),
+                "{}: aggregate pairs differ from the sequence's", t);
   for (size_t p = 0; p < first.size(); ++p) {
     const double tol = 1e-9 * (1.0 + again.first_wins[p] + again.second_wins[p]);
-    if (std::abs(again.first_wins[p] - first_wins[p]) > tol ||
-        std::abs(again.second_wins[p] - second_wins[p]) > tol) {
-      Fail(t, "aggregate wins differ from the sequence's");
-    }
+    EVALSIM_CHECK(std::abs(again.first_wins[p] - first_wins[p]) <= tol &&
+                      std::abs(again.second_wins[p] - second_wins[p]) <= tol,
+                  "{}: aggregate wins differ from the sequence's", t);
   }
 }
 
 void AggregatePairwise(PairwiseBallots* b) {
   const size_t num = b->seq_winner.size();
-  if (b->seq_loser.size() != num || b->seq_weight.size() != num)
-    Fail("AggregatePairwise", "sequence arrays differ in size");
+  EVALSIM_CHECK(!(b->seq_loser.size() != num || b->seq_weight.size() != num),
+                "AggregatePairwise: sequence arrays differ in size");
   b->first.clear();
   b->second.clear();
   b->first_wins.clear();
@@ -208,8 +202,8 @@ void AggregatePairwise(PairwiseBallots* b) {
     std::vector<double> wins(n * n, 0.0);
     for (size_t i = 0; i < num; ++i) {
       const uint32_t w = b->seq_winner[i], l = b->seq_loser[i];
-      if (w == l) Fail("AggregatePairwise", "a ratee compared with itself");
-      if (w >= n || l >= n) Fail("AggregatePairwise", "ratee id out of range");
+      EVALSIM_CHECK(w != l, "AggregatePairwise: a ratee compared with itself");
+      EVALSIM_CHECK(!(w >= n || l >= n), "AggregatePairwise: ratee id out of range");
       wins[w * n + l] += b->seq_weight[i];
     }
     for (uint32_t i = 0; i < n; ++i) {
@@ -235,8 +229,8 @@ void AggregatePairwise(PairwiseBallots* b) {
   PairIndex index(std::min<size_t>(num, size_t{1} << 20));
   for (size_t i = 0; i < num; ++i) {
     const uint32_t w = b->seq_winner[i], l = b->seq_loser[i];
-    if (w == l) Fail("AggregatePairwise", "a ratee compared with itself");
-    if (w >= n || l >= n) Fail("AggregatePairwise", "ratee id out of range");
+    EVALSIM_CHECK(w != l, "AggregatePairwise: a ratee compared with itself");
+    EVALSIM_CHECK(!(w >= n || l >= n), "AggregatePairwise: ratee id out of range");
     const uint64_t key = PairKey(std::min(w, l), std::max(w, l));
     // Sequences repeat runs of pairs (each rater of a meeting compares the
     // same ratees in the same order), so the pair that followed the previous
@@ -294,22 +288,24 @@ double RankingBallots::NumVoters() const {
 void RankingBallots::CheckInvariants() const {
   const char* t = "RankingBallots";
   const size_t n = ratee_names.size();
-  if (order_begin.size() != count.size() + 1) Fail(t, "order_begin size");
-  if (order_begin.front() != 0 || order_begin.back() != candidate.size())
-    Fail(t, "order_begin ends");
-  if (tier.size() != candidate.size()) Fail(t, "tier size");
+  EVALSIM_CHECK(order_begin.size() == count.size() + 1, "{}: order_begin size", t);
+  EVALSIM_CHECK(!(order_begin.front() != 0 || order_begin.back() != candidate.size()),
+                "{}: order_begin ends", t);
+  EVALSIM_CHECK(tier.size() == candidate.size(), "{}: tier size", t);
   std::vector<size_t> seen(n, SIZE_MAX);
   for (size_t o = 0; o < count.size(); ++o) {
-    if (order_begin[o + 1] < order_begin[o]) Fail(t, "order_begin not sorted");
-    if (!(count[o] >= 0.0) || !std::isfinite(count[o])) Fail(t, "count negative or not finite");
+    EVALSIM_CHECK(order_begin[o + 1] >= order_begin[o], "{}: order_begin not sorted", t);
+    EVALSIM_CHECK(count[o] >= 0.0 && std::isfinite(count[o]), "{}: count negative or not finite",
+                  t);
     for (uint64_t i = order_begin[o]; i < order_begin[o + 1]; ++i) {
-      if (candidate[i] >= n) Fail(t, "candidate id out of range");
-      if (seen[candidate[i]] == o) Fail(t, "a candidate listed twice in one order");
+      EVALSIM_CHECK(candidate[i] < n, "{}: candidate id out of range", t);
+      EVALSIM_CHECK(seen[candidate[i]] != o, "{}: a candidate listed twice in one order", t);
       seen[candidate[i]] = o;
       if (i == order_begin[o]) {
-        if (tier[i] != 0) Fail(t, "an order's first tier is not 0");
-      } else if (tier[i] != tier[i - 1] && tier[i] != tier[i - 1] + 1) {
-        Fail(t, "tiers do not step by 0 or 1");
+        EVALSIM_CHECK(tier[i] == 0, "{}: an order's first tier is not 0", t);
+      } else {
+        EVALSIM_CHECK(tier[i] == tier[i - 1] || tier[i] == tier[i - 1] + 1,
+                      "{}: tiers do not step by 0 or 1", t);
       }
     }
   }
@@ -324,8 +320,9 @@ RankingBuilder::RankingBuilder(std::vector<std::string> ratee_names)
 void RankingBuilder::Add(std::span<const uint32_t> candidates, std::span<const uint32_t> tiers,
                          double count) {
   const char* t = "RankingBuilder::Add";
-  if (!tiers.empty() && tiers.size() != candidates.size()) Fail(t, "tiers and candidates differ");
-  if (!(count >= 0.0) || !std::isfinite(count)) Fail(t, "count negative or not finite");
+  EVALSIM_CHECK(!(!tiers.empty() && tiers.size() != candidates.size()),
+                "{}: tiers and candidates differ", t);
+  EVALSIM_CHECK(count >= 0.0 && std::isfinite(count), "{}: count negative or not finite", t);
   const size_t len = candidates.size();
   ++stamp_;
   if (stamp_ == 0) {  // wrapped around: clear the marks
@@ -338,11 +335,11 @@ void RankingBuilder::Add(std::span<const uint32_t> candidates, std::span<const u
   key_tier_.resize(len);
   uint32_t dense = 0;
   for (size_t i = 0; i < len; ++i) {
-    if (candidates[i] >= names_.size()) Fail(t, "candidate id out of range");
-    if (seen_[candidates[i]] == stamp_) Fail(t, "a candidate listed twice in one order");
+    EVALSIM_CHECK(candidates[i] < names_.size(), "{}: candidate id out of range", t);
+    EVALSIM_CHECK(seen_[candidates[i]] != stamp_, "{}: a candidate listed twice in one order", t);
     seen_[candidates[i]] = stamp_;
     if (!tiers.empty() && i > 0) {
-      if (tiers[i] < tiers[i - 1]) Fail(t, "tiers decrease");
+      EVALSIM_CHECK(tiers[i] >= tiers[i - 1], "{}: tiers decrease", t);
       if (tiers[i] != tiers[i - 1]) ++dense;
     } else if (i > 0) {
       ++dense;

@@ -10,13 +10,10 @@
 #include <limits>
 #include <numeric>
 
+#include "sim/core/check.h"
+
 namespace evalsim {
 namespace {
-
-[[noreturn]] void Fail(const char* what) {
-  std::fprintf(stderr, "evalsim: internal error: metrics: %s\n", what);
-  std::abort();
-}
 
 // A strict weak order on doubles that stays valid with NaN (NaN sorts below
 // every number and equal to itself), so that a model returning NaN cannot
@@ -96,7 +93,8 @@ double Pearson(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
 KeyOrder SortKey(const Eigen::VectorXd& key, const Eigen::VectorXd& tiebreak) {
   const int n = static_cast<int>(key.size());
   const bool has_tiebreak = tiebreak.size() > 0;
-  if (has_tiebreak && tiebreak.size() != key.size()) Fail("tiebreak size differs from key size");
+  EVALSIM_CHECK(!(has_tiebreak && tiebreak.size() != key.size()),
+                "metrics: tiebreak size differs from key size");
   KeyOrder o;
   o.order.resize(n);
   // Best first = ascending in the complemented bits; equal pairs keep index order.
@@ -206,7 +204,7 @@ Eigen::VectorXd BottomKMembership(const KeyOrder& o, int k) {
 }
 
 double SpearmanAgainstRanks(const KeyOrder& x, const Eigen::VectorXd& y_ranks) {
-  if (x.size() != y_ranks.size()) Fail("Spearman: sizes differ");
+  EVALSIM_CHECK(x.size() == y_ranks.size(), "metrics: Spearman: sizes differ");
   return Pearson(AverageRanks(x), y_ranks);
 }
 
@@ -247,7 +245,7 @@ TauReference MakeTauReference(const Eigen::VectorXd& y) {
 
 double KendallTauB(const KeyOrder& x, const TauReference& y) {
   const int n = x.size(), G = x.groups();
-  if (static_cast<int>(y.order.size()) != n) Fail("KendallTauB: sizes differ");
+  EVALSIM_CHECK(static_cast<int>(y.order.size()) == n, "metrics: KendallTauB: sizes differ");
   if (n < 2) return 0.0;
   // Ascending x group a is best-first group G - 1 - a, at ascending
   // positions [n - group_start[G - a], n - group_start[G - 1 - a]).
@@ -317,7 +315,7 @@ double KendallTauB(const KeyOrder& x, const TauReference& y) {
 }
 
 double MembershipOverlap(const Eigen::VectorXd& model_top, const Eigen::VectorXd& true_top, int k) {
-  if (model_top.size() != true_top.size()) Fail("MembershipOverlap: sizes differ");
+  EVALSIM_CHECK(model_top.size() == true_top.size(), "metrics: MembershipOverlap: sizes differ");
   k = std::clamp(k, 0, static_cast<int>(model_top.size()));
   if (k == 0) return std::numeric_limits<double>::quiet_NaN();
   return model_top.cwiseMin(true_top).sum() / k;
@@ -345,17 +343,17 @@ Eigen::VectorXd AverageRanks(const Eigen::VectorXd& x) {
 }
 
 double Spearman(const Eigen::VectorXd& x, const Eigen::VectorXd& y) {
-  if (x.size() != y.size()) Fail("Spearman: sizes differ");
+  EVALSIM_CHECK(x.size() == y.size(), "metrics: Spearman: sizes differ");
   return Pearson(AverageRanks(x), AverageRanks(y));
 }
 
 double SpearmanAgainstRanks(const Eigen::VectorXd& x, const Eigen::VectorXd& y_ranks) {
-  if (x.size() != y_ranks.size()) Fail("Spearman: sizes differ");
+  EVALSIM_CHECK(x.size() == y_ranks.size(), "metrics: Spearman: sizes differ");
   return Pearson(AverageRanks(x), y_ranks);
 }
 
 double KendallTauB(const Eigen::VectorXd& x, const Eigen::VectorXd& y) {
-  if (x.size() != y.size()) Fail("KendallTauB: sizes differ");
+  EVALSIM_CHECK(x.size() == y.size(), "metrics: KendallTauB: sizes differ");
   if (x.size() < 2) return 0.0;
   return KendallTauB(SortKey(x, Eigen::VectorXd()), MakeTauReference(y));
 }
@@ -394,7 +392,7 @@ Eigen::VectorXd BottomKMembership(const Eigen::VectorXd& key, int k) {
 // membership vector to itself, passing memberships instead of keys gives the
 // same result.
 double TopKPrecision(const Eigen::VectorXd& model, const Eigen::VectorXd& truth, int k) {
-  if (model.size() != truth.size()) Fail("TopKPrecision: sizes differ");
+  EVALSIM_CHECK(model.size() == truth.size(), "metrics: TopKPrecision: sizes differ");
   k = std::clamp(k, 0, static_cast<int>(model.size()));
   if (k == 0) return std::numeric_limits<double>::quiet_NaN();
   const Eigen::VectorXd a = TopKMembership(model, k), b = TopKMembership(truth, k);
@@ -402,7 +400,7 @@ double TopKPrecision(const Eigen::VectorXd& model, const Eigen::VectorXd& truth,
 }
 
 double WeightedJaccard(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
-  if (a.size() != b.size()) Fail("WeightedJaccard: sizes differ");
+  EVALSIM_CHECK(a.size() == b.size(), "metrics: WeightedJaccard: sizes differ");
   double lo = 0.0, hi = 0.0;
   for (Eigen::Index i = 0; i < a.size(); ++i) {
     lo += std::min(a[i], b[i]);

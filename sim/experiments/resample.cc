@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "sim/core/check.h"
 #include "sim/core/errors.h"
 #include "sim/core/interrupt.h"
 #include "sim/core/parallel.h"
@@ -54,9 +55,8 @@ std::string JoinNotes(const std::vector<std::string>& notes) {
 }
 
 void CheckFit(const ScoreResult& r, int n) {
-  if (r.score.size() != n || (r.tiebreak.size() != 0 && r.tiebreak.size() != n))
-    throw std::logic_error(
-        fmt::format("resample: model returned {} scores for {} evaluees", r.score.size(), n));
+  EVALSIM_CHECK(r.score.size() == n && (r.tiebreak.size() == 0 || r.tiebreak.size() == n),
+                "resample: model returned {} scores for {} evaluees", r.score.size(), n);
 }
 
 // Top-k and bottom-k memberships and ranks of one fit.
@@ -97,9 +97,8 @@ RaterResampler::RaterResampler(const RatingBallots& ballots)
   for (uint32_t r = 0; r < ballots.num_raters; ++r) {
     if (!seen[r]) continue;
     const int g = ballots.rater_group[r];
-    if (g >= ballots.NumGroups())
-      throw std::logic_error(
-          fmt::format("resample: rater {} has group {} of {}", r, g, ballots.NumGroups()));
+    EVALSIM_CHECK(g < ballots.NumGroups(), "resample: rater {} has group {} of {}", r, g,
+                  ballots.NumGroups());
     active_[g].push_back(r);
   }
 }
@@ -339,8 +338,8 @@ ResampleResult Resample(const Model& model, const RatingBallots& ballots,
 std::string ResampleScoresCsv(const std::vector<std::string>& ratee_names,
                               const ResampleResult& r) {
   const int n = static_cast<int>(ratee_names.size());
-  if (static_cast<int>(r.rank.size()) != n)
-    throw std::logic_error("ResampleScoresCsv: names and result differ in size");
+  EVALSIM_CHECK(static_cast<int>(r.rank.size()) == n,
+                "ResampleScoresCsv: names and result differ in size");
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return r.rank[x] < r.rank[y]; });

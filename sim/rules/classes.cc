@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "models/common/tally.h"
+#include "sim/core/check.h"
 #include "sim/core/metrics.h"
 
 namespace evalsim {
@@ -151,11 +152,8 @@ std::vector<int> AssignClasses(const ClassRules& rules, const RatingBallots& bal
                                const Eigen::VectorXd& score, const std::vector<int>& rank,
                                std::vector<std::string>* labels) {
   const int n = ballots.NumRatees();
-  if (score.size() != n || static_cast<int>(rank.size()) != n || labels == nullptr) {
-    std::fprintf(stderr, "evalsim: internal error: AssignClasses: %d ratees, %d scores, %d ranks\n",
-                 n, static_cast<int>(score.size()), static_cast<int>(rank.size()));
-    std::abort();
-  }
+  EVALSIM_CHECK(score.size() == n && static_cast<int>(rank.size()) == n && labels != nullptr,
+                "AssignClasses: {} ratees, {} scores, {} ranks", n, score.size(), rank.size());
   const int num_bands = static_cast<int>(rules.bands.size());
 
   // The label table lists what the rules can produce, in rule order.

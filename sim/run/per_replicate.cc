@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/check.h"
 #include "sim/core/errors.h"
 #include "sim/core/interrupt.h"
 #include "sim/run/outputs.h"
@@ -82,8 +83,9 @@ void WritePerReplicateScores(const std::filesystem::path& path, const Scenario& 
   for (int rep = 0; rep < s.replicates; ++rep) {
     ThrowIfInterrupted();
     for (const ModelOutcome& m : r.models) {
-      if (static_cast<int>(m.scores.size()) <= rep || static_cast<int>(m.ranks.size()) <= rep)
-        throw std::logic_error("per-replicate scores were not kept by the run");
+      EVALSIM_CHECK(
+          static_cast<int>(m.scores.size()) > rep && static_cast<int>(m.ranks.size()) > rep,
+          "per-replicate scores were not kept by the run");
       const std::vector<int>& rank = m.ranks[rep];
       const Eigen::VectorXd& score = m.scores[rep];
       const std::string model = CsvField(m.name);

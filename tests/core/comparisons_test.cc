@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/core/check.h"
 #include "sim/core/errors.h"
 #include "sim/core/rng.h"
 #include "tests/support/ballot_builder.h"
@@ -19,6 +20,17 @@ namespace {
 
 using testing_util::BallotRow;
 using testing_util::BuildBallots;
+
+// `f` fails an invariant check whose message holds `what`.
+template <class F>
+void ExpectInternalError(F f, const std::string& what) {
+  try {
+    f();
+    ADD_FAILURE() << "no InternalError; expected one about: " << what;
+  } catch (const InternalError& e) {
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+  }
+}
 
 // The sequence as "w>l*weight" items, for eyeball-checkable expectations.
 std::string Sequence(const PairwiseBallots& b) {
@@ -188,23 +200,23 @@ TEST(PairwiseBallotsDeathTest, CheckInvariantsCatchesBrokenAggregates) {
   PairwiseBallots unsorted = good;
   std::swap(unsorted.first[0], unsorted.first[1]);
   std::swap(unsorted.second[0], unsorted.second[1]);
-  EXPECT_DEATH(unsorted.CheckInvariants(), "not sorted");
+  ExpectInternalError([&] { unsorted.CheckInvariants(); }, "not sorted");
 
   PairwiseBallots reversed = good;
   std::swap(reversed.first[0], reversed.second[0]);
-  EXPECT_DEATH(reversed.CheckInvariants(), "first < second");
+  ExpectInternalError([&] { reversed.CheckInvariants(); }, "first < second");
 
   PairwiseBallots stale = good;  // aggregate no longer the sequence's
   stale.first_wins[0] = 2.0;
-  EXPECT_DEATH(stale.CheckInvariants(), "differ from the sequence");
+  ExpectInternalError([&] { stale.CheckInvariants(); }, "differ from the sequence");
 
   PairwiseBallots self = good;
   self.seq_loser[0] = self.seq_winner[0];
-  EXPECT_DEATH(self.CheckInvariants(), "itself");
+  ExpectInternalError([&] { self.CheckInvariants(); }, "itself");
 
   PairwiseBallots out_of_range = good;
   out_of_range.ratee_names.pop_back();
-  EXPECT_DEATH(out_of_range.CheckInvariants(), "out of range");
+  ExpectInternalError([&] { out_of_range.CheckInvariants(); }, "out of range");
 }
 
 // ---------------------------------------------------------------------------
@@ -264,24 +276,28 @@ TEST(RankingBallotsDeathTest, CheckInvariantsCatchesBrokenOrders) {
   RankingBallots gap = good;
   gap.tier[1] = 2;
   gap.tier[2] = 2;
-  EXPECT_DEATH(gap.CheckInvariants(), "step by 0 or 1");
+  ExpectInternalError([&] { gap.CheckInvariants(); }, "step by 0 or 1");
 
   RankingBallots first_tier = good;
   for (uint32_t& t : first_tier.tier) ++t;
-  EXPECT_DEATH(first_tier.CheckInvariants(), "first tier");
+  ExpectInternalError([&] { first_tier.CheckInvariants(); }, "first tier");
 
   RankingBallots repeated = good;
   repeated.candidate[2] = 0;
-  EXPECT_DEATH(repeated.CheckInvariants(), "twice");
+  ExpectInternalError([&] { repeated.CheckInvariants(); }, "twice");
 
   RankingBallots negative = good;
   negative.count[0] = -1.0;
-  EXPECT_DEATH(negative.CheckInvariants(), "count");
+  ExpectInternalError([&] { negative.CheckInvariants(); }, "count");
 
   RankingBuilder bad({"a", "b"});
-  EXPECT_DEATH(bad.Add(std::vector<uint32_t>{0, 0}, {}, 1.0), "twice");
-  EXPECT_DEATH(bad.Add(std::vector<uint32_t>{0, 2}, {}, 1.0), "out of range");
-  EXPECT_DEATH(bad.Add(std::vector<uint32_t>{0, 1}, std::vector<uint32_t>{1, 0}, 1.0), "decrease");
+  ExpectInternalError([&] { bad.Add(std::vector<uint32_t>{0, 0}, {}, 1.0); }, "twice");
+  ExpectInternalError([&] { bad.Add(std::vector<uint32_t>{0, 2}, {}, 1.0); }, "out of range");
+  ExpectInternalError(
+      [&] {
+        bad.Add(std::vector<uint32_t>{0, 1}, std::vector<uint32_t>{1, 0}, 1.0);
+      },
+      "decrease");
 }
 
 // ---------------------------------------------------------------------------
