@@ -35,6 +35,7 @@ PY
 }
 
 keep_dir() {  # keep_dir SRC_DIR DEST_DIR
+  local f p
   mkdir -p "$2"
   for f in "$1"/*; do
     [ -f "$f" ] || continue
@@ -118,4 +119,23 @@ keep_dir "$TMP/sweep" "$OUT/sweep"
 sed -i -E 's/[0-9.]+ s\b/T s/g' "$OUT/manipulate.stdout"
 keep_dir "$TMP/manip" "$OUT/manipulate"
 "$BIN" report "$TMP/manip" --out "$OUT/manipulate/report-rebuilt.html" >/dev/null
+# What differs between two builds of the same code: the temporary directory,
+# timings (the summary table's last column) and the version in the page.
+python3 - "$OUT" "$TMP" <<'PY'
+import os, re, sys
+out, tmp = sys.argv[1], sys.argv[2]
+for d, _, files in os.walk(out):
+    for name in files:
+        p = os.path.join(d, name)
+        if not name.endswith((".stdout", ".stderr", ".html")):
+            continue
+        t = open(p, encoding="utf-8", errors="surrogateescape").read()
+        t = t.replace(tmp, "TMP")
+        if name.endswith(".html"):
+            t = re.sub(r'"git_describe":"[^"]*"', '"git_describe":"G"', t)
+            t = re.sub(r"<dt>git describe</dt><dd>[^<]*</dd>", "<dt>git describe</dt><dd>G</dd>", t)
+        else:
+            t = re.sub(r"^(\S+(?:\s+[-0-9.]+)+?)\s+[0-9.]+$", r"\1 T", t, flags=re.M)
+        open(p, "w", encoding="utf-8", errors="surrogateescape").write(t)
+PY
 echo "snapshot: $(find "$OUT" -type f | wc -l) files in $OUT"

@@ -23,6 +23,7 @@
 #include "sim/core/progress.h"
 #include "sim/core/resources.h"
 #include "sim/core/rng.h"
+#include "sim/io/files.h"
 #include "sim/run/outputs.h"
 #include "sim/run/preflight.h"
 #include "sim/run/runner.h"
@@ -68,14 +69,6 @@ std::string PointDirName(int point, int total) {
   int width = 3;
   for (int p = total; p >= 1000; p /= 10) ++width;
   return fmt::format("{:0{}d}", point, width);
-}
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot read", path.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // RFC 4180 records of `text` (quoted fields may hold commas, quotes and
@@ -778,7 +771,7 @@ SweepOutcome RunSweep(const SweepOptions& o) {
                       sweep_json.string(), partial.string()));
     Json have;
     try {
-      have = Json::parse(ReadText(sweep_json));
+      have = Json::parse(ReadFile(sweep_json));
     } catch (const nlohmann::json::exception&) {
       throw InputError(fmt::format("{}: not valid JSON (remove {} to start over)",
                                    sweep_json.string(), partial.string()));
@@ -821,7 +814,7 @@ SweepOutcome RunSweep(const SweepOptions& o) {
         // Finished earlier: check it belongs to this point, then load it.
         Json man;
         try {
-          man = Json::parse(ReadText(dir / "manifest.json"));
+          man = Json::parse(ReadFile(dir / "manifest.json"));
         } catch (const nlohmann::json::exception&) {
           throw InputError(fmt::format("{}: not valid JSON (remove {} to start over)",
                                        (dir / "manifest.json").string(), partial.string()));
@@ -833,7 +826,7 @@ SweepOutcome RunSweep(const SweepOptions& o) {
                           "start over)",
                           (dir / "manifest.json").string(), partial.string()));
         const fs::path csv = dir / "metrics.csv";
-        results.push_back({p, plan.Values(p), ParsePointMetrics(ReadText(csv), csv.string())});
+        results.push_back({p, plan.Values(p), ParsePointMetrics(ReadFile(csv), csv.string())});
         ++outcome.points_resumed;
         continue;
       }
@@ -918,7 +911,7 @@ SweepOutcome RunSweep(const SweepOptions& o) {
     fs::create_directories(staged.File("points/" + name), ec);
     for (const char* f : {"metrics.csv", "manifest.json"})
       WriteTextFile(staged.File("points/" + name + "/" + f),
-                    ReadText(partial / "points" / name / f));
+                    ReadFile(partial / "points" / name / f));
   }
   WriteTextFile(staged.File("sweep.csv"), SweepCsv(plan, results));
 

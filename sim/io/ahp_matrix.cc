@@ -9,6 +9,7 @@
 
 #include "sim/core/errors.h"
 #include "sim/core/text.h"
+#include "sim/io/files.h"
 
 namespace evalsim {
 namespace {
@@ -271,11 +272,7 @@ AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
 }
 
 AhpMatrix ReadAhpMatrix(const std::string& path, const AhpMatrixReadOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(Location(path) + "cannot open the AHP matrix file");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return ParseAhpMatrix(buffer.str(), path, options);
+  return ParseAhpMatrix(ReadFile(path), path, options);
 }
 
 }  // namespace evalsim

@@ -22,6 +22,7 @@
 
 #include "sim/core/errors.h"
 #include "sim/core/text.h"
+#include "sim/io/files.h"
 
 namespace evalsim {
 namespace {
@@ -530,23 +531,6 @@ void CheckName(const std::string& file, long line, std::string_view what, std::s
   }
 }
 
-std::string ReadWholeFile(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                       &std::fclose);
-  if (!file) throw InputError(Location(path) + "cannot open: " + std::strerror(errno));
-  std::string text;
-  std::vector<char> buffer(1 << 20);
-  for (;;) {
-    const size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
-    text.append(buffer.data(), got);
-    if (got < buffer.size()) break;
-  }
-  if (std::ferror(file.get())) {
-    throw InputError(Location(path) + "cannot read: " + std::strerror(errno));
-  }
-  return text;
-}
-
 PairwiseBallots ParsePairwise(std::string_view text, const std::string& file) {
   enum { kWinner, kLoser, kWeight, kNumColumns };
   constexpr std::string_view kNames[] = {"winner", "loser", "weight"};
@@ -737,7 +721,7 @@ RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_nam
 }
 
 RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& options) {
-  return ParseRatingsCsv(ReadWholeFile(path), path, options);
+  return ParseRatingsCsv(ReadFile(path), path, options);
 }
 
 PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_name) {
@@ -745,7 +729,7 @@ PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_
 }
 
 PairwiseBallots ReadPairwiseCsv(const std::string& path) {
-  return ParsePairwise(ReadWholeFile(path), path);
+  return ParsePairwise(ReadFile(path), path);
 }
 
 IndicatorTable ParseIndicatorsCsv(std::string_view text, const std::string& file_name) {
@@ -753,7 +737,7 @@ IndicatorTable ParseIndicatorsCsv(std::string_view text, const std::string& file
 }
 
 IndicatorTable ReadIndicatorsCsv(const std::string& path) {
-  return ParseIndicators(ReadWholeFile(path), path);
+  return ParseIndicators(ReadFile(path), path);
 }
 
 }  // namespace evalsim

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <vector>
 
 #include "sim/core/errors.h"
 
@@ -26,6 +28,23 @@ std::string UniqueSuffix() {
 }
 
 }  // namespace
+
+std::string ReadFile(const fs::path& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  if (!file)
+    throw InputError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  std::string text;
+  std::vector<char> buffer(1 << 20);
+  for (;;) {
+    const size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
+    text.append(buffer.data(), got);
+    if (got < buffer.size()) break;
+  }
+  if (std::ferror(file.get()))
+    throw InputError(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
+  return text;
+}
 
 StagedDirectory::StagedDirectory(const fs::path& dest) : dest_(dest) {
   fs::path parent = dest_.parent_path();

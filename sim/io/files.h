@@ -10,6 +10,10 @@
 
 namespace evalsim {
 
+// The whole of a file, for every reader: InputError "PATH: cannot open:
+// REASON" or "PATH: cannot read: REASON" (the system's reason).
+std::string ReadFile(const std::filesystem::path& path);
+
 // A directory that appears at `dest` only when Commit() is called; until
 // then files go to a hidden temporary sibling, removed on destruction.
 class StagedDirectory {

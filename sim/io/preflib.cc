@@ -40,6 +40,7 @@
 
 #include "sim/core/errors.h"
 #include "sim/core/text.h"
+#include "sim/io/files.h"
 
 namespace evalsim {
 namespace {
@@ -545,21 +546,6 @@ RankingBallots ParsePreflib(std::string_view text, const std::string& file) {
   return parser.Parse();
 }
 
-RankingBallots ReadPreflib(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                       &std::fclose);
-  if (!file) throw InputError(Location(path) + "cannot open: " + std::strerror(errno));
-  std::string text;
-  std::vector<char> buffer(1 << 20);
-  for (;;) {
-    const size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
-    text.append(buffer.data(), got);
-    if (got < buffer.size()) break;
-  }
-  if (std::ferror(file.get())) {
-    throw InputError(Location(path) + "cannot read: " + std::strerror(errno));
-  }
-  return ParsePreflib(text, path);
-}
+RankingBallots ReadPreflib(const std::string& path) { return ParsePreflib(ReadFile(path), path); }
 
 }  // namespace evalsim

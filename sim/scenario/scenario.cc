@@ -12,6 +12,7 @@
 #include "sim/core/errors.h"
 #include "sim/core/options.h"
 #include "sim/core/rng.h"
+#include "sim/io/files.h"
 #include "sim/scenario/parts.h"
 #include "sim/scenario/presets.h"
 
@@ -620,11 +621,7 @@ Scenario ParseScenario(std::string_view text, const std::string& file,
 }
 
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open scenario file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseScenario(ss.str(), path, overrides);
+  return ParseScenario(ReadFile(path), path, overrides);
 }
 
 std::vector<std::string> SelectedModels(const Scenario& s, const std::vector<std::string>& filter) {
