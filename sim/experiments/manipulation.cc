@@ -334,10 +334,7 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
 
   // Models: the chosen [[models]] entries in scenario order.
   const std::vector<std::string> kept = SelectedModels(s, config.models);  // InputError if unknown
-  ModelContext ctx;
-  ctx.levels = static_cast<int>(s.labels.size());
-  for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
-  for (const auto& i : s.indicators) ctx.indicator_names.push_back(i.name);
+  const ModelContext ctx = ModelContextOf(s);
   std::vector<std::unique_ptr<Model>> fitted;
   for (const ModelEntry& e : s.models) {
     if (std::find(kept.begin(), kept.end(), e.name) == kept.end()) continue;

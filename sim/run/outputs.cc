@@ -29,8 +29,6 @@ namespace {
 
 using Buffer = fmt::memory_buffer;
 
-constexpr size_t kMaxFullScoreRows = 2'000'000;
-
 // Writes `header` then rows [0, rows) of a large table to `path`. Rows are
 // formatted by `row(out, i)` in chunks, the chunks of a window in parallel,
 // each into its own buffer, and written in row order, so the bytes are those
@@ -136,7 +134,7 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   const int n = org.NumEvaluees();
   const int R = s.replicates;
   const bool full = !r.models.empty() && !r.models[0].scores.empty() &&
-                    static_cast<size_t>(R) * n * r.models.size() <= kMaxFullScoreRows;
+                    static_cast<size_t>(R) * n * r.models.size() <= kFullScoresMaxRows;
 
   // metrics.csv
   {

@@ -31,6 +31,11 @@ std::string IndicatorsCsv(const IndicatorTable& t);
 
 std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result);
 
+// The largest run (replicates x evaluees x models) whose scores.csv is
+// written in full, one row per replicate, model and evaluee; larger runs
+// write the summary form (and the pre-flight and KeepScores decide by it).
+inline constexpr size_t kFullScoresMaxRows = 2'000'000;
+
 // Run outputs: manifest.json, scores.csv (or the summary form),
 // evaluees.csv, metrics.csv, fairness.csv. Returns the summary table for stdout.
 struct RunInfo {

@@ -14,15 +14,12 @@
 #include <cstddef>
 #include <filesystem>
 
+#include "sim/run/outputs.h"
 #include "sim/run/runner.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulate/organisation.h"
 
 namespace evalsim {
-
-// The largest run (replicates x evaluees x models) whose scores.csv is
-// written in full; the same threshold as sim/outputs.cc.
-inline constexpr size_t kFullScoresMaxRows = 2'000'000;
 
 // Whether a run must keep every replicate's scores (RunConfig::keep_scores):
 // for scores.csv.gz, or for scores.csv's full form.

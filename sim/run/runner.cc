@@ -118,10 +118,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   const auto t1 = Clock::now();
   result.seconds_organisation = Seconds(t0, t1);
 
-  ModelContext ctx;
-  ctx.levels = static_cast<int>(s.labels.size());
-  for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
-  for (const auto& i : s.indicators) ctx.indicator_names.push_back(i.name);
+  const ModelContext ctx = ModelContextOf(s);
   std::vector<PreparedModel> models;
   for (const ModelEntry& e : s.models)
     models.push_back({Models().Create(e.model, e.options, ctx, s.file, e.path), &e,

@@ -462,10 +462,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
 
   // Models last: their options are checked against the scale and groups.
   std::set<std::string> names;
-  ModelContext ctx;
-  ctx.levels = static_cast<int>(s.labels.size());
-  for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
-  for (const auto& i : s.indicators) ctx.indicator_names.push_back(i.name);
+  const ModelContext ctx = ModelContextOf(s);
   const toml::node* models_node = top.Raw("models");
   const toml::array* models = models_node ? models_node->as_array() : nullptr;
   if (!models_node) {
@@ -618,6 +615,14 @@ Scenario ParseScenario(std::string_view text, const std::string& file,
   ReadScenario(root, s);
   s.resolved = root;
   return s;
+}
+
+ModelContext ModelContextOf(const Scenario& s) {
+  ModelContext ctx;
+  ctx.levels = static_cast<int>(s.labels.size());
+  for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
+  for (const auto& i : s.indicators) ctx.indicator_names.push_back(i.name);
+  return ctx;
 }
 
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides) {

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/model.h"
 #include "sim/rules/classes.h"
 
 namespace evalsim {
@@ -196,6 +197,10 @@ std::vector<std::string> SelectedModels(const Scenario& s, const std::vector<std
 // Keeps only the named entries; an [uncertainty] analysis of a dropped
 // entry is dropped with it.
 void KeepModels(Scenario& s, const std::vector<std::string>& names);
+
+// What a model's options are checked against: the scale's number of
+// grades, the rater groups and the indicator names of `s`.
+ModelContext ModelContextOf(const Scenario& s);
 
 // Parses and validates. Throws InputError (every problem, one per line).
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});
