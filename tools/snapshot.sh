@@ -136,6 +136,7 @@ for d, _, files in os.walk(out):
             t = re.sub(r"<dt>git describe</dt><dd>[^<]*</dd>", "<dt>git describe</dt><dd>G</dd>", t)
         else:
             t = re.sub(r"^(\S+(?:\s+[-0-9.]+)+?)\s+[0-9.]+$", r"\1 T", t, flags=re.M)
+            t = re.sub(r"[0-9.]+ GiB available", "M GiB available", t)
         open(p, "w", encoding="utf-8", errors="surrogateescape").write(t)
 PY
 echo "snapshot: $(find "$OUT" -type f | wc -l) files in $OUT"
