@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <string_view>
 #include <unordered_map>
 
 #include "sim/core/errors.h"
+#include "sim/core/text.h"
 
 namespace evalsim {
 namespace {
@@ -34,26 +34,12 @@ mcda::Normalization DefaultNormalization(IndicatorMethod method) {
 }
 
 // A cell of an AHP matrix: a number, or a string holding a decimal or a
-// fraction "a/b".
+// fraction "a/b" (ParseAhpJudgement).
 std::optional<double> AhpCell(const toml::node& cell) {
   if (auto v = cell.value<double>()) return *v;
   const auto* s = cell.as_string();
   if (!s) return std::nullopt;
-  const std::string& text = s->get();
-  auto parse = [](std::string_view part) -> std::optional<double> {
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
-    double v = 0.0;
-    auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
-    if (ec != std::errc() || ptr != part.data() + part.size() || part.empty()) return std::nullopt;
-    return v;
-  };
-  const size_t slash = text.find('/');
-  if (slash == std::string::npos) return parse(text);
-  auto num = parse(std::string_view(text).substr(0, slash));
-  auto den = parse(std::string_view(text).substr(slash + 1));
-  if (!num || !den || *den == 0.0) return std::nullopt;
-  return *num / *den;
+  return ParseAhpJudgement(s->get());
 }
 
 // Reads the `ahp` matrix; nullopt (with errors recorded) when it is malformed.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace evalsim {
 
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
@@ -62,6 +64,34 @@ std::string ShownInMessage(std::string_view s, size_t limit) {
   }
   if (i < s.size()) out += "...";
   return out + "\"";
+}
+
+namespace {
+
+std::string_view TrimBlanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<double> ParseDecimal(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  double v = 0.0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::optional<double> ParseAhpJudgement(std::string_view text) {
+  text = TrimBlanks(text);
+  const size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return ParseDecimal(text);
+  const std::optional<double> p = ParseDecimal(TrimBlanks(text.substr(0, slash)));
+  const std::optional<double> q = ParseDecimal(TrimBlanks(text.substr(slash + 1)));
+  if (!p || !q || *q == 0.0) return std::nullopt;
+  return *p / *q;
 }
 
 }  // namespace evalsim

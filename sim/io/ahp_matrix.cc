@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <cmath>
-#include <fstream>
-#include <sstream>
+#include <optional>
+#include <utility>
 
 #include "sim/core/errors.h"
 #include "sim/core/text.h"
@@ -67,18 +66,7 @@ std::vector<Row> SplitRows(std::string_view text) {
   return rows;
 }
 
-bool ParseDecimal(std::string_view s, double* value) {
-  if (s.empty()) return false;
-  const char* first = s.data();
-  const char* last = s.data() + s.size();
-  const auto [ptr, ec] = std::from_chars(first, last, *value);
-  return ec == std::errc() && ptr == last;
-}
-
-bool IsNumber(std::string_view s) {
-  double v = 0.0;
-  return ParseAhpCell(s, &v);
-}
+bool IsNumber(std::string_view s) { return ParseAhpJudgement(s).has_value(); }
 
 // Whether a cell that is not a number was meant as one ("1/0", "1e400",
 // "-2"): then it is a bad cell, not a name.
@@ -104,89 +92,114 @@ void CheckName(const std::string& file, long line, const Field& f, const std::st
   }
 }
 
-}  // namespace
-
-bool ParseAhpCell(std::string_view text, double* value) {
-  const size_t slash = text.find('/');
-  if (slash == std::string_view::npos) return ParseDecimal(text, value);
-  double p = 0.0, q = 0.0;
-  auto trim = [](std::string_view s) {
-    while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
-    while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
-    return s;
-  };
-  if (!ParseDecimal(trim(text.substr(0, slash)), &p)) return false;
-  if (!ParseDecimal(trim(text.substr(slash + 1)), &q)) return false;
-  if (q == 0.0) return false;
-  *value = p / q;
-  return true;
+// Throws when `text` holds a NUL byte, naming its line and column as
+// SplitRows counts them (after a byte-order mark).
+void RefuseNul(std::string_view text, const std::string& file_name) {
+  const size_t nul = text.find('\0');
+  if (nul == std::string_view::npos) return;
+  const size_t start = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  long line = 1, column = 1;
+  for (size_t i = start; i < nul; ++i) {
+    if (text[i] == '\n' || (text[i] == '\r' && text[i + 1] != '\n')) {
+      ++line;
+      column = 1;
+    } else if (text[i] != '\r') {
+      ++column;
+    }
+  }
+  throw InputError(Location(file_name, line, column) +
+                   "found a NUL byte; expected a text file (a CSV matrix)");
 }
 
-AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
-                         const AhpMatrixReadOptions& options) {
-  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
-    // Line and column as SplitRows counts them (after a byte-order mark).
-    const size_t start = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
-    long line = 1, column = 1;
-    for (size_t i = start; i < nul; ++i) {
-      if (text[i] == '\n' || (text[i] == '\r' && text[i + 1] != '\n')) {
-        ++line;
-        column = 1;
-      } else if (text[i] != '\r') {
-        ++column;
-      }
-    }
-    throw InputError(Location(file_name, line, column) +
-                     "found a NUL byte; expected a text file (a CSV matrix)");
-  }
-  const std::vector<Row> rows = SplitRows(text);
+// Where the comparisons are among the rows: after an optional header row and
+// an optional first column of names.
+struct Layout {
+  bool header = false;
+  size_t first_data = 0;  // index of the first row of comparisons
+  size_t n = 0;           // rows of comparisons (and criteria)
+  bool name_column = false;
+  size_t offset = 0;  // index of the first comparison in a row
+};
+
+Layout FindLayout(const std::vector<Row>& rows, const std::string& file_name) {
   if (rows.empty()) {
     throw InputError(Location(file_name) +
                      "the AHP matrix file is empty; expected a square "
                      "matrix of pairwise comparisons");
   }
+  Layout l;
   // Header: the first row, when a cell after its first is neither a number
   // nor a bad one ("1/0", "-2"), reported as such below.
-  bool header = false;
   for (size_t k = 1; k < rows[0].fields.size(); ++k) {
     const std::string_view cell = rows[0].fields[k].text;
-    if (!IsNumber(cell) && !LooksNumeric(cell)) header = true;
+    if (!IsNumber(cell) && !LooksNumeric(cell)) l.header = true;
   }
-  const size_t first_data = header ? 1 : 0;
-  const size_t n = rows.size() - first_data;
-  if (n == 0) {
+  l.first_data = l.header ? 1 : 0;
+  l.n = rows.size() - l.first_data;
+  if (l.n == 0) {
     throw InputError(Location(file_name, rows[0].line) +
                      "the AHP matrix has a header but no rows of comparisons");
   }
   // Name column: when the first cell of some row of comparisons is not a
   // number, unless the first such row has exactly n cells (then it is a bad
   // cell of a square matrix without names).
-  bool name_column = false;
-  if (rows[first_data].fields.size() != n) {
-    for (size_t r = first_data; r < rows.size(); ++r) {
-      if (!IsNumber(rows[r].fields[0].text)) name_column = true;
+  if (rows[l.first_data].fields.size() != l.n) {
+    for (size_t r = l.first_data; r < rows.size(); ++r) {
+      if (!IsNumber(rows[r].fields[0].text)) l.name_column = true;
     }
   }
-  const size_t offset = name_column ? 1 : 0;
-  // The shape is checked before the n x n arrays are allocated, so that a
-  // long file that is not a matrix (n rows of one cell) fails fast instead
-  // of allocating n^2 cells.
-  for (size_t r = 0; r < n; ++r) {
-    const Row& row = rows[first_data + r];
-    const size_t cells = row.fields.size() - offset;
-    if (cells != n) {
+  l.offset = l.name_column ? 1 : 0;
+  return l;
+}
+
+// The shape is checked before the n x n arrays are allocated, so that a long
+// file that is not a matrix (n rows of one cell) fails fast instead of
+// allocating n^2 cells.
+void CheckSquare(const std::vector<Row>& rows, const Layout& l, const std::string& file_name) {
+  for (size_t r = 0; r < l.n; ++r) {
+    const Row& row = rows[l.first_data + r];
+    const size_t cells = row.fields.size() - l.offset;
+    if (cells != l.n) {
       throw InputError(Location(file_name, row.line) +
                        fmt::format("row {} has {} comparison(s); expected {} (the matrix must be "
                                    "square: {} rows{})",
-                                   r + 1, cells, n, n, name_column ? " after the names" : ""));
+                                   r + 1, cells, l.n, l.n,
+                                   l.name_column ? " after the names" : ""));
     }
   }
-  AhpMatrix out;
+}
+
+// (line, column) of each cell of the matrix, for the messages of the checks
+// that compare cells.
+using CellPlaces = std::vector<std::vector<std::pair<long, long>>>;
+
+// One judgement: finite and > 0.
+double Judgement(const std::string& file_name, long line, const Field& f, size_t r, size_t c) {
+  const std::optional<double> v = ParseAhpJudgement(f.text);
+  if (!v) {
+    throw InputError(Location(file_name, line, f.column) +
+                     fmt::format("cell ({}, {}): found {}; expected a number or a "
+                                 "fraction such as 1/3",
+                                 r + 1, c + 1, Shown(f.text)));
+  }
+  if (!std::isfinite(*v) || !(*v > 0.0)) {
+    throw InputError(
+        Location(file_name, line, f.column) +
+        fmt::format("cell ({}, {}): found {}; expected a number > 0", r + 1, c + 1, Shown(f.text)));
+  }
+  return *v;
+}
+
+// The rows of comparisons, with their names when the layout has a name
+// column, into `out`; the place of every cell into `where`.
+void ReadComparisons(const std::vector<Row>& rows, const Layout& l, const std::string& file_name,
+                     AhpMatrix& out, CellPlaces& where) {
+  const size_t n = l.n;
   out.values.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
-  std::vector<std::vector<std::pair<long, long>>> where(n, std::vector<std::pair<long, long>>(n));
+  where.assign(n, std::vector<std::pair<long, long>>(n));
   for (size_t r = 0; r < n; ++r) {
-    const Row& row = rows[first_data + r];
-    if (name_column) {
+    const Row& row = rows[l.first_data + r];
+    if (l.name_column) {
       const Field& f = row.fields[0];
       if (f.text.empty()) {
         throw InputError(Location(file_name, row.line, f.column) +
@@ -196,56 +209,50 @@ AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
       out.names.emplace_back(f.text);
     }
     for (size_t c = 0; c < n; ++c) {
-      const Field& f = row.fields[offset + c];
-      double v = 0.0;
-      if (!ParseAhpCell(f.text, &v)) {
-        throw InputError(Location(file_name, row.line, f.column) +
-                         fmt::format("cell ({}, {}): found {}; expected a number or a "
-                                     "fraction such as 1/3",
-                                     r + 1, c + 1, Shown(f.text)));
-      }
-      if (!std::isfinite(v) || !(v > 0.0)) {
-        throw InputError(Location(file_name, row.line, f.column) +
-                         fmt::format("cell ({}, {}): found {}; expected a number > 0", r + 1, c + 1,
-                                     Shown(f.text)));
-      }
-      out.values(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = v;
+      const Field& f = row.fields[l.offset + c];
+      out.values(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
+          Judgement(file_name, row.line, f, r, c);
       where[r][c] = {row.line, f.column};
     }
   }
-  if (header) {
-    const Row& h = rows[0];
-    const size_t cells = h.fields.size();
-    const size_t skip = cells == n + 1 ? 1 : 0;
-    if (cells != n && cells != n + 1) {
-      throw InputError(Location(file_name, h.line) +
-                       fmt::format("the header has {} cell(s); expected {} names (optionally "
-                                   "after a corner cell)",
-                                   cells, n));
+}
+
+// The header's names: the criteria's names, or, with a name column, the same
+// names in the same order.
+void ReadHeader(const Row& h, const Layout& l, const std::string& file_name, AhpMatrix& out) {
+  const size_t n = l.n;
+  const size_t cells = h.fields.size();
+  const size_t skip = cells == n + 1 ? 1 : 0;
+  if (cells != n && cells != n + 1) {
+    throw InputError(Location(file_name, h.line) +
+                     fmt::format("the header has {} cell(s); expected {} names (optionally "
+                                 "after a corner cell)",
+                                 cells, n));
+  }
+  for (size_t c = 0; c < n; ++c) {
+    const Field& f = h.fields[skip + c];
+    if (f.text.empty()) {
+      throw InputError(Location(file_name, h.line, f.column) +
+                       fmt::format("header: column {} has an empty name", c + 1));
     }
-    for (size_t c = 0; c < n; ++c) {
-      const Field& f = h.fields[skip + c];
-      if (f.text.empty()) {
+    CheckName(file_name, h.line, f, fmt::format("header: the name of column {}", c + 1));
+    if (l.name_column) {
+      if (f.text != out.names[c]) {
         throw InputError(Location(file_name, h.line, f.column) +
-                         fmt::format("header: column {} has an empty name", c + 1));
+                         fmt::format("header: column {} is {} but row {} is {}; the "
+                                     "names must be in the same order",
+                                     c + 1, Shown(f.text), c + 1, Shown(out.names[c])));
       }
-      CheckName(file_name, h.line, f, fmt::format("header: the name of column {}", c + 1));
-      if (name_column) {
-        if (f.text != out.names[c]) {
-          throw InputError(Location(file_name, h.line, f.column) +
-                           fmt::format("header: column {} is {} but row {} is {}; the "
-                                       "names must be in the same order",
-                                       c + 1, Shown(f.text), c + 1, Shown(out.names[c])));
-        }
-      } else {
-        out.names.emplace_back(f.text);
-      }
+    } else {
+      out.names.emplace_back(f.text);
     }
   }
-  if (out.names.empty()) {
-    for (size_t c = 0; c < n; ++c) out.names.push_back(fmt::format("C{}", c + 1));
-  }
-  const double tol = options.reciprocal_tolerance;
+}
+
+// A diagonal of 1 and reciprocal pairs, within `tol`.
+void CheckReciprocal(const AhpMatrix& out, const CellPlaces& where, double tol,
+                     const std::string& file_name) {
+  const size_t n = out.names.size();
   for (size_t i = 0; i < n; ++i) {
     const double d = out.values(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(i));
     if (std::abs(d - 1.0) > tol) {
@@ -268,6 +275,24 @@ AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
       }
     }
   }
+}
+
+}  // namespace
+
+AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
+                         const AhpMatrixReadOptions& options) {
+  RefuseNul(text, file_name);
+  const std::vector<Row> rows = SplitRows(text);
+  const Layout layout = FindLayout(rows, file_name);
+  CheckSquare(rows, layout, file_name);
+  AhpMatrix out;
+  CellPlaces where;
+  ReadComparisons(rows, layout, file_name, out, where);
+  if (layout.header) ReadHeader(rows[0], layout, file_name, out);
+  if (out.names.empty()) {
+    for (size_t c = 0; c < layout.n; ++c) out.names.push_back(fmt::format("C{}", c + 1));
+  }
+  CheckReciprocal(out, where, options.reciprocal_tolerance, file_name);
   return out;
 }
 

@@ -13,7 +13,8 @@
 //     ignored. Fields are split on commas (no quoting): a name that holds
 //     '"' is an error.
 //   - A cell is a decimal (`0.2`, `3`, `1e-1`) or a fraction `p/q` of two
-//     decimals (`1/3`). It must be finite and > 0.
+//     decimals (`1/3`), as ParseAhpJudgement (sim/core/text.h) reads it. It
+//     must be finite and > 0.
 //   - The first row is a header when any of its cells (after the first) is
 //     neither a number nor starts like one (a digit, '+', '-' or '.'; such a
 //     cell is reported as a bad cell); the first column holds names when any
@@ -52,11 +53,6 @@ AhpMatrix ReadAhpMatrix(const std::string& path, const AhpMatrixReadOptions& opt
 // Parses matrix CSV text; `file_name` is used only in error messages.
 AhpMatrix ParseAhpMatrix(std::string_view text, const std::string& file_name,
                          const AhpMatrixReadOptions& options = {});
-
-// Parses one cell: a decimal or a fraction "p/q" (q != 0). Returns false when
-// the text is neither; surrounding spaces must already be trimmed. The sign
-// is not checked here.
-bool ParseAhpCell(std::string_view text, double* value);
 
 }  // namespace evalsim
 

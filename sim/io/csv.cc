@@ -3,6 +3,7 @@
 #include <csv.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cfloat>
 #include <charconv>
@@ -506,6 +507,46 @@ RatingBallots RatingsBuilder::Build() {
 void ParseCsvRecords(std::string_view text, const std::string& file_name,
                      const CsvRecordCallback& on_record) {
   CsvRecordReader(file_name, on_record).Parse(text);
+}
+
+void ReadCsvTable(const std::filesystem::path& path, const CsvRecordCallback& on_header,
+                  const CsvRecordCallback& on_row) {
+  const MappedFile file(path);
+  bool header = true;
+  size_t width = 0;
+  ParseCsvRecords(file.Text(), file.Name(), [&](long line, std::span<const std::string> fields) {
+    if (header) {
+      header = false;
+      width = fields.size();
+      on_header(line, fields);
+      return;
+    }
+    if (fields.size() != width)
+      throw InputError(fmt::format("{}{} field(s); expected {} as in the header",
+                                   Location(file.Name(), line), fields.size(), width));
+    on_row(line, fields);
+  });
+  if (header) throw InputError(fmt::format("{}: empty file (expected a header)", file.Name()));
+}
+
+void ReadCsvColumns(const std::filesystem::path& path, const std::vector<std::string>& columns,
+                    const CsvColumnsCallback& on_row) {
+  const std::string name = path.string();
+  std::vector<size_t> index;
+  std::vector<std::string_view> row(columns.size());
+  const auto on_header = [&](long line, std::span<const std::string> fields) {
+    for (const std::string& c : columns) {
+      const auto it = std::find(fields.begin(), fields.end(), c);
+      if (it == fields.end())
+        throw InputError(
+            fmt::format("{}missing column '{}' in the header", Location(name, line), c));
+      index.push_back(static_cast<size_t>(it - fields.begin()));
+    }
+  };
+  ReadCsvTable(path, on_header, [&](long line, std::span<const std::string> fields) {
+    for (size_t i = 0; i < columns.size(); ++i) row[i] = fields[index[i]];
+    on_row(line, row);
+  });
 }
 
 namespace {

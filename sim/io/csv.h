@@ -34,11 +34,13 @@
 #ifndef EVALSIM_SIM_IO_CSV_H_
 #define EVALSIM_SIM_IO_CSV_H_
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sim/core/ballots.h"
 #include "sim/core/comparisons.h"
@@ -54,6 +56,24 @@ namespace evalsim {
 using CsvRecordCallback = std::function<void(long line, std::span<const std::string> fields)>;
 void ParseCsvRecords(std::string_view text, const std::string& file_name,
                      const CsvRecordCallback& on_record);
+
+// A CSV file with a header, read through a MappedFile (sim/io/files.h):
+// `on_header(line, fields)` gets the header record and `on_row(line, fields)`
+// each record after it, which must have as many fields as the header. Throws
+// InputError "PATH: empty file (expected a header)" when the file holds no
+// record and "PATH:LINE: N field(s); expected M as in the header" for a record
+// of another width.
+void ReadCsvTable(const std::filesystem::path& path, const CsvRecordCallback& on_header,
+                  const CsvRecordCallback& on_row);
+
+// A CSV table read by column name, on top of ReadCsvTable: every one of
+// `columns` must be in the header (else InputError "PATH:LINE: missing column
+// 'NAME' in the header"); other columns are ignored. `on_row(line, fields)`
+// gets each data record's fields in the order of `columns`.
+using CsvColumnsCallback =
+    std::function<void(long line, const std::vector<std::string_view>& fields)>;
+void ReadCsvColumns(const std::filesystem::path& path, const std::vector<std::string>& columns,
+                    const CsvColumnsCallback& on_row);
 
 struct RatingsReadOptions {
   // Number of grades K (`--set levels=K`); by default the largest grade + 1.

@@ -1,9 +1,13 @@
-// Files a command writes: staged output directories, whole-file writes that
-// fail loudly, atomic replacement and SHA-256 digests.
+// Files a command reads and writes: whole-file and mapped reads, staged output
+// directories, whole-file writes that fail loudly, atomic replacement and
+// SHA-256 digests.
 #include "sim/io/files.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -44,6 +48,31 @@ std::string ReadFile(const fs::path& path) {
   if (std::ferror(file.get()))
     throw InputError(fmt::format("{}: cannot read: {}", path.string(), std::strerror(errno)));
   return text;
+}
+
+MappedFile::MappedFile(const fs::path& path) : name_(path.string()) {
+  fd_ = ::open(name_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw InputError(fmt::format("{}: cannot be opened", name_));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    throw InputError(fmt::format("{}: not a regular file", name_));
+  }
+  size_ = static_cast<size_t>(st.st_size);
+  if (size_ > 0) {
+    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd_, 0);
+    if (p == MAP_FAILED) {
+      ::close(fd_);
+      throw InputError(fmt::format("{}: cannot be read", name_));
+    }
+    ::madvise(p, size_, MADV_SEQUENTIAL);
+    data_ = static_cast<const char*>(p);
+  }
+}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<char*>(data_), size_);
+  if (fd_ >= 0) ::close(fd_);
 }
 
 StagedDirectory::StagedDirectory(const fs::path& dest) : dest_(dest) {

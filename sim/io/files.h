@@ -1,4 +1,4 @@
-// Files a command writes. Everything a command produces goes into a
+// Files a command reads and writes. Everything a command produces goes into a
 // StagedDirectory, renamed into place at the end, so that a failed run
 // leaves no partial output; single files are replaced atomically.
 #ifndef EVALSIM_SIM_IO_FILES_H_
@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace evalsim {
@@ -13,6 +14,27 @@ namespace evalsim {
 // The whole of a file, for every reader: InputError "PATH: cannot open:
 // REASON" or "PATH: cannot read: REASON" (the system's reason).
 std::string ReadFile(const std::filesystem::path& path);
+
+// A regular file's bytes, read-only, mapped rather than copied so that a large
+// output file (evaluees.csv) is paged through instead of held on the heap.
+// Throws InputError "PATH: cannot be opened", "PATH: not a regular file" or
+// "PATH: cannot be read".
+class MappedFile {
+ public:
+  explicit MappedFile(const std::filesystem::path& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  std::string_view Text() const { return {data_ ? data_ : "", size_}; }
+  const std::string& Name() const { return name_; }
+
+ private:
+  std::string name_;
+  int fd_ = -1;
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+};
 
 // A directory that appears at `dest` only when Commit() is called; until
 // then files go to a hidden temporary sibling, removed on destruction.

@@ -7,9 +7,11 @@
 // of day and no wall times: the same outputs give the same page.
 //
 // The page: Vega-Lite specifications with their data inlined, and the chart
-// scripts inlined (sim/report_assets.h): no network reference.
+// scripts and the page's own style sheet and scripts inlined
+// (sim/report/assets.h): no network reference. The parts: data.h reads the
+// files, charts.h builds the specs, html.h lays out the page.
 //
-// The page contract that the browser test (tests/report_browser_test.cc)
+// The page contract that the browser test (tests/report/report_browser_test.cc)
 // relies on:
 //   - <body data-report-status="loading">; the page script sets it to
 //     "rendered" once every chart's vegaEmbed promise resolved, or to

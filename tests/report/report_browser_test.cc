@@ -1,7 +1,7 @@
 // End-to-end test of report.html in a real browser: `evalsim run`, `sweep`
 // and `manipulate` write their outputs into a fresh directory, headless
 // Chromium opens the report.html there, and the test reads back the DOM the
-// page's scripts built. It checks the page contract of sim/report.h: the
+// page's scripts built. It checks the page contract of sim/report/report.h: the
 // body says data-report-status="rendered", every figure.chart has a caption,
 // a reading guide and a div.vis holding an <svg> with drawn data marks (and
 // none with empty or NaN coordinates), the figures are the charts of the
@@ -314,7 +314,7 @@ std::string Join(const std::vector<std::string>& v) {
   return s;
 }
 
-// Checks a rendered report DOM against the page contract of sim/report.h.
+// Checks a rendered report DOM against the page contract of sim/report/report.h.
 // `kind` is the report-data "kind" the page must declare.
 PageCheck CheckRenderedDom(const std::string& dom, const std::string& kind) {
   PageCheck r;

@@ -1,4 +1,4 @@
-// report.html (sim/report.h): the page's content built from real output
+// report.html (sim/report/report.h): the page's content built from real output
 // directories of `evalsim run`, `sweep` and `manipulate`, checked against the
 // CSV/JSON files by independent readers here; the page's self-containment and
 // escaping; and the command-line contract (byte-identical rebuilds, thread

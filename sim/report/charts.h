@@ -1,0 +1,43 @@
+// The report's charts: Vega-Lite specifications with their data inlined, built
+// from what data.h read. Each builder returns {"key", "title", "guide",
+// "spec"} (see report.h for the keys), or nothing when its data is absent.
+#ifndef EVALSIM_SIM_REPORT_CHARTS_H_
+#define EVALSIM_SIM_REPORT_CHARTS_H_
+
+#include <optional>
+#include <vector>
+
+#include "sim/report/data.h"
+
+namespace evalsim::report {
+
+// "headline": accuracy vs stability per model (metrics.csv).
+std::optional<Json> HeadlineChart(const std::vector<MetricLine>& rows);
+
+// "caterpillar": the rank intervals of the evaluees nearest the quota line,
+// one model at a time. Takes the rows out of `d`'s queues.
+std::optional<Json> CaterpillarChart(EvalueesData& d);
+
+// "grades": the grade shares by rater group (the manifest's ballots).
+std::optional<Json> GradesChart(const Json& manifest);
+
+// "fairness": class error by unit size (fairness.csv).
+std::optional<Json> FairnessChart(const FairnessLines& d);
+
+// "weights": the mean weight vectors of the composite models
+// (parameters.csv).
+std::optional<Json> WeightsChart(const WeightMeans& w);
+
+// "rank-shift": how far each weighting method moves the evaluees' mean ranks
+// away from the first one's (parameters.csv with evaluees.csv).
+std::optional<Json> RankShiftChart(const WeightMeans& w, const EvalueesData& d);
+
+// "sweep-<metric>": a line chart per headline metric of a sweep (sweep.csv).
+std::vector<Json> SweepCharts(const SweepTable& t);
+
+// "manipulation": the cost of lifting a target into the goal.
+std::optional<Json> ManipulationChart(const ManipulationData& d, const Json& manifest);
+
+}  // namespace evalsim::report
+
+#endif  // EVALSIM_SIM_REPORT_CHARTS_H_

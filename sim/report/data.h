@@ -1,0 +1,176 @@
+// The report's data: the files of an output directory read into plain structs
+// or JSON, for the charts (charts.h) and the page (html.h). See report.cc for
+// which file feeds which chart. A file that is present but malformed throws
+// InputError naming it (and the line); scores.csv is never read.
+#ifndef EVALSIM_SIM_REPORT_DATA_H_
+#define EVALSIM_SIM_REPORT_DATA_H_
+
+#include <filesystem>
+#include <initializer_list>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace evalsim::report {
+
+using Json = nlohmann::ordered_json;
+
+// Rows of the caterpillar per model: the evaluees whose mean rank is nearest
+// the quota line.
+inline constexpr int kCaterpillarRows = 50;
+
+bool IsFile(const std::filesystem::path& p);
+
+// A file's bytes (through MappedFile, with its messages).
+std::string ReadWhole(const std::filesystem::path& p);
+
+// dir/manifest.json, a JSON object; InputError when it is missing or
+// malformed (with the line of a syntax error).
+Json ReadManifest(const std::filesystem::path& dir);
+
+// j[a][b]... or nullptr.
+const Json* Find(const Json& j, std::initializer_list<const char*> path);
+
+// A number cell: empty gives nullopt; anything else that is not a number is
+// an error naming file, line and column.
+std::optional<double> Number(std::string_view s, const std::filesystem::path& file, long line,
+                             const std::string& column);
+// A number cell that must not be empty.
+double RequiredNumber(std::string_view s, const std::filesystem::path& file, long line,
+                      const std::string& column);
+// A JSON number, or null for nullopt and non-finite values.
+Json NumOrNull(std::optional<double> v);
+
+// `v` without repeats, in order of first appearance.
+std::vector<std::string> Distinct(const std::vector<std::string>& v);
+
+// Five-number summary (type-7 quantiles) with the mean, for box charts whose
+// data must stay bounded whatever the number of values: {"model", "n", "min",
+// "q1", "median", "q3", "max", "mean"}.
+Json BoxStats(const std::string& model, std::vector<double> v);
+
+// The scenario summary of the page, from the manifest; `kind` is "run",
+// "sweep" or "manipulate".
+Json Summary(const Json& manifest, const std::string& kind);
+
+// ---------------------------------------------------------------- metrics.csv
+
+struct MetricLine {
+  std::string model, metric;
+  std::optional<double> value, lo, hi;
+};
+
+std::vector<MetricLine> ReadMetrics(const std::filesystem::path& p);
+
+// The metrics table: a row per model, a column per metric.
+Json MetricsTable(const std::vector<MetricLine>& rows);
+
+// ---------------------------------------------------------------- evaluees.csv
+
+struct EvalueeRow {
+  std::string ratee;
+  double mean_rank = 0;
+  double distance = 0;  // |mean_rank - the caterpillar's centre|
+  long order = 0;       // row index in the file
+  std::optional<double> rank_lo, rank_hi, p_top;
+};
+
+// Orders rows by (distance to the centre, file order): the first rows are
+// the ones the caterpillar keeps.
+struct Nearer {
+  bool operator()(const EvalueeRow& a, const EvalueeRow& b) const {
+    if (a.distance != b.distance) return a.distance < b.distance;
+    return a.order < b.order;
+  }
+};
+
+// The kCaterpillarRows rows of a model nearest the centre.
+struct ModelRows {
+  std::priority_queue<EvalueeRow, std::vector<EvalueeRow>, Nearer> nearest;  // top: the farthest
+  long n = 0;
+};
+
+struct EvalueesData {
+  std::vector<std::string> models;  // in file order
+  std::map<std::string, ModelRows> rows;
+  long n_max = 0;             // evaluees of the largest model
+  std::optional<long> quota;  // the quota count k, when the manifest gives it
+  double centre = 1;          // the rank the caterpillar's rows are nearest: k, else 1
+  // Mean ranks of the weighted (composite) models, by ratee id.
+  std::unordered_map<std::string, int> ratee_id;
+  std::vector<std::string> ratee_names;
+  std::map<std::string, std::vector<double>> weighted_rank;
+};
+
+// Streams evaluees.csv, keeping only what the charts need: the rows nearest
+// the quota line per model and the mean ranks of the `weighted` models.
+EvalueesData ReadEvaluees(const std::filesystem::path& p, const std::set<std::string>& weighted,
+                          const Json& manifest);
+
+// ---------------------------------------------------------------- fairness.csv
+
+struct FairnessLines {
+  Json values = Json::array();      // {model, stratum, evaluees, class_error}
+  std::vector<std::string> strata;  // in file order
+};
+
+// The class error by unit size.
+FairnessLines ReadFairness(const std::filesystem::path& p);
+
+// ---------------------------------------------------------------- parameters.csv
+
+struct WeightMeans {
+  std::vector<std::string> models;      // weighted models, in file order
+  std::vector<std::string> indicators;  // without the "weight." prefix
+  std::map<std::pair<std::string, std::string>, std::pair<double, long>> sum;
+};
+
+WeightMeans ReadWeights(const std::filesystem::path& p);
+
+// ---------------------------------------------------------------- sweep.csv
+
+struct SweepRow {
+  std::string metric;
+  std::string first_key;  // the text of the first varied key's cell
+  // The chart's data row: {"point", <keys>..., ["other_keys",] "model",
+  // "value", "lo", "hi"}.
+  Json values;
+};
+
+struct SweepTable {
+  std::vector<std::string> keys;  // the varied scenario keys
+  std::vector<bool> numeric;      // per key: every cell a finite number
+  std::vector<std::string> metrics;
+  std::vector<SweepRow> rows;
+};
+
+SweepTable ReadSweep(const std::filesystem::path& p);
+
+// ---------------------------------------------------------------- manipulation
+
+struct ManipulationData {
+  Json chart_rows = Json::array();  // BoxStats rows
+  Json order = Json::array();       // their models
+  long not_buyable = 0;
+  bool from_summary = false;
+};
+
+// manipulation.csv, else manipulation_summary.csv, from `dir`.
+ManipulationData ReadManipulation(const std::filesystem::path& dir);
+
+// ---------------------------------------------------------------- tables
+
+// A CSV file as a table {"key", "title", "columns", "rows"}; the cells of the
+// rows that are finite numbers become numbers.
+Json CsvTable(const std::filesystem::path& p, const std::string& key, const std::string& title);
+
+}  // namespace evalsim::report
+
+#endif  // EVALSIM_SIM_REPORT_DATA_H_
