@@ -9,7 +9,6 @@
 #include <cmath>
 #include <iterator>
 #include <numeric>
-#include <stdexcept>
 #include <utility>
 
 #include "sim/core/check.h"
@@ -129,16 +128,13 @@ void RaterResampler::ApplyCounts(const std::vector<uint32_t>& counts,
   }
 }
 
-ResampleResult Resample(const Model& model, const RatingBallots& ballots,
-                        const ResampleOptions& o) {
-  CheckResampleOptions(o);
-  ResampleResult r;
-  const int n = ballots.NumRatees(), G = ballots.NumGroups();
-  const int B = o.bootstrap;
-  r.n = n;
-  r.level = o.level;
-  r.k_top = QuotaCount(o.top, n);
-  r.k_bottom = QuotaCount(o.bottom, n);
+namespace {
+
+using Workers = tbb::enumerable_thread_specific<Worker>;
+
+// InputError when keeping every resampled score and rank would pass
+// kMaxResampleBytes.
+void CheckResampleMemory(int n, int B) {
   const uint64_t cells = static_cast<uint64_t>(n) * static_cast<uint64_t>(B);
   if (cells * kBytesPerCell > kMaxResampleBytes) {
     throw InputError(fmt::format(
@@ -147,6 +143,11 @@ ResampleResult Resample(const Model& model, const RatingBallots& ballots,
         B, n, B, static_cast<double>(cells * kBytesPerCell) / (1u << 30), kBytesPerCell,
         kMaxResampleBytes >> 30));
   }
+}
+
+// The groups that hold at least one ballot, ascending.
+std::vector<int> GroupsWithBallots(const RatingBallots& ballots) {
+  const int n = ballots.NumRatees(), G = ballots.NumGroups();
   std::vector<int> groups_with;
   for (int g = 0; g < G; ++g) {
     for (int e = 0; e < n; ++e) {
@@ -157,6 +158,216 @@ ResampleResult Resample(const Model& model, const RatingBallots& ballots,
       }
     }
   }
+  return groups_with;
+}
+
+// The fit runs isolated, so that a model that itself runs parallel loops
+// cannot make this thread pick up another resample (and reuse its Worker)
+// while it waits.
+ScoreResult FitIsolated(const Model& model, Worker& w) {
+  ScoreResult out;
+  tbb::this_task_arena::isolate([&] {
+    ModelInput in;
+    in.ratings = &w.ballots;
+    out = model.Score(in);
+  });
+  return out;
+}
+
+// The bootstrap's buffers: one chunk's top/bottom memberships, their sums
+// over the resamples, the pairwise Jaccards and each fit's notes.
+struct BootstrapState {
+  std::vector<double> top_buf, bottom_buf, top_sum, bottom_sum, jaccard;
+  std::vector<std::string> fit_notes;
+};
+
+// Fits resamples [b0, b1) in parallel: their scores and ranks into `r`,
+// their memberships into the chunk buffers.
+void FitChunk(const Model& model, const RaterResampler& resampler, Workers& workers,
+              const ResampleOptions& o, int64_t b0, int64_t b1, ResampleResult& r,
+              BootstrapState& st, Progress& progress) {
+  const int n = r.n;
+  ParallelFor(tbb::blocked_range<int64_t>(b0, b1, 1),
+              [&](const tbb::blocked_range<int64_t>& range) {
+                Worker& w = workers.local();
+                for (int64_t s = range.begin(); s < range.end(); ++s) {
+                  if (Interrupted()) return;
+                  resampler.Counts(o.seed, s, &w.counts);
+                  resampler.ApplyCounts(w.counts, &w.ballots.weight);
+                  const ScoreResult fr = FitIsolated(model, w);
+                  CheckFit(fr, n);
+                  const Ranked rk = RankFit(fr, r.k_top, r.k_bottom);
+                  const size_t at = static_cast<size_t>(s) * n;
+                  const size_t local = static_cast<size_t>(s - b0) * n;
+                  for (int e = 0; e < n; ++e) {
+                    r.scores[at + e] = fr.score[e];
+                    r.ranks[at + e] = rk.rank[e];
+                    st.top_buf[local + e] = rk.top[e];
+                    st.bottom_buf[local + e] = rk.bottom[e];
+                  }
+                  if (!fr.notes.empty()) st.fit_notes[s] = JoinNotes(fr.notes);
+                  progress.Advance();
+                }
+              });
+}
+
+// Adds the chunk [b0, b1) to the membership sums and the Jaccards of its
+// pairs (2j, 2j+1), in resample order.
+void AddChunk(int n, int64_t b0, int64_t b1, BootstrapState& st) {
+  for (int64_t s = b0; s < b1; ++s) {
+    const size_t local = static_cast<size_t>(s - b0) * n;
+    for (int e = 0; e < n; ++e) {
+      st.top_sum[e] += st.top_buf[local + e];
+      st.bottom_sum[e] += st.bottom_buf[local + e];
+    }
+  }
+  for (int64_t s = b0; s + 1 < b1; s += 2) {
+    const size_t a = static_cast<size_t>(s - b0) * n;
+    st.jaccard.push_back(
+        WeightedJaccard(Eigen::Map<const Eigen::VectorXd>(st.top_buf.data() + a, n),
+                        Eigen::Map<const Eigen::VectorXd>(st.top_buf.data() + a + n, n)));
+  }
+}
+
+// Percentile intervals of every evaluee's scores and ranks.
+void PercentileIntervals(int B, double level, ResampleResult& r) {
+  const int n = r.n;
+  r.lo.assign(n, 0.0);
+  r.hi.assign(n, 0.0);
+  r.rank_lo.assign(n, 0.0);
+  r.rank_hi.assign(n, 0.0);
+  const double p_lo = (1.0 - level) / 2.0, p_hi = (1.0 + level) / 2.0;
+  ParallelFor(tbb::blocked_range<int>(0, n, 64), [&](const tbb::blocked_range<int>& er) {
+    std::vector<double> v(B);
+    for (int e = er.begin(); e < er.end(); ++e) {
+      for (int s = 0; s < B; ++s) v[s] = r.scores[static_cast<size_t>(s) * n + e];
+      r.lo[e] = Quantile(v, p_lo);
+      r.hi[e] = Quantile(v, p_hi);
+      for (int s = 0; s < B; ++s) v[s] = r.ranks[static_cast<size_t>(s) * n + e];
+      r.rank_lo[e] = Quantile(v, p_lo);
+      r.rank_hi[e] = Quantile(v, p_hi);
+    }
+  });
+}
+
+// The bootstrap's results from its sums, and its notes.
+void FinishBootstrap(int B, uint64_t num_ballots, const BootstrapState& st, ResampleResult& r) {
+  const int n = r.n;
+  r.p_top.resize(n);
+  r.p_bottom.resize(n);
+  for (int e = 0; e < n; ++e) {
+    r.p_top[e] = st.top_sum[e] / B;
+    r.p_bottom[e] = st.bottom_sum[e] / B;
+  }
+  r.jaccard_pairs = static_cast<int>(st.jaccard.size());
+  r.topk_jaccard = MeanInterval(st.jaccard);
+  if (B < 2) r.notes.push_back("bootstrap: topk_jaccard needs at least two resamples");
+  if (num_ballots == 0) r.notes.push_back("bootstrap: no ballots; every resample is the full fit");
+  int with_notes = 0, first = -1;
+  for (int s = 0; s < B; ++s) {
+    if (st.fit_notes[s].empty()) continue;
+    if (first < 0) first = s;
+    ++with_notes;
+  }
+  if (with_notes > 0) {
+    r.notes.push_back(
+        fmt::format("bootstrap: {} of {} resample fits reported notes (first, "
+                    "resample {}: {})",
+                    with_notes, B, first, st.fit_notes[first]));
+  }
+}
+
+// The rater bootstrap: B resamples, fitted chunk by chunk.
+void Bootstrap(const Model& model, const RatingBallots& ballots, const ResampleOptions& o,
+               Workers& workers, ResampleResult& r) {
+  const int n = r.n, B = o.bootstrap;
+  const uint64_t cells = static_cast<uint64_t>(n) * static_cast<uint64_t>(B);
+  const RaterResampler resampler(ballots);
+  r.scores.assign(cells, 0.0);
+  r.ranks.assign(cells, 0);
+  BootstrapState st;
+  st.fit_notes.resize(B);
+  // An even chunk size, so that the pairs (2j, 2j+1) never straddle chunks.
+  int64_t chunk = std::clamp<int64_t>(kChunkCells / std::max(1, n), 2, std::max(2, B));
+  chunk -= chunk % 2;
+  st.top_buf.resize(static_cast<size_t>(chunk) * n);
+  st.bottom_buf.resize(static_cast<size_t>(chunk) * n);
+  st.top_sum.assign(n, 0.0);
+  st.bottom_sum.assign(n, 0.0);
+  st.jaccard.reserve(B / 2);
+  Progress progress("bootstrap", B, o.progress);
+  InArena(o.threads, [&] {
+    for (int64_t b0 = 0; b0 < B; b0 += chunk) {
+      const int64_t b1 = std::min<int64_t>(B, b0 + chunk);
+      FitChunk(model, resampler, workers, o, b0, b1, r, st, progress);
+      ThrowIfInterrupted();
+      AddChunk(n, b0, b1, st);
+    }
+    PercentileIntervals(B, o.level, r);
+  });
+  FinishBootstrap(B, ballots.NumBallots(), st, r);
+}
+
+// The group jackknife: one fit without each group that has ballots.
+void Jackknife(const Model& model, const RatingBallots& ballots, const ResampleOptions& o,
+               const std::vector<int>& groups_with, const Ranked& full, Workers& workers,
+               ResampleResult& r) {
+  const int n = r.n, G = ballots.NumGroups();
+  const int J = static_cast<int>(groups_with.size());
+  std::vector<ScoreResult> fits(J);
+  InArena(o.threads, [&] {
+    ParallelFor(0, J, [&](int j) {
+      if (Interrupted()) return;
+      Worker& w = workers.local();
+      float* wt = w.ballots.weight.data();
+      for (int e = 0; e < n; ++e) {
+        for (int g = 0; g < G; ++g) {
+          const int s = ballots.Slot(e, g);
+          for (uint64_t i = ballots.slot_begin[s]; i < ballots.slot_begin[s + 1]; ++i)
+            wt[i] = g == groups_with[j] ? 0.0f : ballots.Weight(i);
+        }
+      }
+      fits[j] = FitIsolated(model, w);
+    });
+  });
+  ThrowIfInterrupted();
+  r.jk_groups = groups_with;
+  r.jk_rank_lo = r.rank;
+  r.jk_rank_hi = r.rank;
+  double sum = 0.0;
+  for (int j = 0; j < J; ++j) {
+    CheckFit(fits[j], n);
+    const Ranked rk = RankFit(fits[j], r.k_top, r.k_bottom);
+    for (int e = 0; e < n; ++e) {
+      r.jk_rank_lo[e] = std::min(r.jk_rank_lo[e], rk.rank[e]);
+      r.jk_rank_hi[e] = std::max(r.jk_rank_hi[e], rk.rank[e]);
+    }
+    const double jac = WeightedJaccard(rk.top, full.top);
+    r.jk_group_jaccard.push_back(jac);
+    r.jk_group_rank.push_back(rk.rank);
+    sum += jac;
+    if (!fits[j].notes.empty()) {
+      r.notes.push_back(fmt::format("jackknife without {}: {}", ballots.group_names[groups_with[j]],
+                                    JoinNotes(fits[j].notes)));
+    }
+  }
+  r.jk_topk_jaccard = sum / J;
+}
+
+}  // namespace
+
+ResampleResult Resample(const Model& model, const RatingBallots& ballots,
+                        const ResampleOptions& o) {
+  CheckResampleOptions(o);
+  ResampleResult r;
+  const int n = ballots.NumRatees();
+  const int B = o.bootstrap;
+  r.n = n;
+  r.level = o.level;
+  r.k_top = QuotaCount(o.top, n);
+  r.k_bottom = QuotaCount(o.bottom, n);
+  CheckResampleMemory(n, B);
+  const std::vector<int> groups_with = GroupsWithBallots(ballots);
   if (o.jackknife && groups_with.size() < 2) {
     throw InputError(fmt::format(
         "--jackknife needs at least two rater groups; the ballots have {} group(s) with ballots",
@@ -175,163 +386,14 @@ ResampleResult Resample(const Model& model, const RatingBallots& ballots,
 
   const uint64_t N = ballots.NumBallots();
   // One copy of the ballots per worker thread, made on its first resample.
-  tbb::enumerable_thread_specific<Worker> workers([&ballots, N] {
+  Workers workers([&ballots, N] {
     Worker w;
     w.ballots = ballots;
     w.ballots.weight.resize(N);
     return w;
   });
-  // The fit runs isolated, so that a model that itself runs parallel loops
-  // cannot make this thread pick up another resample (and reuse its
-  // Worker) while it waits.
-  auto fit = [&model](Worker& w) {
-    ScoreResult out;
-    tbb::this_task_arena::isolate([&] {
-      ModelInput in;
-      in.ratings = &w.ballots;
-      out = model.Score(in);
-    });
-    return out;
-  };
-
-  if (B > 0) {
-    const RaterResampler resampler(ballots);
-    r.scores.assign(cells, 0.0);
-    r.ranks.assign(cells, 0);
-    std::vector<std::string> fit_notes(B);
-    // An even chunk size, so that the pairs (2j, 2j+1) never straddle chunks.
-    int64_t chunk = std::clamp<int64_t>(kChunkCells / std::max(1, n), 2, std::max(2, B));
-    chunk -= chunk % 2;
-    std::vector<double> top_buf(static_cast<size_t>(chunk) * n),
-        bottom_buf(static_cast<size_t>(chunk) * n);
-    std::vector<double> top_sum(n, 0.0), bottom_sum(n, 0.0), jaccard;
-    jaccard.reserve(B / 2);
-    Progress progress("bootstrap", B, o.progress);
-    InArena(o.threads, [&] {
-      for (int64_t b0 = 0; b0 < B; b0 += chunk) {
-        const int64_t b1 = std::min<int64_t>(B, b0 + chunk);
-        ParallelFor(tbb::blocked_range<int64_t>(b0, b1, 1),
-                    [&](const tbb::blocked_range<int64_t>& range) {
-                      Worker& w = workers.local();
-                      for (int64_t s = range.begin(); s < range.end(); ++s) {
-                        if (Interrupted()) return;
-                        resampler.Counts(o.seed, s, &w.counts);
-                        resampler.ApplyCounts(w.counts, &w.ballots.weight);
-                        const ScoreResult fr = fit(w);
-                        CheckFit(fr, n);
-                        const Ranked rk = RankFit(fr, r.k_top, r.k_bottom);
-                        const size_t at = static_cast<size_t>(s) * n;
-                        const size_t local = static_cast<size_t>(s - b0) * n;
-                        for (int e = 0; e < n; ++e) {
-                          r.scores[at + e] = fr.score[e];
-                          r.ranks[at + e] = rk.rank[e];
-                          top_buf[local + e] = rk.top[e];
-                          bottom_buf[local + e] = rk.bottom[e];
-                        }
-                        if (!fr.notes.empty()) fit_notes[s] = JoinNotes(fr.notes);
-                        progress.Advance();
-                      }
-                    });
-        ThrowIfInterrupted();
-        // Sums in resample order.
-        for (int64_t s = b0; s < b1; ++s) {
-          const size_t local = static_cast<size_t>(s - b0) * n;
-          for (int e = 0; e < n; ++e) {
-            top_sum[e] += top_buf[local + e];
-            bottom_sum[e] += bottom_buf[local + e];
-          }
-        }
-        for (int64_t s = b0; s + 1 < b1; s += 2) {
-          const size_t a = static_cast<size_t>(s - b0) * n;
-          jaccard.push_back(
-              WeightedJaccard(Eigen::Map<const Eigen::VectorXd>(top_buf.data() + a, n),
-                              Eigen::Map<const Eigen::VectorXd>(top_buf.data() + a + n, n)));
-        }
-      }
-      // Percentile intervals per evaluee.
-      r.lo.assign(n, 0.0);
-      r.hi.assign(n, 0.0);
-      r.rank_lo.assign(n, 0.0);
-      r.rank_hi.assign(n, 0.0);
-      const double p_lo = (1.0 - o.level) / 2.0, p_hi = (1.0 + o.level) / 2.0;
-      ParallelFor(tbb::blocked_range<int>(0, n, 64), [&](const tbb::blocked_range<int>& er) {
-        std::vector<double> v(B);
-        for (int e = er.begin(); e < er.end(); ++e) {
-          for (int s = 0; s < B; ++s) v[s] = r.scores[static_cast<size_t>(s) * n + e];
-          r.lo[e] = Quantile(v, p_lo);
-          r.hi[e] = Quantile(v, p_hi);
-          for (int s = 0; s < B; ++s) v[s] = r.ranks[static_cast<size_t>(s) * n + e];
-          r.rank_lo[e] = Quantile(v, p_lo);
-          r.rank_hi[e] = Quantile(v, p_hi);
-        }
-      });
-    });
-    r.p_top.resize(n);
-    r.p_bottom.resize(n);
-    for (int e = 0; e < n; ++e) {
-      r.p_top[e] = top_sum[e] / B;
-      r.p_bottom[e] = bottom_sum[e] / B;
-    }
-    r.jaccard_pairs = static_cast<int>(jaccard.size());
-    r.topk_jaccard = MeanInterval(jaccard);
-    if (B < 2) r.notes.push_back("bootstrap: topk_jaccard needs at least two resamples");
-    if (N == 0) r.notes.push_back("bootstrap: no ballots; every resample is the full fit");
-    int with_notes = 0, first = -1;
-    for (int s = 0; s < B; ++s) {
-      if (fit_notes[s].empty()) continue;
-      if (first < 0) first = s;
-      ++with_notes;
-    }
-    if (with_notes > 0) {
-      r.notes.push_back(
-          fmt::format("bootstrap: {} of {} resample fits reported notes (first, "
-                      "resample {}: {})",
-                      with_notes, B, first, fit_notes[first]));
-    }
-  }
-
-  if (o.jackknife) {
-    const int J = static_cast<int>(groups_with.size());
-    std::vector<ScoreResult> fits(J);
-    InArena(o.threads, [&] {
-      ParallelFor(0, J, [&](int j) {
-        if (Interrupted()) return;
-        Worker& w = workers.local();
-        float* wt = w.ballots.weight.data();
-        for (int e = 0; e < n; ++e) {
-          for (int g = 0; g < G; ++g) {
-            const int s = ballots.Slot(e, g);
-            for (uint64_t i = ballots.slot_begin[s]; i < ballots.slot_begin[s + 1]; ++i)
-              wt[i] = g == groups_with[j] ? 0.0f : ballots.Weight(i);
-          }
-        }
-        fits[j] = fit(w);
-      });
-    });
-    ThrowIfInterrupted();
-    r.jk_groups = groups_with;
-    r.jk_rank_lo = r.rank;
-    r.jk_rank_hi = r.rank;
-    double sum = 0.0;
-    for (int j = 0; j < J; ++j) {
-      CheckFit(fits[j], n);
-      const Ranked rk = RankFit(fits[j], r.k_top, r.k_bottom);
-      for (int e = 0; e < n; ++e) {
-        r.jk_rank_lo[e] = std::min(r.jk_rank_lo[e], rk.rank[e]);
-        r.jk_rank_hi[e] = std::max(r.jk_rank_hi[e], rk.rank[e]);
-      }
-      const double jac = WeightedJaccard(rk.top, full.top);
-      r.jk_group_jaccard.push_back(jac);
-      r.jk_group_rank.push_back(rk.rank);
-      sum += jac;
-      if (!fits[j].notes.empty()) {
-        r.notes.push_back(fmt::format("jackknife without {}: {}",
-                                      ballots.group_names[groups_with[j]],
-                                      JoinNotes(fits[j].notes)));
-      }
-    }
-    r.jk_topk_jaccard = sum / J;
-  }
+  if (B > 0) Bootstrap(model, ballots, o, workers, r);
+  if (o.jackknife) Jackknife(model, ballots, o, groups_with, full, workers, r);
   return r;
 }
 

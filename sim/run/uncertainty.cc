@@ -16,6 +16,7 @@
 #include "sim/core/options.h"
 #include "sim/core/parallel.h"
 #include "sim/core/rng.h"
+#include "sim/io/csv_write.h"
 
 namespace evalsim {
 namespace {
@@ -141,22 +142,46 @@ struct Choice {
   int offset = 0;  // into the per-evaluee level sums
 };
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
+// The varied choices, in the order they are reported.
+struct Choices {
+  std::vector<Choice> list;
+  std::vector<int> weight_choice;  // choice index of each indicator's weight (-1: fixed)
+  int total_levels = 0;
+  int norm = -1, agg = -1, vote = -1, ri = -1;  // choice index of each (-1: not varied)
+
+  int Add(std::string name, int levels) {
+    list.push_back({std::move(name), levels, total_levels});
+    total_levels += levels;
+    return static_cast<int>(list.size()) - 1;
   }
-  return out + "\"";
-}
+  int size() const { return static_cast<int>(list.size()); }
+};
 
-}  // namespace
+// Per-evaluee sums over the draws, in draw order.
+struct Accumulators {
+  Accumulators(int n, int64_t D, int total_levels)
+      : histogram(n <= kHistogramMaxUnits),
+        hist(histogram ? static_cast<size_t>(n) * n : 0, 0),
+        all_ranks(histogram ? 0 : static_cast<size_t>(n) * D, 0),
+        sum(n, 0),
+        sumsq(n, 0),
+        level_sum(static_cast<size_t>(n) * total_levels, 0),
+        rmin(n, std::numeric_limits<int32_t>::max()),
+        rmax(n, 0),
+        level_count(total_levels, 0) {}
 
-UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& entry,
-                                 const ModelInput& input, const ModelContext& ctx, uint64_t seed,
-                                 int threads, const std::string& file) {
-  const std::string where = fmt::format("{}[uncertainty]", file.empty() ? "" : file + ": ");
+  bool histogram;                  // rank histograms (else every draw's ranks)
+  std::vector<uint32_t> hist;      // hist[e * n + rank - 1]
+  std::vector<int32_t> all_ranks;  // all_ranks[e * D + d]
+  std::vector<int64_t> sum, sumsq, level_sum;
+  std::vector<int32_t> rmin, rmax;
+  std::vector<int64_t> level_count;
+};
+
+// The entry's indicator method; InputError unless the entry can be
+// analysed.
+IndicatorMethod CheckEntry(const UncertaintySpec& spec, const ModelEntry& entry,
+                           const ModelInput& input, const std::string& where) {
   const std::optional<IndicatorMethod> method = FindIndicatorMethod(entry.model);
   if (!method)
     throw InputError(fmt::format(
@@ -167,26 +192,13 @@ UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& 
     throw InputError(fmt::format("{}: model \"{}\" needs an indicator table", where, entry.name));
   if (spec.draws < 1)
     throw InputError(fmt::format("{}: draws is {}; expected at least 1", where, spec.draws));
+  return *method;
+}
 
-  OptionReader reader(entry.options, file, entry.path,
-                      {"name", "model", "preset", "classes", "from"});
-  const IndicatorOptions options = ReadIndicatorOptions(*method, reader, ctx);
-  reader.FinishOrThrow();
-
-  UncertaintyResult result;
-  result.model = entry.name;
-  result.draws = spec.draws;
-  const IndicatorTable& table = *input.indicators;
-  result.evaluees = table.ratee_names;
-
-  Plan plan;
-  plan.seed = seed;
-  plan.base = PrepareIndicators(options, input);
-  result.notes = plan.base.notes;
-  const int n = static_cast<int>(plan.base.X.rows());
-  const int m = static_cast<int>(plan.base.X.cols());
-  const bool composite = *method == IndicatorMethod::kComposite;
-
+// The choices the spec varies, into `plan` (whose base is prepared);
+// notes into `notes`.
+void SetVariedChoices(const UncertaintySpec& spec, const ModelEntry& entry, bool composite,
+                      const std::string& where, Plan& plan, std::vector<std::string>& notes) {
   for (const auto& name : spec.normalisations) {
     auto k = mcda::FindNormalization(name);
     if (!k)
@@ -207,11 +219,11 @@ UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& 
   }
   if (plan.aggregations.empty()) plan.aggregations.push_back(plan.base.config.aggregation);
   plan.random_index = spec.random_index;
-  plan.vary_weights = spec.weight_concentration > 0.0 && m > 0;
+  plan.vary_weights = spec.weight_concentration > 0.0 && plan.base.X.cols() > 0;
   plan.concentration = spec.weight_concentration;
   if (spec.vote_weight.size() == 2) {
     if (plan.base.vote.size() == 0) {
-      result.notes.push_back(
+      notes.push_back(
           "vote_weight is not varied: the entry has no vote scores (no `vote`, or no rating "
           "ballots)");
     } else {
@@ -228,165 +240,164 @@ UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& 
             mcda::Normalize(Eigen::MatrixXd(plan.base.vote), {false}, k).col(0));
     }
   }
+}
 
-  // The varied choices and their levels.
-  std::vector<Choice> choices;
-  std::vector<int> weight_choice(m, -1);  // choice index of each indicator's weight
-  int total_levels = 0;
-  auto add_choice = [&](std::string name, int levels) {
-    choices.push_back({std::move(name), levels, total_levels});
-    total_levels += levels;
-    return static_cast<int>(choices.size()) - 1;
-  };
+// The varied choices and their levels.
+Choices MakeChoices(const UncertaintySpec& spec, const Plan& plan, const IndicatorTable& table,
+                    int m) {
+  Choices ch;
+  ch.weight_choice.assign(m, -1);
   if (plan.vary_weights) {
     for (int j = 0; j < m; ++j)
       if (plan.base.config.weights[j] > 0.0)
-        weight_choice[j] = add_choice(
+        ch.weight_choice[j] = ch.Add(
             "weight." + (j < table.NumIndicators() ? table.names[j] : fmt::format("{}", j)), kBins);
   }
-  const int norm_choice =
-      spec.normalisations.empty()
-          ? -1
-          : add_choice("normalisation", static_cast<int>(plan.normalisations.size()));
-  const int agg_choice =
-      spec.aggregations.empty()
-          ? -1
-          : add_choice("aggregation", static_cast<int>(plan.aggregations.size()));
-  const int vote_choice = plan.vary_vote ? add_choice("vote_weight", kBins) : -1;
-  const int ri_choice =
-      spec.random_index.empty()
-          ? -1
-          : add_choice("random_index", static_cast<int>(spec.random_index.size()));
-  const int C = static_cast<int>(choices.size());
+  if (!spec.normalisations.empty())
+    ch.norm = ch.Add("normalisation", static_cast<int>(plan.normalisations.size()));
+  if (!spec.aggregations.empty())
+    ch.agg = ch.Add("aggregation", static_cast<int>(plan.aggregations.size()));
+  if (plan.vary_vote) ch.vote = ch.Add("vote_weight", kBins);
+  if (!spec.random_index.empty())
+    ch.ri = ch.Add("random_index", static_cast<int>(spec.random_index.size()));
+  return ch;
+}
 
-  if (!spec.random_index.empty()) {
-    if (options.ahp && options.ahp->weights.size() > 0) {
-      std::vector<std::string> crs;
-      const int k = static_cast<int>(options.ahp->weights.size());
-      for (const auto& name : spec.random_index) {
-        auto t = mcda::FindRandomIndexTable(name);
-        auto ri = t ? mcda::RandomIndex(k, *t) : std::nullopt;
-        crs.push_back(ri && *ri > 0.0 ? fmt::format("{} {:.4g}", name, options.ahp->ci / *ri)
-                                      : fmt::format("{} n/a", name));
-      }
-      result.notes.push_back(fmt::format(
-          "random_index changes only the AHP consistency ratio, not the weights: CR = {}",
-          fmt::join(crs, ", ")));
-    } else {
-      result.notes.push_back("random_index has no effect: the entry's weights are not AHP weights");
+// What a varied random index does (it never changes a rank).
+void NoteRandomIndex(const UncertaintySpec& spec, const IndicatorOptions& options,
+                     std::vector<std::string>& notes) {
+  if (spec.random_index.empty()) return;
+  if (options.ahp && options.ahp->weights.size() > 0) {
+    std::vector<std::string> crs;
+    const int k = static_cast<int>(options.ahp->weights.size());
+    for (const auto& name : spec.random_index) {
+      auto t = mcda::FindRandomIndexTable(name);
+      auto ri = t ? mcda::RandomIndex(k, *t) : std::nullopt;
+      crs.push_back(ri && *ri > 0.0 ? fmt::format("{} {:.4g}", name, options.ahp->ci / *ri)
+                                    : fmt::format("{} n/a", name));
     }
-  }
-
-  const int64_t D = spec.draws;
-  const bool histogram = n <= kHistogramMaxUnits;
-  std::vector<uint32_t> hist(histogram ? static_cast<size_t>(n) * n : 0, 0);
-  std::vector<int32_t> all_ranks(histogram ? 0 : static_cast<size_t>(n) * D, 0);
-  std::vector<int64_t> sum(n, 0), sumsq(n, 0), level_sum(static_cast<size_t>(n) * total_levels, 0);
-  std::vector<int32_t> rmin(n, std::numeric_limits<int32_t>::max()), rmax(n, 0);
-  std::vector<int64_t> level_count(total_levels, 0);
-  std::vector<std::vector<double>> edges(m);  // weight bin edges
-
-  auto work = [&] {
-    // Weight bins: edges at the quantiles of a pilot of draws.
-    if (plan.vary_weights) {
-      const int64_t P = std::min<int64_t>(D, kPilotDraws);
-      Eigen::MatrixXd pilot(P, m);
-      ParallelFor(tbb::blocked_range<int64_t>(0, P, 256),
-                  [&](const tbb::blocked_range<int64_t>& r) {
-                    for (int64_t d = r.begin(); d < r.end(); ++d)
-                      pilot.row(d) = plan.Generate(d).weights.transpose();
-                  });
-      for (int j = 0; j < m; ++j) {
-        if (weight_choice[j] < 0) continue;
-        std::vector<double> v(pilot.col(j).data(), pilot.col(j).data() + P);
-        std::sort(v.begin(), v.end());
-        for (int q = 1; q < kBins; ++q) edges[j].push_back(v[static_cast<size_t>(q * P / kBins)]);
-      }
-    }
-    auto level_of = [&](const Draw& draw, int c) -> int {
-      if (c == norm_choice) return draw.normalise;
-      if (c == agg_choice) return draw.aggregation;
-      if (c == ri_choice) return draw.random_index;
-      if (c == vote_choice) {
-        if (!(plan.vote_hi > plan.vote_lo)) return 0;
-        const double t = (draw.vote_weight - plan.vote_lo) / (plan.vote_hi - plan.vote_lo);
-        return std::clamp(static_cast<int>(t * kBins), 0, kBins - 1);
-      }
-      for (int j = 0; j < m; ++j) {
-        if (weight_choice[j] != c) continue;
-        const auto& e = edges[j];
-        return static_cast<int>(std::upper_bound(e.begin(), e.end(), draw.weights[j]) - e.begin());
-      }
-      return 0;
-    };
-
-    const int64_t chunk = std::clamp<int64_t>(kChunkCells / std::max(1, n), 64, D);
-    std::vector<int32_t> ranks(static_cast<size_t>(chunk) * n);
-    std::vector<int32_t> levels(static_cast<size_t>(chunk) * C);
-    for (int64_t d0 = 0; d0 < D; d0 += chunk) {
-      const int64_t d1 = std::min(D, d0 + chunk);
-      ParallelFor(tbb::blocked_range<int64_t>(d0, d1, 8),
-                  [&](const tbb::blocked_range<int64_t>& r) {
-                    std::vector<std::pair<double, int>> order;
-                    for (int64_t d = r.begin(); d < r.end(); ++d) {
-                      const Draw draw = plan.Generate(d);
-                      RanksOf(plan.Key(draw), order, &ranks[(d - d0) * n]);
-                      for (int c = 0; c < C; ++c) levels[(d - d0) * C + c] = level_of(draw, c);
-                    }
-                  });
-      for (int64_t d = d0; d < d1; ++d)
-        for (int c = 0; c < C; ++c) ++level_count[choices[c].offset + levels[(d - d0) * C + c]];
-      ParallelFor(tbb::blocked_range<int>(0, n, kEvalueeBlock),
-                  [&](const tbb::blocked_range<int>& r) {
-                    for (int64_t d = d0; d < d1; ++d) {
-                      const int32_t* row = &ranks[(d - d0) * n];
-                      const int32_t* lev = &levels[(d - d0) * C];
-                      for (int e = r.begin(); e < r.end(); ++e) {
-                        const int32_t k = row[e];
-                        sum[e] += k;
-                        sumsq[e] += static_cast<int64_t>(k) * k;
-                        rmin[e] = std::min(rmin[e], k);
-                        rmax[e] = std::max(rmax[e], k);
-                        if (histogram)
-                          ++hist[static_cast<size_t>(e) * n + (k - 1)];
-                        else
-                          all_ranks[static_cast<size_t>(e) * D + d] = k;
-                        int64_t* ls = &level_sum[static_cast<size_t>(e) * total_levels];
-                        for (int c = 0; c < C; ++c) ls[choices[c].offset + lev[c]] += k;
-                      }
-                    }
-                  });
-    }
-  };
-  if (threads > 0) {
-    tbb::task_arena arena(threads);
-    arena.execute(work);
+    notes.push_back(
+        fmt::format("random_index changes only the AHP consistency ratio, not the weights: CR = {}",
+                    fmt::join(crs, ", ")));
   } else {
-    work();
+    notes.push_back("random_index has no effect: the entry's weights are not AHP weights");
   }
+}
 
-  // Base ranking.
-  {
-    Draw base;
-    base.vote_weight = plan.base.config.vote_weight;
-    Plan fixed = plan;
-    fixed.normalisations = {plan.base.config.normalise};
-    fixed.aggregations = {plan.base.config.aggregation};
-    if (composite) {
-      fixed.Z = {mcda::Normalize(plan.base.X, plan.base.cost, plan.base.config.normalise)};
-      fixed.vote_index.clear();
-      if (plan.base.vote.size() > 0)
-        fixed.vote_index.push_back(
-            mcda::Normalize(Eigen::MatrixXd(plan.base.vote), {false}, plan.base.config.normalise)
-                .col(0));
+// Weight bins: edges at the quantiles of a pilot of draws.
+std::vector<std::vector<double>> WeightBinEdges(const Plan& plan, const Choices& ch, int64_t D,
+                                                int m) {
+  std::vector<std::vector<double>> edges(m);
+  if (!plan.vary_weights) return edges;
+  const int64_t P = std::min<int64_t>(D, kPilotDraws);
+  Eigen::MatrixXd pilot(P, m);
+  ParallelFor(tbb::blocked_range<int64_t>(0, P, 256), [&](const tbb::blocked_range<int64_t>& r) {
+    for (int64_t d = r.begin(); d < r.end(); ++d)
+      pilot.row(d) = plan.Generate(d).weights.transpose();
+  });
+  for (int j = 0; j < m; ++j) {
+    if (ch.weight_choice[j] < 0) continue;
+    std::vector<double> v(pilot.col(j).data(), pilot.col(j).data() + P);
+    std::sort(v.begin(), v.end());
+    for (int q = 1; q < kBins; ++q) edges[j].push_back(v[static_cast<size_t>(q * P / kBins)]);
+  }
+  return edges;
+}
+
+// The level of choice `c` in `draw`.
+int LevelOf(const Plan& plan, const Choices& ch, const std::vector<std::vector<double>>& edges,
+            const Draw& draw, int c) {
+  if (c == ch.norm) return draw.normalise;
+  if (c == ch.agg) return draw.aggregation;
+  if (c == ch.ri) return draw.random_index;
+  if (c == ch.vote) {
+    if (!(plan.vote_hi > plan.vote_lo)) return 0;
+    const double t = (draw.vote_weight - plan.vote_lo) / (plan.vote_hi - plan.vote_lo);
+    return std::clamp(static_cast<int>(t * kBins), 0, kBins - 1);
+  }
+  const int m = static_cast<int>(ch.weight_choice.size());
+  for (int j = 0; j < m; ++j) {
+    if (ch.weight_choice[j] != c) continue;
+    const auto& e = edges[j];
+    return static_cast<int>(std::upper_bound(e.begin(), e.end(), draw.weights[j]) - e.begin());
+  }
+  return 0;
+}
+
+// Adds the chunk of draws [d0, d1) (their ranks and levels) to the sums,
+// per evaluee in draw order.
+void AccumulateChunk(const Choices& ch, const std::vector<int32_t>& ranks,
+                     const std::vector<int32_t>& levels, int64_t d0, int64_t d1, int64_t D, int n,
+                     Accumulators& acc) {
+  const int C = ch.size();
+  for (int64_t d = d0; d < d1; ++d)
+    for (int c = 0; c < C; ++c) ++acc.level_count[ch.list[c].offset + levels[(d - d0) * C + c]];
+  ParallelFor(tbb::blocked_range<int>(0, n, kEvalueeBlock), [&](const tbb::blocked_range<int>& r) {
+    for (int64_t d = d0; d < d1; ++d) {
+      const int32_t* row = &ranks[(d - d0) * n];
+      const int32_t* lev = &levels[(d - d0) * C];
+      for (int e = r.begin(); e < r.end(); ++e) {
+        const int32_t k = row[e];
+        acc.sum[e] += k;
+        acc.sumsq[e] += static_cast<int64_t>(k) * k;
+        acc.rmin[e] = std::min(acc.rmin[e], k);
+        acc.rmax[e] = std::max(acc.rmax[e], k);
+        if (acc.histogram)
+          ++acc.hist[static_cast<size_t>(e) * n + (k - 1)];
+        else
+          acc.all_ranks[static_cast<size_t>(e) * D + d] = k;
+        int64_t* ls = &acc.level_sum[static_cast<size_t>(e) * ch.total_levels];
+        for (int c = 0; c < C; ++c) ls[ch.list[c].offset + lev[c]] += k;
+      }
     }
-    std::vector<std::pair<double, int>> order;
-    std::vector<int32_t> rank(n);
-    if (n > 0) RanksOf(fixed.Key(base), order, rank.data());
-    result.base_rank.assign(rank.begin(), rank.end());
-  }
+  });
+}
 
-  // Rank quantiles: the k-th smallest rank, k = ceil(p D).
+// Every draw, chunk by chunk: ranked and levelled in parallel, then added
+// to the sums.
+void RunDraws(const Plan& plan, const Choices& ch, int64_t D, int n, int m, Accumulators& acc) {
+  const std::vector<std::vector<double>> edges = WeightBinEdges(plan, ch, D, m);
+  const int C = ch.size();
+  const int64_t chunk = std::clamp<int64_t>(kChunkCells / std::max(1, n), 64, D);
+  std::vector<int32_t> ranks(static_cast<size_t>(chunk) * n);
+  std::vector<int32_t> levels(static_cast<size_t>(chunk) * C);
+  for (int64_t d0 = 0; d0 < D; d0 += chunk) {
+    const int64_t d1 = std::min(D, d0 + chunk);
+    ParallelFor(tbb::blocked_range<int64_t>(d0, d1, 8), [&](const tbb::blocked_range<int64_t>& r) {
+      std::vector<std::pair<double, int>> order;
+      for (int64_t d = r.begin(); d < r.end(); ++d) {
+        const Draw draw = plan.Generate(d);
+        RanksOf(plan.Key(draw), order, &ranks[(d - d0) * n]);
+        for (int c = 0; c < C; ++c) levels[(d - d0) * C + c] = LevelOf(plan, ch, edges, draw, c);
+      }
+    });
+    AccumulateChunk(ch, ranks, levels, d0, d1, D, n, acc);
+  }
+}
+
+// The ranks under the entry's own choices.
+std::vector<int> BaseRanks(const Plan& plan, bool composite, int n) {
+  Draw base;
+  base.vote_weight = plan.base.config.vote_weight;
+  Plan fixed = plan;
+  fixed.normalisations = {plan.base.config.normalise};
+  fixed.aggregations = {plan.base.config.aggregation};
+  if (composite) {
+    fixed.Z = {mcda::Normalize(plan.base.X, plan.base.cost, plan.base.config.normalise)};
+    fixed.vote_index.clear();
+    if (plan.base.vote.size() > 0)
+      fixed.vote_index.push_back(
+          mcda::Normalize(Eigen::MatrixXd(plan.base.vote), {false}, plan.base.config.normalise)
+              .col(0));
+  }
+  std::vector<std::pair<double, int>> order;
+  std::vector<int32_t> rank(n);
+  if (n > 0) RanksOf(fixed.Key(base), order, rank.data());
+  return std::vector<int>(rank.begin(), rank.end());
+}
+
+// Rank quantiles: the k-th smallest rank, k = ceil(p D).
+void RankQuantiles(Accumulators& acc, int64_t D, int n, UncertaintyResult& result) {
   auto kth = [&](double p) {
     return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(p * D - 1e-9)));
   };
@@ -395,8 +406,8 @@ UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& 
   result.rank_lo.resize(n);
   result.rank_hi.resize(n);
   for (int e = 0; e < n; ++e) {
-    if (histogram) {
-      const uint32_t* h = &hist[static_cast<size_t>(e) * n];
+    if (acc.histogram) {
+      const uint32_t* h = &acc.hist[static_cast<size_t>(e) * n];
       int64_t cum = 0;
       int r = 0;
       auto advance = [&](int64_t k) {
@@ -407,7 +418,7 @@ UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& 
       result.median_rank[e] = advance(k_med);
       result.rank_hi[e] = advance(k_hi);
     } else {
-      int32_t* v = &all_ranks[static_cast<size_t>(e) * D];
+      int32_t* v = &acc.all_ranks[static_cast<size_t>(e) * D];
       auto at = [&](int64_t k) {
         std::nth_element(v, v + (k - 1), v + D);
         return static_cast<double>(v[k - 1]);
@@ -417,23 +428,28 @@ UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& 
       result.rank_hi[e] = at(k_hi);
     }
   }
+}
 
-  // First-order indices, averaged over the evaluees whose rank varies.
+// First-order indices, averaged over the evaluees whose rank varies, and
+// their shares. Returns how many evaluees vary.
+int FirstOrderIndices(const Accumulators& acc, const Choices& ch, int64_t D, int n,
+                      UncertaintyResult& result) {
+  const int C = ch.size();
   std::vector<long double> s_sum(C, 0.0L);
   int varying = 0;
   for (int e = 0; e < n; ++e) {
-    if (rmin[e] == rmax[e]) continue;
-    const long double mean = static_cast<long double>(sum[e]) / D;
-    const long double var = static_cast<long double>(sumsq[e]) / D - mean * mean;
+    if (acc.rmin[e] == acc.rmax[e]) continue;
+    const long double mean = static_cast<long double>(acc.sum[e]) / D;
+    const long double var = static_cast<long double>(acc.sumsq[e]) / D - mean * mean;
     if (!(var > 0.0L)) continue;
     ++varying;
-    const int64_t* ls = &level_sum[static_cast<size_t>(e) * total_levels];
+    const int64_t* ls = &acc.level_sum[static_cast<size_t>(e) * ch.total_levels];
     for (int c = 0; c < C; ++c) {
       long double vc = 0.0L;
-      for (int l = 0; l < choices[c].levels; ++l) {
-        const int64_t cnt = level_count[choices[c].offset + l];
+      for (int l = 0; l < ch.list[c].levels; ++l) {
+        const int64_t cnt = acc.level_count[ch.list[c].offset + l];
         if (cnt == 0) continue;
-        const long double dev = static_cast<long double>(ls[choices[c].offset + l]) / cnt - mean;
+        const long double dev = static_cast<long double>(ls[ch.list[c].offset + l]) / cnt - mean;
         vc += static_cast<long double>(cnt) * dev * dev;
       }
       s_sum[c] += vc / D / var;
@@ -441,12 +457,56 @@ UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& 
   }
   double total = 0.0;
   for (int c = 0; c < C; ++c) {
-    result.choices.push_back(choices[c].name);
+    result.choices.push_back(ch.list[c].name);
     result.first_order.push_back(varying > 0 ? static_cast<double>(s_sum[c] / varying) : 0.0);
     total += result.first_order.back();
   }
   for (int c = 0; c < C; ++c)
     result.share.push_back(total > 0.0 ? result.first_order[c] / total : 0.0);
+  return varying;
+}
+
+}  // namespace
+
+UncertaintyResult RunUncertainty(const UncertaintySpec& spec, const ModelEntry& entry,
+                                 const ModelInput& input, const ModelContext& ctx, uint64_t seed,
+                                 int threads, const std::string& file) {
+  const std::string where = fmt::format("{}[uncertainty]", file.empty() ? "" : file + ": ");
+  const IndicatorMethod method = CheckEntry(spec, entry, input, where);
+
+  OptionReader reader(entry.options, file, entry.path,
+                      {"name", "model", "preset", "classes", "from"});
+  const IndicatorOptions options = ReadIndicatorOptions(method, reader, ctx);
+  reader.FinishOrThrow();
+
+  UncertaintyResult result;
+  result.model = entry.name;
+  result.draws = spec.draws;
+  const IndicatorTable& table = *input.indicators;
+  result.evaluees = table.ratee_names;
+
+  Plan plan;
+  plan.seed = seed;
+  plan.base = PrepareIndicators(options, input);
+  result.notes = plan.base.notes;
+  const int n = static_cast<int>(plan.base.X.rows());
+  const int m = static_cast<int>(plan.base.X.cols());
+  const bool composite = method == IndicatorMethod::kComposite;
+  SetVariedChoices(spec, entry, composite, where, plan, result.notes);
+  const Choices choices = MakeChoices(spec, plan, table, m);
+  NoteRandomIndex(spec, options, result.notes);
+
+  const int64_t D = spec.draws;
+  Accumulators acc(n, D, choices.total_levels);
+  if (threads > 0) {
+    tbb::task_arena arena(threads);
+    arena.execute([&] { RunDraws(plan, choices, D, n, m, acc); });
+  } else {
+    RunDraws(plan, choices, D, n, m, acc);
+  }
+  result.base_rank = BaseRanks(plan, composite, n);
+  RankQuantiles(acc, D, n, result);
+  const int varying = FirstOrderIndices(acc, choices, D, n, result);
   result.notes.insert(
       result.notes.begin(),
       fmt::format("{} draws over {} unit(s); {} of them change rank", D, n, varying));

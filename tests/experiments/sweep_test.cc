@@ -431,6 +431,16 @@ TEST(SweepCsvTest, QuotesCellsAndRoundTripsMetrics) {
               ParsePointMetrics("model,metric,value,lo,hi\nx,y,abc,,\n", "m.csv");
             }).find("record 2"),
             std::string::npos);
+  // The shared CSV reader: quoted newlines, CRLF line ends, and an
+  // unterminated quote named by the line its record begins on.
+  const auto crlf = ParsePointMetrics("model,metric,value,lo,hi\r\n\"a\nb\",m,1,,\r\n", "m.csv");
+  ASSERT_EQ(crlf.size(), 1u);
+  EXPECT_EQ(crlf[0].model, "a\nb");
+  EXPECT_EQ(crlf[0].value, "1");
+  EXPECT_NE(ErrorOf([] {
+              ParsePointMetrics("model,metric,value,lo,hi\n\"x,y,1,,\n", "m.csv");
+            }).find("m.csv:2: unterminated quoted field"),
+            std::string::npos);
 }
 
 // --- Whole sweeps ----------------------------------------------------------------
