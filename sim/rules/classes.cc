@@ -148,6 +148,40 @@ ClassRules ReadClassRules(OptionReader& opts, int levels) {
   return rules;
 }
 
+namespace {
+
+// Step 4 of AssignClasses: gates on the share of the evaluee's valid vote
+// weight, pooled over rater groups. The first gate that matches decides:
+// list the most severe gate first. An evaluee without a valid vote has no
+// share and passes.
+void ApplyGates(const ClassRules& rules, const RatingBallots& ballots,
+                const std::vector<int>& gate_index, std::vector<int>& cls) {
+  const int n = ballots.NumRatees();
+  const Eigen::MatrixXd tally = TallyRatees(ballots);
+  const int levels = ballots.levels;
+  std::vector<std::vector<bool>> in_gate(rules.gates.size(), std::vector<bool>(levels, false));
+  for (size_t q = 0; q < rules.gates.size(); ++q)
+    for (int64_t g : rules.gates[q].grades)
+      if (g >= 0 && g < levels) in_gate[q][g] = true;
+  for (int e = 0; e < n; ++e) {
+    const double total = tally.row(e).sum();
+    if (!(total > 0.0)) continue;
+    for (size_t q = 0; q < rules.gates.size(); ++q) {
+      double count = 0.0;
+      for (int g = 0; g < levels; ++g)
+        if (in_gate[q][g]) count += tally(e, g);
+      const double share = count / total;
+      const Gate& gate = rules.gates[q];
+      if ((gate.above && share > *gate.above) || (gate.below && share < *gate.below)) {
+        cls[e] = gate_index[q];
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<int> AssignClasses(const ClassRules& rules, const RatingBallots& ballots,
                                const Eigen::VectorXd& score, const std::vector<int>& rank,
                                std::vector<std::string>* labels) {
@@ -206,32 +240,8 @@ std::vector<int> AssignClasses(const ClassRules& rules, const RatingBallots& bal
       if (rank[e] > n - m) cls[e] = bottom_index;
   }
 
-  // 4. Gates on the share of the evaluee's valid vote weight, pooled over
-  // rater groups. The first gate that matches decides: list the most severe
-  // gate first. An evaluee without a valid vote has no share and passes.
-  if (!rules.gates.empty()) {
-    const Eigen::MatrixXd tally = TallyRatees(ballots);
-    const int levels = ballots.levels;
-    std::vector<std::vector<bool>> in_gate(rules.gates.size(), std::vector<bool>(levels, false));
-    for (size_t q = 0; q < rules.gates.size(); ++q)
-      for (int64_t g : rules.gates[q].grades)
-        if (g >= 0 && g < levels) in_gate[q][g] = true;
-    for (int e = 0; e < n; ++e) {
-      const double total = tally.row(e).sum();
-      if (!(total > 0.0)) continue;
-      for (size_t q = 0; q < rules.gates.size(); ++q) {
-        double count = 0.0;
-        for (int g = 0; g < levels; ++g)
-          if (in_gate[q][g]) count += tally(e, g);
-        const double share = count / total;
-        const Gate& gate = rules.gates[q];
-        if ((gate.above && share > *gate.above) || (gate.below && share < *gate.below)) {
-          cls[e] = gate_index[q];
-          break;
-        }
-      }
-    }
-  }
+  // 4. Gates (ApplyGates).
+  if (!rules.gates.empty()) ApplyGates(rules, ballots, gate_index, cls);
   return cls;
 }
 

@@ -124,133 +124,129 @@ std::string SummaryTable(const RunResult& r) {
   return fmt::to_string(out);
 }
 
-std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunResult& r,
-                            RunInfo info, nlohmann::ordered_json* manifest_out) {
-  const auto w0 = std::chrono::steady_clock::now();
-  // Large tables are formatted in parallel: as many threads as the run used.
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
-                            static_cast<size_t>(std::max(1, info.threads)));
+namespace {
+
+// metrics.csv
+void WriteMetricsCsv(StagedDirectory& dir, const RunResult& r) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "model,metric,value,lo,hi\n");
+  for (const auto& m : r.models)
+    for (const auto& row : m.metrics) {
+      if (row.has_interval)
+        fmt::format_to(std::back_inserter(out), "{},{},{},{},{}\n", CsvField(m.name), row.metric,
+                       Num(row.value), Num(row.lo), Num(row.hi));
+      else
+        fmt::format_to(std::back_inserter(out), "{},{},{},,\n", CsvField(m.name), row.metric,
+                       Num(row.value));
+    }
+  WriteTextFile(dir.File("metrics.csv"), fmt::to_string(out));
+}
+
+// evaluees.csv: per-evaluee summaries across replicates (the largest
+// file: 1.6 million evaluees x models rows at municipal scale).
+void WriteEvalueesCsv(StagedDirectory& dir, const RunResult& r) {
   const Organisation& org = r.organisation;
   const int n = org.NumEvaluees();
-  const int R = s.replicates;
-  const bool full = !r.models.empty() && !r.models[0].scores.empty() &&
-                    static_cast<size_t>(R) * n * r.models.size() <= kFullScoresMaxRows;
+  std::vector<std::string> names;
+  for (const auto& m : r.models) names.push_back(CsvField(m.name));
+  WriteRows(dir.File("evaluees.csv"),
+            "model,ratee,true_quality,mean_score,mean_rank,rank_lo,rank_hi,p_top,p_bottom,"
+            "p_top_class\n",
+            r.models.size() * static_cast<size_t>(n), [&](Buffer& out, size_t i) {
+              const size_t mi = i / n;
+              const int e = static_cast<int>(i % n);
+              const ModelOutcome& m = r.models[mi];
+              out.append(names[mi].data(), names[mi].data() + names[mi].size());
+              out.push_back(',');
+              AppendCsvField(out, org.evaluee_names[e]);
+              fmt::format_to(std::back_inserter(out), FMT_COMPILE(",{},{},{},{},{},{},{},"),
+                             org.quality[e], m.mean_score[e], m.mean_rank[e], m.rank_lo[e],
+                             m.rank_hi[e], m.p_top[e], m.p_bottom[e]);
+              if (!m.class_labels.empty()) AppendNum(out, m.p_top_class[e]);
+              out.push_back('\n');
+            });
+}
 
-  // metrics.csv
-  {
-    fmt::memory_buffer out;
-    fmt::format_to(std::back_inserter(out), "model,metric,value,lo,hi\n");
-    for (const auto& m : r.models)
-      for (const auto& row : m.metrics) {
-        if (row.has_interval)
-          fmt::format_to(std::back_inserter(out), "{},{},{},{},{}\n", CsvField(m.name), row.metric,
-                         Num(row.value), Num(row.lo), Num(row.hi));
-        else
-          fmt::format_to(std::back_inserter(out), "{},{},{},,\n", CsvField(m.name), row.metric,
-                         Num(row.value));
-      }
-    WriteTextFile(dir.File("metrics.csv"), fmt::to_string(out));
-  }
-  // evaluees.csv: per-evaluee summaries across replicates (the largest
-  // file: 1.6 million evaluees x models rows at municipal scale).
-  {
-    std::vector<std::string> names;
-    for (const auto& m : r.models) names.push_back(CsvField(m.name));
-    WriteRows(dir.File("evaluees.csv"),
-              "model,ratee,true_quality,mean_score,mean_rank,rank_lo,rank_hi,p_top,p_bottom,"
-              "p_top_class\n",
-              r.models.size() * static_cast<size_t>(n), [&](Buffer& out, size_t i) {
-                const size_t mi = i / n;
-                const int e = static_cast<int>(i % n);
-                const ModelOutcome& m = r.models[mi];
-                out.append(names[mi].data(), names[mi].data() + names[mi].size());
-                out.push_back(',');
-                AppendCsvField(out, org.evaluee_names[e]);
-                fmt::format_to(std::back_inserter(out), FMT_COMPILE(",{},{},{},{},{},{},{},"),
-                               org.quality[e], m.mean_score[e], m.mean_rank[e], m.rank_lo[e],
-                               m.rank_hi[e], m.p_top[e], m.p_bottom[e]);
-                if (!m.class_labels.empty()) AppendNum(out, m.p_top_class[e]);
-                out.push_back('\n');
-              });
-  }
-  // scores.csv (full form) when small enough.
-  if (full) {
-    fmt::memory_buffer out;
-    fmt::format_to(std::back_inserter(out),
-                   "replicate,model,ratee,score,rank,true_quality,class\n");
-    std::vector<int> order(n);
-    for (int rep = 0; rep < R; ++rep) {
-      for (const auto& m : r.models) {
-        const std::vector<int>& rank = m.ranks[rep];
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(),
-                         [&](int a, int b) { return rank[a] < rank[b]; });
-        for (int e : order) {
-          fmt::format_to(
-              std::back_inserter(out), "{},{},{},{},{},{},{}\n", rep + 1, CsvField(m.name),
-              CsvField(org.evaluee_names[e]), Num(m.scores[rep][e]), rank[e], Num(org.quality[e]),
-              m.classes.empty() ? std::string() : CsvField(m.class_labels[m.classes[rep][e]]));
-        }
+// scores.csv in full form: one row per replicate, model and evaluee.
+void WriteScoresCsv(StagedDirectory& dir, const RunResult& r, int R) {
+  const Organisation& org = r.organisation;
+  const int n = org.NumEvaluees();
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "replicate,model,ratee,score,rank,true_quality,class\n");
+  std::vector<int> order(n);
+  for (int rep = 0; rep < R; ++rep) {
+    for (const auto& m : r.models) {
+      const std::vector<int>& rank = m.ranks[rep];
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[a] < rank[b]; });
+      for (int e : order) {
+        fmt::format_to(
+            std::back_inserter(out), "{},{},{},{},{},{},{}\n", rep + 1, CsvField(m.name),
+            CsvField(org.evaluee_names[e]), Num(m.scores[rep][e]), rank[e], Num(org.quality[e]),
+            m.classes.empty() ? std::string() : CsvField(m.class_labels[m.classes[rep][e]]));
       }
     }
-    WriteTextFile(dir.File("scores.csv"), fmt::to_string(out));
   }
+  WriteTextFile(dir.File("scores.csv"), fmt::to_string(out));
+}
 
-  // fairness.csv: errors by stratum of evaluees (sim/fairness.h).
-  WriteTextFile(dir.File("fairness.csv"), FairnessCsv(r.fairness));
+// parameters.csv: the fitted models' named parameters, per replicate.
+void WriteParametersCsv(StagedDirectory& dir, const RunResult& r) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "model,replicate,parameter,value\n");
+  for (const auto& m : r.models)
+    for (size_t rep = 0; rep < m.parameters.size(); ++rep)
+      for (const auto& [name, value] : m.parameters[rep])
+        fmt::format_to(std::back_inserter(out), "{},{},{},{}\n", CsvField(m.name), rep + 1,
+                       CsvField(name), Num(value));
+  WriteTextFile(dir.File("parameters.csv"), fmt::to_string(out));
+}
 
-  // parameters.csv and raters.csv: what fitted models estimate besides scores.
+// raters.csv: replicate 1's per-rater estimates. Raters are named as in
+// `evalsim generate`'s ballots.csv (r1, r2, ...). One block of rows per
+// model and estimate, written like evaluees.csv.
+void WriteRatersCsv(StagedDirectory& dir, const RunResult& r) {
+  struct Block {
+    std::string prefix, suffix;  // "model,1,r" and ",estimate,"
+    const Eigen::VectorXd* values;
+  };
+  std::vector<Block> blocks;
+  std::vector<size_t> starts{0};
+  for (const auto& m : r.models)
+    for (const auto& [name, values] : m.rater_values) {
+      blocks.push_back({CsvField(m.name) + ",1,r", "," + CsvField(name) + ",", &values});
+      starts.push_back(starts.back() + static_cast<size_t>(values.size()));
+    }
+  WriteRows(dir.File("raters.csv"), "model,replicate,rater,estimate,value\n", starts.back(),
+            [&](Buffer& out, size_t i) {
+              const size_t k = static_cast<size_t>(
+                  std::upper_bound(starts.begin(), starts.end(), i) - starts.begin() - 1);
+              const Block& bl = blocks[k];
+              const size_t j = i - starts[k];
+              out.append(bl.prefix.data(), bl.prefix.data() + bl.prefix.size());
+              fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), j + 1);
+              out.append(bl.suffix.data(), bl.suffix.data() + bl.suffix.size());
+              AppendNum(out, (*bl.values)[static_cast<Eigen::Index>(j)]);
+              out.push_back('\n');
+            });
+}
+
+// parameters.csv and raters.csv: what fitted models estimate besides scores
+// (each only when some model reports it).
+void WriteFittedCsvs(StagedDirectory& dir, const RunResult& r) {
   bool any_parameters = false, any_raters = false;
   for (const auto& m : r.models) {
     for (const auto& p : m.parameters) any_parameters = any_parameters || !p.empty();
     any_raters = any_raters || !m.rater_values.empty();
   }
-  if (any_parameters) {
-    fmt::memory_buffer out;
-    fmt::format_to(std::back_inserter(out), "model,replicate,parameter,value\n");
-    for (const auto& m : r.models)
-      for (size_t rep = 0; rep < m.parameters.size(); ++rep)
-        for (const auto& [name, value] : m.parameters[rep])
-          fmt::format_to(std::back_inserter(out), "{},{},{},{}\n", CsvField(m.name), rep + 1,
-                         CsvField(name), Num(value));
-    WriteTextFile(dir.File("parameters.csv"), fmt::to_string(out));
-  }
-  if (any_raters) {
-    // Raters are named as in `evalsim generate`'s ballots.csv (r1, r2, ...).
-    // One block of rows per model and estimate, written like evaluees.csv.
-    struct Block {
-      std::string prefix, suffix;  // "model,1,r" and ",estimate,"
-      const Eigen::VectorXd* values;
-    };
-    std::vector<Block> blocks;
-    std::vector<size_t> starts{0};
-    for (const auto& m : r.models)
-      for (const auto& [name, values] : m.rater_values) {
-        blocks.push_back({CsvField(m.name) + ",1,r", "," + CsvField(name) + ",", &values});
-        starts.push_back(starts.back() + static_cast<size_t>(values.size()));
-      }
-    WriteRows(dir.File("raters.csv"), "model,replicate,rater,estimate,value\n", starts.back(),
-              [&](Buffer& out, size_t i) {
-                const size_t k = static_cast<size_t>(
-                    std::upper_bound(starts.begin(), starts.end(), i) - starts.begin() - 1);
-                const Block& bl = blocks[k];
-                const size_t j = i - starts[k];
-                out.append(bl.prefix.data(), bl.prefix.data() + bl.prefix.size());
-                fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), j + 1);
-                out.append(bl.suffix.data(), bl.suffix.data() + bl.suffix.size());
-                AppendNum(out, (*bl.values)[static_cast<Eigen::Index>(j)]);
-                out.push_back('\n');
-              });
-  }
+  if (any_parameters) WriteParametersCsv(dir, r);
+  if (any_raters) WriteRatersCsv(dir, r);
+}
 
-  info.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
-  nlohmann::ordered_json man = BaseManifest(s, info.overrides);
-  man["threads"] = info.threads;
-  man["scores_form"] =
-      full ? "full: scores.csv has one row per replicate, model and evaluee"
-           : "summary: scores.csv omitted (too many rows); evaluees.csv has per-evaluee summaries";
+// The manifest's "organisation" object: the drawn organisation's size.
+nlohmann::ordered_json OrganisationJson(const Organisation& org) {
   nlohmann::ordered_json o;
-  o["evaluees"] = n;
+  o["evaluees"] = org.NumEvaluees();
   o["meetings"] = org.meetings.size();
   o["raters"] = org.NumRaters();
   o["bloc_evaluees"] = org.NumBlocEvaluees();
@@ -262,8 +258,11 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
     for (size_t t = 0; t < count.size(); ++t) types[org.type_names[t]] = count[t];
     o["types"] = types;
   }
-  man["organisation"] = o;
-  man["calibrated_cuts"] = r.cuts;
+  return o;
+}
+
+// The manifest's "ballots" object: totals and observed grade shares.
+nlohmann::ordered_json BallotsJson(const Scenario& s, const RunResult& r) {
   nlohmann::ordered_json b;
   b["total"] = r.ballots_total;
   b["grade_share"] = r.grade_share;
@@ -278,11 +277,11 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
     by_group.push_back(e);
   }
   b["by_group"] = by_group;
-  man["ballots"] = b;
-  nlohmann::ordered_json notes = nlohmann::ordered_json::object();
-  for (const auto& m : r.models)
-    if (!m.notes.empty()) notes[m.name] = m.notes;
-  man["model_notes"] = notes;
+  return b;
+}
+
+// The manifest's "fairness" object: what fairness.csv holds.
+nlohmann::ordered_json FairnessJson(const Scenario& s, const RunResult& r, int n) {
   nlohmann::ordered_json fair;
   fair["file"] = "fairness.csv";
   fair["rows"] = r.fairness.size();
@@ -291,19 +290,25 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   fair["average"] = "true quality between the 40th and 60th percentiles";
   fair["top_k"] = QuotaCount(s.quota, n);
   fair["bottom_k"] = QuotaCount(s.bottom, n);
-  man["fairness"] = fair;
-  if (r.uncertainty) {
-    const UncertaintyResult& u = *r.uncertainty;
-    WriteTextFile(dir.File("uncertainty.csv"), UncertaintyCsv(u));
-    WriteTextFile(dir.File("sensitivity.csv"), SensitivityCsv(u));
-    nlohmann::ordered_json uj;
-    uj["model"] = u.model;
-    uj["draws"] = u.draws;
-    uj["data"] = "replicate 1's indicators and votes";
-    uj["notes"] = u.notes;
-    man["uncertainty"] = uj;
-  }
-  // Wall-time fields: the only part of the output that varies between runs.
+  return fair;
+}
+
+// uncertainty.csv and sensitivity.csv, and the manifest's "uncertainty"
+// object describing them.
+nlohmann::ordered_json WriteUncertainty(StagedDirectory& dir, const UncertaintyResult& u) {
+  WriteTextFile(dir.File("uncertainty.csv"), UncertaintyCsv(u));
+  WriteTextFile(dir.File("sensitivity.csv"), SensitivityCsv(u));
+  nlohmann::ordered_json uj;
+  uj["model"] = u.model;
+  uj["draws"] = u.draws;
+  uj["data"] = "replicate 1's indicators and votes";
+  uj["notes"] = u.notes;
+  return uj;
+}
+
+// The manifest's "wall_time" object. Wall-time fields: the only part of the
+// output that varies between runs.
+nlohmann::ordered_json WallTimeJson(const RunResult& r, const RunInfo& info) {
   nlohmann::ordered_json t;
   t["organisation_seconds"] = r.seconds_organisation;
   t["generate_seconds_summed_over_replicates"] = r.seconds_generate;
@@ -324,7 +329,46 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
         {"ballots_per_second", sum > 0 ? static_cast<double>(r.ballots_total) / sum : 0.0}};
   }
   t["models"] = fit;
-  man["wall_time"] = t;
+  return t;
+}
+
+}  // namespace
+
+std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunResult& r,
+                            RunInfo info, nlohmann::ordered_json* manifest_out) {
+  const auto w0 = std::chrono::steady_clock::now();
+  // Large tables are formatted in parallel: as many threads as the run used.
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<size_t>(std::max(1, info.threads)));
+  const Organisation& org = r.organisation;
+  const int n = org.NumEvaluees();
+  const int R = s.replicates;
+  const bool full = !r.models.empty() && !r.models[0].scores.empty() &&
+                    static_cast<size_t>(R) * n * r.models.size() <= kFullScoresMaxRows;
+
+  WriteMetricsCsv(dir, r);
+  WriteEvalueesCsv(dir, r);
+  if (full) WriteScoresCsv(dir, r, R);  // the full form when small enough
+  // fairness.csv: errors by stratum of evaluees (sim/fairness.h).
+  WriteTextFile(dir.File("fairness.csv"), FairnessCsv(r.fairness));
+  WriteFittedCsvs(dir, r);
+
+  info.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  nlohmann::ordered_json man = BaseManifest(s, info.overrides);
+  man["threads"] = info.threads;
+  man["scores_form"] =
+      full ? "full: scores.csv has one row per replicate, model and evaluee"
+           : "summary: scores.csv omitted (too many rows); evaluees.csv has per-evaluee summaries";
+  man["organisation"] = OrganisationJson(org);
+  man["calibrated_cuts"] = r.cuts;
+  man["ballots"] = BallotsJson(s, r);
+  nlohmann::ordered_json notes = nlohmann::ordered_json::object();
+  for (const auto& m : r.models)
+    if (!m.notes.empty()) notes[m.name] = m.notes;
+  man["model_notes"] = notes;
+  man["fairness"] = FairnessJson(s, r, n);
+  if (r.uncertainty) man["uncertainty"] = WriteUncertainty(dir, *r.uncertainty);
+  man["wall_time"] = WallTimeJson(r, info);
   WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
   if (manifest_out) *manifest_out = man;
   return SummaryTable(r);

@@ -38,6 +38,34 @@ bool Applies(const std::string& transform, const char* key) {
   return false;
 }
 
+// `range`: defaults per transform, then the given one.
+void ReadRange(OptionReader& r, IndicatorSpec& ind) {
+  const std::string& tr = ind.transform;
+  if (tr == "rate") {
+    ind.lo = 0.0, ind.hi = 1.0;
+  } else if (tr == "score") {
+    ind.lo = 0.0, ind.hi = 100.0;
+  } else if (tr == "count") {
+    ind.lo = 0.0, ind.hi = kInf;
+  } else {
+    ind.lo = -kInf, ind.hi = kInf;
+  }
+  if (auto range = r.DoubleList("range", Between(-1e12, 1e12))) {
+    if (range->size() != 2) {
+      r.Error("range", fmt::format("has {} values; expected [lo, hi]", range->size()));
+    } else if (!((*range)[0] < (*range)[1])) {
+      r.Error("range", fmt::format("[{}, {}]: expected lo < hi", (*range)[0], (*range)[1]));
+    } else if (tr == "count" && ((*range)[0] < 0 || std::floor((*range)[0]) != (*range)[0] ||
+                                 std::floor((*range)[1]) != (*range)[1])) {
+      r.Error("range", fmt::format("[{}, {}]: a count's range must be whole numbers >= 0",
+                                   (*range)[0], (*range)[1]));
+    } else {
+      ind.lo = (*range)[0];
+      ind.hi = (*range)[1];
+    }
+  }
+}
+
 void ReadOne(OptionReader& r, IndicatorSpec& ind, std::set<std::string>& names) {
   if (!r.Has("name")) r.Error("", "missing required key `name` (a non-empty string)");
   ind.name = r.String("name", "");
@@ -66,30 +94,7 @@ void ReadOne(OptionReader& r, IndicatorSpec& ind, std::set<std::string>& names) 
     }
   }
 
-  // Range: defaults per transform, then the given one.
-  if (tr == "rate") {
-    ind.lo = 0.0, ind.hi = 1.0;
-  } else if (tr == "score") {
-    ind.lo = 0.0, ind.hi = 100.0;
-  } else if (tr == "count") {
-    ind.lo = 0.0, ind.hi = kInf;
-  } else {
-    ind.lo = -kInf, ind.hi = kInf;
-  }
-  if (auto range = r.DoubleList("range", Between(-1e12, 1e12))) {
-    if (range->size() != 2) {
-      r.Error("range", fmt::format("has {} values; expected [lo, hi]", range->size()));
-    } else if (!((*range)[0] < (*range)[1])) {
-      r.Error("range", fmt::format("[{}, {}]: expected lo < hi", (*range)[0], (*range)[1]));
-    } else if (tr == "count" && ((*range)[0] < 0 || std::floor((*range)[0]) != (*range)[0] ||
-                                 std::floor((*range)[1]) != (*range)[1])) {
-      r.Error("range", fmt::format("[{}, {}]: a count's range must be whole numbers >= 0",
-                                   (*range)[0], (*range)[1]));
-    } else {
-      ind.lo = (*range)[0];
-      ind.hi = (*range)[1];
-    }
-  }
+  ReadRange(r, ind);
   const bool bounded = std::isfinite(ind.lo) && std::isfinite(ind.hi);
   const double mid = bounded ? 0.5 * (ind.lo + ind.hi) : 0.0;
 

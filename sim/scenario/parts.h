@@ -1,13 +1,16 @@
 // Pieces of scenario reading shared by the files that read one part of a
-// scenario each (scenario.cc, scenario_comparisons.cc,
-// scenario_indicators.cc). Internal to sim/.
+// scenario each (scenario.cc, organisation.cc, models.cc, comparisons.cc,
+// indicators.cc, uncertainty.cc, sweep.cc). Internal to sim/.
 #ifndef EVALSIM_SIM_SCENARIO_PARTS_H_
 #define EVALSIM_SIM_SCENARIO_PARTS_H_
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sim/core/options.h"
@@ -55,6 +58,37 @@ void WithTable(OptionReader& parent, std::string_view key, const std::string& fi
   fn(r);
   for (auto& e : r.Finish()) errors.push_back(std::move(e));
 }
+
+inline IntRange ToRange(std::optional<std::pair<int64_t, int64_t>> r) {
+  return r ? IntRange{r->first, r->second} : IntRange{};
+}
+
+// What the [organisation] reader leaves for the readers after it.
+struct OrganisationNotes {
+  std::string evaluees;  // the `evaluees` level name as written
+  // Per type, its `groups` node (nullptr when absent), for ResolveTypeGroups.
+  std::vector<const toml::node*> type_group_nodes;
+};
+
+// Reads the required [organisation] table: s.levels, s.evaluee_level,
+// quality and s.types (whose `groups` are resolved later).
+void ReadOrganisation(OptionReader& top, Scenario& s, OrganisationNotes& notes,
+                      std::vector<std::string>& errors);
+
+// Reads the optional [meetings] table into s.meeting_level (after the
+// organisation, whose levels it names).
+void ReadMeetings(OptionReader& top, Scenario& s, const std::string& evaluees,
+                  std::vector<std::string>& errors);
+
+// Turns every type's `groups` names into its per-group `shifted` mask
+// (after the [[raters]], whose groups they name).
+void ResolveTypeGroups(const std::string& file, Scenario& s,
+                       const std::vector<const toml::node*>& group_nodes,
+                       std::vector<std::string>& errors);
+
+// Reads the required [[models]] tables into s.models (after everything
+// their options are checked against: scale, groups, indicators).
+void ReadModels(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
 
 // Reads the optional [comparisons] table into s.comparisons.
 void ReadComparisons(OptionReader& top, Scenario& s, std::vector<std::string>& errors);

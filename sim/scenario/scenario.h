@@ -186,10 +186,6 @@ struct Scenario {
   toml::table resolved;  // the effective TOML (after overrides and presets)
 };
 
-// Applies `key.path=value` overrides to a parsed TOML table. Arrays of tables
-// are addressed by index or by their `group` / `name` value.
-void ApplyOverrides(toml::table& root, const std::vector<std::string>& overrides);
-
 // The [[models]] names a `--models a,b` filter keeps, in scenario order
 // (every entry when `filter` is empty). InputError naming the entries when a
 // name matches none.

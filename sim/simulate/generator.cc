@@ -26,21 +26,10 @@ struct Perception {
   double y;
 };
 
-// When `seen` is not null, the latent value of every valid ballot of a rater
-// who can compare (not of a per-evaluee group) is appended to it, in draw
-// order. Capturing draws nothing, so the ballots are the same either way.
-void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs, int mi,
-                     MeetingBallots& out, std::vector<Perception>* seen = nullptr) {
-  const Scenario& s = *setup.scenario;
-  const Organisation& org = *setup.organisation;
-  const Meeting& m = org.meetings[mi];
+// Per-rater leniency for this replicate (raters are a fresh draw each time),
+// drawn from the meeting's stream `rng` group by group.
+std::vector<double> DrawLeniency(const Scenario& s, const Meeting& m, Rng& rng) {
   const int G = static_cast<int>(s.raters.size());
-  const int K = static_cast<int>(s.shares.size());
-  const double* cuts = setup.cuts.data();
-
-  Rng rng(DeriveSeed(
-      s.seed, {kStreamBallots, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
-  // Per-rater leniency for this replicate (raters are a fresh draw each time).
   std::vector<double> leniency(m.num_raters);
   for (int g = 0; g < G; ++g) {
     const RaterGroupSpec& spec = s.raters[g];
@@ -48,10 +37,16 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
     for (uint32_t r = a; r < a + m.group_count[g]; ++r)
       leniency[r] = spec.leniency_mean + spec.leniency_sd * rng.Normal();
   }
+  return leniency;
+}
 
-  // Blocs: each rater of the meeting joins at most one bloc of the meeting's
-  // bloc evaluees; its votes for that evaluee rise by `boost` and its votes
-  // for every other evaluee of the meeting fall by `penalty`.
+// Blocs: each rater of the meeting joins at most one bloc of the meeting's
+// bloc evaluees; its votes for that evaluee rise by `boost` and its votes
+// for every other evaluee of the meeting fall by `penalty`. Per local rater:
+// the evaluee whose bloc it joined, or -1; empty when no rater can join.
+std::vector<int> DrawBlocMembers(const Scenario& s, const Organisation& org, int replicate,
+                                 bool with_blocs, int mi) {
+  const Meeting& m = org.meetings[mi];
   std::vector<int> bloc_evaluees;
   for (int e = m.first_evaluee; e < m.first_evaluee + m.num_evaluees; ++e)
     if (org.bloc[e] >= 0) bloc_evaluees.push_back(e);
@@ -74,6 +69,25 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
       }
     }
   }
+  return member_of;
+}
+
+// When `seen` is not null, the latent value of every valid ballot of a rater
+// who can compare (not of a per-evaluee group) is appended to it, in draw
+// order. Capturing draws nothing, so the ballots are the same either way.
+void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs, int mi,
+                     MeetingBallots& out, std::vector<Perception>* seen = nullptr) {
+  const Scenario& s = *setup.scenario;
+  const Organisation& org = *setup.organisation;
+  const Meeting& m = org.meetings[mi];
+  const int G = static_cast<int>(s.raters.size());
+  const int K = static_cast<int>(s.shares.size());
+  const double* cuts = setup.cuts.data();
+
+  Rng rng(DeriveSeed(
+      s.seed, {kStreamBallots, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
+  const std::vector<double> leniency = DrawLeniency(s, m, rng);
+  const std::vector<int> member_of = DrawBlocMembers(s, org, replicate, with_blocs, mi);
 
   out.words.clear();
   out.words.reserve(static_cast<size_t>(1.05 * setup.expected_per_meeting[mi]) + 64);
@@ -316,41 +330,15 @@ GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org) {
   return setup;
 }
 
-void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs,
-                     RatingBallots* out, RankingBallots* rankings, PairwiseBallots* pairs) {
-  const Scenario& s = *setup.scenario;
-  const Organisation& org = *setup.organisation;
-  if (out->ratee_names.size() != org.evaluee_names.size() || out->levels == 0)
-    FillMetadata(s, org, out);
+namespace {
+
+// Pass 2 of GenerateBallots: offsets, then every meeting copies into its
+// contiguous range (a meeting's evaluees, and so its slots, are contiguous).
+// Frees the meetings' buffers.
+void CopyRatings(const Organisation& org, int G, std::vector<MeetingBallots>& buffers,
+                 RatingBallots* out) {
   const int M = static_cast<int>(org.meetings.size());
-  const int G = static_cast<int>(s.raters.size());
   const size_t slots = static_cast<size_t>(org.NumEvaluees()) * G;
-
-  const ComparisonMode mode = s.comparisons.mode;
-  const bool want_rankings = rankings && mode == ComparisonMode::kRanking;
-  const bool want_pairs = pairs && mode == ComparisonMode::kPairs;
-  const bool compare = want_rankings || want_pairs;
-
-  // Pass 1: each meeting draws into its own buffer (meetings in chunks so
-  // that buffers are reused within a chunk's worker). With comparisons, the
-  // meeting's perceptions go into a per-worker buffer and are turned into
-  // the meeting's comparison ballots at once.
-  std::vector<MeetingBallots> buffers(M);
-  std::vector<MeetingComparisons> compared(compare ? M : 0);
-  // Isolation keeps a worker waiting here from picking up another replicate.
-  tbb::this_task_arena::isolate([&] {
-    ParallelFor(tbb::blocked_range<int>(0, M, 16), [&](const tbb::blocked_range<int>& r) {
-      std::vector<Perception> seen;
-      ComparisonScratch scratch;
-      for (int mi = r.begin(); mi != r.end(); ++mi) {
-        GenerateMeeting(setup, replicate, with_blocs, mi, buffers[mi], compare ? &seen : nullptr);
-        if (compare) DrawComparisons(setup, replicate, mi, seen, scratch, &compared[mi]);
-      }
-    });
-  });
-
-  // Pass 2: offsets, then every meeting copies into its contiguous range
-  // (a meeting's evaluees, and so its slots, are contiguous).
   out->slot_begin.assign(slots + 1, 0);
   std::vector<uint64_t> meeting_begin(M + 1, 0);
   for (int mi = 0; mi < M; ++mi) {
@@ -377,45 +365,92 @@ void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs
       }
     });
   });
+}
 
+// The ranking ballots of the meetings, in meeting order (an empty set of
+// the organisation's evaluees when the scenario draws none).
+void AssembleRankings(const Organisation& org, bool want_rankings,
+                      std::vector<MeetingComparisons>& compared, RankingBallots* rankings) {
+  if (want_rankings) {
+    RankingBuilder builder(org.evaluee_names);
+    for (MeetingComparisons& c : compared) {
+      for (size_t o = 0; o < c.NumOrders(); ++o) {
+        const size_t a = c.order_begin[o], len = c.order_begin[o + 1] - a;
+        builder.Add({c.candidate.data() + a, len}, {c.tier.data() + a, len}, 1.0);
+      }
+      c = MeetingComparisons();
+    }
+    *rankings = builder.Finish();
+    rankings->unranked_below = false;  // raters rank only the evaluees they saw
+  } else {
+    *rankings = RankingBallots();
+    rankings->ratee_names = org.evaluee_names;
+  }
+}
+
+// The pairwise ballots of the meetings, in meeting order (an empty set of
+// the organisation's evaluees when the scenario draws none).
+void AssemblePairs(const Organisation& org, bool want_pairs,
+                   std::vector<MeetingComparisons>& compared, PairwiseBallots* pairs) {
+  std::vector<std::string> names = std::move(pairs->ratee_names);
+  if (names != org.evaluee_names) names = org.evaluee_names;
+  *pairs = PairwiseBallots();
+  pairs->ratee_names = std::move(names);
+  if (want_pairs) {
+    size_t total = 0;
+    for (const MeetingComparisons& c : compared) total += c.winner.size();
+    pairs->seq_winner.reserve(total);
+    pairs->seq_loser.reserve(total);
+    pairs->seq_weight.reserve(total);
+    for (MeetingComparisons& c : compared) {
+      pairs->seq_winner.insert(pairs->seq_winner.end(), c.winner.begin(), c.winner.end());
+      pairs->seq_loser.insert(pairs->seq_loser.end(), c.loser.begin(), c.loser.end());
+      pairs->seq_weight.insert(pairs->seq_weight.end(), c.weight.begin(), c.weight.end());
+      c = MeetingComparisons();
+    }
+    AggregatePairwise(pairs);
+  }
+}
+
+}  // namespace
+
+void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs,
+                     RatingBallots* out, RankingBallots* rankings, PairwiseBallots* pairs) {
+  const Scenario& s = *setup.scenario;
+  const Organisation& org = *setup.organisation;
+  if (out->ratee_names.size() != org.evaluee_names.size() || out->levels == 0)
+    FillMetadata(s, org, out);
+  const int M = static_cast<int>(org.meetings.size());
+  const int G = static_cast<int>(s.raters.size());
+
+  const ComparisonMode mode = s.comparisons.mode;
+  const bool want_rankings = rankings && mode == ComparisonMode::kRanking;
+  const bool want_pairs = pairs && mode == ComparisonMode::kPairs;
+  const bool compare = want_rankings || want_pairs;
+
+  // Pass 1: each meeting draws into its own buffer (meetings in chunks so
+  // that buffers are reused within a chunk's worker). With comparisons, the
+  // meeting's perceptions go into a per-worker buffer and are turned into
+  // the meeting's comparison ballots at once.
+  std::vector<MeetingBallots> buffers(M);
+  std::vector<MeetingComparisons> compared(compare ? M : 0);
+  // Isolation keeps a worker waiting here from picking up another replicate.
+  tbb::this_task_arena::isolate([&] {
+    ParallelFor(tbb::blocked_range<int>(0, M, 16), [&](const tbb::blocked_range<int>& r) {
+      std::vector<Perception> seen;
+      ComparisonScratch scratch;
+      for (int mi = r.begin(); mi != r.end(); ++mi) {
+        GenerateMeeting(setup, replicate, with_blocs, mi, buffers[mi], compare ? &seen : nullptr);
+        if (compare) DrawComparisons(setup, replicate, mi, seen, scratch, &compared[mi]);
+      }
+    });
+  });
+
+  // Pass 2: offsets, then every meeting copies into its contiguous range.
+  CopyRatings(org, G, buffers, out);
   // Pass 3: comparison ballots, assembled in meeting order.
-  if (rankings) {
-    if (want_rankings) {
-      RankingBuilder builder(org.evaluee_names);
-      for (MeetingComparisons& c : compared) {
-        for (size_t o = 0; o < c.NumOrders(); ++o) {
-          const size_t a = c.order_begin[o], len = c.order_begin[o + 1] - a;
-          builder.Add({c.candidate.data() + a, len}, {c.tier.data() + a, len}, 1.0);
-        }
-        c = MeetingComparisons();
-      }
-      *rankings = builder.Finish();
-      rankings->unranked_below = false;  // raters rank only the evaluees they saw
-    } else {
-      *rankings = RankingBallots();
-      rankings->ratee_names = org.evaluee_names;
-    }
-  }
-  if (pairs) {
-    std::vector<std::string> names = std::move(pairs->ratee_names);
-    if (names != org.evaluee_names) names = org.evaluee_names;
-    *pairs = PairwiseBallots();
-    pairs->ratee_names = std::move(names);
-    if (want_pairs) {
-      size_t total = 0;
-      for (const MeetingComparisons& c : compared) total += c.winner.size();
-      pairs->seq_winner.reserve(total);
-      pairs->seq_loser.reserve(total);
-      pairs->seq_weight.reserve(total);
-      for (MeetingComparisons& c : compared) {
-        pairs->seq_winner.insert(pairs->seq_winner.end(), c.winner.begin(), c.winner.end());
-        pairs->seq_loser.insert(pairs->seq_loser.end(), c.loser.begin(), c.loser.end());
-        pairs->seq_weight.insert(pairs->seq_weight.end(), c.weight.begin(), c.weight.end());
-        c = MeetingComparisons();
-      }
-      AggregatePairwise(pairs);
-    }
-  }
+  if (rankings) AssembleRankings(org, want_rankings, compared, rankings);
+  if (pairs) AssemblePairs(org, want_pairs, compared, pairs);
 }
 
 }  // namespace evalsim

@@ -33,9 +33,10 @@ int Organisation::NumBlocEvaluees() const {
   return static_cast<int>(std::count_if(bloc.begin(), bloc.end(), [](int b) { return b >= 0; }));
 }
 
-Organisation BuildOrganisation(const Scenario& s) {
-  Organisation org;
-  const int L = s.evaluee_level + 1;  // levels below the evaluees play no part
+namespace {
+
+// Refuses an organisation whose levels could hold more than 5e7 units.
+void CheckOrganisationSize(const Scenario& s, int L) {
   double max_units = 1.0;
   for (int l = 0; l < L; ++l) {
     max_units *= static_cast<double>(s.levels[l].count.hi);
@@ -46,12 +47,22 @@ Organisation BuildOrganisation(const Scenario& s) {
           Location(s.file), max_units, s.levels[l].name));
     }
   }
+}
 
-  // The unit tree, level by level; the children of a unit are contiguous, so
-  // the descendants of any unit form one index range at every lower level.
+// The unit tree, level by level; the children of a unit are contiguous, so
+// the descendants of any unit form one index range at every lower level.
+struct UnitTree {
+  std::vector<std::vector<int>> child_begin;  // child_begin[l][i]: first child of unit i
+  std::vector<std::vector<int>> parent;
+};
+
+UnitTree DrawUnitTree(const Scenario& s, int L) {
+  UnitTree tree;
   Rng tree_rng(DeriveSeed(s.seed, {kStreamOrganisation, 0}));
-  std::vector<std::vector<int>> child_begin(L);  // child_begin[l][i]: first child of unit i
-  std::vector<std::vector<int>> parent(L);
+  std::vector<std::vector<int>>& child_begin = tree.child_begin;
+  std::vector<std::vector<int>>& parent = tree.parent;
+  child_begin.resize(L);
+  parent.resize(L);
   int size = static_cast<int>(Draw(tree_rng, s.levels[0].count));
   parent[0].assign(size, -1);
   for (int l = 1; l < L; ++l) {
@@ -66,17 +77,13 @@ Organisation BuildOrganisation(const Scenario& s) {
     }
     cb.back() = total;
   }
-  for (int l = 0; l < L; ++l) org.level_size.push_back(static_cast<int>(parent[l].size()));
-  const int n = org.level_size[L - 1];
-  if (n == 0) {
-    throw InputError(
-        fmt::format("{}organisation: the drawn organisation has no evaluee at level "
-                    "\"{}\" (check the level counts)",
-                    Location(s.file), s.levels[s.evaluee_level].name));
-  }
+  return tree;
+}
 
-  // True quality: a standard normal per unit that keeps `inherited` of its
-  // variance from the parent, scaled by sd at the evaluee level.
+// True quality: a standard normal per unit that keeps `inherited` of its
+// variance from the parent, scaled by sd at the evaluee level.
+void DrawQuality(const Scenario& s, const UnitTree& tree, int L, int n, Organisation& org) {
+  const std::vector<std::vector<int>>& parent = tree.parent;
   const double h = s.quality_inherited;
   std::vector<double> u;
   for (int l = 0; l < L; ++l) {
@@ -90,11 +97,12 @@ Organisation BuildOrganisation(const Scenario& s) {
   }
   org.quality.resize(n);
   for (int e = 0; e < n; ++e) org.quality[e] = s.quality_sd * u[e];
-  const std::string& ename = s.levels[s.evaluee_level].name;
-  org.evaluee_names.reserve(n);
-  for (int e = 0; e < n; ++e) org.evaluee_names.push_back(fmt::format("{}-{}", ename, e + 1));
+}
 
-  // Meetings: one per unit of the meeting level, holding its descendants.
+// Meetings: one per unit of the meeting level, holding its descendants, as
+// (first evaluee, number of evaluees).
+std::vector<std::pair<int, int>> MeetingRanges(const Scenario& s, const Organisation& org,
+                                               const UnitTree& tree, int L, int n) {
   std::vector<std::pair<int, int>> ranges;
   if (s.meeting_level < 0) {
     ranges.emplace_back(0, n);
@@ -102,14 +110,47 @@ Organisation BuildOrganisation(const Scenario& s) {
     for (int i = 0; i < org.level_size[s.meeting_level]; ++i) {
       int a = i, b = i + 1;
       for (int l = s.meeting_level; l < L - 1; ++l) {
-        a = child_begin[l][a];
-        b = child_begin[l][b];
+        a = tree.child_begin[l][a];
+        b = tree.child_begin[l][b];
       }
       if (b > a) ranges.emplace_back(a, b - a);
     }
   }
+  return ranges;
+}
 
-  // Raters, meeting by meeting, group by group.
+// The raters of group g in the meeting of evaluees [first, first + count):
+// their number, drawn from `rater_rng`; adds their expected ballots to
+// `*expected`.
+uint64_t DrawGroupRaters(const RaterGroupSpec& spec, int g, int first, int count,
+                         uint64_t next_rater, Rng& rater_rng, Organisation& org, double* expected) {
+  uint64_t c = 0;
+  switch (spec.kind) {
+    case RaterKind::kPerMeeting:
+      c = Draw(rater_rng, spec.count);
+      *expected += static_cast<double>(c) * count * spec.coverage;
+      break;
+    case RaterKind::kPerEvaluee:
+      for (int e = first; e < first + count; ++e) {
+        const uint64_t k = Draw(rater_rng, spec.count);
+        org.per_evaluee_first[g][e] =
+            static_cast<uint32_t>(std::min<uint64_t>(next_rater + c, kMaxRaters));
+        org.per_evaluee_count[g][e] = static_cast<uint32_t>(k);
+        c += k;
+      }
+      *expected += static_cast<double>(c) * spec.coverage;
+      break;
+    case RaterKind::kFromEvaluees:
+      c = count;
+      *expected += static_cast<double>(count) * (count - 1) * spec.coverage;
+      break;
+  }
+  return c;
+}
+
+// Raters, meeting by meeting, group by group.
+void DrawRaters(const Scenario& s, const std::vector<std::pair<int, int>>& ranges, int n,
+                Organisation& org) {
   const int G = static_cast<int>(s.raters.size());
   Rng rater_rng(DeriveSeed(s.seed, {kStreamOrganisation, 1}));
   org.per_evaluee_first.resize(G);
@@ -128,28 +169,8 @@ Organisation BuildOrganisation(const Scenario& s) {
     m.num_evaluees = count;
     m.first_rater = static_cast<uint32_t>(std::min<uint64_t>(next_rater, kMaxRaters));
     for (int g = 0; g < G; ++g) {
-      const RaterGroupSpec& spec = s.raters[g];
-      uint64_t c = 0;
-      switch (spec.kind) {
-        case RaterKind::kPerMeeting:
-          c = Draw(rater_rng, spec.count);
-          expected += static_cast<double>(c) * count * spec.coverage;
-          break;
-        case RaterKind::kPerEvaluee:
-          for (int e = first; e < first + count; ++e) {
-            const uint64_t k = Draw(rater_rng, spec.count);
-            org.per_evaluee_first[g][e] =
-                static_cast<uint32_t>(std::min<uint64_t>(next_rater + c, kMaxRaters));
-            org.per_evaluee_count[g][e] = static_cast<uint32_t>(k);
-            c += k;
-          }
-          expected += static_cast<double>(c) * spec.coverage;
-          break;
-        case RaterKind::kFromEvaluees:
-          c = count;
-          expected += static_cast<double>(count) * (count - 1) * spec.coverage;
-          break;
-      }
+      const uint64_t c =
+          DrawGroupRaters(s.raters[g], g, first, count, next_rater, rater_rng, org, &expected);
       m.group_first.push_back(static_cast<uint32_t>(std::min<uint64_t>(next_rater, kMaxRaters)));
       m.group_count.push_back(static_cast<uint32_t>(c));
       next_rater += c;
@@ -171,43 +192,69 @@ Organisation BuildOrganisation(const Scenario& s) {
                     "holds at most 2e9",
                     Location(s.file), expected));
   }
+}
 
-  // Blocs: each evaluee has at most one, the first [[blocs]] entry that hits.
+// Blocs: each evaluee has at most one, the first [[blocs]] entry that hits.
+void DrawBlocs(const Scenario& s, int n, Organisation& org) {
   org.bloc.assign(n, -1);
-  if (!s.blocs.empty()) {
-    Rng bloc_rng(DeriveSeed(s.seed, {kStreamBlocs}));
-    for (int e = 0; e < n; ++e) {
-      for (size_t j = 0; j < s.blocs.size(); ++j) {
-        if (bloc_rng.Uniform() < s.blocs[j].share && org.bloc[e] < 0)
-          org.bloc[e] = static_cast<int>(j);
-      }
+  if (s.blocs.empty()) return;
+  Rng bloc_rng(DeriveSeed(s.seed, {kStreamBlocs}));
+  for (int e = 0; e < n; ++e) {
+    for (size_t j = 0; j < s.blocs.size(); ++j) {
+      if (bloc_rng.Uniform() < s.blocs[j].share && org.bloc[e] < 0)
+        org.bloc[e] = static_cast<int>(j);
     }
   }
+}
 
-  // Types: one uniform draw per evaluee, in evaluee order, from a stream of
-  // their own, and only when the scenario has types (so a scenario without
-  // them draws exactly what it drew before). Type t covers
-  // [share_0 + ... + share_{t-1}, ... + share_t); a draw beyond the summed
-  // shares (rounding) takes the last type with a positive share.
-  if (!s.types.empty()) {
-    const int T = static_cast<int>(s.types.size());
-    int last = T - 1;
-    while (last > 0 && s.types[last].share <= 0) --last;
-    for (const auto& t : s.types) org.type_names.push_back(t.name);
-    org.type.assign(n, last);
-    Rng type_rng(DeriveSeed(s.seed, {kStreamTypes}));
-    for (int e = 0; e < n; ++e) {
-      const double draw = type_rng.Uniform();
-      double cum = 0;
-      for (int t = 0; t < T; ++t) {
-        cum += s.types[t].share;
-        if (draw < cum) {
-          org.type[e] = t;
-          break;
-        }
+// Types: one uniform draw per evaluee, in evaluee order, from a stream of
+// their own, and only when the scenario has types (so a scenario without
+// them draws exactly what it drew before). Type t covers
+// [share_0 + ... + share_{t-1}, ... + share_t); a draw beyond the summed
+// shares (rounding) takes the last type with a positive share.
+void DrawTypes(const Scenario& s, int n, Organisation& org) {
+  if (s.types.empty()) return;
+  const int T = static_cast<int>(s.types.size());
+  int last = T - 1;
+  while (last > 0 && s.types[last].share <= 0) --last;
+  for (const auto& t : s.types) org.type_names.push_back(t.name);
+  org.type.assign(n, last);
+  Rng type_rng(DeriveSeed(s.seed, {kStreamTypes}));
+  for (int e = 0; e < n; ++e) {
+    const double draw = type_rng.Uniform();
+    double cum = 0;
+    for (int t = 0; t < T; ++t) {
+      cum += s.types[t].share;
+      if (draw < cum) {
+        org.type[e] = t;
+        break;
       }
     }
   }
+}
+
+}  // namespace
+
+Organisation BuildOrganisation(const Scenario& s) {
+  Organisation org;
+  const int L = s.evaluee_level + 1;  // levels below the evaluees play no part
+  CheckOrganisationSize(s, L);
+  const UnitTree tree = DrawUnitTree(s, L);
+  for (int l = 0; l < L; ++l) org.level_size.push_back(static_cast<int>(tree.parent[l].size()));
+  const int n = org.level_size[L - 1];
+  if (n == 0) {
+    throw InputError(
+        fmt::format("{}organisation: the drawn organisation has no evaluee at level "
+                    "\"{}\" (check the level counts)",
+                    Location(s.file), s.levels[s.evaluee_level].name));
+  }
+  DrawQuality(s, tree, L, n, org);
+  const std::string& ename = s.levels[s.evaluee_level].name;
+  org.evaluee_names.reserve(n);
+  for (int e = 0; e < n; ++e) org.evaluee_names.push_back(fmt::format("{}-{}", ename, e + 1));
+  DrawRaters(s, MeetingRanges(s, org, tree, L, n), n, org);
+  DrawBlocs(s, n, org);
+  DrawTypes(s, n, org);
   return org;
 }
 
