@@ -729,8 +729,7 @@ SweepOutcome RunSweep(const SweepOptions& o) {
   }
   if (largest > 0)
     RefuseIfTooBig(fmt::format("sweep: the largest point, {}", point_label(largest)),
-                   largest_estimate, CurrentMemoryLimit(), largest_scenario, nullptr, o.threads,
-                   false);
+                   largest_estimate, o.memory, largest_scenario, nullptr, o.threads, false);
 
   // Output paths.
   fs::path out =

@@ -345,8 +345,6 @@ PreflightEstimate GenerateShape(const Scenario& s, const Shape& shape) {
   return est;
 }
 
-std::optional<uint64_t> g_max_memory;
-
 // The first number of `key` in /proc/meminfo, in bytes.
 std::optional<uint64_t> MemInfo(const std::string& key) {
   std::ifstream in("/proc/meminfo");
@@ -479,10 +477,6 @@ MemoryLimit AvailableMemory(std::optional<uint64_t> max_memory) {
   }
   return best;
 }
-
-void SetMaxMemory(std::optional<uint64_t> bytes) { g_max_memory = bytes; }
-std::optional<uint64_t> MaxMemory() { return g_max_memory; }
-MemoryLimit CurrentMemoryLimit() { return AvailableMemory(g_max_memory); }
 
 std::string FitLine(const PreflightEstimate& est, const MemoryLimit& limit) {
   if (limit.bytes == 0) return "available memory unknown (no /proc/meminfo)";
