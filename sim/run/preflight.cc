@@ -515,8 +515,9 @@ void RefuseIfTooBig(std::string_view command, const PreflightEstimate& est,
   const bool from_flag = limit.source.rfind("--max-memory", 0) == 0;
   if (from_flag) fixes.push_back("a larger --max-memory");
   throw InputError(fmt::format(
-      "{}: not enough memory: estimated peak {}{}, but the limit is {} ({}); to fit, try {}",
-      command, est.Describe(), org ? "" : " (from the scenario's expected counts)",
+      "{}{}: not enough memory: estimated peak {}{}, but the limit is {} ({}); to fit, try {}",
+      Location(s.file), command, est.Describe(),
+      org ? "" : " (from the scenario's expected counts)",
       FormatBytes(static_cast<double>(limit.bytes)), limit.source, fmt::join(fixes, ", or ")));
 }
 
