@@ -39,11 +39,29 @@ const std::string kScenarios = std::string(EVALSIM_SOURCE_DIR) + "/scenarios/";
 const std::string kQuickstart = kScenarios + "quickstart.toml";
 const std::string kMembers = kScenarios + "municipal_member_appraisal.toml";
 
-// A fresh empty directory for one test.
+// The directories TempDir made, removed once every test has run.
+std::vector<fs::path>& TempDirs() {
+  static std::vector<fs::path> dirs;
+  return dirs;
+}
+class RemoveTempDirs : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    for (const fs::path& d : TempDirs()) fs::remove_all(d, ec);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kRemoveTempDirs =
+    ::testing::AddGlobalTestEnvironment(new RemoveTempDirs);
+
+// A fresh empty directory for one test (per process, so that two test runs
+// on one machine do not share it).
 fs::path TempDir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("evalsim-hardening-" + name);
+  const fs::path d =
+      fs::temp_directory_path() / ("evalsim-hardening-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(d);
   fs::create_directories(d);
+  TempDirs().push_back(d);
   return d;
 }
 
