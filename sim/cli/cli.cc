@@ -2,8 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
 #include "sim/core/errors.h"
-#include "sim/run/preflight.h"
+#include "sim/report/report.h"
 
 namespace evalsim {
 
@@ -14,9 +19,10 @@ std::vector<std::string> ScenarioFlags::Overrides() const {
   return o;
 }
 
-void ScenarioFlags::ApplyMaxMemory() const {
-  SetMaxMemory(max_memory ? std::optional<uint64_t>(ParseByteSize(*max_memory, "--max-memory"))
-                          : std::nullopt);
+MemoryLimit ScenarioFlags::Memory() const {
+  return AvailableMemory(max_memory
+                             ? std::optional<uint64_t>(ParseByteSize(*max_memory, "--max-memory"))
+                             : std::nullopt);
 }
 
 void AddScenarioFlags(CLI::App* cmd, ScenarioFlags& f, bool replicates) {
@@ -48,6 +54,46 @@ toml::table ParseSets(const std::vector<std::string>& sets) {
     options.insert_or_assign(key, *parsed.get("v"));
   }
   return options;
+}
+
+nlohmann::ordered_json JsonNumber(double x) {
+  return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json JsonVector(const Eigen::VectorXd& v) {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+  for (double x : v) a.push_back(JsonNumber(x));
+  return a;
+}
+
+PreflightEstimate Preflight::Check(const Organisation* org) const {
+  const Scenario& s = *scenario;
+  PreflightEstimate est;
+  if (generate)
+    est = EstimateGenerate(s, org);
+  else
+    est = org ? EstimateRun(s, *org, threads, per_replicate)
+              : EstimateRunFromCounts(s, threads, per_replicate);
+  RefuseIfTooBig(command, est, limit, s, org, threads, per_replicate);
+  return est;
+}
+
+int RunScenarioCommand(const Preflight& preflight, const std::string& out,
+                       const std::function<nlohmann::ordered_json(StagedDirectory& dir)>& work,
+                       const std::function<void()>& summary) {
+  preflight.Check(nullptr);
+  StagedDirectory dir(out);  // fails early on an unwritable --out
+  const nlohmann::ordered_json manifest = work(dir);
+  WriteTextFile(dir.File("manifest.json"), manifest.dump(2) + "\n");
+  WriteReport(dir.Path(), dir.File("report.html"));
+  dir.Commit();
+  summary();
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(out))
+    files.push_back(entry.path().filename().string());
+  std::sort(files.begin(), files.end());
+  std::cout << fmt::format("wrote {}/{{{}}}\n", out, fmt::join(files, ","));
+  return 0;
 }
 
 }  // namespace evalsim

@@ -1,4 +1,4 @@
-// `evalsim manipulate`: see sim/manipulation.h.
+// `evalsim manipulate`: see sim/experiments/manipulation.h.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -13,9 +13,7 @@
 #include "sim/core/progress.h"
 #include "sim/core/resources.h"
 #include "sim/experiments/manipulation.h"
-#include "sim/report/report.h"
 #include "sim/run/outputs.h"
-#include "sim/run/preflight.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulate/organisation.h"
 
@@ -36,42 +34,12 @@ struct ManipulateFlags {
   std::string out;
 };
 
-int CmdManipulate(const ManipulateFlags& f) {
-  const auto t0 = Clock::now();
-  f.scenario.ApplyMaxMemory();
-  ManipulationConfig config;
-  ParseManipulationGoal(f.goal, &config.options);
-  config.options.bury = f.bury;
-  config.options.exact_max = f.exact_max;
-  config.sample = f.sample;
-  config.models = f.models;
-  config.threads = f.threads;
-  config.progress = StderrIsTerminal();
-  if (f.quota) config.options.quota = *f.quota;
-  CheckManipulationConfig(config);  // before any work
-  const std::vector<std::string> overrides = f.scenario.Overrides();
-  Scenario s = LoadScenario(f.scenario.scenario, overrides);
-  if (!f.quota) config.options.quota = s.quota;
-  std::string out = f.out;
-  if (out.empty()) out = fmt::format("out/{}-manipulation", s.name.empty() ? "run" : s.name);
-  // Memory pre-flight: the search scores replicate 1's ballots, so it costs
-  // what a one-replicate run costs; from the counts first, then from the
-  // drawn organisation.
-  Scenario one = s;
-  one.replicates = 1;
-  const MemoryLimit limit = CurrentMemoryLimit();
-  RefuseIfTooBig("manipulate", EstimateRunFromCounts(one, f.threads, false), limit, one, nullptr,
-                 f.threads, false);
-  StagedDirectory dir(out);  // fails early on an unwritable --out
-  const Organisation org = BuildOrganisation(s);
-  RefuseIfTooBig("manipulate", EstimateRun(one, org, f.threads, false), limit, one, &org, f.threads,
-                 false);
-  const ManipulationResult r = RunManipulation(s, org, config);
-
-  WriteTextFile(dir.File("manipulation.csv"), ManipulationCsv(org, r));
-  WriteTextFile(dir.File("manipulation_summary.csv"), ManipulationSummaryCsv(r));
+// manifest.json of a manipulation search.
+nlohmann::ordered_json ManipulationManifest(const Scenario& s, const ManipulateFlags& f,
+                                            const ManipulationConfig& config,
+                                            const ManipulationResult& r, Clock::time_point t0) {
   const ManipulationOptions& o = config.options;
-  nlohmann::ordered_json man = BaseManifest(s, overrides);
+  nlohmann::ordered_json man = BaseManifest(s, f.scenario.Overrides());
   man["goal"] = ManipulationGoalName(o);
   man["quota"] = o.quota;
   man["bury"] = o.bury;
@@ -104,10 +72,13 @@ int CmdManipulate(const ManipulateFlags& f) {
   wall["total_seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
   wall["peak_memory_bytes"] = PeakMemoryBytes();
   man["wall_time"] = wall;
-  WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
-  WriteReport(dir.Path(), dir.File("report.html"));
-  dir.Commit();
+  return man;
+}
 
+// The summary on stdout: the search, the table and the models' notes.
+void PrintManipulation(const Scenario& s, const ManipulationConfig& config,
+                       const ManipulationResult& r, Clock::time_point t0) {
+  const ManipulationOptions& o = config.options;
   std::cout << fmt::format(
       "{}: {} targets of {} evaluees in {} meetings; goal {}{}, bury {}, exact up to {} "
       "eligible raters; {} fits in {:.2f} s on {} threads\n",
@@ -121,9 +92,41 @@ int CmdManipulate(const ManipulateFlags& f) {
   for (const ManipulationModel& mm : r.models)
     for (const std::string& note : mm.notes)
       std::cout << fmt::format("note: {}: {}\n", mm.name, note);
-  std::cout << fmt::format(
-      "wrote {}/{{manifest.json,manipulation.csv,manipulation_summary.csv,report.html}}\n", out);
-  return 0;
+}
+
+int CmdManipulate(const ManipulateFlags& f) {
+  const auto t0 = Clock::now();
+  const MemoryLimit limit = f.scenario.Memory();
+  ManipulationConfig config;
+  ParseManipulationGoal(f.goal, &config.options);
+  config.options.bury = f.bury;
+  config.options.exact_max = f.exact_max;
+  config.sample = f.sample;
+  config.models = f.models;
+  config.threads = f.threads;
+  config.progress = StderrIsTerminal();
+  if (f.quota) config.options.quota = *f.quota;
+  CheckManipulationConfig(config);  // before any work
+  Scenario s = LoadScenario(f.scenario.scenario, f.scenario.Overrides());
+  if (!f.quota) config.options.quota = s.quota;
+  const std::string out =
+      f.out.empty() ? fmt::format("out/{}-manipulation", s.name.empty() ? "run" : s.name) : f.out;
+  // Memory pre-flight: the search scores replicate 1's ballots, so it costs
+  // what a one-replicate run costs; from the counts first, then from the
+  // drawn organisation.
+  Scenario one = s;
+  one.replicates = 1;
+  const Preflight preflight{"manipulate", &one, limit, f.threads, false};
+  ManipulationResult r;
+  const auto work = [&](StagedDirectory& dir) {
+    const Organisation org = BuildOrganisation(s);
+    preflight.Check(&org);
+    r = RunManipulation(s, org, config);
+    WriteTextFile(dir.File("manipulation.csv"), ManipulationCsv(org, r));
+    WriteTextFile(dir.File("manipulation_summary.csv"), ManipulationSummaryCsv(r));
+    return ManipulationManifest(s, f, config, r, t0);
+  };
+  return RunScenarioCommand(preflight, out, work, [&] { PrintManipulation(s, config, r, t0); });
 }
 
 }  // namespace

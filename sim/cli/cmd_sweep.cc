@@ -1,4 +1,4 @@
-// `evalsim sweep`: see sim/sweep.h.
+// `evalsim sweep`: see sim/experiments/sweep.h.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -11,17 +11,58 @@
 #include "sim/report/report.h"
 
 namespace evalsim {
+namespace {
+
+struct SweepFlags {
+  ScenarioFlags scenario;
+  std::vector<std::string> vary, models;
+  std::vector<int> points;
+  bool zip = false, leniency_curve = false, independent = false, resume = false;
+  std::string out;
+  int threads = 0;
+};
+
+int CmdSweep(const SweepFlags& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  SweepOptions o;
+  o.memory = f.scenario.Memory();
+  o.scenario = f.scenario.scenario;
+  o.overrides = f.scenario.Overrides();
+  o.vary = f.vary;
+  o.zip = f.zip;
+  o.leniency_curve = f.leniency_curve;
+  o.independent = f.independent;
+  o.models = f.models;
+  o.points = f.points;
+  o.out = f.out;
+  o.threads = f.threads;
+  o.resume = f.resume;
+  o.progress = StderrIsTerminal();
+  o.finish = [](const std::filesystem::path& dir) { WriteReport(dir, dir / "report.html"); };
+  const SweepOutcome r = RunSweep(o);
+  if (r.interrupted) {
+    std::cerr << r.message << "\n";
+    return 130;
+  }
+  std::cout << r.summary;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << fmt::format(
+      "\nwrote {}/{{sweep.csv,summary.txt,manifest.json,points/,report.html}}: {} points{} in "
+      "{:.1f} s on "
+      "{} thread{}\n",
+      r.out, r.points_done,
+      r.points_resumed ? fmt::format(" ({} resumed from {})", r.points_resumed, r.partial) : "",
+      seconds, r.threads, r.threads == 1 ? "" : "s");
+  if (r.kept_partial)
+    std::cout << fmt::format("kept {}: it holds finished points outside --points\n", r.partial);
+  return 0;
+}
+
+}  // namespace
 
 Command AddSweepCommand(CLI::App& parent) {
-  struct Flags {
-    ScenarioFlags scenario;
-    std::vector<std::string> vary, models;
-    std::vector<int> points;
-    bool zip = false, leniency_curve = false, independent = false, resume = false;
-    std::string out;
-    int threads = 0;
-  };
-  auto f = std::make_shared<Flags>();
+  auto f = std::make_shared<SweepFlags>();
   Command c;
   c.app = parent.add_subcommand("sweep", "run a scenario at every point of a grid of knob values");
   CLI::App* app = c.app;
@@ -61,42 +102,7 @@ Command AddSweepCommand(CLI::App& parent) {
       "Output is byte-identical whatever --threads is. See the [sweep] section of "
       "scenarios/README.md.");
 
-  c.run = [f] {
-    const auto t0 = std::chrono::steady_clock::now();
-    f->scenario.ApplyMaxMemory();
-    SweepOptions o;
-    o.scenario = f->scenario.scenario;
-    o.overrides = f->scenario.Overrides();
-    o.vary = f->vary;
-    o.zip = f->zip;
-    o.leniency_curve = f->leniency_curve;
-    o.independent = f->independent;
-    o.models = f->models;
-    o.points = f->points;
-    o.out = f->out;
-    o.threads = f->threads;
-    o.resume = f->resume;
-    o.progress = StderrIsTerminal();
-    o.finish = [](const std::filesystem::path& dir) { WriteReport(dir, dir / "report.html"); };
-    const SweepOutcome r = RunSweep(o);
-    if (r.interrupted) {
-      std::cerr << r.message << "\n";
-      return 130;
-    }
-    std::cout << r.summary;
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << fmt::format(
-        "\nwrote {}/{{sweep.csv,summary.txt,manifest.json,points/,report.html}}: {} points{} in "
-        "{:.1f} s on "
-        "{} thread{}\n",
-        r.out, r.points_done,
-        r.points_resumed ? fmt::format(" ({} resumed from {})", r.points_resumed, r.partial) : "",
-        seconds, r.threads, r.threads == 1 ? "" : "s");
-    if (r.kept_partial)
-      std::cout << fmt::format("kept {}: it holds finished points outside --points\n", r.partial);
-    return 0;
-  };
+  c.run = [f] { return CmdSweep(*f); };
   return c;
 }
 

@@ -38,6 +38,8 @@
 #include <utility>
 #include <vector>
 
+#include "sim/run/preflight.h"
+
 namespace evalsim {
 
 // The derived knob that sets the top grade's share (see above).
@@ -130,6 +132,7 @@ struct SweepOptions {
   int threads = 0;                     // <= 0: every core
   bool resume = false;                 // --resume
   bool progress = false;               // progress line on stderr
+  MemoryLimit memory;                  // the pre-flight's limit (bytes 0: no check)
   // Called with the staged output directory once its files are written and
   // before it is committed (the command line writes report.html there).
   std::function<void(const std::filesystem::path& dir)> finish;

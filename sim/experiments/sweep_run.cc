@@ -178,8 +178,7 @@ void CheckPointsAndMemory(Sweep& s) {
   }
   if (largest > 0)
     RefuseIfTooBig(fmt::format("sweep: the largest point, {}", s.PointLabel(largest)),
-                   largest_estimate, CurrentMemoryLimit(), largest_scenario, nullptr, o.threads,
-                   false);
+                   largest_estimate, o.memory, largest_scenario, nullptr, o.threads, false);
 }
 
 // The output directory: --out, else out/<name>-sweep.

@@ -345,8 +345,6 @@ PreflightEstimate GenerateShape(const Scenario& s, const Shape& shape) {
   return est;
 }
 
-std::optional<uint64_t> g_max_memory;
-
 // The first number of `key` in /proc/meminfo, in bytes.
 std::optional<uint64_t> MemInfo(const std::string& key) {
   std::ifstream in("/proc/meminfo");
@@ -480,10 +478,6 @@ MemoryLimit AvailableMemory(std::optional<uint64_t> max_memory) {
   return best;
 }
 
-void SetMaxMemory(std::optional<uint64_t> bytes) { g_max_memory = bytes; }
-std::optional<uint64_t> MaxMemory() { return g_max_memory; }
-MemoryLimit CurrentMemoryLimit() { return AvailableMemory(g_max_memory); }
-
 std::string FitLine(const PreflightEstimate& est, const MemoryLimit& limit) {
   if (limit.bytes == 0) return "available memory unknown (no /proc/meminfo)";
   return fmt::format("{} in the {} available ({})",
@@ -521,8 +515,9 @@ void RefuseIfTooBig(std::string_view command, const PreflightEstimate& est,
   const bool from_flag = limit.source.rfind("--max-memory", 0) == 0;
   if (from_flag) fixes.push_back("a larger --max-memory");
   throw InputError(fmt::format(
-      "{}: not enough memory: estimated peak {}{}, but the limit is {} ({}); to fit, try {}",
-      command, est.Describe(), org ? "" : " (from the scenario's expected counts)",
+      "{}{}: not enough memory: estimated peak {}{}, but the limit is {} ({}); to fit, try {}",
+      Location(s.file), command, est.Describe(),
+      org ? "" : " (from the scenario's expected counts)",
       FormatBytes(static_cast<double>(limit.bytes)), limit.source, fmt::join(fixes, ", or ")));
 }
 

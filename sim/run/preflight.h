@@ -84,21 +84,17 @@ struct MemoryLimit {
   uint64_t bytes = 0;  // 0 = unknown (nothing could be read): no check
   std::string source;  // "--max-memory 8G", "MemAvailable in /proc/meminfo", ...
 };
+// The command line reads it once (from --max-memory, nullopt = not given)
+// and passes it to the pre-flight checks.
 MemoryLimit AvailableMemory(std::optional<uint64_t> max_memory);
 
-// The --max-memory setting of this process (the scenario commands parse it
-// and set it before any work; nullopt = not given).
-void SetMaxMemory(std::optional<uint64_t> bytes);
-std::optional<uint64_t> MaxMemory();
-// AvailableMemory(MaxMemory()).
-MemoryLimit CurrentMemoryLimit();
-
-// Throws InputError (exit 2) when `est` does not fit in `limit`: one line
-// with the estimate and its largest parts, the limit and its source, and
-// what would fit (the largest --threads or --replicates that fits, when
-// one does, else a smaller scenario). `command` names the command ("run",
-// "sweep point 3 of 8"). `s`, `org` (nullptr = from counts), `threads` and
-// `per_replicate` are those of the estimate, for the suggestions.
+// Throws InputError (exit 2) when `est` does not fit in `limit`: one line,
+// starting with the scenario file (`s.file`), with the estimate and its
+// largest parts, the limit and its source, and what would fit (the largest
+// --threads or --replicates that fits, when one does, else a smaller
+// scenario). `command` names the command ("run", "sweep point 3 of 8").
+// `s`, `org` (nullptr = from counts), `threads` and `per_replicate` are
+// those of the estimate, for the suggestions.
 void RefuseIfTooBig(std::string_view command, const PreflightEstimate& est,
                     const MemoryLimit& limit, const Scenario& s, const Organisation* org,
                     int threads, bool per_replicate);

@@ -938,6 +938,22 @@ TEST_F(BadInputTest, ScenarioFileRefusals) {
   }
 }
 
+// A scenario too large for --max-memory is refused by every command that
+// runs it, before anything is drawn or written, naming the scenario file.
+TEST_F(BadInputTest, MemoryRefusalNamesTheScenario) {
+  const std::string f = Write("s.toml", kScenario);
+  const std::string out = (dir_ / "out").string();
+  for (const std::string& cmd :
+       {"run " + f + " --max-memory 1M --out " + out,
+        "generate " + f + " --max-memory 1M --out " + out,
+        "manipulate " + f + " --max-memory 1M --out " + out,
+        "sweep " + f + " --vary replicates=1,2 --max-memory 1M --out " + out}) {
+    const Outcome o = Run(cmd);
+    ExpectRefused(cmd, o, f, kFileOnly, 0, "not enough memory: estimated peak", out);
+    EXPECT_FALSE(fs::exists(out + ".partial")) << cmd;
+  }
+}
+
 // Line ends, a byte-order mark, a missing final newline and Chinese names
 // are all valid TOML: the same validation summary as the plain file.
 TEST_F(BadInputTest, ScenarioAcceptedVariants) {

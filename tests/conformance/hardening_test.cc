@@ -39,11 +39,29 @@ const std::string kScenarios = std::string(EVALSIM_SOURCE_DIR) + "/scenarios/";
 const std::string kQuickstart = kScenarios + "quickstart.toml";
 const std::string kMembers = kScenarios + "municipal_member_appraisal.toml";
 
-// A fresh empty directory for one test.
+// The directories TempDir made, removed once every test has run.
+std::vector<fs::path>& TempDirs() {
+  static std::vector<fs::path> dirs;
+  return dirs;
+}
+class RemoveTempDirs : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ec;
+    for (const fs::path& d : TempDirs()) fs::remove_all(d, ec);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kRemoveTempDirs =
+    ::testing::AddGlobalTestEnvironment(new RemoveTempDirs);
+
+// A fresh empty directory for one test (per process, so that two test runs
+// on one machine do not share it).
 fs::path TempDir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("evalsim-hardening-" + name);
+  const fs::path d =
+      fs::temp_directory_path() / ("evalsim-hardening-" + std::to_string(::getpid()) + "-" + name);
   fs::remove_all(d);
   fs::create_directories(d);
+  TempDirs().push_back(d);
   return d;
 }
 
@@ -247,7 +265,10 @@ TEST(Refusal, SuggestsTheLargestReplicateCountThatFits) {
     msg = e.what();
   }
   ASSERT_FALSE(msg.empty());
-  EXPECT_TRUE(Contains(msg, "run: not enough memory: estimated peak " + est.Describe())) << msg;
+  // It starts with the scenario file, then the command.
+  EXPECT_EQ(
+      msg.rfind(kQuickstart + ": run: not enough memory: estimated peak " + est.Describe(), 0), 0u)
+      << msg;
   EXPECT_TRUE(Contains(msg, "test limit")) << msg;
   EXPECT_EQ(msg.find('\n'), std::string::npos);  // one line
   std::smatch m;
@@ -264,6 +285,8 @@ TEST(Refusal, SuggestsTheLargestReplicateCountThatFits) {
 void ExpectQuickRefusal(const std::vector<std::string>& args, const fs::path& dir) {
   const Outcome o = Evalsim(args, dir / "log.txt");
   EXPECT_EQ(o.code, 2) << o.out;
+  // The refusal names the scenario file (args[1]) first.
+  EXPECT_EQ(o.out.rfind("evalsim: " + args.at(1) + ": " + args.at(0), 0), 0u) << o.out;
   EXPECT_TRUE(Contains(o.out, "not enough memory: estimated peak")) << o.out;
   EXPECT_TRUE(Contains(o.out, "from the scenario's expected counts")) << o.out;
   EXPECT_TRUE(Contains(o.out, "but the limit is 8.00 GiB (--max-memory 8.00 GiB)")) << o.out;
@@ -301,7 +324,9 @@ TEST(Refusal, SweepIsCheckedAtItsLargestPoint) {
                              "standard", "--max-memory", "14M", "--out", (dir / "out").string()},
                             dir / "log.txt");
   EXPECT_EQ(o.code, 2) << o.out;
-  EXPECT_TRUE(Contains(o.out, "sweep point 2 of 3 (replicates=4000)")) << o.out;
+  EXPECT_TRUE(Contains(
+      o.out, kQuickstart + ": sweep: the largest point, sweep point 2 of 3 (replicates=4000)"))
+      << o.out;
   EXPECT_EQ(Entries(dir), "log.txt");  // not even DIR.partial
 }
 

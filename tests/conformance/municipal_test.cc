@@ -3,6 +3,7 @@
 // (scores.csv.gz) against the evaluees.csv summaries, and the memory
 // pre-flight against the measured peak.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -36,8 +37,11 @@ std::string Scale(int towns) {
          std::to_string(towns);
 }
 
+// Per process, so that two test runs on one machine do not share files.
 std::string Tmp(const std::string& name) {
-  return (fs::temp_directory_path() / ("evalsim_municipal_" + name)).string();
+  return (fs::temp_directory_path() /
+          ("evalsim_municipal_" + std::to_string(::getpid()) + "_" + name))
+      .string();
 }
 
 // A scenario whose second level draws `count` (a TOML value) once for each of
