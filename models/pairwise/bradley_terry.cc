@@ -633,35 +633,37 @@ ModelSpec BradleyTerrySpec() {
       "maximum-likelihood Bradley-Terry strengths (MM or Newton-CG), log-strengths centred per "
       "connected component; optional prior pseudo-comparisons";
   spec.params = {
-      {"method", "string", "\"mm\"",
-       "\"mm\" (Hunter 2004 minorisation-maximisation, one pass over the pairs per iteration) or "
-       "\"newton\" (Newton steps solved by preconditioned conjugate gradient)"},
-      {"acceleration", "string", "\"squarem\"",
-       "for method = \"mm\": \"squarem\" (Varadhan & Roland 2008 squared extrapolation on the "
-       "log-strengths, kept only when the log-likelihood does not decrease) or \"none\" (plain "
-       "MM); either converges to the same estimate"},
-      {"prior", "number >= 0", "0",
-       "wins and losses each evaluee gets against a virtual average opponent (0 = plain ML)"},
-      {"fallback_prior", "number > 0", "0.5",
-       "prior used, and noted, when prior = 0 and the maximum-likelihood estimate does not exist "
-       "(the comparison graph is not strongly connected)"},
-      {"tolerance", "number > 0", "1e-10",
-       "stop when every evaluee's observed and expected wins differ by less than this times its "
-       "number of comparisons"},
-      {"max_iterations", "integer >= 1", "10000", "most MM iterations or Newton steps"},
-      {"se", "string", "\"auto\"",
-       "standard errors: \"auto\" (exact inverse information up to 1000 evaluees, diagonal "
-       "above), \"diagonal\" (1/sqrt(information_ii)) or \"none\""},
+      StringParam("method", "mm", {"mm", "newton"},
+                  "\"mm\" (Hunter 2004 minorisation-maximisation, one pass over the pairs per "
+                  "iteration) or \"newton\" (Newton steps solved by preconditioned conjugate "
+                  "gradient)"),
+      StringParam("acceleration", "squarem", {"squarem", "none"},
+                  "for method = \"mm\": \"squarem\" (Varadhan & Roland 2008 squared "
+                  "extrapolation on the log-strengths, kept only when the log-likelihood does "
+                  "not decrease) or \"none\" (plain MM); either converges to the same estimate"),
+      NumberParam("prior", 0.0, AtLeast(0.0),
+                  "wins and losses each evaluee gets against a virtual average opponent (0 = "
+                  "plain ML)"),
+      NumberParam("fallback_prior", 0.5, Above(0.0),
+                  "prior used, and noted, when prior = 0 and the maximum-likelihood estimate "
+                  "does not exist (the comparison graph is not strongly connected)"),
+      NumberParam("tolerance", 1e-10, Above(0.0),
+                  "stop when every evaluee's observed and expected wins differ by less than this "
+                  "times its number of comparisons"),
+      IntegerParam("max_iterations", 10000, Between(1, 1e9), "most MM iterations or Newton steps"),
+      StringParam("se", "auto", {"auto", "diagonal", "none"},
+                  "standard errors: \"auto\" (exact inverse information up to 1000 evaluees, "
+                  "diagonal above), \"diagonal\" (1/sqrt(information_ii)) or \"none\""),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     BradleyTerryOptions o;
-    o.newton = opts.String("method", "mm", {"mm", "newton"}) == "newton";
-    o.squarem = opts.String("acceleration", "squarem", {"squarem", "none"}) == "squarem";
-    o.prior = opts.Double("prior", 0.0, AtLeast(0.0));
-    o.fallback_prior = opts.Double("fallback_prior", 0.5, Above(0.0));
-    o.tolerance = opts.Double("tolerance", 1e-10, Above(0.0));
-    o.max_iterations = static_cast<int>(opts.Int("max_iterations", 10000, Between(1, 1e9)));
-    o.se = opts.String("se", "auto", {"auto", "diagonal", "none"});
+    o.newton = in.String("method") == "newton";
+    o.squarem = in.String("acceleration") == "squarem";
+    o.prior = in.Double("prior");
+    o.fallback_prior = in.Double("fallback_prior");
+    o.tolerance = in.Double("tolerance");
+    o.max_iterations = static_cast<int>(in.Int("max_iterations"));
+    o.se = in.String("se");
     return std::make_unique<BradleyTerry>(std::move(o));
   };
   return spec;

@@ -79,7 +79,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/registry.h"
+#include "models/spec.h"
 #include "sim/core/comparisons.h"
 
 namespace evalsim {

@@ -139,13 +139,14 @@ ModelSpec BordaSpec() {
       "Borda count of weak orders: one point per candidate beaten, half per candidate tied, "
       "weighted by the orders' counts";
   spec.params = {
-      {"unranked", "\"tied\" | \"zero\"", "\"tied\"",
-       "candidates an order leaves unranked: tied among themselves below every listed one "
-       "(each gets (u-1)/2), or no point"},
+      StringParam("unranked", "tied", {"tied", "zero"},
+                  "candidates an order leaves unranked: tied among themselves below every listed "
+                  "one (each gets (u-1)/2), or no point")
+          .WithType("\"tied\" | \"zero\""),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     BordaOptions o;
-    o.unranked_zero = opts.String("unranked", "tied", {"tied", "zero"}) == "zero";
+    o.unranked_zero = in.String("unranked") == "zero";
     return std::make_unique<Borda>(o);
   };
   return spec;

@@ -32,7 +32,7 @@
 
 #include <vector>
 
-#include "models/registry.h"
+#include "models/spec.h"
 #include "sim/core/comparisons.h"
 
 namespace evalsim {

@@ -555,22 +555,27 @@ ModelSpec MixedEffectsSpec() {
       "crossed random effects grade = mu + ratee + rater + e; variance components by moments, "
       "scores are the ratees' BLUPs";
   spec.params = {
-      {"points", "[number]", "none (y = the grade 0..K-1)",
-       "value of each grade, lowest grade first, used as y instead of the grade"},
-      {"estimator", "string", "\"moments\"",
-       "how the variance components are estimated: \"moments\" (Gao & Owen 2017)"},
-      {"tolerance", "number > 0", "1e-10",
-       "backfitting stops when the largest change in a sweep, over the fitted sd, is below it"},
-      {"max_iterations", "integer >= 1", "1000", "most backfitting sweeps"},
+      PointsParam("none (y = the grade 0..K-1)",
+                  "value of each grade, lowest grade first, used as y instead of the grade"),
+      StringParam("estimator", "moments", {"moments"},
+                  "how the variance components are estimated: \"moments\" (Gao & Owen 2017)"),
+      NumberParam(
+          "tolerance", 1e-10, Above(0.0),
+          "backfitting stops when the largest change in a sweep, over the fitted sd, is below it"),
+      IntegerParam("max_iterations", 1000, Between(1, 1e9), "most backfitting sweeps"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+  // Per-rater sums and states, per-evaluee and per-rater weights, totals,
+  // components, previous iterates; no per-ballot copy; one per-rater output
+  // (effect).
+  spec.memory = [](int, int) { return FitMemory{0, 8 * 8 + 4, 48 + 16 + 8 * 6 + 4, 1}; };
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     MixedEffectsOptions o;
-    const bool has_points = opts.Has("points");
-    std::vector<double> points = ReadPoints(opts, ctx);
+    const bool has_points = in.Has("points");
+    std::vector<double> points = ReadPoints(in);
     if (has_points) o.values = std::move(points);
-    opts.String("estimator", "moments", {"moments"});
-    o.tolerance = opts.Double("tolerance", 1e-10, Above(0.0));
-    o.max_iterations = static_cast<int>(opts.Int("max_iterations", 1000, Between(1, 1e9)));
+    in.String("estimator");
+    o.tolerance = in.Double("tolerance");
+    o.max_iterations = static_cast<int>(in.Int("max_iterations"));
     return std::make_unique<MixedEffects>(std::move(o));
   };
   return spec;

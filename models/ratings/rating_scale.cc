@@ -959,20 +959,25 @@ ModelSpec RatingScaleSpec() {
   spec.summary =
       "many-facet Rasch rating-scale model (Andrich 1978, Linacre 1989): evaluee ability in "
       "logits, rater severity and shared grade thresholds, fitted by joint maximum likelihood";
+  const RatingScaleOptions defaults;
   spec.params = {
-      {"tolerance", "number > 0", "1e-6",
-       "stop when no estimate moves by more than this (logits) in one iteration"},
-      {"max_iterations", "integer >= 1", "200", "at most this many iterations"},
-      {"extreme_adjust", "number > 0", "0.3",
-       "score points taken off an all-top raw score (added to an all-bottom one) before "
-       "estimating it"},
+      NumberParam("tolerance", defaults.tolerance, Above(0.0),
+                  "stop when no estimate moves by more than this (logits) in one iteration"),
+      IntegerParam("max_iterations", defaults.max_iterations, Between(1, 1e9),
+                   "at most this many iterations"),
+      NumberParam("extreme_adjust", defaults.extreme_adjust, Above(0.0),
+                  "score points taken off an all-top raw score (added to an all-bottom one) "
+                  "before estimating it"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
+  // Per-evaluee and per-rater equations (weight, target), roles,
+  // components, trims, estimates, expectations and standard errors;
+  // per-rater outputs severity and severity_se.
+  spec.memory = [](int, int) { return FitMemory{0, 8 * 10 + 4 + 1 + 1, 8 * 8 + 4 + 1 + 1, 2}; };
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     RatingScaleOptions o;
-    o.tolerance = opts.Double("tolerance", o.tolerance, Above(0.0));
-    o.max_iterations =
-        static_cast<int>(opts.Int("max_iterations", o.max_iterations, Between(1, 1e9)));
-    o.extreme_adjust = opts.Double("extreme_adjust", o.extreme_adjust, Above(0.0));
+    o.tolerance = in.Double("tolerance");
+    o.max_iterations = static_cast<int>(in.Int("max_iterations"));
+    o.extreme_adjust = in.Double("extreme_adjust");
     return std::make_unique<RatingScale>(o);
   };
   return spec;

@@ -249,20 +249,22 @@ ModelSpec ZscoreMeanSpec() {
       "with few ballots or no variation), then averaged per evaluee within each rater group and "
       "combined by group weight";
   spec.params = {
-      {"points", "[number]", "none (the grades 0..K-1)",
-       "values of each grade, lowest grade first, standardised instead of the grades"},
-      {"group_weights", "{group = number}", "the rater groups' weight",
-       "weight of each rater group's mean z-score"},
-      {"min_ballots", "integer >= 1", "3",
-       "raters with fewer valid ballots use the pooled mean and sd"},
+      PointsParam("none (the grades 0..K-1)",
+                  "values of each grade, lowest grade first, standardised instead of the grades"),
+      GroupWeightsParam("weight of each rater group's mean z-score"),
+      IntegerParam("min_ballots", 3, AtLeast(1),
+                   "raters with fewer valid ballots use the pooled mean and sd"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+  // Per-rater moments and standardisers, three per-rater output vectors
+  // (mean, sd, fallback).
+  spec.memory = [](int, int) { return FitMemory{0, 0, 40 + 24 + 24, 3}; };
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     ZscoreMeanOptions o;
-    const bool has_points = opts.Has("points");
-    std::vector<double> points = ReadPoints(opts, ctx);
+    const bool has_points = in.Has("points");
+    std::vector<double> points = ReadPoints(in);
     if (has_points) o.points = std::move(points);
-    o.group_weights = ReadGroupWeights(opts, ctx);
-    o.min_ballots = opts.Int("min_ballots", 3, AtLeast(1));
+    o.group_weights = ReadGroupWeights(in);
+    o.min_ballots = in.Int("min_ballots");
     return std::make_unique<ZscoreMean>(std::move(o));
   };
   return spec;
