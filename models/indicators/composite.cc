@@ -549,8 +549,8 @@ std::unique_ptr<Model> MakeIndicatorModel(IndicatorOptions options) {
 }
 
 std::vector<ParamDoc> IndicatorParamDocs(IndicatorMethod method) {
-  const std::string ahp_matrix =
-      "weighting = \"ahp\"\nahp = [[1, 2, 3], [0.5, 1, 2], [\"1/3\", 0.5, 1]]";
+  // (`needs` of ahp_method and random_index: an AHP matrix for two indicators.)
+  const std::string ahp_matrix = "weighting = \"ahp\"\nahp = [[1, 3], [\"1/3\", 1]]";
   const std::string combined = "weighting = \"combined\"";
   const std::string entropy = "weighting = \"entropy\"";
   std::vector<ParamDoc> docs = {

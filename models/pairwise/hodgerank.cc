@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "models/pairwise/bradley_terry.h"
+#include "models/common/comparison_graph.h"
 
 namespace evalsim {
 namespace {
@@ -33,7 +33,7 @@ class HodgeRank : public Model {
       r.notes.push_back("no evaluee");
       return r;
     }
-    const internal::ComparisonGraph graph = internal::AnalyseComparisonGraph(b);
+    const ComparisonGraph graph = AnalyseComparisonGraph(b);
     if (graph.isolated > 0)
       r.notes.push_back(
           fmt::format("{} evaluee(s) had no comparison and scored 0", graph.isolated));

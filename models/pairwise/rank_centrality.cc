@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "models/pairwise/bradley_terry.h"
+#include "models/common/comparison_graph.h"
 
 namespace evalsim {
 namespace {
@@ -37,7 +37,7 @@ class RankCentrality : public Model {
       r.notes.push_back("no evaluee");
       return r;
     }
-    const internal::ComparisonGraph graph = internal::AnalyseComparisonGraph(b);
+    const ComparisonGraph graph = AnalyseComparisonGraph(b);
     double eps = o_.epsilon;
     if (eps == 0.0 && graph.NotStrong() > 0) {
       eps = kFallbackEpsilon;

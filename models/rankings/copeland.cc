@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "models/rankings/borda.h"
+#include "models/common/ranking_tally.h"
 
 namespace evalsim {
 namespace {

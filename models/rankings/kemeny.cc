@@ -8,7 +8,7 @@
 #include <numeric>
 #include <vector>
 
-#include "models/rankings/borda.h"
+#include "models/common/ranking_tally.h"
 #include "sim/core/rng.h"
 
 namespace evalsim {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "models/rankings/borda.h"
+#include "models/common/ranking_tally.h"
 
 namespace evalsim {
 namespace {

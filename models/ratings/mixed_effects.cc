@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "models/common/tally.h"
+#include "models/common/union_find.h"
 
 namespace evalsim {
 namespace internal {
@@ -60,35 +61,6 @@ ValueSummary SummariseValues(const RatingBallots& b, std::span<const double> val
   if (s.constant && seen) s.mean = first;  // exact, whatever the weights
   return s;
 }
-
-// Disjoint-set forest over ratees [0, n) and raters [n, n + R), with path
-// halving and union by index (the smaller index becomes the root, so the
-// roots do not depend on the order of the unions).
-class Components {
- public:
-  explicit Components(size_t size) : parent_(size) {
-    std::iota(parent_.begin(), parent_.end(), uint32_t{0});
-  }
-  uint32_t Find(uint32_t x) {
-    while (parent_[x] != x) {
-      parent_[x] = parent_[parent_[x]];
-      x = parent_[x];
-    }
-    return x;
-  }
-  void Union(uint32_t x, uint32_t y) {
-    x = Find(x);
-    y = Find(y);
-    if (x < y) {
-      parent_[y] = x;
-    } else if (y < x) {
-      parent_[x] = y;
-    }
-  }
-
- private:
-  std::vector<uint32_t> parent_;
-};
 
 }  // namespace
 
@@ -310,7 +282,8 @@ BackfitResult Backfit(const RatingBallots& b, std::span<const double> values,
   std::vector<int32_t> comp_a, comp_b;
   int num_comp = 0;
   if (use_a && use_b) {
-    Components forest(static_cast<size_t>(n) + R);
+    // Over ratees [0, n) and raters [n, n + R).
+    DisjointSets forest(static_cast<size_t>(n) + R);
     for (int i = 0; i < n; ++i) {
       for (uint64_t k = RateeBegin(b, i), end = RateeEnd(b, i); k < end; ++k) {
         const uint32_t word = b.ballot[k];

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "models/common/union_find.h"
+
 namespace evalsim {
 namespace {
 
@@ -444,21 +446,13 @@ void RatingScaleFit::SetAsideWeakLinks() {
   std::vector<int32_t>().swap(rater_to);
 
   // Connected parts (union-find over the same edges, either direction).
-  std::vector<int32_t> parent(nodes);
-  std::iota(parent.begin(), parent.end(), 0);
-  auto find = [&](int32_t x) {
-    while (parent[x] != x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  };
+  DisjointSets sets(static_cast<size_t>(nodes));
+  auto find = [&](int32_t x) { return static_cast<int32_t>(sets.Find(static_cast<uint32_t>(x))); };
   for (int i = 0; i < n_; ++i) {
     if (ratee_role_[i] != kCore) continue;
     ForEachBallot(i, [&](int j, int, double) {
       if (rater_role_[j] != kCore) return;
-      const int32_t a = find(i), c = find(n_ + j);
-      if (a != c) parent[std::max(a, c)] = std::min(a, c);
+      sets.Union(static_cast<uint32_t>(i), static_cast<uint32_t>(n_ + j));
     });
   }
   // Per component: size, smallest node and part; per part: the number of
@@ -561,29 +555,20 @@ void RatingScaleFit::BuildEquations() {
   observed_ = thresholds_from_all_ ? all_count : core_count;
 }
 
-// Union-find over the core ballots (union by size, path halving).
+// Components of the core ballots (union-find; numbered by their lowest
+// evaluee).
 void RatingScaleFit::FindComponents() {
-  std::vector<int32_t> parent(static_cast<size_t>(n_) + num_raters_), size(parent.size(), 1);
-  std::iota(parent.begin(), parent.end(), 0);
-  auto find = [&](int32_t x) {
-    while (parent[x] != x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  };
+  const size_t nodes = static_cast<size_t>(n_) + num_raters_;
+  DisjointSets sets(nodes);
+  auto find = [&](int32_t x) { return static_cast<int32_t>(sets.Find(static_cast<uint32_t>(x))); };
   for (int i = 0; i < n_; ++i) {
     if (ratee_role_[i] != kCore) continue;
     ForEachBallot(i, [&](int j, int, double) {
       if (rater_role_[j] != kCore) return;
-      int32_t a = find(i), c = find(n_ + j);
-      if (a == c) return;
-      if (size[a] < size[c]) std::swap(a, c);
-      parent[c] = a;
-      size[a] += size[c];
+      sets.Union(static_cast<uint32_t>(i), static_cast<uint32_t>(n_ + j));
     });
   }
-  std::vector<int32_t> id(parent.size(), -1);
+  std::vector<int32_t> id(nodes, -1);
   ratee_comp_.assign(n_, -1);
   rater_comp_.assign(num_raters_, -1);
   for (int i = 0; i < n_; ++i) {

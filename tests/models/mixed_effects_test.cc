@@ -5,6 +5,7 @@
 // affine change of points and to a common factor on the weights; degenerate
 // designs; options.
 #include "models/ratings/mixed_effects.h"
+#include "models/registry.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
