@@ -131,14 +131,15 @@ namespace {
 
 using internal::CompactPairs;
 
+// Set from the parameter declarations of BradleyTerrySpec().
 struct BradleyTerryOptions {
-  bool newton = false;
-  bool squarem = true;
-  double prior = 0.0;
-  double fallback_prior = 0.5;
-  double tolerance = 1e-10;
-  int max_iterations = 10000;
-  std::string se = "auto";
+  bool newton{};
+  bool squarem{};
+  double prior{};
+  double fallback_prior{};
+  double tolerance{};
+  int max_iterations{};
+  std::string se;
 };
 
 // Evaluees up to which the standard errors are computed exactly.

@@ -12,12 +12,13 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of EloSpec().
 struct EloOptions {
-  double k = 32.0;
-  double initial = 1500.0;
-  double scale = 400.0;
-  int64_t shuffle = 0;
-  uint64_t seed = 0;
+  double k{};
+  double initial{};
+  double scale{};
+  int64_t shuffle{};
+  uint64_t seed{};
 };
 
 class Elo : public Model {

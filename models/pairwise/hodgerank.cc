@@ -13,11 +13,12 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of HodgeRankSpec().
 struct HodgeRankOptions {
-  bool log_odds = true;
-  double correction = 0.5;
-  double tolerance = 1e-10;
-  int max_iterations = 10000;
+  bool log_odds{};
+  double correction{};
+  double tolerance{};
+  int max_iterations{};
 };
 
 class HodgeRank : public Model {

@@ -14,11 +14,12 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of RankCentralitySpec().
 struct RankCentralityOptions {
-  double epsilon = 0.0;
-  bool log_score = true;
-  double tolerance = 1e-10;
-  int max_iterations = 100000;
+  double epsilon{};
+  bool log_score{};
+  double tolerance{};
+  int max_iterations{};
 };
 
 // The epsilon applied when the plain chain is reducible.

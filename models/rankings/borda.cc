@@ -11,8 +11,9 @@ namespace evalsim {
 
 namespace {
 
+// Set from the parameter declarations of BordaSpec().
 struct BordaOptions {
-  bool unranked_zero = false;
+  bool unranked_zero{};
 };
 
 class Borda : public Model {

@@ -14,10 +14,11 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of KemenySpec().
 struct KemenyOptions {
-  int exact_max = 12;
-  int restarts = 8;
-  uint64_t seed = 0;
+  int exact_max{};
+  int restarts{};
+  uint64_t seed{};
 };
 
 // d as a dense row-major n x n matrix.

@@ -10,8 +10,9 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of ApprovalSpec().
 struct ApprovalOptions {
-  int top = 1;
+  int top{};
   std::vector<double> group_weights;  // empty: the ballots' group weights
 };
 

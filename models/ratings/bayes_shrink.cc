@@ -19,11 +19,12 @@ namespace {
 constexpr double kAlphaMin = 1e-6;
 constexpr double kAlphaMax = 1e6;
 
+// Set from the parameter declarations of BayesShrinkSpec().
 struct BayesShrinkOptions {
   std::vector<double> points;
-  bool mle = true;
-  int64_t max_iterations = 1000;
-  double tolerance = 1e-9;
+  bool mle{};
+  int64_t max_iterations{};
+  double tolerance{};
 };
 
 // Distinct values of a column of counts with their multiplicities, in

@@ -502,10 +502,11 @@ BackfitResult Backfit(const RatingBallots& b, std::span<const double> values,
 
 namespace {
 
+// Set from the parameter declarations of MixedEffectsSpec().
 struct MixedEffectsOptions {
   std::vector<double> values;  // y of each grade; empty: the grade itself
-  double tolerance = 1e-10;
-  int max_iterations = 1000;
+  double tolerance{};
+  int max_iterations{};
 };
 
 class MixedEffects : public Model {

@@ -14,10 +14,11 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of RaterAdjustedSpec().
 struct RaterAdjustedOptions {
   std::vector<double> points;  // empty: the model works on grades
-  double tolerance = 1e-10;
-  int64_t max_iterations = 1000;
+  double tolerance{};
+  int64_t max_iterations{};
 };
 
 // Per-grade lookup: y of the grade, and 1 for a valid grade (0 for blanks),

@@ -24,10 +24,11 @@ namespace {
 // solution the model variance is tiny and a full Newton step overshoots.
 constexpr double kMaxStep = 1.0;
 
+// Set from the parameter declarations of RatingScaleSpec().
 struct RatingScaleOptions {
-  double tolerance = 1e-6;
-  int max_iterations = 200;
-  double extreme_adjust = 0.3;
+  double tolerance{};
+  int max_iterations{};
+  double extreme_adjust{};
 };
 
 // How an evaluee or a rater takes part in the fit.
@@ -944,13 +945,11 @@ ModelSpec RatingScaleSpec() {
   spec.summary =
       "many-facet Rasch rating-scale model (Andrich 1978, Linacre 1989): evaluee ability in "
       "logits, rater severity and shared grade thresholds, fitted by joint maximum likelihood";
-  const RatingScaleOptions defaults;
   spec.params = {
-      NumberParam("tolerance", defaults.tolerance, Above(0.0),
+      NumberParam("tolerance", 1e-6, Above(0.0),
                   "stop when no estimate moves by more than this (logits) in one iteration"),
-      IntegerParam("max_iterations", defaults.max_iterations, Between(1, 1e9),
-                   "at most this many iterations"),
-      NumberParam("extreme_adjust", defaults.extreme_adjust, Above(0.0),
+      IntegerParam("max_iterations", 200, Between(1, 1e9), "at most this many iterations"),
+      NumberParam("extreme_adjust", 0.3, Above(0.0),
                   "score points taken off an all-top raw score (added to an all-bottom one) "
                   "before estimating it"),
   };

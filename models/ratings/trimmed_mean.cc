@@ -10,11 +10,12 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of TrimmedMeanSpec().
 struct TrimmedMeanOptions {
   std::vector<double> points;
-  int64_t trim_count = 1;
+  int64_t trim_count{};
   std::optional<double> trim_share;  // when set, replaces trim_count
-  int64_t min_votes = 5;
+  int64_t min_votes{};
 };
 
 // Removes weight `mass` from the histogram, starting at the lowest grade.

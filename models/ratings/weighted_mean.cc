@@ -7,12 +7,13 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of WeightedMeanSpec().
 struct WeightedMeanOptions {
   std::vector<double> points;
   std::vector<double> group_weights;  // empty: the ballots' group weights
-  double veto_share = 1.0;
+  double veto_share{};
   std::vector<int64_t> veto_grades = {0};
-  double veto_score = 0.0;
+  double veto_score{};
 };
 
 class WeightedMean : public Model {

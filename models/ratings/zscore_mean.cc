@@ -11,10 +11,11 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of ZscoreMeanSpec().
 struct ZscoreMeanOptions {
   std::vector<double> points;         // empty: standardise the grades themselves
   std::vector<double> group_weights;  // empty: the ballots' group weights
-  int64_t min_ballots = 3;
+  int64_t min_ballots{};
 };
 
 // Running moments of one rater, shifted by the value of the rater's first
