@@ -209,6 +209,15 @@ class RatingScaleFit {
   void FindCategories();
   void SetAsideExtremes();
   void SetAsideWeakLinks();
+  // Steps of SetAsideWeakLinks: the raters' out-edges, the strongly
+  // connected components of the core graph (Tarjan), and its connected parts.
+  struct RaterEdges {
+    std::vector<uint64_t> begin;  // per rater, into `to`
+    std::vector<int32_t> to;      // evaluees rated above the bottom grade
+  };
+  RaterEdges RaterOutEdges() const;
+  std::vector<int32_t> StrongComponents(int32_t* count) const;
+  DisjointSets CoreParts() const;
   void BuildEquations();
   void FindComponents();
   // Kernel::ExpHalf(-delta) of every rater, for the fast path of Moments.
@@ -354,22 +363,12 @@ void RatingScaleFit::SetAsideExtremes() {
   }
 }
 
-// Sets aside the core outside the largest strongly connected component of
-// each connected part, when the part has more than one. The directed graph
-// has an edge evaluee -> rater for every core ballot below the top grade
-// (it bounds theta - delta from above) and rater -> evaluee for every one
-// above the bottom grade (from below); finite JML estimates exist only when
-// every connected part is strongly connected (Fischer 1981, "On the
-// existence and uniqueness of maximum-likelihood estimates in the Rasch
-// model", Psychometrika 46(1), for two grades; the same argument holds for
-// ordered grades). Tarjan's algorithm, without recursion.
-void RatingScaleFit::SetAsideWeakLinks() {
-  const int top = cat_.count - 1;
-  const int32_t nodes = n_ + num_raters_;
-  ratee_weak_.assign(n_, 0);
-  rater_weak_.assign(num_raters_, 0);
-  // The raters' out-edges (ballots above the bottom grade), by rater.
-  std::vector<uint64_t> rater_begin(static_cast<size_t>(num_raters_) + 1, 0);
+// The raters' out-edges (ballots above the bottom grade, on core evaluees),
+// by rater.
+RatingScaleFit::RaterEdges RatingScaleFit::RaterOutEdges() const {
+  RaterEdges edges;
+  std::vector<uint64_t>& rater_begin = edges.begin;
+  rater_begin.assign(static_cast<size_t>(num_raters_) + 1, 0);
   for (int i = 0; i < n_; ++i) {
     if (ratee_role_[i] != kCore) continue;
     ForEachBallot(i, [&](int j, int u, double) {
@@ -377,16 +376,26 @@ void RatingScaleFit::SetAsideWeakLinks() {
     });
   }
   for (int j = 0; j < num_raters_; ++j) rater_begin[j + 1] += rater_begin[j];
-  std::vector<int32_t> rater_to(rater_begin.back());
-  {
-    std::vector<uint64_t> fill(rater_begin.begin(), rater_begin.end() - 1);
-    for (int i = 0; i < n_; ++i) {
-      if (ratee_role_[i] != kCore) continue;
-      ForEachBallot(i, [&](int j, int u, double) {
-        if (rater_role_[j] == kCore && u != 0) rater_to[fill[j]++] = i;
-      });
-    }
+  edges.to.resize(rater_begin.back());
+  std::vector<uint64_t> fill(rater_begin.begin(), rater_begin.end() - 1);
+  for (int i = 0; i < n_; ++i) {
+    if (ratee_role_[i] != kCore) continue;
+    ForEachBallot(i, [&](int j, int u, double) {
+      if (rater_role_[j] == kCore && u != 0) edges.to[fill[j]++] = i;
+    });
   }
+  return edges;
+}
+
+// The strongly connected component of every node (evaluees, then raters;
+// -1 for a node outside the core), numbered 0..*count-1. Tarjan's
+// algorithm, without recursion.
+std::vector<int32_t> RatingScaleFit::StrongComponents(int32_t* count) const {
+  const int top = cat_.count - 1;
+  const int32_t nodes = n_ + num_raters_;
+  const RaterEdges edges = RaterOutEdges();
+  const std::vector<uint64_t>& rater_begin = edges.begin;
+  const std::vector<int32_t>& rater_to = edges.to;
   // The next out-edge of node v at or after position *pos, or -1. An
   // evaluee's edges are read from its ballots (below the top grade, core
   // rater), a rater's from rater_to.
@@ -444,11 +453,13 @@ void RatingScaleFit::SetAsideWeakLinks() {
       }
     }
   }
-  std::vector<int32_t>().swap(rater_to);
+  *count = scc_count;
+  return scc;
+}
 
-  // Connected parts (union-find over the same edges, either direction).
-  DisjointSets sets(static_cast<size_t>(nodes));
-  auto find = [&](int32_t x) { return static_cast<int32_t>(sets.Find(static_cast<uint32_t>(x))); };
+// Connected parts of the core graph (the same edges, either direction).
+DisjointSets RatingScaleFit::CoreParts() const {
+  DisjointSets sets(static_cast<size_t>(n_) + num_raters_);
   for (int i = 0; i < n_; ++i) {
     if (ratee_role_[i] != kCore) continue;
     ForEachBallot(i, [&](int j, int, double) {
@@ -456,6 +467,26 @@ void RatingScaleFit::SetAsideWeakLinks() {
       sets.Union(static_cast<uint32_t>(i), static_cast<uint32_t>(n_ + j));
     });
   }
+  return sets;
+}
+
+// Sets aside the core outside the largest strongly connected component of
+// each connected part, when the part has more than one. The directed graph
+// has an edge evaluee -> rater for every core ballot below the top grade
+// (it bounds theta - delta from above) and rater -> evaluee for every one
+// above the bottom grade (from below); finite JML estimates exist only when
+// every connected part is strongly connected (Fischer 1981, "On the
+// existence and uniqueness of maximum-likelihood estimates in the Rasch
+// model", Psychometrika 46(1), for two grades; the same argument holds for
+// ordered grades).
+void RatingScaleFit::SetAsideWeakLinks() {
+  const int32_t nodes = n_ + num_raters_;
+  ratee_weak_.assign(n_, 0);
+  rater_weak_.assign(num_raters_, 0);
+  int32_t scc_count = 0;
+  const std::vector<int32_t> scc = StrongComponents(&scc_count);
+  DisjointSets sets = CoreParts();
+  auto find = [&](int32_t x) { return static_cast<int32_t>(sets.Find(static_cast<uint32_t>(x))); };
   // Per component: size, smallest node and part; per part: the number of
   // components and the one kept (largest, ties to the smallest node).
   std::vector<int32_t> scc_size(scc_count, 0), scc_min(scc_count, nodes), scc_part(scc_count, -1);
