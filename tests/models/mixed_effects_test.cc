@@ -5,7 +5,6 @@
 // affine change of points and to a common factor on the weights; degenerate
 // designs; options.
 #include "models/ratings/mixed_effects.h"
-#include "models/registry.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -19,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "models/registry.h"
 #include "sim/core/ballots.h"
 #include "sim/core/errors.h"
 #include "sim/core/rng.h"
