@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "models/common/comparison_graph.h"
 #include "models/pairwise/bradley_terry.h"
 #include "models/pairwise/hodgerank.h"
 #include "models/pairwise/rank_centrality.h"
@@ -180,7 +181,7 @@ BENCHMARK(BM_BradleyTerryMmIteration)->Unit(benchmark::kMillisecond);
 void BM_AnalyseComparisonGraph(benchmark::State& state) {
   const ComparisonInputs& in = Inputs();
   for (auto _ : state) {
-    internal::ComparisonGraph g = internal::AnalyseComparisonGraph(in.ballots);
+    ComparisonGraph g = AnalyseComparisonGraph(in.ballots);
     benchmark::DoNotOptimize(g.component.data());
   }
   SetPairCounters(state, in);

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/common/ranking_tally.h"
 #include "models/pairwise/elo.h"
 #include "models/rankings/borda.h"
 #include "models/rankings/copeland.h"

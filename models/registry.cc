@@ -66,7 +66,8 @@ std::unique_ptr<Model> Registry::Create(const std::string& name, const toml::tab
                                  fmt::join(Names(), ", ")));
   }
   OptionReader reader(options, file, path, ignored, fallback);
-  std::unique_ptr<Model> model = spec->make(reader, ctx);
+  ParamReader in(reader, spec->params, ctx);
+  std::unique_ptr<Model> model = spec->make(in);
   reader.FinishOrThrow();
   return model;
 }

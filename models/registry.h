@@ -1,5 +1,5 @@
-// The one model registry: name -> spec (summary, documented parameters,
-// input kind) -> factory. Every model is registered by one line in
+// The one model registry: name -> spec (models/spec.h: summary, declared
+// parameters, input kind, memory cost) -> factory. Every model is registered by one line in
 // registry.cc; listing order is registration order.
 #ifndef EVALSIM_MODELS_REGISTRY_H_
 #define EVALSIM_MODELS_REGISTRY_H_
@@ -10,29 +10,10 @@
 #include <vector>
 
 #include "models/model.h"
+#include "models/spec.h"
 #include "sim/core/options.h"
 
 namespace evalsim {
-
-struct ParamDoc {
-  std::string name;
-  std::string type;           // "number", "integer", "[number]", "{group = number}", ...
-  std::string default_value;  // as the user would write it
-  std::string doc;
-};
-
-struct ModelSpec {
-  std::string name;
-  InputKind input = InputKind::kRatings;
-  std::string summary;
-  std::vector<ParamDoc> params;
-  // The scores depend on the order of the input, not only on its content
-  // (Elo's sequential updates): relabelling evaluees may change them.
-  bool order_dependent = false;
-  // Reads the options (through `opts`, which records every problem) and
-  // returns the model. Must read every documented parameter.
-  std::function<std::unique_ptr<Model>(OptionReader& opts, const ModelContext& ctx)> make;
-};
 
 class Registry {
  public:

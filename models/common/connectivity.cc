@@ -1,46 +1,8 @@
 #include "models/common/connectivity.h"
 
-#include <utility>
+#include "models/common/union_find.h"
 
 namespace evalsim {
-namespace {
-
-// Union-find over ratees 0..n-1 followed by raters n..n+R-1. One array
-// holds both links and sizes (a root stores minus its size), so that a
-// lookup of a rater touches one cache line, not two: the pass is bound by
-// those random reads.
-class DisjointSets {
- public:
-  explicit DisjointSets(size_t size) : node_(size, -1) {}
-
-  uint32_t Find(uint32_t x) {
-    for (;;) {
-      const int32_t p = node_[x];
-      if (p < 0) return x;
-      const int32_t g = node_[p];
-      if (g < 0) return static_cast<uint32_t>(p);  // one step from the root: no write
-      node_[x] = g;                                // path halving
-      x = static_cast<uint32_t>(g);
-    }
-  }
-
-  // Joins the sets of x and y (union by size); returns the new root.
-  uint32_t Union(uint32_t x, uint32_t y) {
-    x = Find(x);
-    y = Find(y);
-    if (x == y) return x;
-    if (node_[x] > node_[y]) std::swap(x, y);  // x has the larger set
-    node_[x] += node_[y];
-    node_[y] = static_cast<int32_t>(x);
-    return x;
-  }
-
- private:
-  std::vector<int32_t> node_;
-};
-
-}  // namespace
-
 RaterRateeComponents ConnectedComponents(const RatingBallots& b) {
   const int n = b.NumRatees(), G = b.NumGroups();
   const uint32_t R = b.num_raters;

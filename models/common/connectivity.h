@@ -6,9 +6,8 @@
 // determination of connectedness in an N-way cross classification",
 // Technometrics 6(3)).
 //
-// One pass over the ballot words with a union-find forest (union by size,
-// path halving; Tarjan 1975, "Efficiency of a good but not linear set union
-// algorithm", JACM 22(2)): O(ballots * alpha) time, O(ratees + raters)
+// One pass over the ballot words with the union-find forest of
+// models/common/union_find.h: O(ballots * alpha) time, O(ratees + raters)
 // memory.
 #ifndef EVALSIM_MODELS_COMMON_CONNECTIVITY_H_
 #define EVALSIM_MODELS_COMMON_CONNECTIVITY_H_

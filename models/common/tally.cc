@@ -78,13 +78,14 @@ std::vector<double> DefaultPoints(int levels) {
   return p;
 }
 
-ParamDoc PointsParamDoc() {
-  return {"points", "[number]", "[0,60,80,100] for K=4, else 0..100 evenly",
-          "points of each grade, lowest grade first"};
+ParamDoc PointsParam(std::string default_value, std::string doc) {
+  return OtherParam("points", "[number]", std::move(default_value), std::move(doc));
 }
 
-std::vector<double> ReadPoints(OptionReader& opts, const ModelContext& ctx) {
-  auto points = opts.DoubleList("points");
+std::vector<double> ReadPoints(ParamReader& in) {
+  OptionReader& opts = in.opts();
+  const ModelContext& ctx = in.ctx();
+  auto points = opts.DoubleList(in.Param("points").name);
   if (!points) return DefaultPoints(ctx.levels);
   if (static_cast<int>(points->size()) != ctx.levels) {
     opts.Error("points", fmt::format("has {} values; expected one per grade ({} grades)",
@@ -94,8 +95,15 @@ std::vector<double> ReadPoints(OptionReader& opts, const ModelContext& ctx) {
   return *points;
 }
 
-std::vector<double> ReadGroupWeights(OptionReader& opts, const ModelContext& ctx) {
-  auto table = opts.DoubleTable("group_weights", AtLeast(0.0));
+ParamDoc GroupWeightsParam(std::string doc) {
+  return OtherParam("group_weights", "{group = number}", "the rater groups' weight",
+                    std::move(doc));
+}
+
+std::vector<double> ReadGroupWeights(ParamReader& in) {
+  OptionReader& opts = in.opts();
+  const ModelContext& ctx = in.ctx();
+  auto table = opts.DoubleTable(in.Param("group_weights").name, AtLeast(0.0));
   if (!table) return {};
   std::vector<double> w(ctx.group_names.size(), 0.0);
   for (const auto& [name, value] : *table) {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "models/model.h"
-#include "models/registry.h"
+#include "models/spec.h"
 #include "sim/core/ballots.h"
 #include "sim/core/options.h"
 
@@ -27,14 +27,17 @@ Eigen::MatrixXd TallyRatees(const RatingBallots& ballots);
 // Shared option: `points` (one number per grade, lowest grade first). The
 // default for K = 4 is [0, 60, 80, 100]; otherwise evenly spaced 0..100.
 std::vector<double> DefaultPoints(int levels);
-std::vector<double> ReadPoints(OptionReader& opts, const ModelContext& ctx);
-// The documentation of `points` as ReadPoints reads it.
-ParamDoc PointsParamDoc();
+// The declaration of `points` (the printed default and doc vary by model)
+// and its reading: DefaultPoints(K) when absent.
+ParamDoc PointsParam(std::string default_value = "[0,60,80,100] for K=4, else 0..100 evenly",
+                     std::string doc = "points of each grade, lowest grade first");
+std::vector<double> ReadPoints(ParamReader& in);
 
 // Shared option: `group_weights` ({group = weight}). Returns one weight per
 // group of ctx (groups not named get 0), or an empty vector when the option
 // is absent (then the ballots' own group weights apply).
-std::vector<double> ReadGroupWeights(OptionReader& opts, const ModelContext& ctx);
+ParamDoc GroupWeightsParam(std::string doc);
+std::vector<double> ReadGroupWeights(ParamReader& in);
 
 // The weights to use: `option` when given, else the ballots' group weights.
 std::vector<double> EffectiveGroupWeights(const std::vector<double>& option,

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "models/registry.h"
 #include "sim/core/errors.h"
 #include "sim/core/text.h"
 
@@ -196,10 +197,6 @@ std::optional<IndicatorMethod> FindIndicatorMethod(const std::string& model_name
   return std::nullopt;
 }
 
-const char* AggregationName(Aggregation a) {
-  return a == Aggregation::kGeometric ? "geometric" : "arithmetic";
-}
-
 std::optional<Aggregation> FindAggregation(const std::string& name) {
   if (name == "arithmetic") return Aggregation::kArithmetic;
   if (name == "geometric") return Aggregation::kGeometric;
@@ -250,6 +247,14 @@ Eigen::VectorXd CompositeIndex(const CompositeConfig& config, const Eigen::Matri
 
 IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, OptionReader& opts,
                                       const ModelContext& ctx) {
+  const std::vector<ParamDoc> params = IndicatorParamDocs(method);
+  ParamReader in(opts, params, ctx);
+  return ReadIndicatorOptions(method, in);
+}
+
+IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, ParamReader& in) {
+  OptionReader& opts = in.opts();
+  const ModelContext& ctx = in.ctx();
   IndicatorOptions o;
   o.method = method;
   o.file = opts.file();
@@ -259,7 +264,7 @@ IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, OptionReader& opts
       m > 0 ? fmt::format("{} (one per indicator: {})", m, fmt::join(ctx.indicator_names, ", "))
             : std::string();
 
-  if (auto d = opts.StringList("directions")) {
+  if (auto d = opts.StringList(in.Param("directions").name)) {
     std::vector<bool> cost;
     bool ok = true;
     for (size_t i = 0; i < d->size(); ++i) {
@@ -279,20 +284,17 @@ IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, OptionReader& opts
     if (ok) o.directions = std::move(cost);
   }
 
-  const std::vector<std::string> norms = NormalizationOptionNames();
-  const std::string norm = opts.String(
-      "normalise", std::string(mcda::NormalizationName(DefaultNormalization(method))), norms);
+  const std::string norm = in.String("normalise");
   o.normalise = mcda::FindNormalization(norm).value_or(DefaultNormalization(method));
 
-  o.weighting =
-      opts.String("weighting", "fixed", {"fixed", "ahp", "entropy", "critic", "combined"});
+  o.weighting = in.String("weighting");
   const bool combined = o.weighting == "combined";
   auto only_with = [&](std::string_view key, bool used, std::string_view when) {
     if (opts.Has(key) && !used)
       opts.Error(key, fmt::format("is only used with {} (weighting is \"{}\")", when, o.weighting));
   };
 
-  if (auto w = opts.DoubleList("weights", AtLeast(0.0))) {
+  if (auto w = opts.DoubleList(in.Param("weights").name, AtLeast(0.0))) {
     double sum = 0.0;
     for (double v : *w) sum += v;
     if (m > 0 && static_cast<int>(w->size()) != m) {
@@ -305,14 +307,13 @@ IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, OptionReader& opts
   }
   only_with("weights", o.weighting == "fixed" || combined, "weighting = \"fixed\" or \"combined\"");
 
-  const std::string ahp_method =
-      opts.String("ahp_method", "eigenvector", {"eigenvector", "geometric", "geometric_mean"});
+  const std::string ahp_method = in.String("ahp_method");
   o.ahp_options.method =
       ahp_method == "eigenvector" ? mcda::AhpMethod::kEigenvector : mcda::AhpMethod::kGeometricMean;
-  const std::string ri = opts.String("random_index", "saaty", RandomIndexOptionNames());
+  const std::string ri = in.String("random_index");
   o.ahp_options.random_index =
       mcda::FindRandomIndexTable(ri).value_or(mcda::RandomIndexTable::kSaaty);
-  if (const toml::node* node = opts.Raw("ahp")) {
+  if (const toml::node* node = opts.Raw(in.Param("ahp").name)) {
     if (o.weighting != "ahp" && !combined) {
       opts.ErrorAt(*node, "ahp",
                    fmt::format("is only used with weighting = \"ahp\" or \"combined\" (weighting "
@@ -339,32 +340,27 @@ IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, OptionReader& opts
   only_with("ahp_method", has_ahp, "an `ahp` matrix");
   only_with("random_index", has_ahp, "an `ahp` matrix");
 
-  o.objective = opts.String("objective", "entropy", {"entropy", "critic"});
+  o.objective = in.String("objective");
   only_with("objective", combined, "weighting = \"combined\"");
-  o.multiplicative =
-      opts.String("blend", "additive", {"additive", "multiplicative"}) == "multiplicative";
+  o.multiplicative = in.String("blend") == "multiplicative";
   only_with("blend", combined, "weighting = \"combined\"");
-  o.alpha = opts.Double("alpha", 0.5, Probability());
+  o.alpha = in.Double("alpha");
   only_with("alpha", combined && !o.multiplicative,
             "weighting = \"combined\" and blend = \"additive\"");
 
   const bool uses_entropy = o.weighting == "entropy" || (combined && o.objective == "entropy");
-  o.entropy.input = opts.String("entropy", "raw", {"raw", "minmax"}) == "minmax"
-                        ? mcda::EntropyInput::kMinMax
-                        : mcda::EntropyInput::kRaw;
-  o.entropy.shift = opts.Double("entropy_shift", 0.0, AtLeast(0.0));
+  o.entropy.input =
+      in.String("entropy") == "minmax" ? mcda::EntropyInput::kMinMax : mcda::EntropyInput::kRaw;
+  o.entropy.shift = in.Double("entropy_shift");
   only_with("entropy", uses_entropy, "entropy weights");
   only_with("entropy_shift", uses_entropy && o.entropy.input == mcda::EntropyInput::kMinMax,
             "entropy = \"minmax\"");
 
   if (method == IndicatorMethod::kComposite) {
-    o.aggregation =
-        FindAggregation(opts.String("aggregation", "arithmetic", {"arithmetic", "geometric"}))
-            .value_or(Aggregation::kArithmetic);
-    if (const toml::node* node = opts.Raw("vote")) ReadVote(opts, *node, ctx, o);
+    o.aggregation = FindAggregation(in.String("aggregation")).value_or(Aggregation::kArithmetic);
+    if (const toml::node* node = opts.Raw(in.Param("vote").name)) ReadVote(opts, *node, ctx, o);
   }
-  if (method == IndicatorMethod::kGreyRelational)
-    o.rho = opts.Double("rho", 0.5, Range{0.0, 1.0, true, false});
+  if (method == IndicatorMethod::kGreyRelational) o.rho = in.Double("rho");
   return o;
 }
 
@@ -539,31 +535,59 @@ std::unique_ptr<Model> MakeIndicatorModel(IndicatorOptions options) {
 }
 
 std::vector<ParamDoc> IndicatorParamDocs(IndicatorMethod method) {
+  // (`needs` of ahp_method and random_index: an AHP matrix for two indicators.)
+  const std::string ahp_matrix = "weighting = \"ahp\"\nahp = [[1, 3], [\"1/3\", 1]]";
+  const std::string combined = "weighting = \"combined\"";
+  const std::string entropy = "weighting = \"entropy\"";
   std::vector<ParamDoc> docs = {
-      {"directions", "[string]", "the table's own directions",
-       "\"benefit\" or \"cost\" per indicator"},
-      {"normalise", "string", std::string(mcda::NormalizationName(DefaultNormalization(method))),
-       "minmax, vector, zscore, rank or distance_to_best"},
-      {"weighting", "string", "fixed", "fixed, ahp, entropy, critic or combined"},
-      {"weights", "[number]", "equal", "fixed (or subjective) weight per indicator"},
-      {"ahp", "[[number]]", "none", "AHP pairwise comparison matrix (cells may be \"1/3\")"},
-      {"ahp_method", "string", "eigenvector", "eigenvector or geometric (row geometric means)"},
-      {"random_index", "string", "saaty",
-       "RI table for CR: " + mcda::RandomIndexNames() + " (CR > 0.1 warns)"},
-      {"entropy", "string", "raw", "entropy weights on raw values (raw) or min-max first"},
-      {"entropy_shift", "number", "0", "added to min-max values before entropy (minmax form)"},
-      {"objective", "string", "entropy", "objective side of combined weights: entropy or critic"},
-      {"blend", "string", "additive", "combined weights: additive or multiplicative"},
-      {"alpha", "number in [0,1]", "0.5", "subjective share of the additive blend"},
+      OtherParam("directions", "[string]", "the table's own directions",
+                 "\"benefit\" or \"cost\" per indicator"),
+      StringParam("normalise", std::string(mcda::NormalizationName(DefaultNormalization(method))),
+                  NormalizationOptionNames(), "minmax, vector, zscore, rank or distance_to_best")
+          .BareDefault(),
+      StringParam("weighting", "fixed", {"fixed", "ahp", "entropy", "critic", "combined"},
+                  "fixed, ahp, entropy, critic or combined")
+          .BareDefault(),
+      OtherParam("weights", "[number]", "equal", "fixed (or subjective) weight per indicator"),
+      OtherParam("ahp", "[[number]]", "none",
+                 "AHP pairwise comparison matrix (cells may be \"1/3\")"),
+      StringParam("ahp_method", "eigenvector", {"eigenvector", "geometric", "geometric_mean"},
+                  "eigenvector or geometric (row geometric means)")
+          .BareDefault()
+          .WithNeeds(ahp_matrix),
+      StringParam("random_index", "saaty", RandomIndexOptionNames(),
+                  "RI table for CR: " + mcda::RandomIndexNames() + " (CR > 0.1 warns)")
+          .BareDefault()
+          .WithNeeds(ahp_matrix),
+      StringParam("entropy", "raw", {"raw", "minmax"},
+                  "entropy weights on raw values (raw) or min-max first")
+          .BareDefault()
+          .WithNeeds(entropy),
+      NumberParam("entropy_shift", 0.0, AtLeast(0.0),
+                  "added to min-max values before entropy (minmax form)")
+          .WithType("number")
+          .WithNeeds(entropy + "\nentropy = \"minmax\""),
+      StringParam("objective", "entropy", {"entropy", "critic"},
+                  "objective side of combined weights: entropy or critic")
+          .BareDefault()
+          .WithNeeds(combined),
+      StringParam("blend", "additive", {"additive", "multiplicative"},
+                  "combined weights: additive or multiplicative")
+          .BareDefault()
+          .WithNeeds(combined),
+      NumberParam("alpha", 0.5, Probability(), "subjective share of the additive blend")
+          .WithNeeds(combined),
   };
   if (method == IndicatorMethod::kComposite) {
-    docs.push_back(
-        {"aggregation", "string", "arithmetic", "weighted arithmetic or geometric mean"});
-    docs.push_back({"vote", "{model = string, weight = number, ...}", "none",
-                    "blend a ratings model's score: (1-weight)*index + weight*vote"});
+    docs.push_back(StringParam("aggregation", "arithmetic", {"arithmetic", "geometric"},
+                               "weighted arithmetic or geometric mean")
+                       .BareDefault());
+    docs.push_back(OtherParam("vote", "{model = string, weight = number, ...}", "none",
+                              "blend a ratings model's score: (1-weight)*index + weight*vote"));
   }
   if (method == IndicatorMethod::kGreyRelational)
-    docs.push_back({"rho", "number in (0,1]", "0.5", "distinguishing coefficient"});
+    docs.push_back(
+        NumberParam("rho", 0.5, Range{0.0, 1.0, true, false}, "distinguishing coefficient"));
   return docs;
 }
 
@@ -575,8 +599,8 @@ ModelSpec CompositeSpec() {
       "composite indicator: normalisation + weights (fixed, ahp, entropy, critic, combined) + "
       "weighted arithmetic or geometric mean; optional vote blend";
   spec.params = IndicatorParamDocs(IndicatorMethod::kComposite);
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
-    return MakeIndicatorModel(ReadIndicatorOptions(IndicatorMethod::kComposite, opts, ctx));
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
+    return MakeIndicatorModel(ReadIndicatorOptions(IndicatorMethod::kComposite, in));
   };
   return spec;
 }

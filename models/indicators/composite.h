@@ -73,7 +73,7 @@
 #include <vector>
 
 #include "models/indicators/mcda.h"
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 
@@ -90,7 +90,6 @@ std::vector<std::string> NormalizationOptionNames();
 std::vector<std::string> RandomIndexOptionNames();
 
 enum class Aggregation { kArithmetic, kGeometric };
-const char* AggregationName(Aggregation a);  // "arithmetic", "geometric"
 std::optional<Aggregation> FindAggregation(const std::string& name);
 
 // The choices that define an index once the weights are known: everything
@@ -146,7 +145,10 @@ struct IndicatorOptions {
   std::string file, path;  // for messages of a vote model created late
 };
 
-// Reads (and validates) the options of `method`; problems go to `opts`.
+// Reads (and validates) the options of `method` through its declarations
+// (IndicatorParamDocs); problems go to the reader's OptionReader.
+IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, ParamReader& in);
+// The same for a caller outside the registry.
 IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, OptionReader& opts,
                                       const ModelContext& ctx);
 
@@ -168,7 +170,7 @@ ScoreResult ScoreIndicators(const IndicatorOptions& options, const ModelInput& i
 // The model that scores with ScoreIndicators(options, input).
 std::unique_ptr<Model> MakeIndicatorModel(IndicatorOptions options);
 
-// The parameter docs shared by the three models.
+// The parameter declarations shared by the three models.
 std::vector<ParamDoc> IndicatorParamDocs(IndicatorMethod method);
 
 }  // namespace evalsim

@@ -12,8 +12,8 @@ ModelSpec GreyRelationalSpec() {
       "grey relational analysis (Deng 1989): weighted mean grey relational coefficient against "
       "the best value of each indicator";
   spec.params = IndicatorParamDocs(IndicatorMethod::kGreyRelational);
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
-    return MakeIndicatorModel(ReadIndicatorOptions(IndicatorMethod::kGreyRelational, opts, ctx));
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
+    return MakeIndicatorModel(ReadIndicatorOptions(IndicatorMethod::kGreyRelational, in));
   };
   return spec;
 }

@@ -25,7 +25,7 @@
 #ifndef EVALSIM_MODELS_INDICATORS_GREY_RELATIONAL_H_
 #define EVALSIM_MODELS_INDICATORS_GREY_RELATIONAL_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

@@ -448,13 +448,6 @@ Eigen::VectorXd ToUnitSum(const Eigen::VectorXd& v) {
 // Directions and weights
 // ---------------------------------------------------------------------------
 
-bool ParseDirection(std::string_view name, std::string_view context) {
-  if (name == "benefit") return false;
-  if (name == "cost") return true;
-  throw InputError(
-      fmt::format("{}: unknown direction \"{}\"; expected benefit or cost", context, name));
-}
-
 std::vector<bool> ExpandDirections(const std::vector<bool>& cost, int m) {
   if (cost.empty()) return std::vector<bool>(static_cast<size_t>(std::max(m, 0)), false);
   if (static_cast<int>(cost.size()) != m) {
@@ -500,12 +493,6 @@ std::optional<Normalization> FindNormalization(std::string_view name) {
   return std::nullopt;
 }
 
-Normalization ParseNormalization(std::string_view name, std::string_view context) {
-  if (auto m = FindNormalization(name)) return *m;
-  throw InputError(fmt::format("{}: unknown normalisation \"{}\"; expected one of {}", context,
-                               name, NormalizationNames()));
-}
-
 Eigen::MatrixXd Normalize(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
                           Normalization method, Notes* notes) {
   const Eigen::Index n = X.rows(), m = X.cols();
@@ -519,21 +506,6 @@ Eigen::MatrixXd Normalize(const Eigen::MatrixXd& X, const std::vector<bool>& cos
     ApplyMap(map, x, n, dir[j], Z.col(j).data(), order);
   }
   return Z;
-}
-
-long ImputeColumnMean(Eigen::MatrixXd& Z) {
-  long replaced = 0;
-  for (Eigen::Index j = 0; j < Z.cols(); ++j) {
-    const ColumnStats s = ComputeStats(Z.col(j).data(), Z.rows());
-    const double mean = s.count > 0 ? s.Mean() : 0.0;
-    for (Eigen::Index i = 0; i < Z.rows(); ++i) {
-      if (std::isnan(Z(i, j))) {
-        Z(i, j) = mean;
-        ++replaced;
-      }
-    }
-  }
-  return replaced;
 }
 
 // ---------------------------------------------------------------------------
@@ -689,55 +661,6 @@ AhpResult Ahp(const Eigen::MatrixXd& A, const AhpOptions& options) {
     }
   }
   return r;
-}
-
-Eigen::VectorXd HierarchicalWeights(const Eigen::VectorXd& criteria,
-                                    const std::vector<Eigen::VectorXd>& local) {
-  if (static_cast<Eigen::Index>(local.size()) != criteria.size()) {
-    throw InputError(fmt::format("hierarchical weights: {} criteria but {} local weight vectors",
-                                 criteria.size(), local.size()));
-  }
-  Eigen::Index total = 0;
-  for (Eigen::Index c = 0; c < criteria.size(); ++c) {
-    if (!(criteria[c] >= 0.0)) {
-      throw InputError(fmt::format(
-          "hierarchical weights: criterion {} has weight {}; expected >= 0", c + 1, criteria[c]));
-    }
-    const Eigen::VectorXd& l = local[static_cast<size_t>(c)];
-    if (l.size() == 0 || (l.array() < 0.0).any() || !l.allFinite() || !(l.sum() > 0.0)) {
-      throw InputError(fmt::format(
-          "hierarchical weights: local weights of criterion {} must be non-empty, >= 0 and not "
-          "all 0",
-          c + 1));
-    }
-    total += l.size();
-  }
-  Eigen::VectorXd global(total);
-  Eigen::Index at = 0;
-  for (Eigen::Index c = 0; c < criteria.size(); ++c) {
-    const Eigen::VectorXd& l = local[static_cast<size_t>(c)];
-    global.segment(at, l.size()) = criteria[c] * (l / l.sum());
-    at += l.size();
-  }
-  return global;
-}
-
-Eigen::VectorXd SynthesizeAlternatives(const Eigen::VectorXd& criteria,
-                                       const Eigen::MatrixXd& local) {
-  if (local.cols() != criteria.size()) {
-    throw InputError(fmt::format("AHP synthesis: {} criteria but {} columns of local priorities",
-                                 criteria.size(), local.cols()));
-  }
-  Eigen::VectorXd out = Eigen::VectorXd::Zero(local.rows());
-  for (Eigen::Index c = 0; c < local.cols(); ++c) {
-    const double s = local.col(c).sum();
-    if (!(s > 0.0) || (local.col(c).array() < 0.0).any()) {
-      throw InputError(fmt::format(
-          "AHP synthesis: local priorities under criterion {} must be >= 0 and not all 0", c + 1));
-    }
-    out += criteria[c] * local.col(c) / s;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------

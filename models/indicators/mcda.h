@@ -21,7 +21,6 @@
 // renormalise that unit's weights over its present indicators (TOPSIS and grey
 // relational analysis do the same inside their distances). A unit with no
 // present indicator scores NaN and is reported in the notes.
-// ImputeColumnMean() is available for callers that prefer imputation.
 //
 // Every normalisation returns an "oriented" matrix: larger is better in every
 // column, cost columns included. Each cost form below is documented.
@@ -47,10 +46,6 @@ using Notes = std::vector<std::string>;
 // ---------------------------------------------------------------------------
 // Directions and weights
 // ---------------------------------------------------------------------------
-
-// "benefit" -> false, "cost" -> true; anything else throws InputError naming
-// `context` (e.g. "option 'directions'") and the valid names.
-bool ParseDirection(std::string_view name, std::string_view context = "direction");
 
 // Checks that `cost` is empty or has `m` entries; returns it expanded to m.
 std::vector<bool> ExpandDirections(const std::vector<bool>& cost, int m);
@@ -102,19 +97,10 @@ std::string NormalizationNames();
 // The method named `name`; nullopt when unknown.
 std::optional<Normalization> FindNormalization(std::string_view name);
 
-// As FindNormalization, but throws InputError "<context>: unknown
-// normalisation "x"; expected one of minmax, vector, ..." when unknown.
-Normalization ParseNormalization(std::string_view name,
-                                 std::string_view context = "option 'normalization'");
-
 // Normalises every column of X (see the conventions above). `notes` (optional)
 // receives remarks on constant or undefined columns.
 Eigen::MatrixXd Normalize(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
                           Normalization method, Notes* notes = nullptr);
-
-// Replaces each NaN by the mean of the present values of its column (a column
-// with no present value becomes 0). Returns the number of cells replaced.
-long ImputeColumnMean(Eigen::MatrixXd& Z);
 
 // ---------------------------------------------------------------------------
 // AHP (Saaty) weights
@@ -200,20 +186,6 @@ void ValidatePairwiseMatrix(const Eigen::MatrixXd& A, double tolerance = 1e-3,
 // AHP weights and consistency of the pairwise matrix A (validated first; a
 // bad matrix throws InputError). n = 1 gives weight 1, CR 0.
 AhpResult Ahp(const Eigen::MatrixXd& A, const AhpOptions& options = {});
-
-// Hierarchical AHP: global weight of sub-criterion k of criterion c is
-// criteria[c] * local[c][k] (each local vector is scaled to sum 1 first).
-// Returns the concatenation in criterion order; sums to 1 when `criteria`
-// does. Throws InputError when sizes disagree or a weight is negative.
-Eigen::VectorXd HierarchicalWeights(const Eigen::VectorXd& criteria,
-                                    const std::vector<Eigen::VectorXd>& local);
-
-// AHP synthesis of alternatives: column c of `local` holds the local priorities
-// of the alternatives under criterion c (scaled to sum 1 first); the result is
-// sum_c criteria[c] * local(:, c). Throws InputError when sizes disagree or a
-// column is negative or all 0.
-Eigen::VectorXd SynthesizeAlternatives(const Eigen::VectorXd& criteria,
-                                       const Eigen::MatrixXd& local);
 
 // ---------------------------------------------------------------------------
 // Objective weights

@@ -12,8 +12,8 @@ ModelSpec TopsisSpec() {
       "TOPSIS (Hwang & Yoon 1981): relative closeness to the ideal unit after normalisation "
       "(vector by default) and weighting";
   spec.params = IndicatorParamDocs(IndicatorMethod::kTopsis);
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
-    return MakeIndicatorModel(ReadIndicatorOptions(IndicatorMethod::kTopsis, opts, ctx));
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
+    return MakeIndicatorModel(ReadIndicatorOptions(IndicatorMethod::kTopsis, in));
   };
   return spec;
 }

@@ -24,7 +24,7 @@
 #ifndef EVALSIM_MODELS_INDICATORS_TOPSIS_H_
 #define EVALSIM_MODELS_INDICATORS_TOPSIS_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

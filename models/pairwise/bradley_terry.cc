@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "models/common/comparison_graph.h"
+
 namespace evalsim {
 namespace internal {
 
@@ -35,83 +37,6 @@ CompactPairs CompactComparisons(const PairwiseBallots& b) {
     c.games[j] += t;
   }
   return c;
-}
-
-int ComparisonGraph::NotStrong() const {
-  int k = 0;
-  for (int c = 0; c < count; ++c) k += size[c] >= 2 && !strong[c];
-  return k;
-}
-
-ComparisonGraph AnalyseComparisonGraph(const PairwiseBallots& b) {
-  const int n = b.NumRatees();
-  const size_t P = b.NumPairs();
-  // Adjacency in compressed rows: each entry is a neighbour and two flags
-  // (this evaluee beat it; it beat this evaluee).
-  std::vector<uint64_t> begin(static_cast<size_t>(n) + 1, 0);
-  for (size_t p = 0; p < P; ++p) {
-    if (!(b.first_wins[p] + b.second_wins[p] > 0.0)) continue;
-    ++begin[b.first[p] + 1];
-    ++begin[b.second[p] + 1];
-  }
-  for (int v = 0; v < n; ++v) begin[v + 1] += begin[v];
-  std::vector<uint32_t> nbr(begin[n]);
-  std::vector<uint8_t> flags(begin[n]);  // bit 0: v beat nbr; bit 1: nbr beat v
-  {
-    std::vector<uint64_t> at(begin.begin(), begin.end() - 1);
-    for (size_t p = 0; p < P; ++p) {
-      const double wi = b.first_wins[p], wj = b.second_wins[p];
-      if (!(wi + wj > 0.0)) continue;
-      const uint32_t i = b.first[p], j = b.second[p];
-      const uint8_t i_beat = wi > 0.0, j_beat = wj > 0.0;
-      nbr[at[i]] = j;
-      flags[at[i]++] = static_cast<uint8_t>(i_beat | (j_beat << 1));
-      nbr[at[j]] = i;
-      flags[at[j]++] = static_cast<uint8_t>(j_beat | (i_beat << 1));
-    }
-  }
-
-  ComparisonGraph g;
-  g.component.assign(n, -1);
-  std::vector<uint32_t> queue;
-  queue.reserve(n);
-  // Reached from the component's root along "beat" edges (mask 1) or
-  // against them (mask 2), stamped with the component number.
-  std::vector<int32_t> forward(n, -1), backward(n, -1);
-  auto search = [&](uint32_t root, uint8_t mask, std::vector<int32_t>& seen, int32_t id) {
-    size_t reached = 0;
-    queue.clear();
-    queue.push_back(root);
-    seen[root] = id;
-    for (size_t h = 0; h < queue.size(); ++h) {
-      const uint32_t v = queue[h];
-      ++reached;
-      for (uint64_t e = begin[v]; e < begin[v + 1]; ++e) {
-        if (!(flags[e] & mask)) continue;
-        const uint32_t u = nbr[e];
-        if (seen[u] == id) continue;
-        seen[u] = id;
-        queue.push_back(u);
-      }
-    }
-    return reached;
-  };
-  for (int root = 0; root < n; ++root) {
-    if (g.component[root] >= 0) continue;
-    const int32_t id = g.count++;
-    // Undirected search for the component.
-    const size_t m = search(static_cast<uint32_t>(root), 3, g.component, id);
-    g.size.push_back(static_cast<int32_t>(m));
-    if (m == 1) {
-      ++g.isolated;
-      g.strong.push_back(true);
-      continue;
-    }
-    const bool strong = search(static_cast<uint32_t>(root), 1, forward, id) == m &&
-                        search(static_cast<uint32_t>(root), 2, backward, id) == m;
-    g.strong.push_back(strong);
-  }
-  return g;
 }
 
 namespace {
@@ -205,16 +130,16 @@ void MmDenominators(const CompactPairs& pairs, const std::vector<double>& g, dou
 namespace {
 
 using internal::CompactPairs;
-using internal::ComparisonGraph;
 
+// Set from the parameter declarations of BradleyTerrySpec().
 struct BradleyTerryOptions {
-  bool newton = false;
-  bool squarem = true;
-  double prior = 0.0;
-  double fallback_prior = 0.5;
-  double tolerance = 1e-10;
-  int max_iterations = 10000;
-  std::string se = "auto";
+  bool newton{};
+  bool squarem{};
+  double prior{};
+  double fallback_prior{};
+  double tolerance{};
+  int max_iterations{};
+  std::string se;
 };
 
 // Evaluees up to which the standard errors are computed exactly.
@@ -234,7 +159,7 @@ class BradleyTerry : public Model {
       return r;
     }
     const CompactPairs pairs = internal::CompactComparisons(b);
-    const ComparisonGraph graph = internal::AnalyseComparisonGraph(b);
+    const ComparisonGraph graph = AnalyseComparisonGraph(b);
     double prior = o_.prior;
     if (pairs.size() == 0) r.notes.push_back("no comparison: every evaluee scored 0");
     if (prior == 0.0 && graph.NotStrong() > 0) {
@@ -633,35 +558,37 @@ ModelSpec BradleyTerrySpec() {
       "maximum-likelihood Bradley-Terry strengths (MM or Newton-CG), log-strengths centred per "
       "connected component; optional prior pseudo-comparisons";
   spec.params = {
-      {"method", "string", "\"mm\"",
-       "\"mm\" (Hunter 2004 minorisation-maximisation, one pass over the pairs per iteration) or "
-       "\"newton\" (Newton steps solved by preconditioned conjugate gradient)"},
-      {"acceleration", "string", "\"squarem\"",
-       "for method = \"mm\": \"squarem\" (Varadhan & Roland 2008 squared extrapolation on the "
-       "log-strengths, kept only when the log-likelihood does not decrease) or \"none\" (plain "
-       "MM); either converges to the same estimate"},
-      {"prior", "number >= 0", "0",
-       "wins and losses each evaluee gets against a virtual average opponent (0 = plain ML)"},
-      {"fallback_prior", "number > 0", "0.5",
-       "prior used, and noted, when prior = 0 and the maximum-likelihood estimate does not exist "
-       "(the comparison graph is not strongly connected)"},
-      {"tolerance", "number > 0", "1e-10",
-       "stop when every evaluee's observed and expected wins differ by less than this times its "
-       "number of comparisons"},
-      {"max_iterations", "integer >= 1", "10000", "most MM iterations or Newton steps"},
-      {"se", "string", "\"auto\"",
-       "standard errors: \"auto\" (exact inverse information up to 1000 evaluees, diagonal "
-       "above), \"diagonal\" (1/sqrt(information_ii)) or \"none\""},
+      StringParam("method", "mm", {"mm", "newton"},
+                  "\"mm\" (Hunter 2004 minorisation-maximisation, one pass over the pairs per "
+                  "iteration) or \"newton\" (Newton steps solved by preconditioned conjugate "
+                  "gradient)"),
+      StringParam("acceleration", "squarem", {"squarem", "none"},
+                  "for method = \"mm\": \"squarem\" (Varadhan & Roland 2008 squared "
+                  "extrapolation on the log-strengths, kept only when the log-likelihood does "
+                  "not decrease) or \"none\" (plain MM); either converges to the same estimate"),
+      NumberParam("prior", 0.0, AtLeast(0.0),
+                  "wins and losses each evaluee gets against a virtual average opponent (0 = "
+                  "plain ML)"),
+      NumberParam("fallback_prior", 0.5, Above(0.0),
+                  "prior used, and noted, when prior = 0 and the maximum-likelihood estimate "
+                  "does not exist (the comparison graph is not strongly connected)"),
+      NumberParam("tolerance", 1e-10, Above(0.0),
+                  "stop when every evaluee's observed and expected wins differ by less than this "
+                  "times its number of comparisons"),
+      IntegerParam("max_iterations", 10000, Between(1, 1e9), "most MM iterations or Newton steps"),
+      StringParam("se", "auto", {"auto", "diagonal", "none"},
+                  "standard errors: \"auto\" (exact inverse information up to 1000 evaluees, "
+                  "diagonal above), \"diagonal\" (1/sqrt(information_ii)) or \"none\""),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     BradleyTerryOptions o;
-    o.newton = opts.String("method", "mm", {"mm", "newton"}) == "newton";
-    o.squarem = opts.String("acceleration", "squarem", {"squarem", "none"}) == "squarem";
-    o.prior = opts.Double("prior", 0.0, AtLeast(0.0));
-    o.fallback_prior = opts.Double("fallback_prior", 0.5, Above(0.0));
-    o.tolerance = opts.Double("tolerance", 1e-10, Above(0.0));
-    o.max_iterations = static_cast<int>(opts.Int("max_iterations", 10000, Between(1, 1e9)));
-    o.se = opts.String("se", "auto", {"auto", "diagonal", "none"});
+    o.newton = in.String("method") == "newton";
+    o.squarem = in.String("acceleration") == "squarem";
+    o.prior = in.Double("prior");
+    o.fallback_prior = in.Double("fallback_prior");
+    o.tolerance = in.Double("tolerance");
+    o.max_iterations = static_cast<int>(in.Int("max_iterations"));
+    o.se = in.String("se");
     return std::make_unique<BradleyTerry>(std::move(o));
   };
   return spec;

@@ -79,7 +79,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/registry.h"
+#include "models/spec.h"
 #include "sim/core/comparisons.h"
 
 namespace evalsim {
@@ -99,21 +99,6 @@ struct CompactPairs {
   size_t size() const { return i.size(); }
 };
 CompactPairs CompactComparisons(const PairwiseBallots& b);
-
-// Connected components of the comparison graph (pairs with total weight > 0)
-// and, for each, whether its "beat" graph (i -> j when i won against j with
-// positive weight) is strongly connected. Components are numbered in the
-// order of their lowest evaluee; an evaluee without comparisons is a
-// component of its own (counted in `isolated`).
-struct ComparisonGraph {
-  int count = 0;
-  int isolated = 0;
-  std::vector<int32_t> component;  // per evaluee
-  std::vector<int32_t> size;       // per component
-  std::vector<bool> strong;        // per component
-  int NotStrong() const;           // components of two or more evaluees not strongly connected
-};
-ComparisonGraph AnalyseComparisonGraph(const PairwiseBallots& b);
 
 // One MM pass: denom[i] = 2 prior / (g_i + 1) + sum over pairs of
 // n_ij / (g_i + g_j). Exposed for the benchmark of one iteration.

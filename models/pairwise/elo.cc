@@ -12,12 +12,13 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of EloSpec().
 struct EloOptions {
-  double k = 32.0;
-  double initial = 1500.0;
-  double scale = 400.0;
-  int64_t shuffle = 0;
-  uint64_t seed = 0;
+  double k{};
+  double initial{};
+  double scale{};
+  int64_t shuffle{};
+  uint64_t seed{};
 };
 
 class Elo : public Model {
@@ -109,20 +110,21 @@ ModelSpec EloSpec() {
       "sequential Elo ratings over the comparisons in input order (or averaged over "
       "seeded random orders)";
   spec.params = {
-      {"k", "number > 0", "32", "K-factor: the largest change of one unit-weight game"},
-      {"initial", "number", "1500", "every ratee's starting rating"},
-      {"scale", "number > 0", "400", "logistic scale: rating difference for 10:1 odds"},
-      {"shuffle", "integer >= 0", "0",
-       "number of seeded random orders of the comparisons to average over (0 = input order)"},
-      {"seed", "integer >= 0", "0", "seed of the random orders"},
+      NumberParam("k", 32.0, Above(0.0), "K-factor: the largest change of one unit-weight game"),
+      NumberParam("initial", 1500.0, Any(), "every ratee's starting rating"),
+      NumberParam("scale", 400.0, Above(0.0), "logistic scale: rating difference for 10:1 odds"),
+      IntegerParam(
+          "shuffle", 0, Between(0, 1e6),
+          "number of seeded random orders of the comparisons to average over (0 = input order)"),
+      IntegerParam("seed", 0, Between(0, 9.0e18), "seed of the random orders"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     EloOptions o;
-    o.k = opts.Double("k", 32.0, Above(0.0));
-    o.initial = opts.Double("initial", 1500.0);
-    o.scale = opts.Double("scale", 400.0, Above(0.0));
-    o.shuffle = opts.Int("shuffle", 0, Between(0, 1e6));
-    o.seed = static_cast<uint64_t>(opts.Int("seed", 0, Between(0, 9.0e18)));
+    o.k = in.Double("k");
+    o.initial = in.Double("initial");
+    o.scale = in.Double("scale");
+    o.shuffle = in.Int("shuffle");
+    o.seed = static_cast<uint64_t>(in.Int("seed"));
     return std::make_unique<Elo>(o);
   };
   return spec;

@@ -30,7 +30,7 @@
 #ifndef EVALSIM_MODELS_PAIRWISE_ELO_H_
 #define EVALSIM_MODELS_PAIRWISE_ELO_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

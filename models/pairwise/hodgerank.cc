@@ -8,16 +8,17 @@
 #include <utility>
 #include <vector>
 
-#include "models/pairwise/bradley_terry.h"
+#include "models/common/comparison_graph.h"
 
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of HodgeRankSpec().
 struct HodgeRankOptions {
-  bool log_odds = true;
-  double correction = 0.5;
-  double tolerance = 1e-10;
-  int max_iterations = 10000;
+  bool log_odds{};
+  double correction{};
+  double tolerance{};
+  int max_iterations{};
 };
 
 class HodgeRank : public Model {
@@ -33,7 +34,7 @@ class HodgeRank : public Model {
       r.notes.push_back("no evaluee");
       return r;
     }
-    const internal::ComparisonGraph graph = internal::AnalyseComparisonGraph(b);
+    const ComparisonGraph graph = AnalyseComparisonGraph(b);
     if (graph.isolated > 0)
       r.notes.push_back(
           fmt::format("{} evaluee(s) had no comparison and scored 0", graph.isolated));
@@ -154,21 +155,21 @@ ModelSpec HodgeRankSpec() {
       "HodgeRank (Jiang, Lim, Yao & Ye 2011): weighted least-squares scores whose differences "
       "fit the pairs' edge flows; reports the cyclic share of the flow";
   spec.params = {
-      {"flow", "string", "\"log_odds\"",
-       "edge flow of a pair: \"log_odds\" log((W_ij + c) / (W_ji + c)) or \"difference\" "
-       "(W_ij - W_ji) / n_ij"},
-      {"correction", "number > 0", "0.5", "continuity correction c of the log-odds flow"},
-      {"tolerance", "number > 0", "1e-10",
-       "conjugate gradient stops when the residual norm is below this times the right-hand "
-       "side's"},
-      {"max_iterations", "integer >= 1", "10000", "most conjugate-gradient iterations"},
+      StringParam("flow", "log_odds", {"log_odds", "difference"},
+                  "edge flow of a pair: \"log_odds\" log((W_ij + c) / (W_ji + c)) or "
+                  "\"difference\" (W_ij - W_ji) / n_ij"),
+      NumberParam("correction", 0.5, Above(0.0), "continuity correction c of the log-odds flow"),
+      NumberParam("tolerance", 1e-10, Above(0.0),
+                  "conjugate gradient stops when the residual norm is below this times the "
+                  "right-hand side's"),
+      IntegerParam("max_iterations", 10000, Between(1, 1e9), "most conjugate-gradient iterations"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     HodgeRankOptions o;
-    o.log_odds = opts.String("flow", "log_odds", {"log_odds", "difference"}) == "log_odds";
-    o.correction = opts.Double("correction", 0.5, Above(0.0));
-    o.tolerance = opts.Double("tolerance", 1e-10, Above(0.0));
-    o.max_iterations = static_cast<int>(opts.Int("max_iterations", 10000, Between(1, 1e9)));
+    o.log_odds = in.String("flow") == "log_odds";
+    o.correction = in.Double("correction");
+    o.tolerance = in.Double("tolerance");
+    o.max_iterations = static_cast<int>(in.Int("max_iterations"));
     return std::make_unique<HodgeRank>(std::move(o));
   };
   return spec;

@@ -43,7 +43,7 @@
 #ifndef EVALSIM_MODELS_PAIRWISE_HODGERANK_H_
 #define EVALSIM_MODELS_PAIRWISE_HODGERANK_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

@@ -9,16 +9,17 @@
 #include <utility>
 #include <vector>
 
-#include "models/pairwise/bradley_terry.h"
+#include "models/common/comparison_graph.h"
 
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of RankCentralitySpec().
 struct RankCentralityOptions {
-  double epsilon = 0.0;
-  bool log_score = true;
-  double tolerance = 1e-10;
-  int max_iterations = 100000;
+  double epsilon{};
+  bool log_score{};
+  double tolerance{};
+  int max_iterations{};
 };
 
 // The epsilon applied when the plain chain is reducible.
@@ -37,7 +38,7 @@ class RankCentrality : public Model {
       r.notes.push_back("no evaluee");
       return r;
     }
-    const internal::ComparisonGraph graph = internal::AnalyseComparisonGraph(b);
+    const ComparisonGraph graph = AnalyseComparisonGraph(b);
     double eps = o_.epsilon;
     if (eps == 0.0 && graph.NotStrong() > 0) {
       eps = kFallbackEpsilon;
@@ -149,22 +150,22 @@ ModelSpec RankCentralitySpec() {
       "Rank Centrality (Negahban, Oh & Shah 2017): stationary distribution of the random walk "
       "that moves toward winners, by power iteration";
   spec.params = {
-      {"epsilon", "number >= 0", "0",
-       "pseudo-count added to both sides of every compared pair; 0 = the plain chain, "
-       "regularised with 0.5 (noted) when a set of evaluees never lost to the rest"},
-      {"score", "string", "\"log\"",
-       "\"log\" (log stationary probability, centred per component) or \"probability\" "
-       "(stationary probability, summing to 1 per component)"},
-      {"tolerance", "number > 0", "1e-10",
-       "stop when no probability changes by more than this share in one iteration"},
-      {"max_iterations", "integer >= 1", "100000", "most power iterations"},
+      NumberParam("epsilon", 0.0, AtLeast(0.0),
+                  "pseudo-count added to both sides of every compared pair; 0 = the plain chain, "
+                  "regularised with 0.5 (noted) when a set of evaluees never lost to the rest"),
+      StringParam("score", "log", {"log", "probability"},
+                  "\"log\" (log stationary probability, centred per component) or "
+                  "\"probability\" (stationary probability, summing to 1 per component)"),
+      NumberParam("tolerance", 1e-10, Above(0.0),
+                  "stop when no probability changes by more than this share in one iteration"),
+      IntegerParam("max_iterations", 100000, Between(1, 1e9), "most power iterations"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     RankCentralityOptions o;
-    o.epsilon = opts.Double("epsilon", 0.0, AtLeast(0.0));
-    o.log_score = opts.String("score", "log", {"log", "probability"}) == "log";
-    o.tolerance = opts.Double("tolerance", 1e-10, Above(0.0));
-    o.max_iterations = static_cast<int>(opts.Int("max_iterations", 100000, Between(1, 1e9)));
+    o.epsilon = in.Double("epsilon");
+    o.log_score = in.String("score") == "log";
+    o.tolerance = in.Double("tolerance");
+    o.max_iterations = static_cast<int>(in.Int("max_iterations"));
     return std::make_unique<RankCentrality>(std::move(o));
   };
   return spec;

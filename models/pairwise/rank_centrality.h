@@ -42,7 +42,7 @@
 #ifndef EVALSIM_MODELS_PAIRWISE_RANK_CENTRALITY_H_
 #define EVALSIM_MODELS_PAIRWISE_RANK_CENTRALITY_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

@@ -22,45 +22,17 @@
 //
 // Cost O(total listed positions + orders) for the scores; no n x n matrix.
 // Candidates no order lists are noted.
-//
-// This header also holds the pairwise tally of weak orders that borda,
-// copeland, schulze and kemeny share (RankingTally): unranked candidates are
-// below every listed one and tied among themselves, as in sim/comparisons.h,
-// when the orders say so (unranked_below), and not compared otherwise.
 #ifndef EVALSIM_MODELS_RANKINGS_BORDA_H_
 #define EVALSIM_MODELS_RANKINGS_BORDA_H_
 
 #include <vector>
 
-#include "models/registry.h"
+#include "models/spec.h"
 #include "sim/core/comparisons.h"
 
 namespace evalsim {
 
 ModelSpec BordaSpec();
-
-// Pairwise tally of weak orders, row-major n x n.
-struct RankingTally {
-  int n = 0;
-  // beats[i * n + j]: weight of orders that put i strictly above j (a listed
-  // candidate is above every candidate the order leaves unranked).
-  std::vector<double> beats;
-  // ties[i * n + j]: weight of orders that list i and j in one tier (only
-  // when requested; two unranked candidates are not counted as compared).
-  std::vector<double> ties;
-  // listed[i]: number of orders (not weight) that list i.
-  std::vector<int64_t> listed;
-
-  double Beats(int i, int j) const { return beats[static_cast<size_t>(i) * n + j]; }
-  // True when some order compared i and j (one of them listed).
-  bool Met(int i, int j) const;
-  // Candidates that no order lists.
-  int NeverListed() const;
-};
-
-// O(sum over orders of listed x n). `with_ties` also fills `ties`.
-RankingTally TallyRankings(const RankingBallots& b, bool with_ties);
-
 }  // namespace evalsim
 
 #endif  // EVALSIM_MODELS_RANKINGS_BORDA_H_

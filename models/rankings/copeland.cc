@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "models/rankings/borda.h"
+#include "models/common/ranking_tally.h"
 
 namespace evalsim {
 namespace {
@@ -78,10 +78,10 @@ ModelSpec CopelandSpec() {
   spec.input = InputKind::kRankings;
   spec.summary = "pairwise majority contests: wins + tie_score x draws";
   spec.params = {
-      {"tie_score", "number in [0,1]", "0.5", "what a drawn pairwise contest is worth"},
+      NumberParam("tie_score", 0.5, Probability(), "what a drawn pairwise contest is worth"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
-    return std::make_unique<Copeland>(opts.Double("tie_score", 0.5, Probability()));
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
+    return std::make_unique<Copeland>(in.Double("tie_score"));
   };
   return spec;
 }

@@ -8,16 +8,17 @@
 #include <numeric>
 #include <vector>
 
-#include "models/rankings/borda.h"
+#include "models/common/ranking_tally.h"
 #include "sim/core/rng.h"
 
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of KemenySpec().
 struct KemenyOptions {
-  int exact_max = 12;
-  int restarts = 8;
-  uint64_t seed = 0;
+  int exact_max{};
+  int restarts{};
+  uint64_t seed{};
 };
 
 // d as a dense row-major n x n matrix.
@@ -266,16 +267,17 @@ ModelSpec KemenySpec() {
       "Kemeny-Young consensus order (least total pairwise disagreement); exact up to exact_max "
       "candidates, local search beyond";
   spec.params = {
-      {"exact_max", "integer in [0,20]", "12",
-       "largest number of candidates solved exactly (O(2^n n^2) dynamic programming)"},
-      {"restarts", "integer >= 0", "8", "random starts of the local search beyond exact_max"},
-      {"seed", "integer >= 0", "0", "seed of the local search's random starts"},
+      IntegerParam("exact_max", 12, Between(0, 20),
+                   "largest number of candidates solved exactly (O(2^n n^2) dynamic programming)"),
+      IntegerParam("restarts", 8, Between(0, 1e6),
+                   "random starts of the local search beyond exact_max"),
+      IntegerParam("seed", 0, Between(0, 9.0e18), "seed of the local search's random starts"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     KemenyOptions o;
-    o.exact_max = static_cast<int>(opts.Int("exact_max", 12, Between(0, 20)));
-    o.restarts = static_cast<int>(opts.Int("restarts", 8, Between(0, 1e6)));
-    o.seed = static_cast<uint64_t>(opts.Int("seed", 0, Between(0, 9.0e18)));
+    o.exact_max = static_cast<int>(in.Int("exact_max"));
+    o.restarts = static_cast<int>(in.Int("restarts"));
+    o.seed = static_cast<uint64_t>(in.Int("seed"));
     return std::make_unique<Kemeny>(o);
   };
   return spec;

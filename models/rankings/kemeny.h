@@ -46,7 +46,7 @@
 #ifndef EVALSIM_MODELS_RANKINGS_KEMENY_H_
 #define EVALSIM_MODELS_RANKINGS_KEMENY_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

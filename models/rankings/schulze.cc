@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "models/rankings/borda.h"
+#include "models/common/ranking_tally.h"
 
 namespace evalsim {
 namespace {
@@ -122,12 +122,12 @@ ModelSpec SchulzeSpec() {
   spec.summary =
       "Schulze beatpath method (widest paths); score = candidates beaten in the path relation";
   spec.params = {
-      {"strength", "\"winning_votes\" | \"margin\"", "\"winning_votes\"",
-       "strength of a pairwise defeat link: the winner's votes, or the margin"},
+      StringParam("strength", "winning_votes", {"winning_votes", "margin"},
+                  "strength of a pairwise defeat link: the winner's votes, or the margin")
+          .WithType("\"winning_votes\" | \"margin\""),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
-    return std::make_unique<Schulze>(
-        opts.String("strength", "winning_votes", {"winning_votes", "margin"}) == "margin");
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
+    return std::make_unique<Schulze>(in.String("strength") == "margin");
   };
   return spec;
 }

@@ -33,7 +33,7 @@
 #ifndef EVALSIM_MODELS_RANKINGS_SCHULZE_H_
 #define EVALSIM_MODELS_RANKINGS_SCHULZE_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

@@ -10,8 +10,9 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of ApprovalSpec().
 struct ApprovalOptions {
-  int top = 1;
+  int top{};
   std::vector<double> group_weights;  // empty: the ballots' group weights
 };
 
@@ -78,15 +79,19 @@ ModelSpec ApprovalSpec() {
   spec.summary =
       "share of valid votes in the top `top` grades (好评率), per rater group, combined by group "
       "weight; ties broken by the share of the next grade down";
+  ParamDoc top =
+      IntegerParam("top", 1, Any(), "number of grades, counted from the best, that approve")
+          .WithType("integer in [1, K]");
+  top.range_of = [](const ModelContext& ctx) { return Between(1, ctx.levels); };
   spec.params = {
-      {"top", "integer in [1, K]", "1", "number of grades, counted from the best, that approve"},
-      {"group_weights", "{group = number}", "the rater groups' weight",
-       "weight of each rater group's share"},
+      std::move(top),
+      GroupWeightsParam("weight of each rater group's share"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+  spec.memory = [](int, int) { return FitMemory{0, 8, 0, 0}; };  // K-sized scratch; tiebreak
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     ApprovalOptions o;
-    o.top = static_cast<int>(opts.Int("top", 1, Between(1, ctx.levels)));
-    o.group_weights = ReadGroupWeights(opts, ctx);
+    o.top = static_cast<int>(in.Int("top"));
+    o.group_weights = ReadGroupWeights(in);
     return std::make_unique<Approval>(std::move(o));
   };
   return spec;

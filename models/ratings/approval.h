@@ -23,7 +23,7 @@
 #ifndef EVALSIM_MODELS_RATINGS_APPROVAL_H_
 #define EVALSIM_MODELS_RATINGS_APPROVAL_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

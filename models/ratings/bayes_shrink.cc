@@ -19,11 +19,12 @@ namespace {
 constexpr double kAlphaMin = 1e-6;
 constexpr double kAlphaMax = 1e6;
 
+// Set from the parameter declarations of BayesShrinkSpec().
 struct BayesShrinkOptions {
   std::vector<double> points;
-  bool mle = true;
-  int64_t max_iterations = 1000;
-  double tolerance = 1e-9;
+  bool mle{};
+  int64_t max_iterations{};
+  double tolerance{};
 };
 
 // Distinct values of a column of counts with their multiplicities, in
@@ -410,19 +411,28 @@ ModelSpec BayesShrinkSpec() {
       "Dirichlet-multinomial empirical Bayes: prior on grade shares estimated from all evaluees "
       "(marginal maximum likelihood), score = posterior mean of the points";
   spec.params = {
-      PointsParamDoc(),
-      {"estimator", "\"mle\" or \"moments\"", "\"mle\"",
-       "how the Dirichlet prior is estimated; mle falls back to moments if it does not converge"},
-      {"max_iterations", "integer >= 1", "1000", "fixed-point iterations allowed for the mle"},
-      {"tolerance", "number > 0", "1e-9",
-       "the mle has converged when no alpha_k changes by more than this, relatively"},
+      PointsParam(),
+      StringParam(
+          "estimator", "mle", {"mle", "moments"},
+          "how the Dirichlet prior is estimated; mle falls back to moments if it does not converge")
+          .WithType("\"mle\" or \"moments\""),
+      IntegerParam("max_iterations", 1000, AtLeast(1),
+                   "fixed-point iterations allowed for the mle"),
+      NumberParam("tolerance", 1e-9, Above(0.0),
+                  "the mle has converged when no alpha_k changes by more than this, relatively"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+  // Tallies per slot and per evaluee (K doubles each) and the compressed
+  // per-category value counts of the Polya likelihood.
+  spec.memory = [](int levels, int groups) {
+    const double K = levels, G = groups;
+    return FitMemory{0, 8 * K * (G + 1) + 16 * K, 0, 0};
+  };
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     BayesShrinkOptions o;
-    o.points = ReadPoints(opts, ctx);
-    o.mle = opts.String("estimator", "mle", {"mle", "moments"}) == "mle";
-    o.max_iterations = opts.Int("max_iterations", 1000, AtLeast(1));
-    o.tolerance = opts.Double("tolerance", 1e-9, Above(0.0));
+    o.points = ReadPoints(in);
+    o.mle = in.String("estimator") == "mle";
+    o.max_iterations = in.Int("max_iterations");
+    o.tolerance = in.Double("tolerance");
     return std::make_unique<BayesShrink>(std::move(o));
   };
   return spec;

@@ -64,7 +64,7 @@
 #ifndef EVALSIM_MODELS_RATINGS_BAYES_SHRINK_H_
 #define EVALSIM_MODELS_RATINGS_BAYES_SHRINK_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

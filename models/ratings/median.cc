@@ -80,11 +80,12 @@ ModelSpec MedianSpec() {
       "points of the weighted median grade over the votes of all groups (an even split takes "
       "the mean of the two middle grades); ties broken by the mean points";
   spec.params = {
-      PointsParamDoc(),
+      PointsParam(),
   };
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+  spec.memory = [](int, int) { return FitMemory{0, 8, 0, 0}; };  // K-sized scratch; tiebreak
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     MedianOptions o;
-    o.points = ReadPoints(opts, ctx);
+    o.points = ReadPoints(in);
     return std::make_unique<Median>(std::move(o));
   };
   return spec;

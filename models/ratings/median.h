@@ -14,7 +14,7 @@
 #ifndef EVALSIM_MODELS_RATINGS_MEDIAN_H_
 #define EVALSIM_MODELS_RATINGS_MEDIAN_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

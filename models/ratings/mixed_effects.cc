@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "models/common/tally.h"
+#include "models/common/union_find.h"
 
 namespace evalsim {
 namespace internal {
@@ -60,35 +61,6 @@ ValueSummary SummariseValues(const RatingBallots& b, std::span<const double> val
   if (s.constant && seen) s.mean = first;  // exact, whatever the weights
   return s;
 }
-
-// Disjoint-set forest over ratees [0, n) and raters [n, n + R), with path
-// halving and union by index (the smaller index becomes the root, so the
-// roots do not depend on the order of the unions).
-class Components {
- public:
-  explicit Components(size_t size) : parent_(size) {
-    std::iota(parent_.begin(), parent_.end(), uint32_t{0});
-  }
-  uint32_t Find(uint32_t x) {
-    while (parent_[x] != x) {
-      parent_[x] = parent_[parent_[x]];
-      x = parent_[x];
-    }
-    return x;
-  }
-  void Union(uint32_t x, uint32_t y) {
-    x = Find(x);
-    y = Find(y);
-    if (x < y) {
-      parent_[y] = x;
-    } else if (y < x) {
-      parent_[x] = y;
-    }
-  }
-
- private:
-  std::vector<uint32_t> parent_;
-};
 
 }  // namespace
 
@@ -259,13 +231,242 @@ VarianceComponents SolveMomentEquations(const MomentEquations& eq,
   return v;
 }
 
-BackfitResult Backfit(const RatingBallots& b, std::span<const double> values,
-                      const VarianceComponents& v, double tolerance, int max_iterations) {
+namespace {
+
+// Weighted counts N_i, N_j and sums of the centred values Y_i, Y_j.
+struct Margins {
+  Eigen::VectorXd wi, yi, wj, yj;
+};
+
+Margins SumMargins(const RatingBallots& b, std::span<const double> values, double c) {
   const int n = b.NumRatees();
   const uint32_t R = b.num_raters;
+  Margins m{Eigen::VectorXd::Zero(n), Eigen::VectorXd::Zero(n), Eigen::VectorXd::Zero(R),
+            Eigen::VectorXd::Zero(R)};
+  for (int i = 0; i < n; ++i) {
+    for (uint64_t k = RateeBegin(b, i), end = RateeEnd(b, i); k < end; ++k) {
+      const uint32_t word = b.ballot[k];
+      const double w = BallotWeight(b, k, word);
+      const double wy = w * (values[BallotGrade(word) < b.levels ? BallotGrade(word) : 0] - c);
+      m.wi[i] += w;
+      m.yi[i] += wy;
+      m.wj[BallotRater(word)] += w;
+      m.yj[BallotRater(word)] += wy;
+    }
+  }
+  return m;
+}
+
+// d_i = 1 / (s_e^2 + N_i s_a^2): then the (mu, a) block given b is
+//   mu = sum_i d_i r_i / sum_i d_i N_i,  a_i = s_a^2 d_i (r_i - N_i mu),
+// with r_i = sum_{j in i} w (y - b_j); the same for the (mu, b) block.
+// Without a ratee effect (s_a^2 = 0) mu is the plain weighted mean.
+Eigen::VectorXd BlockWeights(const Eigen::VectorXd& w, double s2, bool use, double error) {
+  Eigen::VectorXd d = Eigen::VectorXd::Zero(w.size());
+  for (Eigen::Index i = 0; i < w.size(); ++i) {
+    if (w[i] > 0.0) d[i] = use ? 1.0 / (error + w[i] * s2) : 1.0;
+  }
+  return d;
+}
+
+// Connected components of the ratee-rater graph, for the line search along
+// "every a in a component up by t, every b in it down by t", which leaves
+// the fit unchanged and only moves the penalty. Numbered by their lowest
+// ratee; -1 for a ratee or rater without weight.
+struct EffectComponents {
+  std::vector<int32_t> a, b;
+  int count = 0;
+};
+
+EffectComponents LineSearchComponents(const RatingBallots& b, const Margins& m) {
+  const int n = b.NumRatees();
+  const uint32_t R = b.num_raters;
+  EffectComponents comp;
+  // Over ratees [0, n) and raters [n, n + R).
+  DisjointSets forest(static_cast<size_t>(n) + R);
+  for (int i = 0; i < n; ++i) {
+    for (uint64_t k = RateeBegin(b, i), end = RateeEnd(b, i); k < end; ++k) {
+      const uint32_t word = b.ballot[k];
+      if (BallotWeight(b, k, word) > 0.0) forest.Union(i, n + BallotRater(word));
+    }
+  }
+  std::vector<int32_t> id(static_cast<size_t>(n) + R, -1);
+  comp.a.assign(n, -1);
+  comp.b.assign(R, -1);
+  for (int i = 0; i < n; ++i) {
+    if (m.wi[i] == 0.0) continue;
+    const uint32_t root = forest.Find(i);
+    if (id[root] < 0) id[root] = comp.count++;
+    comp.a[i] = id[root];
+  }
+  for (uint32_t j = 0; j < R; ++j) {
+    if (m.wj[j] == 0.0) continue;
+    comp.b[j] = id[forest.Find(n + j)];
+  }
+  return comp;
+}
+
+// The backfitting sweeps with both effects. A rater's effect and its
+// running sum of w * a_i sit side by side, so that the pass over the
+// ballots touches one cache line per ballot.
+class BothEffects {
+ public:
+  BothEffects(const RatingBallots& b, const VarianceComponents& v, const Margins& m,
+              const Eigen::VectorXd& da, const Eigen::VectorXd& db)
+      : b_(b),
+        v_(v),
+        m_(m),
+        da_(da),
+        db_(db),
+        rs_(b.num_raters),
+        comp_(LineSearchComponents(b, m)) {
+    den_a_ = da.dot(m.wi);
+    den_b_ = db.dot(m.wj);
+    ComputeShift();
+  }
+
+  // Sweeps until the largest change over `scale` is below `tolerance`.
+  void Run(double scale, double tolerance, int max_iterations, BackfitResult& fit);
+
+ private:
+  struct RaterState {
+    double effect = 0.0;
+    double sum_wa = 0.0;
+  };
+
+  void ComputeShift();
+  double RateeBlock(Eigen::VectorXd& a);
+  void RaterBlock(double delta);
+  void CentreComponents(Eigen::VectorXd& a);
+
+  const RatingBallots& b_;
+  const VarianceComponents& v_;
+  const Margins& m_;
+  const Eigen::VectorXd &da_, &db_;
+  double den_a_ = 0.0, den_b_ = 0.0;
+  double mu_ = 0.0;  // relative to the mean value
+  std::vector<RaterState> rs_;
+  std::vector<double> shift_;
+  EffectComponents comp_;
+};
+
+// The (mu, a) block computes each a_i at the previous mu and scatters it at
+// once; when mu then moves by delta, a_i moves by -s_a^2 d_i N_i delta and
+// the rater sums by -delta * shift_j, with shift_j = sum_{i in j} w s_a^2
+// d_i N_i.
+void BothEffects::ComputeShift() {
+  shift_.assign(b_.num_raters, 0.0);
+  for (int i = 0; i < b_.NumRatees(); ++i) {
+    const double per_weight = v_.ratee * da_[i] * m_.wi[i];
+    for (uint64_t k = RateeBegin(b_, i), end = RateeEnd(b_, i); k < end; ++k) {
+      const uint32_t word = b_.ballot[k];
+      shift_[BallotRater(word)] += BallotWeight(b_, k, word) * per_weight;
+    }
+  }
+}
+
+// (mu, a) given b, fused with the scatter of the new a into the raters;
+// returns the change of mu.
+double BothEffects::RateeBlock(Eigen::VectorXd& a) {
+  double num = 0.0;
+  for (int i = 0; i < b_.NumRatees(); ++i) {
+    const uint64_t begin = RateeBegin(b_, i), end = RateeEnd(b_, i);
+    double s = 0.0;
+    for (uint64_t k = begin; k < end; ++k) {
+      const uint32_t word = b_.ballot[k];
+      s += BallotWeight(b_, k, word) * rs_[BallotRater(word)].effect;
+    }
+    const double r = m_.yi[i] - s;
+    num += da_[i] * r;
+    const double ai = v_.ratee * da_[i] * (r - m_.wi[i] * mu_);
+    a[i] = ai;
+    for (uint64_t k = begin; k < end; ++k) {
+      const uint32_t word = b_.ballot[k];
+      rs_[BallotRater(word)].sum_wa += BallotWeight(b_, k, word) * ai;
+    }
+  }
+  const double delta = num / den_a_ - mu_;
+  mu_ += delta;
+  a -= (v_.ratee * delta) * da_.cwiseProduct(m_.wi);
+  return delta;
+}
+
+// (mu, b) given a.
+void BothEffects::RaterBlock(double delta) {
+  const uint32_t R = b_.num_raters;
+  double num = 0.0;
+  for (uint32_t j = 0; j < R; ++j) {
+    rs_[j].sum_wa -= delta * shift_[j];
+    num += db_[j] * (m_.yj[j] - rs_[j].sum_wa);
+  }
+  mu_ = num / den_b_;
+  for (uint32_t j = 0; j < R; ++j) {
+    rs_[j].effect = v_.rater * db_[j] * (m_.yj[j] - rs_[j].sum_wa - m_.wj[j] * mu_);
+    rs_[j].sum_wa = 0.0;
+  }
+}
+
+// Shift t per component minimising sum (a_i + t)^2 / s_a^2 + sum (b_j - t)^2 / s_b^2.
+void BothEffects::CentreComponents(Eigen::VectorXd& a) {
+  const int n = b_.NumRatees();
+  const uint32_t R = b_.num_raters;
+  const int num_comp = comp_.count;
+  std::vector<double> sum_a(num_comp, 0.0), sum_b(num_comp, 0.0), cnt_a(num_comp, 0.0),
+      cnt_b(num_comp, 0.0);
+  for (int i = 0; i < n; ++i) {
+    if (comp_.a[i] < 0) continue;
+    sum_a[comp_.a[i]] += a[i];
+    cnt_a[comp_.a[i]] += 1.0;
+  }
+  for (uint32_t j = 0; j < R; ++j) {
+    if (comp_.b[j] < 0) continue;
+    sum_b[comp_.b[j]] += rs_[j].effect;
+    cnt_b[comp_.b[j]] += 1.0;
+  }
+  for (int m = 0; m < num_comp; ++m) {
+    sum_a[m] = (sum_b[m] / v_.rater - sum_a[m] / v_.ratee) /
+               (cnt_a[m] / v_.ratee + cnt_b[m] / v_.rater);  // now the shift t
+  }
+  for (int i = 0; i < n; ++i)
+    if (comp_.a[i] >= 0) a[i] += sum_a[comp_.a[i]];
+  for (uint32_t j = 0; j < R; ++j)
+    if (comp_.b[j] >= 0) rs_[j].effect -= sum_a[comp_.b[j]];
+}
+
+void BothEffects::Run(double scale, double tolerance, int max_iterations, BackfitResult& fit) {
+  const int n = b_.NumRatees();
+  const uint32_t R = b_.num_raters;
+  Eigen::VectorXd& a = fit.ratee;
+  Eigen::VectorXd prev_a(n), prev_b(R);
+  fit.converged = false;
+  for (int it = 1; it <= max_iterations; ++it) {
+    prev_a = a;
+    for (uint32_t j = 0; j < R; ++j) prev_b[j] = rs_[j].effect;
+    const double prev_mu = mu_;
+    RaterBlock(RateeBlock(a));
+    CentreComponents(a);
+
+    fit.iterations = it;
+    double change = std::abs(mu_ - prev_mu);
+    for (int i = 0; i < n; ++i) change = std::max(change, std::abs(a[i] - prev_a[i]));
+    for (uint32_t j = 0; j < R; ++j) change = std::max(change, std::abs(rs_[j].effect - prev_b[j]));
+    fit.last_change = change / scale;
+    if (fit.last_change < tolerance) {
+      fit.converged = true;
+      break;
+    }
+  }
+  for (uint32_t j = 0; j < R; ++j) fit.rater[j] = rs_[j].effect;
+  fit.mu += mu_;
+}
+
+}  // namespace
+
+BackfitResult Backfit(const RatingBallots& b, std::span<const double> values,
+                      const VarianceComponents& v, double tolerance, int max_iterations) {
   BackfitResult fit;
-  fit.ratee = Eigen::VectorXd::Zero(n);
-  fit.rater = Eigen::VectorXd::Zero(R);
+  fit.ratee = Eigen::VectorXd::Zero(b.NumRatees());
+  fit.rater = Eigen::VectorXd::Zero(b.num_raters);
   const ValueSummary summary = SummariseValues(b, values);
   const double c = summary.mean;
   fit.mu = c;
@@ -273,184 +474,27 @@ BackfitResult Backfit(const RatingBallots& b, std::span<const double> values,
     fit.converged = true;
     return fit;
   }
-
-  // Weighted counts N_i, N_j and sums of the centred values Y_i, Y_j.
-  Eigen::VectorXd wi = Eigen::VectorXd::Zero(n), yi = Eigen::VectorXd::Zero(n);
-  Eigen::VectorXd wj = Eigen::VectorXd::Zero(R), yj = Eigen::VectorXd::Zero(R);
-  for (int i = 0; i < n; ++i) {
-    for (uint64_t k = RateeBegin(b, i), end = RateeEnd(b, i); k < end; ++k) {
-      const uint32_t word = b.ballot[k];
-      const double w = BallotWeight(b, k, word);
-      const double wy = w * (values[BallotGrade(word) < b.levels ? BallotGrade(word) : 0] - c);
-      wi[i] += w;
-      yi[i] += wy;
-      wj[BallotRater(word)] += w;
-      yj[BallotRater(word)] += wy;
-    }
-  }
-
+  const Margins m = SumMargins(b, values, c);
   const bool use_a = v.ratee > 0.0, use_b = v.rater > 0.0;
-  // d_i = 1 / (s_e^2 + N_i s_a^2): then the (mu, a) block given b is
-  //   mu = sum_i d_i r_i / sum_i d_i N_i,  a_i = s_a^2 d_i (r_i - N_i mu),
-  // with r_i = sum_{j in i} w (y - b_j); the same for the (mu, b) block.
-  // Without a ratee effect (s_a^2 = 0) mu is the plain weighted mean.
-  auto block_weights = [&v](const Eigen::VectorXd& w, double s2, bool use) {
-    Eigen::VectorXd d = Eigen::VectorXd::Zero(w.size());
-    for (Eigen::Index i = 0; i < w.size(); ++i) {
-      if (w[i] > 0.0) d[i] = use ? 1.0 / (v.error + w[i] * s2) : 1.0;
-    }
-    return d;
-  };
-  const Eigen::VectorXd da = block_weights(wi, v.ratee, use_a);
-  const Eigen::VectorXd db = block_weights(wj, v.rater, use_b);
-
-  // Connected components of the ratee-rater graph, for the line search
-  // along "every a in a component up by t, every b in it down by t", which
-  // leaves the fit unchanged and only moves the penalty.
-  std::vector<int32_t> comp_a, comp_b;
-  int num_comp = 0;
-  if (use_a && use_b) {
-    Components forest(static_cast<size_t>(n) + R);
-    for (int i = 0; i < n; ++i) {
-      for (uint64_t k = RateeBegin(b, i), end = RateeEnd(b, i); k < end; ++k) {
-        const uint32_t word = b.ballot[k];
-        if (BallotWeight(b, k, word) > 0.0) forest.Union(i, n + BallotRater(word));
-      }
-    }
-    std::vector<int32_t> id(static_cast<size_t>(n) + R, -1);
-    comp_a.assign(n, -1);
-    comp_b.assign(R, -1);
-    for (int i = 0; i < n; ++i) {
-      if (wi[i] == 0.0) continue;
-      const uint32_t root = forest.Find(i);
-      if (id[root] < 0) id[root] = num_comp++;
-      comp_a[i] = id[root];
-    }
-    for (uint32_t j = 0; j < R; ++j) {
-      if (wj[j] == 0.0) continue;
-      comp_b[j] = id[forest.Find(n + j)];
-    }
-  }
-  std::vector<double> sum_a(num_comp), sum_b(num_comp), cnt_a(num_comp), cnt_b(num_comp);
-
-  const double scale = std::sqrt(v.ratee + v.rater + v.error);
-  Eigen::VectorXd& a = fit.ratee;
-  Eigen::VectorXd& bj = fit.rater;
-  const double den_a = da.dot(wi), den_b = db.dot(wj);
-  double mu = 0.0;  // relative to c
+  const Eigen::VectorXd da = BlockWeights(m.wi, v.ratee, use_a, v.error);
+  const Eigen::VectorXd db = BlockWeights(m.wj, v.rater, use_b, v.error);
   fit.iterations = 1;
   fit.converged = true;
   if (!use_b) {
     // One exact (mu, a) block with b = 0 (a = 0 too when s_a^2 = 0).
-    mu = da.dot(yi) / den_a;
-    if (use_a) a = v.ratee * da.cwiseProduct(yi - wi * mu);
+    const double mu = da.dot(m.yi) / da.dot(m.wi);
+    if (use_a) fit.ratee = v.ratee * da.cwiseProduct(m.yi - m.wi * mu);
     fit.mu = c + mu;
     return fit;
   }
   if (!use_a) {
-    mu = db.dot(yj) / den_b;
-    bj = v.rater * db.cwiseProduct(yj - wj * mu);
+    const double mu = db.dot(m.yj) / db.dot(m.wj);
+    fit.rater = v.rater * db.cwiseProduct(m.yj - m.wj * mu);
     fit.mu = c + mu;
     return fit;
   }
-
-  // Both effects. A rater's effect and its running sum of w * a_i sit side
-  // by side, so that the pass below touches one cache line per ballot.
-  struct RaterState {
-    double effect = 0.0;
-    double sum_wa = 0.0;
-  };
-  std::vector<RaterState> rs(R);
-  // The (mu, a) block computes each a_i at the previous mu and scatters it
-  // at once; when mu then moves by delta, a_i moves by -s_a^2 d_i N_i delta
-  // and the rater sums by -delta * shift_j, with
-  // shift_j = sum_{i in j} w s_a^2 d_i N_i.
-  std::vector<double> shift(R, 0.0);
-  for (int i = 0; i < n; ++i) {
-    const double per_weight = v.ratee * da[i] * wi[i];
-    for (uint64_t k = RateeBegin(b, i), end = RateeEnd(b, i); k < end; ++k) {
-      const uint32_t word = b.ballot[k];
-      shift[BallotRater(word)] += BallotWeight(b, k, word) * per_weight;
-    }
-  }
-
-  Eigen::VectorXd prev_a(n), prev_b(R);
-  fit.converged = false;
-  for (int it = 1; it <= max_iterations; ++it) {
-    prev_a = a;
-    for (uint32_t j = 0; j < R; ++j) prev_b[j] = rs[j].effect;
-    const double prev_mu = mu;
-
-    // (mu, a) given b, fused with the scatter of the new a into the raters.
-    double num = 0.0;
-    for (int i = 0; i < n; ++i) {
-      const uint64_t begin = RateeBegin(b, i), end = RateeEnd(b, i);
-      double s = 0.0;
-      for (uint64_t k = begin; k < end; ++k) {
-        const uint32_t word = b.ballot[k];
-        s += BallotWeight(b, k, word) * rs[BallotRater(word)].effect;
-      }
-      const double r = yi[i] - s;
-      num += da[i] * r;
-      const double ai = v.ratee * da[i] * (r - wi[i] * mu);
-      a[i] = ai;
-      for (uint64_t k = begin; k < end; ++k) {
-        const uint32_t word = b.ballot[k];
-        rs[BallotRater(word)].sum_wa += BallotWeight(b, k, word) * ai;
-      }
-    }
-    const double delta = num / den_a - mu;
-    mu += delta;
-    a -= (v.ratee * delta) * da.cwiseProduct(wi);
-
-    // (mu, b) given a.
-    num = 0.0;
-    for (uint32_t j = 0; j < R; ++j) {
-      rs[j].sum_wa -= delta * shift[j];
-      num += db[j] * (yj[j] - rs[j].sum_wa);
-    }
-    mu = num / den_b;
-    for (uint32_t j = 0; j < R; ++j) {
-      rs[j].effect = v.rater * db[j] * (yj[j] - rs[j].sum_wa - wj[j] * mu);
-      rs[j].sum_wa = 0.0;
-    }
-
-    // Shift t per component minimising sum (a_i + t)^2 / s_a^2 + sum (b_j - t)^2 / s_b^2.
-    std::fill(sum_a.begin(), sum_a.end(), 0.0);
-    std::fill(sum_b.begin(), sum_b.end(), 0.0);
-    std::fill(cnt_a.begin(), cnt_a.end(), 0.0);
-    std::fill(cnt_b.begin(), cnt_b.end(), 0.0);
-    for (int i = 0; i < n; ++i) {
-      if (comp_a[i] < 0) continue;
-      sum_a[comp_a[i]] += a[i];
-      cnt_a[comp_a[i]] += 1.0;
-    }
-    for (uint32_t j = 0; j < R; ++j) {
-      if (comp_b[j] < 0) continue;
-      sum_b[comp_b[j]] += rs[j].effect;
-      cnt_b[comp_b[j]] += 1.0;
-    }
-    for (int m = 0; m < num_comp; ++m) {
-      sum_a[m] = (sum_b[m] / v.rater - sum_a[m] / v.ratee) /
-                 (cnt_a[m] / v.ratee + cnt_b[m] / v.rater);  // now the shift t
-    }
-    for (int i = 0; i < n; ++i)
-      if (comp_a[i] >= 0) a[i] += sum_a[comp_a[i]];
-    for (uint32_t j = 0; j < R; ++j)
-      if (comp_b[j] >= 0) rs[j].effect -= sum_a[comp_b[j]];
-
-    fit.iterations = it;
-    double change = std::abs(mu - prev_mu);
-    for (int i = 0; i < n; ++i) change = std::max(change, std::abs(a[i] - prev_a[i]));
-    for (uint32_t j = 0; j < R; ++j) change = std::max(change, std::abs(rs[j].effect - prev_b[j]));
-    fit.last_change = change / scale;
-    if (fit.last_change < tolerance) {
-      fit.converged = true;
-      break;
-    }
-  }
-  for (uint32_t j = 0; j < R; ++j) bj[j] = rs[j].effect;
-  fit.mu = c + mu;
+  BothEffects both(b, v, m, da, db);
+  both.Run(std::sqrt(v.ratee + v.rater + v.error), tolerance, max_iterations, fit);
   return fit;
 }
 
@@ -458,10 +502,11 @@ BackfitResult Backfit(const RatingBallots& b, std::span<const double> values,
 
 namespace {
 
+// Set from the parameter declarations of MixedEffectsSpec().
 struct MixedEffectsOptions {
   std::vector<double> values;  // y of each grade; empty: the grade itself
-  double tolerance = 1e-10;
-  int max_iterations = 1000;
+  double tolerance{};
+  int max_iterations{};
 };
 
 class MixedEffects : public Model {
@@ -555,22 +600,27 @@ ModelSpec MixedEffectsSpec() {
       "crossed random effects grade = mu + ratee + rater + e; variance components by moments, "
       "scores are the ratees' BLUPs";
   spec.params = {
-      {"points", "[number]", "none (y = the grade 0..K-1)",
-       "value of each grade, lowest grade first, used as y instead of the grade"},
-      {"estimator", "string", "\"moments\"",
-       "how the variance components are estimated: \"moments\" (Gao & Owen 2017)"},
-      {"tolerance", "number > 0", "1e-10",
-       "backfitting stops when the largest change in a sweep, over the fitted sd, is below it"},
-      {"max_iterations", "integer >= 1", "1000", "most backfitting sweeps"},
+      PointsParam("none (y = the grade 0..K-1)",
+                  "value of each grade, lowest grade first, used as y instead of the grade"),
+      StringParam("estimator", "moments", {"moments"},
+                  "how the variance components are estimated: \"moments\" (Gao & Owen 2017)"),
+      NumberParam(
+          "tolerance", 1e-10, Above(0.0),
+          "backfitting stops when the largest change in a sweep, over the fitted sd, is below it"),
+      IntegerParam("max_iterations", 1000, Between(1, 1e9), "most backfitting sweeps"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+  // Per-rater sums and states, per-evaluee and per-rater weights, totals,
+  // components, previous iterates; no per-ballot copy; one per-rater output
+  // (effect).
+  spec.memory = [](int, int) { return FitMemory{0, 8 * 8 + 4, 48 + 16 + 8 * 6 + 4, 1}; };
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     MixedEffectsOptions o;
-    const bool has_points = opts.Has("points");
-    std::vector<double> points = ReadPoints(opts, ctx);
+    const bool has_points = in.Has("points");
+    std::vector<double> points = ReadPoints(in);
     if (has_points) o.values = std::move(points);
-    opts.String("estimator", "moments", {"moments"});
-    o.tolerance = opts.Double("tolerance", 1e-10, Above(0.0));
-    o.max_iterations = static_cast<int>(opts.Int("max_iterations", 1000, Between(1, 1e9)));
+    in.String("estimator");
+    o.tolerance = in.Double("tolerance");
+    o.max_iterations = static_cast<int>(in.Int("max_iterations"));
     return std::make_unique<MixedEffects>(std::move(o));
   };
   return spec;

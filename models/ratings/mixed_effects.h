@@ -79,7 +79,7 @@
 #include <string>
 #include <vector>
 
-#include "models/registry.h"
+#include "models/spec.h"
 #include "sim/core/ballots.h"
 
 namespace evalsim {

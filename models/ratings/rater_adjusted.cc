@@ -14,10 +14,11 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of RaterAdjustedSpec().
 struct RaterAdjustedOptions {
   std::vector<double> points;  // empty: the model works on grades
-  double tolerance = 1e-10;
-  int64_t max_iterations = 1000;
+  double tolerance{};
+  int64_t max_iterations{};
 };
 
 // Per-grade lookup: y of the grade, and 1 for a valid grade (0 for blanks),
@@ -385,21 +386,24 @@ ModelSpec RaterAdjustedSpec() {
       "additive two-way least squares y = mu + ratee + rater + e; score = mu + ratee effect, "
       "adjusted for each rater's leniency";
   spec.params = {
-      {"points", "[number]", "absent (fit the grades 0..K-1)",
-       "when given, the fit uses these points of each grade, lowest grade first"},
-      {"tolerance", "number > 0", "1e-10",
-       "stop when the change one more backfitting sweep would make, relative to the first, is "
-       "below this"},
-      {"max_iterations", "integer >= 1", "1000",
-       "most conjugate-gradient iterations (each reads the ballots twice)"},
+      PointsParam("absent (fit the grades 0..K-1)",
+                  "when given, the fit uses these points of each grade, lowest grade first"),
+      NumberParam("tolerance", 1e-10, Above(0.0),
+                  "stop when the change one more backfitting sweep would make, relative to the "
+                  "first, is below this"),
+      IntegerParam("max_iterations", 1000, AtLeast(1),
+                   "most conjugate-gradient iterations (each reads the ballots twice)"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+  // Rater-major copy of the valid ballots (ratee id), rater offsets,
+  // diagonal and conjugate-gradient vectors, per-rater outputs (effect).
+  spec.memory = [](int, int) { return FitMemory{4, 8 * 9, 8 * 8, 1}; };
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     RaterAdjustedOptions o;
-    const bool has_points = opts.Has("points");
-    std::vector<double> points = ReadPoints(opts, ctx);
+    const bool has_points = in.Has("points");
+    std::vector<double> points = ReadPoints(in);
     if (has_points) o.points = std::move(points);
-    o.tolerance = opts.Double("tolerance", 1e-10, Above(0.0));
-    o.max_iterations = opts.Int("max_iterations", 1000, AtLeast(1));
+    o.tolerance = in.Double("tolerance");
+    o.max_iterations = in.Int("max_iterations");
     return std::make_unique<RaterAdjusted>(std::move(o));
   };
   return spec;

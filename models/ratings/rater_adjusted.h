@@ -103,7 +103,7 @@
 #ifndef EVALSIM_MODELS_RATINGS_RATER_ADJUSTED_H_
 #define EVALSIM_MODELS_RATINGS_RATER_ADJUSTED_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "models/common/union_find.h"
+
 namespace evalsim {
 namespace {
 
@@ -22,10 +24,11 @@ namespace {
 // solution the model variance is tiny and a full Newton step overshoots.
 constexpr double kMaxStep = 1.0;
 
+// Set from the parameter declarations of RatingScaleSpec().
 struct RatingScaleOptions {
-  double tolerance = 1e-6;
-  int max_iterations = 200;
-  double extreme_adjust = 0.3;
+  double tolerance{};
+  int max_iterations{};
+  double extreme_adjust{};
 };
 
 // How an evaluee or a rater takes part in the fit.
@@ -206,6 +209,15 @@ class RatingScaleFit {
   void FindCategories();
   void SetAsideExtremes();
   void SetAsideWeakLinks();
+  // Steps of SetAsideWeakLinks: the raters' out-edges, the strongly
+  // connected components of the core graph (Tarjan), and its connected parts.
+  struct RaterEdges {
+    std::vector<uint64_t> begin;  // per rater, into `to`
+    std::vector<int32_t> to;      // evaluees rated above the bottom grade
+  };
+  RaterEdges RaterOutEdges() const;
+  std::vector<int32_t> StrongComponents(int32_t* count) const;
+  DisjointSets CoreParts() const;
   void BuildEquations();
   void FindComponents();
   // Kernel::ExpHalf(-delta) of every rater, for the fast path of Moments.
@@ -351,22 +363,12 @@ void RatingScaleFit::SetAsideExtremes() {
   }
 }
 
-// Sets aside the core outside the largest strongly connected component of
-// each connected part, when the part has more than one. The directed graph
-// has an edge evaluee -> rater for every core ballot below the top grade
-// (it bounds theta - delta from above) and rater -> evaluee for every one
-// above the bottom grade (from below); finite JML estimates exist only when
-// every connected part is strongly connected (Fischer 1981, "On the
-// existence and uniqueness of maximum-likelihood estimates in the Rasch
-// model", Psychometrika 46(1), for two grades; the same argument holds for
-// ordered grades). Tarjan's algorithm, without recursion.
-void RatingScaleFit::SetAsideWeakLinks() {
-  const int top = cat_.count - 1;
-  const int32_t nodes = n_ + num_raters_;
-  ratee_weak_.assign(n_, 0);
-  rater_weak_.assign(num_raters_, 0);
-  // The raters' out-edges (ballots above the bottom grade), by rater.
-  std::vector<uint64_t> rater_begin(static_cast<size_t>(num_raters_) + 1, 0);
+// The raters' out-edges (ballots above the bottom grade, on core evaluees),
+// by rater.
+RatingScaleFit::RaterEdges RatingScaleFit::RaterOutEdges() const {
+  RaterEdges edges;
+  std::vector<uint64_t>& rater_begin = edges.begin;
+  rater_begin.assign(static_cast<size_t>(num_raters_) + 1, 0);
   for (int i = 0; i < n_; ++i) {
     if (ratee_role_[i] != kCore) continue;
     ForEachBallot(i, [&](int j, int u, double) {
@@ -374,16 +376,26 @@ void RatingScaleFit::SetAsideWeakLinks() {
     });
   }
   for (int j = 0; j < num_raters_; ++j) rater_begin[j + 1] += rater_begin[j];
-  std::vector<int32_t> rater_to(rater_begin.back());
-  {
-    std::vector<uint64_t> fill(rater_begin.begin(), rater_begin.end() - 1);
-    for (int i = 0; i < n_; ++i) {
-      if (ratee_role_[i] != kCore) continue;
-      ForEachBallot(i, [&](int j, int u, double) {
-        if (rater_role_[j] == kCore && u != 0) rater_to[fill[j]++] = i;
-      });
-    }
+  edges.to.resize(rater_begin.back());
+  std::vector<uint64_t> fill(rater_begin.begin(), rater_begin.end() - 1);
+  for (int i = 0; i < n_; ++i) {
+    if (ratee_role_[i] != kCore) continue;
+    ForEachBallot(i, [&](int j, int u, double) {
+      if (rater_role_[j] == kCore && u != 0) edges.to[fill[j]++] = i;
+    });
   }
+  return edges;
+}
+
+// The strongly connected component of every node (evaluees, then raters;
+// -1 for a node outside the core), numbered 0..*count-1. Tarjan's
+// algorithm, without recursion.
+std::vector<int32_t> RatingScaleFit::StrongComponents(int32_t* count) const {
+  const int top = cat_.count - 1;
+  const int32_t nodes = n_ + num_raters_;
+  const RaterEdges edges = RaterOutEdges();
+  const std::vector<uint64_t>& rater_begin = edges.begin;
+  const std::vector<int32_t>& rater_to = edges.to;
   // The next out-edge of node v at or after position *pos, or -1. An
   // evaluee's edges are read from its ballots (below the top grade, core
   // rater), a rater's from rater_to.
@@ -441,26 +453,40 @@ void RatingScaleFit::SetAsideWeakLinks() {
       }
     }
   }
-  std::vector<int32_t>().swap(rater_to);
+  *count = scc_count;
+  return scc;
+}
 
-  // Connected parts (union-find over the same edges, either direction).
-  std::vector<int32_t> parent(nodes);
-  std::iota(parent.begin(), parent.end(), 0);
-  auto find = [&](int32_t x) {
-    while (parent[x] != x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  };
+// Connected parts of the core graph (the same edges, either direction).
+DisjointSets RatingScaleFit::CoreParts() const {
+  DisjointSets sets(static_cast<size_t>(n_) + num_raters_);
   for (int i = 0; i < n_; ++i) {
     if (ratee_role_[i] != kCore) continue;
     ForEachBallot(i, [&](int j, int, double) {
       if (rater_role_[j] != kCore) return;
-      const int32_t a = find(i), c = find(n_ + j);
-      if (a != c) parent[std::max(a, c)] = std::min(a, c);
+      sets.Union(static_cast<uint32_t>(i), static_cast<uint32_t>(n_ + j));
     });
   }
+  return sets;
+}
+
+// Sets aside the core outside the largest strongly connected component of
+// each connected part, when the part has more than one. The directed graph
+// has an edge evaluee -> rater for every core ballot below the top grade
+// (it bounds theta - delta from above) and rater -> evaluee for every one
+// above the bottom grade (from below); finite JML estimates exist only when
+// every connected part is strongly connected (Fischer 1981, "On the
+// existence and uniqueness of maximum-likelihood estimates in the Rasch
+// model", Psychometrika 46(1), for two grades; the same argument holds for
+// ordered grades).
+void RatingScaleFit::SetAsideWeakLinks() {
+  const int32_t nodes = n_ + num_raters_;
+  ratee_weak_.assign(n_, 0);
+  rater_weak_.assign(num_raters_, 0);
+  int32_t scc_count = 0;
+  const std::vector<int32_t> scc = StrongComponents(&scc_count);
+  DisjointSets sets = CoreParts();
+  auto find = [&](int32_t x) { return static_cast<int32_t>(sets.Find(static_cast<uint32_t>(x))); };
   // Per component: size, smallest node and part; per part: the number of
   // components and the one kept (largest, ties to the smallest node).
   std::vector<int32_t> scc_size(scc_count, 0), scc_min(scc_count, nodes), scc_part(scc_count, -1);
@@ -561,29 +587,20 @@ void RatingScaleFit::BuildEquations() {
   observed_ = thresholds_from_all_ ? all_count : core_count;
 }
 
-// Union-find over the core ballots (union by size, path halving).
+// Components of the core ballots (union-find; numbered by their lowest
+// evaluee).
 void RatingScaleFit::FindComponents() {
-  std::vector<int32_t> parent(static_cast<size_t>(n_) + num_raters_), size(parent.size(), 1);
-  std::iota(parent.begin(), parent.end(), 0);
-  auto find = [&](int32_t x) {
-    while (parent[x] != x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  };
+  const size_t nodes = static_cast<size_t>(n_) + num_raters_;
+  DisjointSets sets(nodes);
+  auto find = [&](int32_t x) { return static_cast<int32_t>(sets.Find(static_cast<uint32_t>(x))); };
   for (int i = 0; i < n_; ++i) {
     if (ratee_role_[i] != kCore) continue;
     ForEachBallot(i, [&](int j, int, double) {
       if (rater_role_[j] != kCore) return;
-      int32_t a = find(i), c = find(n_ + j);
-      if (a == c) return;
-      if (size[a] < size[c]) std::swap(a, c);
-      parent[c] = a;
-      size[a] += size[c];
+      sets.Union(static_cast<uint32_t>(i), static_cast<uint32_t>(n_ + j));
     });
   }
-  std::vector<int32_t> id(parent.size(), -1);
+  std::vector<int32_t> id(nodes, -1);
   ratee_comp_.assign(n_, -1);
   rater_comp_.assign(num_raters_, -1);
   for (int i = 0; i < n_; ++i) {
@@ -960,19 +977,22 @@ ModelSpec RatingScaleSpec() {
       "many-facet Rasch rating-scale model (Andrich 1978, Linacre 1989): evaluee ability in "
       "logits, rater severity and shared grade thresholds, fitted by joint maximum likelihood";
   spec.params = {
-      {"tolerance", "number > 0", "1e-6",
-       "stop when no estimate moves by more than this (logits) in one iteration"},
-      {"max_iterations", "integer >= 1", "200", "at most this many iterations"},
-      {"extreme_adjust", "number > 0", "0.3",
-       "score points taken off an all-top raw score (added to an all-bottom one) before "
-       "estimating it"},
+      NumberParam("tolerance", 1e-6, Above(0.0),
+                  "stop when no estimate moves by more than this (logits) in one iteration"),
+      IntegerParam("max_iterations", 200, Between(1, 1e9), "at most this many iterations"),
+      NumberParam("extreme_adjust", 0.3, Above(0.0),
+                  "score points taken off an all-top raw score (added to an all-bottom one) "
+                  "before estimating it"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext&) -> std::unique_ptr<Model> {
+  // Per-evaluee and per-rater equations (weight, target), roles,
+  // components, trims, estimates, expectations and standard errors;
+  // per-rater outputs severity and severity_se.
+  spec.memory = [](int, int) { return FitMemory{0, 8 * 10 + 4 + 1 + 1, 8 * 8 + 4 + 1 + 1, 2}; };
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     RatingScaleOptions o;
-    o.tolerance = opts.Double("tolerance", o.tolerance, Above(0.0));
-    o.max_iterations =
-        static_cast<int>(opts.Int("max_iterations", o.max_iterations, Between(1, 1e9)));
-    o.extreme_adjust = opts.Double("extreme_adjust", o.extreme_adjust, Above(0.0));
+    o.tolerance = in.Double("tolerance");
+    o.max_iterations = static_cast<int>(in.Int("max_iterations"));
+    o.extreme_adjust = in.Double("extreme_adjust");
     return std::make_unique<RatingScale>(o);
   };
   return spec;

@@ -95,7 +95,7 @@
 #ifndef EVALSIM_MODELS_RATINGS_RATING_SCALE_H_
 #define EVALSIM_MODELS_RATINGS_RATING_SCALE_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

@@ -10,11 +10,12 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of TrimmedMeanSpec().
 struct TrimmedMeanOptions {
   std::vector<double> points;
-  int64_t trim_count = 1;
+  int64_t trim_count{};
   std::optional<double> trim_share;  // when set, replaces trim_count
-  int64_t min_votes = 5;
+  int64_t min_votes{};
 };
 
 // Removes weight `mass` from the histogram, starting at the lowest grade.
@@ -107,23 +108,27 @@ ModelSpec TrimmedMeanSpec() {
       "points per grade averaged over the votes of all groups after dropping the highest and "
       "lowest votes (a count or a share from each end) when there are more than min_votes";
   spec.params = {
-      PointsParamDoc(),
-      {"trim_count", "integer >= 0", "1", "votes (ballot weight) dropped from each end"},
-      {"trim_share", "number in [0, 0.5)", "none (trim_count applies)",
-       "share of the valid vote weight dropped from each end; excludes trim_count"},
-      {"min_votes", "integer >= 0", "5", "trim only evaluees with more valid votes than this"},
+      PointsParam(),
+      IntegerParam("trim_count", 1, AtLeast(0), "votes (ballot weight) dropped from each end"),
+      NumberParam("trim_share", std::nullopt, Range{0.0, 0.5, false, true},
+                  "share of the valid vote weight dropped from each end; excludes trim_count")
+          .WithType("number in [0, 0.5)")
+          .WithDefault("none (trim_count applies)"),
+      IntegerParam("min_votes", 5, AtLeast(0),
+                   "trim only evaluees with more valid votes than this"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+  spec.memory = [](int, int) { return FitMemory{0, 8, 0, 0}; };  // K-sized scratch; tiebreak
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     TrimmedMeanOptions o;
-    o.points = ReadPoints(opts, ctx);
-    const bool has_count = opts.Has("trim_count"), has_share = opts.Has("trim_share");
-    o.trim_count = opts.Int("trim_count", 1, AtLeast(0));
+    o.points = ReadPoints(in);
+    const bool has_count = in.Has("trim_count"), has_share = in.Has("trim_share");
+    o.trim_count = in.Int("trim_count");
     // -1 marks "absent or invalid"; an invalid value has already been reported.
-    const double share = opts.Double("trim_share", -1.0, Range{0.0, 0.5, false, true});
+    const double share = in.Double("trim_share", -1.0);
     if (has_share && share >= 0.0) o.trim_share = share;
     if (has_count && has_share)
-      opts.Error("trim_share", "cannot be given together with trim_count; give one of them");
-    o.min_votes = opts.Int("min_votes", 5, AtLeast(0));
+      in.opts().Error("trim_share", "cannot be given together with trim_count; give one of them");
+    o.min_votes = in.Int("min_votes");
     return std::make_unique<TrimmedMean>(std::move(o));
   };
   return spec;

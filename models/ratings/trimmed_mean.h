@@ -27,7 +27,7 @@
 #ifndef EVALSIM_MODELS_RATINGS_TRIMMED_MEAN_H_
 #define EVALSIM_MODELS_RATINGS_TRIMMED_MEAN_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

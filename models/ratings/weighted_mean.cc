@@ -7,12 +7,13 @@
 namespace evalsim {
 namespace {
 
+// Set from the parameter declarations of WeightedMeanSpec().
 struct WeightedMeanOptions {
   std::vector<double> points;
   std::vector<double> group_weights;  // empty: the ballots' group weights
-  double veto_share = 1.0;
+  double veto_share{};
   std::vector<int64_t> veto_grades = {0};
-  double veto_score = 0.0;
+  double veto_score{};
 };
 
 class WeightedMean : public Model {
@@ -86,21 +87,24 @@ ModelSpec WeightedMeanSpec() {
       "points per grade, averaged within each rater group, combined by group weight; optional "
       "veto share";
   spec.params = {
-      PointsParamDoc(),
-      {"group_weights", "{group = number}", "the rater groups' weight",
-       "weight of each rater group's mean"},
-      {"veto_share", "number in [0,1]", "1 (off)",
-       "a share of veto_grades above this forces veto_score"},
-      {"veto_grades", "[integer]", "[0]", "grades that count toward the veto share"},
-      {"veto_score", "number", "points of the lowest grade", "score of a vetoed evaluee"},
+      PointsParam(),
+      GroupWeightsParam("weight of each rater group's mean"),
+      NumberParam("veto_share", 1.0, Probability(),
+                  "a share of veto_grades above this forces veto_score")
+          .WithDefault("1 (off)"),
+      OtherParam("veto_grades", "[integer]", "[0]", "grades that count toward the veto share"),
+      NumberParam("veto_score", std::nullopt, Any(), "score of a vetoed evaluee")
+          .WithDefault("points of the lowest grade"),
   };
-  spec.make = [](OptionReader& opts, const ModelContext& ctx) -> std::unique_ptr<Model> {
+  spec.memory = [](int, int) { return FitMemory{0, 8, 0, 0}; };  // K-sized scratch; tiebreak
+  spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     WeightedMeanOptions o;
-    o.points = ReadPoints(opts, ctx);
-    o.group_weights = ReadGroupWeights(opts, ctx);
-    o.veto_share = opts.Double("veto_share", 1.0, Probability());
-    if (auto v = opts.IntList("veto_grades", Between(0, ctx.levels - 1))) o.veto_grades = *v;
-    o.veto_score = opts.Double("veto_score", o.points[0]);
+    o.points = ReadPoints(in);
+    o.group_weights = ReadGroupWeights(in);
+    o.veto_share = in.Double("veto_share");
+    if (auto v = in.opts().IntList(in.Param("veto_grades").name, Between(0, in.ctx().levels - 1)))
+      o.veto_grades = *v;
+    o.veto_score = in.Double("veto_score", o.points[0]);
     return std::make_unique<WeightedMean>(std::move(o));
   };
   return spec;

@@ -51,7 +51,7 @@
 #ifndef EVALSIM_MODELS_RATINGS_ZSCORE_MEAN_H_
 #define EVALSIM_MODELS_RATINGS_ZSCORE_MEAN_H_
 
-#include "models/registry.h"
+#include "models/spec.h"
 
 namespace evalsim {
 

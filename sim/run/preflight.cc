@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "models/registry.h"
 #include "sim/core/errors.h"
 #include "sim/run/per_replicate.h"
 
@@ -44,53 +45,17 @@ int Digits(uint64_t v) {
 }
 
 // A model's working set in one fit, per valid ballot, per evaluee and per
-// rater, read off its allocations (see the header of each model).
+// rater, as its registration declares it (ModelSpec::memory).
 struct ModelCost {
   double per_ballot = 0, per_evaluee = 0, per_rater = 0;
   int rater_values = 0;  // per-rater estimates returned (ScoreResult::rater_values)
 };
 
-ModelCost CostOf(std::string_view model, int levels, int groups) {
-  const double K = levels, G = groups;
+ModelCost CostOf(const std::string& model, int levels, int groups) {
+  const ModelSpec* spec = Models().Find(model);
+  const FitMemory m = spec ? spec->memory(levels, groups) : ConvertedInputMemory(levels, groups);
   // Every fit returns score (+ tiebreak or se) per evaluee.
-  ModelCost c{0, 16, 0, 0};
-  if (model == "bayes_shrink") {
-    // Tallies per slot and per evaluee (K doubles each) and the compressed
-    // per-category value counts of the Polya likelihood.
-    c.per_evaluee += 8 * K * (G + 1) + 16 * K;
-  } else if (model == "weighted_mean" || model == "approval" || model == "trimmed_mean" ||
-             model == "median") {
-    c.per_evaluee += 8;  // K-sized scratch only; tiebreak
-  } else if (model == "zscore_mean") {
-    // Per-rater moments and standardisers, three per-rater output vectors.
-    c.per_rater += 40 + 24 + 24;
-    c.rater_values = 3;  // mean, sd, fallback
-  } else if (model == "rater_adjusted") {
-    // Rater-major copy of the valid ballots (ratee id), rater offsets,
-    // diagonal and conjugate-gradient vectors, per-rater outputs.
-    c.per_ballot += 4;
-    c.per_evaluee += 8 * 9;
-    c.per_rater += 8 * 8;
-    c.rater_values = 1;  // effect
-  } else if (model == "mixed_effects") {
-    // Per-rater sums and states, per-evaluee and per-rater weights, totals,
-    // components, previous iterates; no per-ballot copy.
-    c.per_evaluee += 8 * 8 + 4;
-    c.per_rater += 48 + 16 + 8 * 6 + 4;
-    c.rater_values = 1;  // effect
-  } else if (model == "rating_scale") {
-    // Per-evaluee and per-rater equations (weight, target), roles,
-    // components, trims, estimates, expectations and standard errors.
-    c.per_evaluee += 8 * 10 + 4 + 1 + 1;
-    c.per_rater += 8 * 8 + 4 + 1 + 1;
-    c.rater_values = 2;  // severity, severity_se
-  } else {
-    // Comparison, social-choice and indicator models: their inputs are
-    // converted from ratings (pairs within raters) and are not sized here.
-    c.per_ballot += 8;
-    c.per_evaluee += 64;
-  }
-  return c;
+  return {m.per_ballot, 16 + m.per_evaluee, m.per_rater, m.rater_values};
 }
 
 // A text file built whole in a fmt::memory_buffer and copied into a

@@ -1,5 +1,7 @@
 // Checks every registered model must pass, whatever it computes: its
-// documented parameters are exactly the keys it reads, default options work
+// declared parameters are exactly the keys it reads, writing a declared
+// default gives the same scores as omitting it, a value outside a declared
+// range or set is refused naming the key, default options work
 // for any scale, scores are finite, deterministic and independent of how
 // evaluees and raters are numbered, and degenerate ballots do not break it.
 // The suite runs over Models().Names(), so a newly registered model is
@@ -208,6 +210,94 @@ TEST_P(ModelConformanceTest, UnknownKeyIsRejectedAndDocumentedParamsAreTheKeysRe
   std::set<std::string> documented;
   for (const ParamDoc& p : Spec().params) documented.insert(p.name);
   EXPECT_EQ(listed, documented) << message;
+}
+
+// `key = value` for a declared constant default.
+std::string DefaultToml(const ParamDoc& p) {
+  switch (p.kind) {
+    case ParamKind::kNumber:
+      return fmt::format("{} = {}", p.name, *p.number_default);
+    case ParamKind::kInteger:
+      return fmt::format("{} = {}", p.name, static_cast<int64_t>(*p.number_default));
+    case ParamKind::kString:
+      return fmt::format("{} = \"{}\"", p.name, *p.string_default);
+    case ParamKind::kOther:
+      break;
+  }
+  return "";
+}
+
+// `key = value` with a value the declaration refuses (nullopt when it
+// declares no range and no set of values).
+std::optional<std::string> OutsideToml(const ParamDoc& p, const ModelContext& ctx) {
+  if (p.kind == ParamKind::kString && !p.allowed.empty())
+    return fmt::format("{} = \"no_such_value\"", p.name);
+  if (p.kind != ParamKind::kNumber && p.kind != ParamKind::kInteger) return std::nullopt;
+  const Range r = p.RangeFor(ctx);
+  double v;
+  if (std::isfinite(r.lo)) {
+    v = r.lo - 1;
+  } else if (std::isfinite(r.hi)) {
+    v = r.hi + 1;
+  } else {
+    return std::nullopt;
+  }
+  if (p.kind == ParamKind::kInteger) return fmt::format("{} = {}", p.name, static_cast<int64_t>(v));
+  return fmt::format("{} = {}", p.name, v);
+}
+
+TEST_P(ModelConformanceTest, DeclaredDefaultsAreAccepted) {
+  const ModelContext ctx = {4, {"superior", "member"}, kIndicatorNames};
+  for (const ParamDoc& p : Spec().params) {
+    if (p.number_default) {
+      EXPECT_TRUE(p.RangeFor(ctx).Contains(*p.number_default)) << p.name;
+    }
+    if (p.string_default && !p.allowed.empty()) {
+      EXPECT_EQ(std::ranges::count(p.allowed, *p.string_default), 1) << p.name;
+    }
+    if (p.kind == ParamKind::kString) {
+      EXPECT_TRUE(p.string_default.has_value()) << p.name;
+    }
+  }
+}
+
+// Writing a declared default gives what omitting it gives: the factory
+// reads the option with the declared default, not one of its own.
+TEST_P(ModelConformanceTest, ExplicitDefaultScoresLikeOmittedOne) {
+  Rng rng(DeriveSeed(9, {1}));
+  const RatingBallots b = Build(Generated(rng, 12, 4, true));
+  Prepared in(b);
+  for (const ParamDoc& p : Spec().params) {
+    if (!p.HasConstantDefault()) continue;
+    const std::string given_toml = p.needs + "\n" + DefaultToml(p);
+    std::unique_ptr<Model> omitted_model, given_model;
+    ASSERT_NO_THROW(omitted_model = Create(GetParam(), p.needs, ContextOf(b))) << p.name;
+    ASSERT_NO_THROW(given_model = Create(GetParam(), given_toml, ContextOf(b))) << given_toml;
+    const ScoreResult omitted = omitted_model->Score(in.For(GetParam()));
+    const ScoreResult given = given_model->Score(in.For(GetParam()));
+    EXPECT_TRUE(BitwiseEqual(omitted.score, given.score)) << given_toml;
+    EXPECT_TRUE(BitwiseEqual(omitted.tiebreak, given.tiebreak)) << given_toml;
+    EXPECT_TRUE(BitwiseEqual(omitted.se, given.se)) << given_toml;
+    EXPECT_EQ(omitted.notes, given.notes) << given_toml;
+  }
+}
+
+// A value outside the declared range (or set of values) is refused with an
+// InputError naming the key.
+TEST_P(ModelConformanceTest, ValueOutsideDeclaredRangeIsRefusedNamingTheKey) {
+  const ModelContext ctx = {4, {"superior", "member"}, kIndicatorNames};
+  for (const ParamDoc& p : Spec().params) {
+    const std::optional<std::string> outside = OutsideToml(p, ctx);
+    if (!outside) continue;
+    std::string message;
+    try {
+      Create(GetParam(), p.needs + "\n" + *outside, ctx);
+    } catch (const InputError& e) {
+      message = e.what();
+    }
+    EXPECT_NE(message.find(fmt::format("models.x.{}: ", p.name)), std::string::npos)
+        << *outside << " gave: " << message;
+  }
 }
 
 TEST_P(ModelConformanceTest, FiniteAndDeterministicOnGeneratedBallots) {

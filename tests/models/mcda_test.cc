@@ -19,6 +19,7 @@
 
 #include "sim/core/errors.h"
 #include "sim/io/ahp_matrix.h"
+#include "tests/models/mcda_test_helpers.h"
 
 namespace evalsim::mcda {
 namespace {

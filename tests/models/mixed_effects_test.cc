@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "models/registry.h"
 #include "sim/core/ballots.h"
 #include "sim/core/errors.h"
 #include "sim/core/rng.h"

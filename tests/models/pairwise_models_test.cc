@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/common/comparison_graph.h"
 #include "models/pairwise/bradley_terry.h"
 #include "models/pairwise/hodgerank.h"
 #include "models/pairwise/rank_centrality.h"
@@ -396,7 +397,7 @@ TEST(BradleyTerry, DetectsGraphsWithoutMaximumLikelihood) {
   // Undefeated evaluee, prior 0: fallback prior, noted.
   {
     const PairwiseBallots b = Aggregate(5, UndefeatedGames());
-    const internal::ComparisonGraph g = internal::AnalyseComparisonGraph(b);
+    const ComparisonGraph g = AnalyseComparisonGraph(b);
     EXPECT_EQ(g.count, 1);
     EXPECT_EQ(g.NotStrong(), 1);
     const ScoreResult r = Fit("bradley_terry", b);
@@ -411,7 +412,7 @@ TEST(BradleyTerry, DetectsGraphsWithoutMaximumLikelihood) {
     const std::vector<Game> games = {{0, 1}, {1, 2}, {2, 0}, {3, 4}, {4, 5},
                                      {5, 3}, {0, 3}, {1, 4}, {2, 5}};
     const PairwiseBallots b = Aggregate(6, games);
-    const internal::ComparisonGraph g = internal::AnalyseComparisonGraph(b);
+    const ComparisonGraph g = AnalyseComparisonGraph(b);
     EXPECT_EQ(g.count, 1);
     EXPECT_FALSE(g.strong[0]);
     const ScoreResult r = Fit("bradley_terry", b);
@@ -424,7 +425,7 @@ TEST(BradleyTerry, DetectsGraphsWithoutMaximumLikelihood) {
     const std::vector<Game> games = {{0, 1}, {1, 2}, {2, 0},      {3, 4},
                                      {4, 5}, {5, 3}, {0, 3, 0.5}, {3, 0, 0.5}};
     const PairwiseBallots b = Aggregate(6, games);
-    EXPECT_EQ(internal::AnalyseComparisonGraph(b).NotStrong(), 0);
+    EXPECT_EQ(AnalyseComparisonGraph(b).NotStrong(), 0);
     const ScoreResult r = Fit("bradley_terry", b);
     EXPECT_FALSE(HasNote(r, "not strongly connected"));
     EXPECT_EQ(Parameter(r, "prior"), 0.0);
@@ -438,7 +439,7 @@ TEST(BradleyTerry, SeparateComponentsAreCentredEach) {
   std::vector<Game> all = g1;
   for (const Game& g : g2) all.push_back({g.winner + 3, g.loser + 3, g.weight});
   const PairwiseBallots b = Aggregate(7, all);
-  const internal::ComparisonGraph graph = internal::AnalyseComparisonGraph(b);
+  const ComparisonGraph graph = AnalyseComparisonGraph(b);
   EXPECT_EQ(graph.count, 3);
   EXPECT_EQ(graph.isolated, 1);
   const ScoreResult r = Fit("bradley_terry", b);

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "models/registry.h"
 #include "sim/core/ballots.h"
 #include "sim/core/errors.h"
 #include "sim/core/rng.h"
@@ -57,10 +58,8 @@ RatingBallots Build(const Design& d) {
 
 std::unique_ptr<Model> Make(const std::string& options, int levels = 4) {
   const toml::table table = toml::parse(std::string_view(options), std::string_view("test.toml"));
-  OptionReader reader(table, "test.toml", "models.x");
-  std::unique_ptr<Model> model = RatingScaleSpec().make(reader, {levels, {"superior", "member"}});
-  reader.FinishOrThrow();
-  return model;
+  return Models().Create("rating_scale", table, {levels, {"superior", "member"}}, "test.toml",
+                         "models.x");
 }
 
 ScoreResult Fit(const Design& d, const std::string& options = "") {
