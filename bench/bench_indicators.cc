@@ -6,7 +6,7 @@
 // select them with --benchmark_filter=Indicators.
 //
 // Uncertainty/composite_mc: the Monte Carlo uncertainty analysis
-// (sim/uncertainty.h) of a composite entry on 1,031 units x 8 indicators,
+// (sim/run/uncertainty.h) of a composite entry on 1,031 units x 8 indicators,
 // 10,000 draws varying the weights (Dirichlet, concentration 50), the
 // normalisation (minmax, zscore, rank, distance_to_best) and the aggregation
 // (arithmetic, geometric); draws_per_second counts draws per wall-clock

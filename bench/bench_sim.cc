@@ -201,7 +201,7 @@ void BM_FloorWrite(benchmark::State& state, int size) {
 
 // ---- Per-model metrics ---------------------------------------------------
 
-// What a replicate costs per model beyond its fit (sim/runner.cc): one sort
+// What a replicate costs per model beyond its fit (sim/run/runner.cc): one sort
 // of the scores, then competition ranks, Spearman, Kendall's tau-b and the
 // top-k and bottom-k memberships against a fixed truth. Scores on a 0.05
 // grid, so that there are tie groups as with tally rubrics. 1.6 M is the

@@ -17,7 +17,7 @@
 namespace evalsim {
 
 // What a model reads. The caller converts where it can (ratings ->
-// pairwise or rankings, rankings -> pairwise; see sim/comparisons.h), so a
+// pairwise or rankings, rankings -> pairwise; see sim/core/comparisons.h), so a
 // model's Score() always finds its own kind set.
 enum class InputKind { kRatings, kPairwise, kRankings, kIndicators };
 

@@ -1,5 +1,5 @@
 # Joins the chart scripts that npm installed under JS_DIR into one file, OUT,
-# that sim/report_assets.S compiles into the binary. Each script keeps its
+# that sim/report/assets.S.in compiles into the binary. Each script keeps its
 # licence as a leading comment. A script that holds "</script" or "<!--" could
 # end or confuse the <script> element it is inlined into, so it is refused
 # rather than rewritten.

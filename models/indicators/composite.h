@@ -2,10 +2,10 @@
 // IndicatorTable, NaN = missing), optionally blended with a vote-based score:
 // normalise each indicator, weight, aggregate (OECD/JRC, Handbook on
 // Constructing Composite Indicators, 2008, steps 5-6). The formulas live in
-// models/mcda.h; this file reads the options, resolves the weights on the
+// models/indicators/mcda.h; this file reads the options, resolves the weights on the
 // data and exposes the index as a pure function, shared with `topsis` and
-// `grey_relational` (models/topsis.h, models/grey_relational.h) and with the
-// Monte Carlo uncertainty analysis (sim/uncertainty.h).
+// `grey_relational` (models/indicators/topsis.h, models/indicators/grey_relational.h) and with the
+// Monte Carlo uncertainty analysis (sim/run/uncertainty.h).
 //
 // Parameters (composite; topsis and grey_relational take the same ones
 // except where noted in their headers)
@@ -13,7 +13,7 @@
 //                           indicator (IndicatorTable::cost); else one of
 //                           "benefit" / "cost" per indicator
 //   normalise     string    default "minmax"; "minmax", "vector", "zscore",
-//                           "rank", "distance_to_best" (see models/mcda.h)
+//                           "rank", "distance_to_best" (see models/indicators/mcda.h)
 //   weighting     string    default "fixed"; "fixed", "ahp", "entropy",
 //                           "critic", "combined"
 //   weights       [number]  default: equal; one non-negative weight per
@@ -85,7 +85,7 @@ enum class IndicatorMethod { kComposite, kTopsis, kGreyRelational };
 // "composite", "topsis", "grey_relational" -> method; nullopt otherwise.
 std::optional<IndicatorMethod> FindIndicatorMethod(const std::string& model_name);
 
-// The option values of `normalise` and `random_index`, from models/mcda.h.
+// The option values of `normalise` and `random_index`, from models/indicators/mcda.h.
 std::vector<std::string> NormalizationOptionNames();
 std::vector<std::string> RandomIndexOptionNames();
 

@@ -7,9 +7,9 @@
 // xi_ij = (delta_min + rho delta_max) / (delta_ij + rho delta_max), and the
 // score (grey relational grade) is the weighted mean of a unit's
 // coefficients, in (0, 1], higher is better. The formulas are in
-// models/mcda.h (mcda::GreyRelational).
+// models/indicators/mcda.h (mcda::GreyRelational).
 //
-// Parameters: as `composite` (models/composite.h) — directions, normalise
+// Parameters: as `composite` (models/indicators/composite.h) — directions, normalise
 // (default "minmax"), weighting, weights, ahp, ahp_method, random_index,
 // entropy, entropy_shift, objective, blend, alpha — plus
 //   rho           number in (0, 1]  default 0.5; the distinguishing

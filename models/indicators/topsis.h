@@ -7,9 +7,9 @@
 // indicator: the largest for a benefit, the smallest for a cost indicator)
 // d+ and to the anti-ideal d- give the relative closeness
 // C = d- / (d+ + d-) in [0, 1], the score (higher is better). The formulas
-// are in models/mcda.h (mcda::Topsis).
+// are in models/indicators/mcda.h (mcda::Topsis).
 //
-// Parameters: as `composite` (models/composite.h) — directions, weighting,
+// Parameters: as `composite` (models/indicators/composite.h) — directions, weighting,
 // weights, ahp, ahp_method, random_index, entropy, entropy_shift, objective,
 // blend, alpha — except
 //   normalise     string    default "vector" (Hwang & Yoon); "minmax",

@@ -23,7 +23,7 @@
 //                                (each reads the ballots twice)
 //
 // Identification. The effects are identified only within a connected
-// component of the ratee-rater graph (models/connectivity.h). Within each
+// component of the ratee-rater graph (models/common/connectivity.h). Within each
 // component c the constraints are
 //   sum over the component's ratees of a = 0 and
 //   sum over the component's raters of b = 0 (unweighted sums; raters

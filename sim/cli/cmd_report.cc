@@ -1,5 +1,5 @@
 // `evalsim report DIR`: rebuilds report.html from an output directory's files
-// alone (see sim/report.h).
+// alone (see sim/report/report.h).
 #include <fmt/format.h>
 
 #include <filesystem>

@@ -36,7 +36,7 @@ nlohmann::ordered_json WriteRun(StagedDirectory& dir, const Scenario& s, const R
   // run) costs a fraction of the run and keeps RunScenario's interface.
   // The manifest's top level holds the estimate at every core (an upper
   // bound for any --threads), so that it is the same whatever --threads is
-  // (DESIGN.md §6); the estimate for this run's threads sits with the
+  // (README, Reproducibility); the estimate for this run's threads sits with the
   // measured peak under wall_time.
   PreflightEstimate estimate, estimate_here;
   {

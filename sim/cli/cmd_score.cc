@@ -56,7 +56,7 @@ void ReadScoreInput(const std::string& path, const std::string& format,
   }
 }
 
-// The resampling flags of `score` (sim/resample.h). Unset optionals were
+// The resampling flags of `score` (sim/experiments/resample.h). Unset optionals were
 // not given.
 struct ScoreResampleFlags {
   std::optional<int> bootstrap;

@@ -1,4 +1,4 @@
-// evalsim command line (DESIGN.md §3): builds the app from the commands
+// evalsim command line (README "Command line"): builds the app from the commands
 // (each in its own sim/cli/cmd_<name>.cc), parses, runs the one given and
 // maps failures to exit codes: 0 success, 2 bad input (one line naming file,
 // line, key and what was expected), 130 interrupted, 1 internal error.

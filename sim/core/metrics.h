@@ -1,4 +1,4 @@
-// Accuracy and stability metrics (DESIGN.md §7). Pure functions of score
+// Accuracy and stability metrics (README "Metrics"). Pure functions of score
 // vectors and the truth; metrics never see ballots.
 //
 // Conventions: a "key" vector is higher-is-better (scores, or true quality).

@@ -48,7 +48,7 @@ enum StreamTag : uint64_t {
   kStreamComparisons = 7,
   kStreamIndicators = 8,
   kStreamUncertainty = 9,
-  kStreamBootstrap = 10,     // resamples of fixed ballots (sim/resample.h)
+  kStreamBootstrap = 10,     // resamples of fixed ballots (sim/experiments/resample.h)
   kStreamTypes = 11,         // evaluee types (organisation `types`)
   kStreamManipulation = 12,  // which evaluees the manipulation search targets
 };

@@ -4,7 +4,7 @@
 //
 // Definitions (the contract of the command and of its output files)
 //
-//   Scope. One meeting (sim/organisation.h Meeting): a bloc can act only
+//   Scope. One meeting (sim/simulate/organisation.h Meeting): a bloc can act only
 //   inside its own meeting, so the meeting's ballots are scored alone.
 //   ExtractMeeting copies them into their own RatingBallots: the meeting's
 //   evaluees renumbered 0..m-1 (same order), its raters renumbered 0..R-1

@@ -78,7 +78,7 @@ struct ResampleOptions {
   double bottom = 0.05;    // k_bottom = QuotaCount(bottom, n)
   double level = 0.95;     // coverage of the percentile intervals, in (0, 1)
   int threads = 0;         // worker threads; 0 = the calling arena's
-  bool progress = false;   // progress line on stderr (see sim/progress.h)
+  bool progress = false;   // progress line on stderr (see sim/core/progress.h)
 };
 
 // Throws InputError naming the flag (--bootstrap, --top, --bottom, --level,

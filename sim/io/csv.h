@@ -1,4 +1,4 @@
-// Reader for the ratings CSV of DESIGN.md §4: one ballot per row,
+// Reader for the ratings CSV (README "Command line"): one ballot per row,
 //
 //   rater,ratee,grade[,group][,weight]
 //
@@ -87,7 +87,7 @@ RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& 
 RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_name,
                               const RatingsReadOptions& options = {});
 
-// Reader for the pairwise CSV of DESIGN.md §4: one comparison per row,
+// Reader for the pairwise CSV (README "Command line"): one comparison per row,
 //
 //   winner,loser[,weight]
 //
@@ -103,7 +103,7 @@ RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_nam
 PairwiseBallots ReadPairwiseCsv(const std::string& path);
 PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_name);
 
-// Reader for the indicators CSV of DESIGN.md §4: one row per unit,
+// Reader for the indicators CSV (README "Command line"): one row per unit,
 //
 //   unit,<indicator 1>,<indicator 2>,...
 //

@@ -31,7 +31,7 @@
 //                        boundary). Without ties it is |rank - true rank|.
 //   class_error          0.5 (|top - true top| + |bottom - true bottom| +
 //                        |middle - true middle|), with the fractional top-k
-//                        and bottom-k memberships of sim/metrics.h (k_top =
+//                        and bottom-k memberships of sim/core/metrics.h (k_top =
 //                        ceil(quota n), k_bottom = ceil(bottom n)) and
 //                        middle = 1 - top - bottom: the share of the evaluee
 //                        that sits in the wrong one of top / middle / bottom.

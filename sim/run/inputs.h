@@ -1,7 +1,7 @@
 // Gives every model the ballots of its own input kind. What a run or a
 // ballot file provides (ratings, rankings, pairwise comparisons, indicators)
 // is converted on first request and kept, so each conversion happens at most
-// once per set of ballots (see sim/comparisons.h for the conversions).
+// once per set of ballots (see sim/core/comparisons.h for the conversions).
 #ifndef EVALSIM_SIM_RUN_INPUTS_H_
 #define EVALSIM_SIM_RUN_INPUTS_H_
 

@@ -349,7 +349,7 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   WriteMetricsCsv(dir, r);
   WriteEvalueesCsv(dir, r);
   if (full) WriteScoresCsv(dir, r, R);  // the full form when small enough
-  // fairness.csv: errors by stratum of evaluees (sim/fairness.h).
+  // fairness.csv: errors by stratum of evaluees (sim/run/fairness.h).
   WriteTextFile(dir.File("fairness.csv"), FairnessCsv(r.fairness));
   WriteFittedCsvs(dir, r);
 

@@ -162,7 +162,7 @@ PreflightEstimate EstimateShape(const Scenario& s, const Shape& shape, int threa
   double with_classes = 0;
   for (const auto& m : s.models) with_classes += m.classes.Empty() ? 0 : 1;
   const int C = std::max(1, std::min(T, replicates));
-  // As KeepScores (sim/per_replicate.h).
+  // As KeepScores (sim/run/per_replicate.h).
   const bool keep = per_replicate || R * n * M <= static_cast<double>(kFullScoresMaxRows);
   const bool blocs = shape.blocs;
 

@@ -1,7 +1,7 @@
 // Memory pre-flight: an estimate of the peak resident memory of `evalsim
 // run` on a scenario, from the drawn organisation alone (no ballot is
-// generated). It mirrors what the run allocates (sim/runner.cc,
-// sim/generator.cc, the models, sim/outputs.cc), part by part:
+// generated). It mirrors what the run allocates (sim/run/runner.cc,
+// sim/simulate/generator.cc, the models, sim/run/outputs.cc), part by part:
 //   baseline       the process before any scenario data (binary, libraries,
 //                  thread pools, allocator arenas): measured, see preflight.cc;
 //   organisation   names, true quality, meetings, rater groups, plus the

@@ -63,7 +63,7 @@ struct RunResult {
   // The Monte Carlo over a composite's modelling choices ([uncertainty]),
   // on replicate 1's indicators and votes.
   std::optional<UncertaintyResult> uncertainty;
-  // Fairness breakdowns (sim/fairness.h): every model's rows, models in
+  // Fairness breakdowns (sim/run/fairness.h): every model's rows, models in
   // scenario order, and the dimensions they were cut along.
   std::vector<FairnessRow> fairness;
   std::vector<std::string> fairness_dimensions;

@@ -122,7 +122,7 @@ struct IndicatorSpec {
 };
 
 // Monte Carlo over a composite's modelling choices (OECD/JRC practice):
-// see sim/uncertainty.h and scenarios/README.md.
+// see sim/run/uncertainty.h and scenarios/README.md.
 struct UncertaintySpec {
   std::string model;                        // [[models]] entry to vary; empty = off
   int draws = 0;                            // Monte Carlo draws
@@ -134,7 +134,7 @@ struct UncertaintySpec {
 };
 
 // The optional [sweep] table: the scenario knobs `evalsim sweep` varies
-// (sim/sweep.h). `run` ignores it.
+// (sim/experiments/sweep.h). `run` ignores it.
 struct SweepSpec {
   // Each varied key path with its values as TOML value text (as --set takes).
   std::vector<std::pair<std::string, std::vector<std::string>>> vary;

@@ -1,4 +1,4 @@
-// Reads the optional [sweep] table (see sim/sweep.h and the [sweep] section
+// Reads the optional [sweep] table (see sim/experiments/sweep.h and the [sweep] section
 // of scenarios/README.md).
 #include <cmath>
 #include <sstream>

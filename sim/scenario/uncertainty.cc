@@ -1,4 +1,4 @@
-// Reads the optional [uncertainty] table (see sim/uncertainty.h and the
+// Reads the optional [uncertainty] table (see sim/run/uncertainty.h and the
 // [uncertainty] section of scenarios/README.md).
 #include <algorithm>
 #include <set>

@@ -425,7 +425,7 @@ TEST_F(BadInputTest, AhpMatrixRefusals) {
 
 // --------------------------------------------------------------------------
 // Scenario TOML (evalsim validate): one case per validation rule of
-// sim/scenario*.cc and sim/options.cc.
+// sim/scenario/*.cc and sim/core/options.cc.
 
 const std::string kScenario = R"(name = "t"
 seed = 1

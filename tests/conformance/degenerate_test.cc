@@ -6,7 +6,7 @@
 // Models().Names(), so a newly registered model is covered without editing
 // this file; each model receives the input of its own InputKind, built
 // directly (comparisons, rankings, indicators) or converted from rating
-// ballots the way a run converts them (sim/inputs.h).
+// ballots the way a run converts them (sim/run/inputs.h).
 //
 // Cases (see Cases() for the data):
 //   ratings, and everything converted from them:

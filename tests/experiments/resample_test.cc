@@ -1,4 +1,4 @@
-// Resampling stability (sim/resample.h): coverage of the bootstrap
+// Resampling stability (sim/experiments/resample.h): coverage of the bootstrap
 // intervals against analytically known expected points, degenerate and
 // far-ahead cases, the multinomial rater counts behind the weights, a hand
 // jackknife example, determinism across thread counts and seeds, the table

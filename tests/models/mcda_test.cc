@@ -1,4 +1,4 @@
-// MCDA core (models/mcda.h) and the AHP matrix reader (sim/ahp_matrix.h):
+// MCDA core (models/indicators/mcda.h) and the AHP matrix reader (sim/io/ahp_matrix.h):
 // published worked examples (AHP, TOPSIS, entropy, CRITIC), cross-checks
 // against slow reference implementations, properties (weights sum to 1,
 // consistent matrices, constant indicators, scale and monotone invariance,

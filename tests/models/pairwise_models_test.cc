@@ -7,7 +7,7 @@
 // on data drawn from a Bradley-Terry model, degenerate inputs and options.
 //
 // The ballots are built by hand (a test-local aggregator), not through
-// sim/comparisons.cc.
+// sim/core/comparisons.cc.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
