@@ -321,18 +321,13 @@ void CheckManipulationConfig(const ManipulationConfig& config) {
     throw InputError(fmt::format("--goal positions={}: expected P >= 1", o.positions));
 }
 
-ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
-                                   const ManipulationConfig& config) {
-  CheckManipulationConfig(config);
-  const ManipulationOptions& o = config.options;
-  ManipulationResult result;
-  const int hw = static_cast<int>(tbb::info::default_concurrency());
-  result.threads = config.threads > 0 ? config.threads : hw;
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, result.threads);
-  result.evaluees = org.NumEvaluees();
-  result.meetings = static_cast<int>(org.meetings.size());
+namespace {
 
-  // Models: the chosen [[models]] entries in scenario order.
+// The chosen [[models]] entries in scenario order, into result->models; the
+// models that read rating ballots, one per entry (null when skipped).
+std::vector<std::unique_ptr<Model>> CreateManipulationModels(const Scenario& s,
+                                                             const ManipulationConfig& config,
+                                                             ManipulationResult* result) {
   const std::vector<std::string> kept = SelectedModels(s, config.models);  // InputError if unknown
   const ModelContext ctx = ModelContextOf(s);
   std::vector<std::unique_ptr<Model>> fitted;
@@ -351,44 +346,56 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
       model.reset();
     }
     fitted.push_back(std::move(model));
-    result.models.push_back(std::move(mm));
+    result->models.push_back(std::move(mm));
   }
+  return fitted;
+}
 
-  // The honest ballots, meetings, targets.
-  const GeneratorSetup setup = MakeGeneratorSetup(s, org);
-  RatingBallots all;
-  GenerateBallots(setup, 0, /*with_blocs=*/false, &all);
+// The meeting of each evaluee.
+std::vector<int> MeetingOf(const Organisation& org) {
   std::vector<int> meeting_of(org.NumEvaluees(), -1);
   for (size_t mi = 0; mi < org.meetings.size(); ++mi) {
     const Meeting& m = org.meetings[mi];
     for (int e = m.first_evaluee; e < m.first_evaluee + m.num_evaluees; ++e)
       meeting_of[e] = static_cast<int>(mi);
   }
-  result.sample_seed = DeriveSeed(s.seed, {kStreamManipulation});
-  result.targets = ManipulationTargets(org.NumEvaluees(), config.sample, result.sample_seed);
-  const int T = static_cast<int>(result.targets.size());
-  std::vector<RatingBallots> meeting_ballots(org.meetings.size());
-  {
-    std::vector<bool> needed(org.meetings.size(), false);
-    for (int e : result.targets) needed[meeting_of[e]] = true;
-    for (size_t mi = 0; mi < org.meetings.size(); ++mi)
-      if (needed[mi]) meeting_ballots[mi] = ExtractMeeting(all, org.meetings[mi]);
-  }
-  std::vector<uint32_t>().swap(all.ballot);  // the meetings hold what is needed
+  return meeting_of;
+}
 
-  const int M = static_cast<int>(result.models.size());
-  for (ManipulationModel& mm : result.models)
+// The honest ballots of the meetings that hold a target (empty for the
+// others).
+std::vector<RatingBallots> TargetMeetingBallots(const RatingBallots& all, const Organisation& org,
+                                                const std::vector<int>& targets,
+                                                const std::vector<int>& meeting_of) {
+  std::vector<RatingBallots> meeting_ballots(org.meetings.size());
+  std::vector<bool> needed(org.meetings.size(), false);
+  for (int e : targets) needed[meeting_of[e]] = true;
+  for (size_t mi = 0; mi < org.meetings.size(); ++mi)
+    if (needed[mi]) meeting_ballots[mi] = ExtractMeeting(all, org.meetings[mi]);
+  return meeting_ballots;
+}
+
+// Every target's cost under every model that is not skipped, in parallel
+// over the targets.
+void SearchTargets(const Organisation& org, const ManipulationConfig& config,
+                   const std::vector<std::unique_ptr<Model>>& fitted,
+                   const std::vector<int>& meeting_of,
+                   const std::vector<RatingBallots>& meeting_ballots, ManipulationResult* result) {
+  const ManipulationOptions& o = config.options;
+  const int T = static_cast<int>(result->targets.size());
+  const int M = static_cast<int>(result->models.size());
+  for (ManipulationModel& mm : result->models)
     if (!mm.skipped) mm.rows.resize(T);
   Progress progress("targets", T, config.progress);
   ParallelFor(tbb::blocked_range<int>(0, T, 1), [&](const tbb::blocked_range<int>& range) {
     for (int t = range.begin(); t != range.end(); ++t) {
       if (Interrupted()) return;
-      const int e = result.targets[t], mi = meeting_of[e];
+      const int e = result->targets[t], mi = meeting_of[e];
       RatingBallots work = meeting_ballots[mi];  // one copy per target, restored after each trial
       const int local = e - org.meetings[mi].first_evaluee;
       for (int k = 0; k < M; ++k) {
         if (!fitted[k]) continue;
-        ManipulationRow& row = result.models[k].rows[t];
+        ManipulationRow& row = result->models[k].rows[t];
         row.meeting = mi;
         row.evaluee = e;
         row.cost = FindManipulationCost(*fitted[k], work, local, o);
@@ -397,16 +404,47 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
     }
   });
   ThrowIfInterrupted();
+}
 
-  for (ManipulationModel& mm : result.models) {
+// The total number of fits, and each model's first five distinct notes.
+void CollectFitsAndNotes(ManipulationResult* result) {
+  for (ManipulationModel& mm : result->models) {
     std::set<std::string> seen;
     for (const ManipulationRow& row : mm.rows) {
-      result.fits += row.cost.fits;
+      result->fits += row.cost.fits;
       for (const std::string& note : row.cost.notes)
         if (seen.insert(note).second && seen.size() <= 5)
           mm.notes.push_back(fmt::format("{} (meeting {})", note, row.meeting + 1));
     }
   }
+}
+
+}  // namespace
+
+ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
+                                   const ManipulationConfig& config) {
+  CheckManipulationConfig(config);
+  ManipulationResult result;
+  const int hw = static_cast<int>(tbb::info::default_concurrency());
+  result.threads = config.threads > 0 ? config.threads : hw;
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, result.threads);
+  result.evaluees = org.NumEvaluees();
+  result.meetings = static_cast<int>(org.meetings.size());
+  const std::vector<std::unique_ptr<Model>> fitted = CreateManipulationModels(s, config, &result);
+
+  // The honest ballots, meetings, targets.
+  const GeneratorSetup setup = MakeGeneratorSetup(s, org);
+  RatingBallots all;
+  GenerateBallots(setup, 0, /*with_blocs=*/false, &all);
+  const std::vector<int> meeting_of = MeetingOf(org);
+  result.sample_seed = DeriveSeed(s.seed, {kStreamManipulation});
+  result.targets = ManipulationTargets(org.NumEvaluees(), config.sample, result.sample_seed);
+  const std::vector<RatingBallots> meeting_ballots =
+      TargetMeetingBallots(all, org, result.targets, meeting_of);
+  std::vector<uint32_t>().swap(all.ballot);  // the meetings hold what is needed
+
+  SearchTargets(org, config, fitted, meeting_of, meeting_ballots, &result);
+  CollectFitsAndNotes(&result);
   return result;
 }
 

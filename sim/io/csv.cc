@@ -572,185 +572,248 @@ void CheckName(const std::string& file, long line, std::string_view what, std::s
   }
 }
 
-PairwiseBallots ParsePairwise(std::string_view text, const std::string& file) {
+// Turns the records of CsvRecordReader into PairwiseBallots.
+class PairwiseBuilder {
+ public:
+  explicit PairwiseBuilder(const std::string& file) : file_(file) {}
+  PairwiseBallots Parse(std::string_view text);
+
+ private:
   enum { kWinner, kLoser, kWeight, kNumColumns };
-  constexpr std::string_view kNames[] = {"winner", "loser", "weight"};
-  bool have_header = false;
-  std::string header_text;
-  std::vector<int> role;  // of each column
-  IdTable ratees;
-  PairwiseBallots b;
-  auto fail = [&](long line, const std::string& message) {
-    throw InputError(Location(file, line) + message);
-  };
-  auto on_record = [&](long line, std::span<const std::string> fields) {
-    if (!have_header) {
-      header_text = HeaderText(fields);
-      bool seen[kNumColumns] = {};
-      for (const std::string& name : fields) {
-        int found = -1;
-        for (int c = 0; c < kNumColumns; ++c)
-          if (name == kNames[c]) found = c;
-        if (found < 0) {
-          fail(line, fmt::format("unknown column {}; expected a header with winner, loser and "
-                                 "optionally weight (the header found: {})",
-                                 QuoteName(name), header_text));
-        }
-        if (seen[found]) {
-          fail(line, fmt::format("duplicate column {} (the header found: {})", QuoteName(name),
-                                 header_text));
-        }
-        seen[found] = true;
-        role.push_back(found);
-      }
-      for (int c : {kWinner, kLoser}) {
-        if (!seen[c]) {
-          fail(line,
-               fmt::format("missing column '{}'; the header found: {}", kNames[c], header_text));
-        }
-      }
-      have_header = true;
-      return;
-    }
-    if (fields.size() != role.size()) {
-      fail(line, fmt::format("found {} field{}; expected {} as in the header ({})", fields.size(),
-                             fields.size() == 1 ? "" : "s", role.size(), header_text));
-    }
-    uint32_t id[2] = {0, 0};
-    float weight = 1.0f;
-    for (size_t i = 0; i < fields.size(); ++i) {
-      const std::string& f = fields[i];
-      if (role[i] == kWeight) {
-        if (f.empty()) continue;
-        double value = 0.0;
-        const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
-        if (ec != std::errc() || end != f.data() + f.size() || !std::isfinite(value) ||
-            value < 0.0 || value > FLT_MAX) {
-          fail(line,
-               fmt::format("column 'weight': found {}; expected a finite number >= 0", Quote(f)));
-        }
-        weight = value == 0.0 ? 0.0f : static_cast<float>(value);
-        continue;
-      }
-      int64_t found = ratees.Find(f);
-      if (found < 0) {
-        CheckName(file, line, fmt::format("'{}'", kNames[role[i]]), f);
-        found = ratees.Add(f);
-      }
-      id[role[i]] = static_cast<uint32_t>(found);
-    }
-    if (id[kWinner] == id[kLoser]) {
-      fail(line, fmt::format("winner and loser are both {}; a ratee is not compared with itself",
-                             Quote(ratees.Name(id[kWinner]))));
-    }
-    b.seq_winner.push_back(id[kWinner]);
-    b.seq_loser.push_back(id[kLoser]);
-    b.seq_weight.push_back(weight);
-  };
-  CsvRecordReader(file, on_record).Parse(text);
-  if (!have_header) {
-    throw InputError(Location(file) + "empty file; expected a header line winner,loser[,weight]");
+  static constexpr std::string_view kNames[] = {"winner", "loser", "weight"};
+
+  [[noreturn]] void Fail(long line, const std::string& message) const {
+    throw InputError(Location(file_, line) + message);
   }
-  if (b.seq_winner.empty()) {
-    throw InputError(Location(file) + "no comparison rows after the header; expected at least one");
+  void Header(long line, std::span<const std::string> fields);
+  void Row(long line, std::span<const std::string> fields);
+  float Weight(long line, const std::string& f) const;
+
+  const std::string& file_;
+  bool have_header_ = false;
+  std::string header_text_;
+  std::vector<int> role_;  // of each column
+  IdTable ratees_;
+  PairwiseBallots b_;
+};
+
+void PairwiseBuilder::Header(long line, std::span<const std::string> fields) {
+  header_text_ = HeaderText(fields);
+  bool seen[kNumColumns] = {};
+  for (const std::string& name : fields) {
+    int found = -1;
+    for (int c = 0; c < kNumColumns; ++c)
+      if (name == kNames[c]) found = c;
+    if (found < 0) {
+      Fail(line, fmt::format("unknown column {}; expected a header with winner, loser and "
+                             "optionally weight (the header found: {})",
+                             QuoteName(name), header_text_));
+    }
+    if (seen[found]) {
+      Fail(line, fmt::format("duplicate column {} (the header found: {})", QuoteName(name),
+                             header_text_));
+    }
+    seen[found] = true;
+    role_.push_back(found);
   }
-  b.ratee_names = ratees.TakeNames();
-  AggregatePairwise(&b);
+  for (int c : {kWinner, kLoser}) {
+    if (!seen[c]) {
+      Fail(line, fmt::format("missing column '{}'; the header found: {}", kNames[c], header_text_));
+    }
+  }
+  have_header_ = true;
+}
+
+float PairwiseBuilder::Weight(long line, const std::string& f) const {
+  double value = 0.0;
+  const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
+  if (ec != std::errc() || end != f.data() + f.size() || !std::isfinite(value) || value < 0.0 ||
+      value > FLT_MAX) {
+    Fail(line, fmt::format("column 'weight': found {}; expected a finite number >= 0", Quote(f)));
+  }
+  return value == 0.0 ? 0.0f : static_cast<float>(value);
+}
+
+void PairwiseBuilder::Row(long line, std::span<const std::string> fields) {
+  if (fields.size() != role_.size()) {
+    Fail(line, fmt::format("found {} field{}; expected {} as in the header ({})", fields.size(),
+                           fields.size() == 1 ? "" : "s", role_.size(), header_text_));
+  }
+  uint32_t id[2] = {0, 0};
+  float weight = 1.0f;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const std::string& f = fields[i];
+    if (role_[i] == kWeight) {
+      if (f.empty()) continue;
+      weight = Weight(line, f);
+      continue;
+    }
+    int64_t found = ratees_.Find(f);
+    if (found < 0) {
+      CheckName(file_, line, fmt::format("'{}'", kNames[role_[i]]), f);
+      found = ratees_.Add(f);
+    }
+    id[role_[i]] = static_cast<uint32_t>(found);
+  }
+  if (id[kWinner] == id[kLoser]) {
+    Fail(line, fmt::format("winner and loser are both {}; a ratee is not compared with itself",
+                           Quote(ratees_.Name(id[kWinner]))));
+  }
+  b_.seq_winner.push_back(id[kWinner]);
+  b_.seq_loser.push_back(id[kLoser]);
+  b_.seq_weight.push_back(weight);
+}
+
+PairwiseBallots PairwiseBuilder::Parse(std::string_view text) {
+  CsvRecordReader(file_, [&](long line, std::span<const std::string> fields) {
+    if (have_header_) {
+      Row(line, fields);
+    } else {
+      Header(line, fields);
+    }
+  }).Parse(text);
+  if (!have_header_) {
+    throw InputError(Location(file_) + "empty file; expected a header line winner,loser[,weight]");
+  }
+  if (b_.seq_winner.empty()) {
+    throw InputError(Location(file_) +
+                     "no comparison rows after the header; expected at least one");
+  }
+  b_.ratee_names = ratees_.TakeNames();
+  AggregatePairwise(&b_);
 #ifndef NDEBUG
-  b.CheckInvariants();
+  b_.CheckInvariants();
 #endif
-  return b;
+  return std::move(b_);
+}
+
+PairwiseBallots ParsePairwise(std::string_view text, const std::string& file) {
+  return PairwiseBuilder(file).Parse(text);
+}
+
+// Turns the records of CsvRecordReader into an IndicatorTable.
+class IndicatorsBuilder {
+ public:
+  explicit IndicatorsBuilder(const std::string& file) : file_(file) {}
+  IndicatorTable Parse(std::string_view text);
+
+ private:
+  [[noreturn]] void Fail(long line, const std::string& message) const {
+    throw InputError(Location(file_, line) + message);
+  }
+  void Header(long line, std::span<const std::string> fields);
+  void CheckIndicatorName(long line, std::span<const std::string> fields, size_t i) const;
+  void Row(long line, std::span<const std::string> fields);
+  IndicatorTable Build();
+
+  const std::string& file_;
+  bool have_header_ = false;
+  std::string header_text_;
+  std::vector<std::string> indicators_;
+  IdTable units_;
+  std::vector<long> unit_line_;
+  std::vector<double> values_;  // row by row
+};
+
+void IndicatorsBuilder::Header(long line, std::span<const std::string> fields) {
+  header_text_ = HeaderText(fields);
+  if (fields[0] != "unit") {
+    Fail(line, fmt::format("the first column is {}; expected 'unit' and then one column per "
+                           "indicator (the header found: {})",
+                           QuoteName(fields[0]), header_text_));
+  }
+  if (fields.size() < 2) {
+    Fail(line, "no indicator columns; expected 'unit' and then one column per indicator");
+  }
+  for (size_t i = 1; i < fields.size(); ++i) CheckIndicatorName(line, fields, i);
+  indicators_.assign(fields.begin() + 1, fields.end());
+  have_header_ = true;
+}
+
+// Header column `i` (0-based, >= 1): a new, non-empty UTF-8 name.
+void IndicatorsBuilder::CheckIndicatorName(long line, std::span<const std::string> fields,
+                                           size_t i) const {
+  const std::string& name = fields[i];
+  if (name.empty()) {
+    Fail(line, fmt::format("column {} has an empty name; expected an indicator name (the "
+                           "header found: {})",
+                           i + 1, header_text_));
+  }
+  if (!IsValidUtf8(name)) {
+    Fail(line, fmt::format("column {}: found {}; expected an indicator name in UTF-8", i + 1,
+                           Quote(name)));
+  }
+  for (size_t k = 0; k < i; ++k) {
+    if (fields[k] == name) {
+      Fail(line, fmt::format("duplicate column {} (columns {} and {}; the header found: {})",
+                             QuoteName(name), k + 1, i + 1, header_text_));
+    }
+  }
+}
+
+void IndicatorsBuilder::Row(long line, std::span<const std::string> fields) {
+  if (fields.size() != indicators_.size() + 1) {
+    Fail(line, fmt::format("found {} field{}; expected {} as in the header ({})", fields.size(),
+                           fields.size() == 1 ? "" : "s", indicators_.size() + 1, header_text_));
+  }
+  const std::string& unit = fields[0];
+  if (const int64_t seen = units_.Find(unit); seen >= 0) {
+    Fail(line, fmt::format("unit {} appears again (first on line {}); expected one row per unit",
+                           Quote(unit), unit_line_[seen]));
+  }
+  CheckName(file_, line, "'unit'", unit);
+  units_.Add(unit);
+  unit_line_.push_back(line);
+  for (size_t i = 1; i < fields.size(); ++i) {
+    const std::string& f = fields[i];
+    if (f.empty()) {
+      values_.push_back(std::numeric_limits<double>::quiet_NaN());
+      continue;
+    }
+    double value = 0.0;
+    const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
+    if (ec != std::errc() || end != f.data() + f.size() || !std::isfinite(value)) {
+      Fail(line, fmt::format("column {} (indicator {}), unit {}: found {}; expected a decimal "
+                             "number, or an empty cell for a missing value",
+                             i + 1, QuoteName(indicators_[i - 1]), Quote(unit), Quote(f)));
+    }
+    values_.push_back(value == 0.0 ? 0.0 : value);  // no -0
+  }
+}
+
+IndicatorTable IndicatorsBuilder::Build() {
+  IndicatorTable t;
+  const Eigen::Index n = static_cast<Eigen::Index>(units_.size());
+  const Eigen::Index m = static_cast<Eigen::Index>(indicators_.size());
+  t.values =
+      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+          values_.data(), n, m);
+  t.ratee_names = units_.TakeNames();
+  t.names = std::move(indicators_);
+  t.cost.assign(t.names.size(), false);
+  return t;
+}
+
+IndicatorTable IndicatorsBuilder::Parse(std::string_view text) {
+  CsvRecordReader(file_, [&](long line, std::span<const std::string> fields) {
+    if (have_header_) {
+      Row(line, fields);
+    } else {
+      Header(line, fields);
+    }
+  }).Parse(text);
+  if (!have_header_) {
+    throw InputError(Location(file_) +
+                     "empty file; expected a header line unit,<indicator>,<indicator>...");
+  }
+  if (units_.size() == 0) {
+    throw InputError(Location(file_) + "no unit rows after the header; expected at least one");
+  }
+  return Build();
 }
 
 IndicatorTable ParseIndicators(std::string_view text, const std::string& file) {
-  bool have_header = false;
-  std::string header_text;
-  std::vector<std::string> indicators;
-  IdTable units;
-  std::vector<long> unit_line;
-  std::vector<double> values;  // row by row
-  auto fail = [&](long line, const std::string& message) {
-    throw InputError(Location(file, line) + message);
-  };
-  auto on_record = [&](long line, std::span<const std::string> fields) {
-    if (!have_header) {
-      header_text = HeaderText(fields);
-      if (fields[0] != "unit") {
-        fail(line, fmt::format("the first column is {}; expected 'unit' and then one column per "
-                               "indicator (the header found: {})",
-                               QuoteName(fields[0]), header_text));
-      }
-      if (fields.size() < 2) {
-        fail(line, "no indicator columns; expected 'unit' and then one column per indicator");
-      }
-      for (size_t i = 1; i < fields.size(); ++i) {
-        const std::string& name = fields[i];
-        if (name.empty()) {
-          fail(line, fmt::format("column {} has an empty name; expected an indicator name (the "
-                                 "header found: {})",
-                                 i + 1, header_text));
-        }
-        if (!IsValidUtf8(name)) {
-          fail(line, fmt::format("column {}: found {}; expected an indicator name in UTF-8", i + 1,
-                                 Quote(name)));
-        }
-        for (size_t k = 0; k < i; ++k) {
-          if (fields[k] == name) {
-            fail(line, fmt::format("duplicate column {} (columns {} and {}; the header found: {})",
-                                   QuoteName(name), k + 1, i + 1, header_text));
-          }
-        }
-      }
-      indicators.assign(fields.begin() + 1, fields.end());
-      have_header = true;
-      return;
-    }
-    if (fields.size() != indicators.size() + 1) {
-      fail(line, fmt::format("found {} field{}; expected {} as in the header ({})", fields.size(),
-                             fields.size() == 1 ? "" : "s", indicators.size() + 1, header_text));
-    }
-    const std::string& unit = fields[0];
-    if (const int64_t seen = units.Find(unit); seen >= 0) {
-      fail(line, fmt::format("unit {} appears again (first on line {}); expected one row per unit",
-                             Quote(unit), unit_line[seen]));
-    }
-    CheckName(file, line, "'unit'", unit);
-    units.Add(unit);
-    unit_line.push_back(line);
-    for (size_t i = 1; i < fields.size(); ++i) {
-      const std::string& f = fields[i];
-      if (f.empty()) {
-        values.push_back(std::numeric_limits<double>::quiet_NaN());
-        continue;
-      }
-      double value = 0.0;
-      const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
-      if (ec != std::errc() || end != f.data() + f.size() || !std::isfinite(value)) {
-        fail(line, fmt::format("column {} (indicator {}), unit {}: found {}; expected a decimal "
-                               "number, or an empty cell for a missing value",
-                               i + 1, QuoteName(indicators[i - 1]), Quote(unit), Quote(f)));
-      }
-      values.push_back(value == 0.0 ? 0.0 : value);  // no -0
-    }
-  };
-  CsvRecordReader(file, on_record).Parse(text);
-  if (!have_header) {
-    throw InputError(Location(file) +
-                     "empty file; expected a header line unit,<indicator>,<indicator>...");
-  }
-  if (units.size() == 0) {
-    throw InputError(Location(file) + "no unit rows after the header; expected at least one");
-  }
-  IndicatorTable t;
-  const Eigen::Index n = static_cast<Eigen::Index>(units.size());
-  const Eigen::Index m = static_cast<Eigen::Index>(indicators.size());
-  t.values =
-      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-          values.data(), n, m);
-  t.ratee_names = units.TakeNames();
-  t.names = std::move(indicators);
-  t.cost.assign(t.names.size(), false);
-  return t;
+  return IndicatorsBuilder(file).Parse(text);
 }
 
 }  // namespace

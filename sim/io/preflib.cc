@@ -140,7 +140,14 @@ class PreflibParser {
   std::optional<uint64_t> Integer(const Line& l, size_t* pos, const char* what);
   uint64_t HeaderInteger(const Line& l, std::string_view value, size_t value_offset,
                          std::string_view key, uint64_t min);
+  // One order line from `pos`: its alternatives into cand_ and tier_.
   void ParseOrder(const Line& l, size_t pos);
+  // One alternative id of an order at `*pos`, in tier `tier`; blanks around
+  // it skipped.
+  void ParseAlternative(const Line& l, size_t* pos, uint32_t tier, bool in_tie);
+  // A tie '{a,b,...}' at `*pos`, all in tier `tier`; blanks after it skipped.
+  void ParseTie(const Line& l, size_t* pos, uint32_t tier);
+  static void SkipBlanks(const Line& l, size_t* pos);
   void SetAlternatives(const Line& l, size_t offset, uint64_t m);
   void SetName(const Line& l, size_t offset, uint64_t id, std::string_view name);
   RankingBallots Finish();
@@ -373,80 +380,87 @@ void PreflibParser::ParseOldHeader(const Line& first) {
   voters_line_ = orders_line_ = l->number;
 }
 
+void PreflibParser::SkipBlanks(const Line& l, size_t* pos) {
+  while (*pos < l.text.size() && IsBlank(l.text[*pos])) ++*pos;
+}
+
+void PreflibParser::ParseAlternative(const Line& l, size_t* pos, uint32_t tier, bool in_tie) {
+  const std::string_view t = l.text;
+  SkipBlanks(l, pos);
+  const size_t at = *pos;
+  const auto id = Integer(l, pos, "the alternative id");
+  if (!id) {
+    const bool strict = type_ == DataType::kSoc || type_ == DataType::kSoi;
+    if (at < t.size() && t[at] == '{') Fail(l, at, "found '{' inside a tie; ties do not nest");
+    Fail(l, at,
+         fmt::format("found {}; expected an alternative id 1..{}{}",
+                     at < t.size() ? Shown(t.substr(at, 1)) : std::string("the end of the line"),
+                     m_, in_tie || strict ? "" : " or '{'"));
+  }
+  if (*id < 1 || *id > m_) {
+    Fail(l, at, fmt::format("unknown alternative {}; expected an id in 1..{}", *id, m_));
+  }
+  if (listed_at_[*id - 1] != SIZE_MAX) {
+    long first_column = 1;
+    for (size_t i = 0; i < listed_at_[*id - 1]; ++i)
+      if ((static_cast<unsigned char>(t[i]) & 0xC0) != 0x80) ++first_column;
+    Fail(l, at,
+         fmt::format("alternative {} is listed twice in this order (first at column {}); an "
+                     "order lists each alternative at most once",
+                     *id, first_column));
+  }
+  listed_at_[*id - 1] = at;
+  cand_.push_back(static_cast<uint32_t>(*id - 1));
+  tier_.push_back(tier);
+  SkipBlanks(l, pos);
+}
+
+void PreflibParser::ParseTie(const Line& l, size_t* pos, uint32_t tier) {
+  const std::string_view t = l.text;
+  const size_t open = *pos;
+  if (type_ == DataType::kSoc || type_ == DataType::kSoi) {
+    Fail(l, *pos,
+         fmt::format("found a tie '{{'; a .{} file holds strict orders without ties",
+                     TypeName(type_)));
+  }
+  ++*pos;
+  SkipBlanks(l, pos);
+  if (*pos < t.size() && t[*pos] == '}') Fail(l, *pos, "empty tie '{}'; expected an id");
+  for (;;) {
+    ParseAlternative(l, pos, tier, true);
+    if (*pos < t.size() && t[*pos] == ',') {
+      ++*pos;
+      continue;
+    }
+    if (*pos < t.size() && t[*pos] == '}') {
+      ++*pos;
+      break;
+    }
+    if (*pos >= t.size()) {
+      Fail(l, open, "unbalanced '{': no '}' closes this tie before the end of the line");
+    }
+    Fail(l, *pos,
+         fmt::format("found {}; expected ',' or '}}' inside the tie opened at column {}",
+                     Shown(t.substr(*pos, 1)), open + 1));
+  }
+  SkipBlanks(l, pos);
+}
+
 void PreflibParser::ParseOrder(const Line& l, size_t pos) {
   const std::string_view t = l.text;
   for (uint32_t c : cand_) listed_at_[c] = SIZE_MAX;  // the previous order's marks
   cand_.clear();
   tier_.clear();
-  const bool strict = type_ == DataType::kSoc || type_ == DataType::kSoi;
   const bool complete = type_ == DataType::kSoc || type_ == DataType::kToc;
-  auto skip = [&] {
-    while (pos < t.size() && IsBlank(t[pos])) ++pos;
-  };
-  auto alternative = [&](uint32_t tier, bool in_tie) {
-    skip();
-    const size_t at = pos;
-    const auto id = Integer(l, &pos, "the alternative id");
-    if (!id) {
-      if (at < t.size() && t[at] == '{') Fail(l, at, "found '{' inside a tie; ties do not nest");
-      Fail(l, at,
-           fmt::format("found {}; expected an alternative id 1..{}{}",
-                       at < t.size() ? Shown(t.substr(at, 1)) : std::string("the end of the line"),
-                       m_, in_tie || strict ? "" : " or '{'"));
-    }
-    if (*id < 1 || *id > m_) {
-      Fail(l, at, fmt::format("unknown alternative {}; expected an id in 1..{}", *id, m_));
-    }
-    if (listed_at_[*id - 1] != SIZE_MAX) {
-      long first_column = 1;
-      for (size_t i = 0; i < listed_at_[*id - 1]; ++i)
-        if ((static_cast<unsigned char>(t[i]) & 0xC0) != 0x80) ++first_column;
-      Fail(l, at,
-           fmt::format("alternative {} is listed twice in this order (first at column {}); an "
-                       "order lists each alternative at most once",
-                       *id, first_column));
-    }
-    listed_at_[*id - 1] = at;
-    cand_.push_back(static_cast<uint32_t>(*id - 1));
-    tier_.push_back(tier);
-    skip();
-  };
-
-  skip();
+  SkipBlanks(l, &pos);
   uint32_t tier = 0;
   if (pos < t.size()) {
     for (;;) {
-      skip();
+      SkipBlanks(l, &pos);
       if (pos < t.size() && t[pos] == '{') {
-        const size_t open = pos;
-        if (strict) {
-          Fail(l, pos,
-               fmt::format("found a tie '{{'; a .{} file holds strict orders without ties",
-                           TypeName(type_)));
-        }
-        ++pos;
-        skip();
-        if (pos < t.size() && t[pos] == '}') Fail(l, pos, "empty tie '{}'; expected an id");
-        for (;;) {
-          alternative(tier, true);
-          if (pos < t.size() && t[pos] == ',') {
-            ++pos;
-            continue;
-          }
-          if (pos < t.size() && t[pos] == '}') {
-            ++pos;
-            break;
-          }
-          if (pos >= t.size()) {
-            Fail(l, open, "unbalanced '{': no '}' closes this tie before the end of the line");
-          }
-          Fail(l, pos,
-               fmt::format("found {}; expected ',' or '}}' inside the tie opened at column {}",
-                           Shown(t.substr(pos, 1)), open + 1));
-        }
-        skip();
+        ParseTie(l, &pos, tier);
       } else {
-        alternative(tier, false);
+        ParseAlternative(l, &pos, tier, false);
       }
       ++tier;
       if (pos >= t.size()) break;

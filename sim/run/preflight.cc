@@ -148,70 +148,88 @@ constexpr double kMaxPartBytes = 1e18;
 
 int Digits(double v) { return Digits(static_cast<uint64_t>(std::max(v, 0.0))); }
 
-PreflightEstimate EstimateShape(const Scenario& s, const Shape& shape, int threads, int replicates,
-                                bool per_replicate) {
+// Largest part first; the total is the sum of the (rounded) parts.
+void SortParts(PreflightEstimate* est) {
+  std::stable_sort(est->parts.begin(), est->parts.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& part : est->parts) est->bytes += part.second;
+}
+
+// The sizes a run's estimate is built from.
+struct RunDims {
+  int T = 0;  // threads
+  int C = 0;  // replicates in flight
+  double n = 0, raters = 0, B = 0, G = 0, meetings = 0, R = 0, M = 0;
+  double with_classes = 0;  // models with classes
+  bool keep = false;        // full scores kept, as KeepScores (sim/run/per_replicate.h)
+  bool blocs = false, types = false, per_replicate = false;
+};
+
+RunDims DimsOf(const Scenario& s, const Shape& shape, int threads, int replicates,
+               bool per_replicate) {
+  RunDims d;
   const int hw = static_cast<int>(tbb::info::default_concurrency());
-  const int T = threads > 0 ? threads : hw;
-  const double n = shape.evaluees;
-  const double raters = shape.raters;
-  const double B = shape.ballots;
-  const double G = static_cast<double>(s.raters.size());
-  const double meetings = shape.meetings;
-  const double R = replicates;
-  const double M = static_cast<double>(s.models.size());
-  double with_classes = 0;
-  for (const auto& m : s.models) with_classes += m.classes.Empty() ? 0 : 1;
-  const int C = std::max(1, std::min(T, replicates));
-  // As KeepScores (sim/run/per_replicate.h).
-  const bool keep = per_replicate || R * n * M <= static_cast<double>(kFullScoresMaxRows);
-  const bool blocs = shape.blocs;
+  d.T = threads > 0 ? threads : hw;
+  d.n = shape.evaluees;
+  d.raters = shape.raters;
+  d.B = shape.ballots;
+  d.G = static_cast<double>(s.raters.size());
+  d.meetings = shape.meetings;
+  d.R = replicates;
+  d.M = static_cast<double>(s.models.size());
+  for (const auto& m : s.models) d.with_classes += m.classes.Empty() ? 0 : 1;
+  d.C = std::max(1, std::min(d.T, replicates));
+  d.keep = per_replicate || d.R * d.n * d.M <= static_cast<double>(kFullScoresMaxRows);
+  d.blocs = shape.blocs;
+  d.types = shape.types;
+  d.per_replicate = per_replicate;
+  return d;
+}
 
-  // Evaluee names: "<level>-<index>".
+// Evaluee names: "<level>-<index>".
+double NameBytes(const Scenario& s, double n) {
   const std::string& level = s.levels[s.evaluee_level].name;
-  const double name_bytes = 32 + StringHeap(level.size() + 1 + Digits(n));
+  return 32 + StringHeap(level.size() + 1 + Digits(n));
+}
 
-  // Organisation and the runner's fixed per-evaluee state.
+// Organisation and the runner's fixed per-evaluee state.
+double OrganisationBytes(const Scenario& s, const RunDims& d, double name_bytes) {
   double per_evaluee_groups = 0;
   for (const auto& g : s.raters) per_evaluee_groups += g.kind == RaterKind::kPerEvaluee ? 1 : 0;
-  const double organisation = n * (8 + name_bytes + 4 + (shape.types ? 4 : 0)) + raters +
-                              meetings * (sizeof(Meeting) + 2 * 32 + 8) +
-                              per_evaluee_groups * 8 * n;
-  // truth, truth ranks, true top/bottom, fairness truth; valid ballots per slot.
-  const double runner_fixed = n * (4 * 8 + 3 * 8) + 8 * n * G;
+  return d.n * (8 + name_bytes + 4 + (d.types ? 4 : 0)) + d.raters +
+         d.meetings * (sizeof(Meeting) + 2 * 32 + 8) + per_evaluee_groups * 8 * d.n;
+}
 
-  // One replicate's ballots: packed words, slot index, names and rater groups.
-  const double ballots_steady = 4 * B + 8 * (n * G + 1) + n * name_bytes + raters;
-  // Generation: the per-meeting word buffers and their slot counts are still
-  // alive when the final array is filled.
-  const double ballots_generate = ballots_steady + 4 * B + 8 * n * G + 96 * meetings;
-  const double bloc_factor = blocs ? 2.0 : 1.0;
+// The largest model fit, plus the per-model metric scratch (ranks, order
+// key, Kendall's merge buffers, memberships, classes).
+// The fits of a replicate run one after the other and their results
+// (score and tiebreak or se) wait for the metrics, which then run for
+// min(threads, models) models at once (sort order, ranks, memberships,
+// classes).
+struct ModelWork {
+  double working_set = 0, rater_values = 0, parallel_models = 0;
+};
 
-  // The largest model fit, plus the per-model metric scratch (ranks, order
-  // key, Kendall's merge buffers, memberships, classes).
-  // The fits of a replicate run one after the other and their results
-  // (score and tiebreak or se) wait for the metrics, which then run for
-  // min(threads, models) models at once (sort order, ranks, memberships,
-  // classes).
-  double model_ws = 0, rater_values = 0;
+ModelWork ModelWorkOf(const Scenario& s, const RunDims& d) {
+  ModelWork w;
   for (const auto& m : s.models) {
     const ModelCost c =
         CostOf(m.model, static_cast<int>(s.labels.size()), static_cast<int>(s.raters.size()));
-    model_ws = std::max(model_ws, c.per_ballot * B + c.per_evaluee * n + c.per_rater * raters);
-    rater_values += c.rater_values;
+    w.working_set =
+        std::max(w.working_set, c.per_ballot * d.B + c.per_evaluee * d.n + c.per_rater * d.raters);
+    w.rater_values += c.rater_values;
   }
-  const double parallel_models = std::min<double>(T, std::max(M, 1.0));
-  model_ws += M * 16 * n + parallel_models * n * (4 + 4 + 4 + 8);
+  w.parallel_models = std::min<double>(d.T, std::max(d.M, 1.0));
+  w.working_set += d.M * 16 * d.n + w.parallel_models * d.n * (4 + 4 + 4 + 8);
+  return w;
+}
 
-  // Retained per replicate and model: score, rank, top and bottom
-  // memberships, classes.
-  const double per_rm = n * (8 + 4 + 16) + (M > 0 ? with_classes / M : 0) * 4 * n;
-  const double retained_scoring = R * M * per_rm;
-  // Per-evaluee summaries of every model (seven vectors).
-  const double summaries = M * 7 * 8 * n;
-
-  // Text built in memory by the writer: evaluees.csv always; scores.csv in
-  // its full form when small (outputs.cc). A row holds the model label, the
-  // name, two full-precision doubles (~19 chars), three ranks, three shares.
+// Text built in memory by the writer: evaluees.csv always; scores.csv in
+// its full form when small (outputs.cc). A row holds the model label, the
+// name, two full-precision doubles (~19 chars), three ranks, three shares.
+double OutputBytes(const Scenario& s, const RunDims& d, double rater_values) {
+  const std::string& level = s.levels[s.evaluee_level].name;
+  const double n = d.n, R = d.R, M = d.M;
   double label = 0;
   for (const auto& m : s.models) label += static_cast<double>(m.name.size());
   label = M > 0 ? label / M : 0;
@@ -222,47 +240,92 @@ PreflightEstimate EstimateShape(const Scenario& s, const Shape& shape, int threa
   double text = WindowPeak(n * M, evaluees_row);
   // raters.csv: every per-rater estimate of replicate 1, streamed in the
   // same windows.
-  const double raters_row = label + 4 + Digits(raters) + 8 + 19;
-  text = std::max(text, WindowPeak(rater_values * raters, raters_row));
-  const bool full_form = keep && R * n * M <= static_cast<double>(kFullScoresMaxRows);
+  const double raters_row = label + 4 + Digits(d.raters) + 8 + 19;
+  text = std::max(text, WindowPeak(rater_values * d.raters, raters_row));
+  const bool full_form = d.keep && R * n * M <= static_cast<double>(kFullScoresMaxRows);
   if (full_form) {
     const double scores_row = 3 + label + name_len + 2 * 19 + rank_len + 6 + 7;
     text = std::max(text, TextPeak(R * n * M * scores_row));
   }
   // scores.csv.gz: a 1 MiB text chunk, zlib's buffers and deflate state,
   // one sort order of the evaluees.
-  const double gz = per_replicate ? 2.5 * (1 << 20) + 4 * n : 0.0;
+  const double gz = d.per_replicate ? 2.5 * (1 << 20) + 4 * n : 0.0;
+  return text + gz;
+}
 
-  const double base = kBaselineBytes + kPerThreadBytes * T;
-  PreflightEstimate est;
-  est.concurrency = C;
-  struct Phase {
-    const char* name;
-    std::vector<std::pair<std::string, double>> parts;
-  };
-  const double in_flight = C * bloc_factor * std::max(ballots_generate - ballots_steady, 0.0);
-  std::vector<Phase> phases = {
+// The byte counts the phases of a run add up.
+struct RunCosts {
+  double organisation = 0, runner_fixed = 0;
+  double ballots_steady = 0, ballots_generate = 0;
+  ModelWork models;
+  double per_rm = 0;  // retained per replicate and model
+  double outputs = 0;
+};
+
+RunCosts CostsOf(const Scenario& s, const RunDims& d) {
+  RunCosts c;
+  const double n = d.n, G = d.G;
+  const double name_bytes = NameBytes(s, n);
+  c.organisation = OrganisationBytes(s, d, name_bytes);
+  // truth, truth ranks, true top/bottom, fairness truth; valid ballots per slot.
+  c.runner_fixed = n * (4 * 8 + 3 * 8) + 8 * n * G;
+  // One replicate's ballots: packed words, slot index, names and rater groups.
+  c.ballots_steady = 4 * d.B + 8 * (n * G + 1) + n * name_bytes + d.raters;
+  // Generation: the per-meeting word buffers and their slot counts are still
+  // alive when the final array is filled.
+  c.ballots_generate = c.ballots_steady + 4 * d.B + 8 * n * G + 96 * d.meetings;
+  c.models = ModelWorkOf(s, d);
+  // Retained per replicate and model: score, rank, top and bottom
+  // memberships, classes.
+  c.per_rm = n * (8 + 4 + 16) + (d.M > 0 ? d.with_classes / d.M : 0) * 4 * n;
+  c.outputs = OutputBytes(s, d, c.models.rater_values);
+  return c;
+}
+
+struct Phase {
+  const char* name;
+  std::vector<std::pair<std::string, double>> parts;
+};
+
+std::vector<Phase> RunPhases(const RunDims& d, const RunCosts& c) {
+  const double n = d.n, R = d.R, M = d.M;
+  const int C = d.C;
+  const double base = kBaselineBytes + kPerThreadBytes * d.T;
+  const double bloc_factor = d.blocs ? 2.0 : 1.0;
+  const double model_ws = c.models.working_set;
+  const double rater_values = c.models.rater_values;
+  const double retained_scoring = R * M * c.per_rm;
+  // Per-evaluee summaries of every model (seven vectors).
+  const double summaries = M * 7 * 8 * n;
+  const double in_flight = C * bloc_factor * std::max(c.ballots_generate - c.ballots_steady, 0.0);
+  return {
       {"scoring",
        {{"baseline", base},
-        {"organisation", organisation + runner_fixed},
-        {"ballots", C * bloc_factor * ballots_steady +
+        {"organisation", c.organisation + c.runner_fixed},
+        {"ballots", C * bloc_factor * c.ballots_steady +
                         std::max(in_flight - C * model_ws, 0.0)},  // generation or fit
         {"models", C * model_ws},
-        {"retained", retained_scoring + rater_values * 8 * raters}}},
+        {"retained", retained_scoring + rater_values * 8 * d.raters}}},
       {"reduction",
        {{"baseline", base},
-        {"organisation", organisation + runner_fixed},
-        {"retained", R * M * (per_rm - (keep ? 0 : 8 * n)) + rater_values * 8 * raters},
+        {"organisation", c.organisation + c.runner_fixed},
+        {"retained", R * M * (c.per_rm - (d.keep ? 0 : 8 * n)) + rater_values * 8 * d.raters},
         // Models reduce in parallel: a rank matrix and error sums each.
-        {"summaries", summaries + parallel_models * (8 * n * R + 5 * 8 * n)}}},
+        {"summaries", summaries + c.models.parallel_models * (8 * n * R + 5 * 8 * n)}}},
       {"writing",
        {{"baseline", base},
-        {"organisation", organisation},
-        {"retained",
-         R * M * n * (4 + (keep ? 8 : 0)) + R * with_classes * 4 * n + rater_values * 8 * raters},
+        {"organisation", c.organisation},
+        {"retained", R * M * n * (4 + (d.keep ? 8 : 0)) + R * d.with_classes * 4 * n +
+                         rater_values * 8 * d.raters},
         {"summaries", summaries},
-        {"outputs", text + gz}}},
+        {"outputs", c.outputs}}},
   };
+}
+
+// The phase with the largest total, its parts rounded and capped.
+PreflightEstimate PeakPhase(const std::vector<Phase>& phases, int concurrency) {
+  PreflightEstimate est;
+  est.concurrency = concurrency;
   double best = -1;
   for (const Phase& p : phases) {
     double total = 0;
@@ -276,10 +339,14 @@ PreflightEstimate EstimateShape(const Scenario& s, const Shape& shape, int threa
           part.first,
           static_cast<uint64_t>(std::llround(std::clamp(part.second, 0.0, kMaxPartBytes))));
   }
-  std::stable_sort(est.parts.begin(), est.parts.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-  for (const auto& part : est.parts) est.bytes += part.second;
+  SortParts(&est);
   return est;
+}
+
+PreflightEstimate EstimateShape(const Scenario& s, const Shape& shape, int threads, int replicates,
+                                bool per_replicate) {
+  const RunDims d = DimsOf(s, shape, threads, replicates, per_replicate);
+  return PeakPhase(RunPhases(d, CostsOf(s, d)), d.C);
 }
 
 // The peak of `evalsim generate`: the organisation, one replicate's ballots
@@ -304,9 +371,7 @@ PreflightEstimate GenerateShape(const Scenario& s, const Shape& shape) {
                {"organisation", static_cast<uint64_t>(std::min(organisation, kMaxPartBytes))},
                {"ballots", static_cast<uint64_t>(std::min(ballots, kMaxPartBytes))},
                {"outputs", static_cast<uint64_t>(std::min(TextPeak(B * row), kMaxPartBytes))}};
-  std::stable_sort(est.parts.begin(), est.parts.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-  for (const auto& part : est.parts) est.bytes += part.second;
+  SortParts(&est);
   return est;
 }
 
