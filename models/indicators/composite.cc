@@ -252,18 +252,18 @@ IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, OptionReader& opts
   return ReadIndicatorOptions(method, in);
 }
 
-IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, ParamReader& in) {
-  OptionReader& opts = in.opts();
-  const ModelContext& ctx = in.ctx();
-  IndicatorOptions o;
-  o.method = method;
-  o.file = opts.file();
-  o.path = opts.path();
-  const int m = static_cast<int>(ctx.indicator_names.size());  // 0 = not known yet
-  const std::string one_per =
-      m > 0 ? fmt::format("{} (one per indicator: {})", m, fmt::join(ctx.indicator_names, ", "))
-            : std::string();
+namespace {
 
+// Reports `key` as an error when it is given but not used with this weighting.
+void OnlyWith(OptionReader& opts, const std::string& weighting, std::string_view key, bool used,
+              std::string_view when) {
+  if (opts.Has(key) && !used)
+    opts.Error(key, fmt::format("is only used with {} (weighting is \"{}\")", when, weighting));
+}
+
+// `directions`: one "benefit" or "cost" per indicator.
+void ReadDirections(ParamReader& in, int m, const std::string& one_per, IndicatorOptions& o) {
+  OptionReader& opts = in.opts();
   if (auto d = opts.StringList(in.Param("directions").name)) {
     std::vector<bool> cost;
     bool ok = true;
@@ -283,17 +283,11 @@ IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, ParamReader& in) {
     }
     if (ok) o.directions = std::move(cost);
   }
+}
 
-  const std::string norm = in.String("normalise");
-  o.normalise = mcda::FindNormalization(norm).value_or(DefaultNormalization(method));
-
-  o.weighting = in.String("weighting");
-  const bool combined = o.weighting == "combined";
-  auto only_with = [&](std::string_view key, bool used, std::string_view when) {
-    if (opts.Has(key) && !used)
-      opts.Error(key, fmt::format("is only used with {} (weighting is \"{}\")", when, o.weighting));
-  };
-
+// `weights`: fixed non-negative weights with a positive sum.
+void ReadFixedWeights(ParamReader& in, int m, const std::string& one_per, IndicatorOptions& o) {
+  OptionReader& opts = in.opts();
   if (auto w = opts.DoubleList(in.Param("weights").name, AtLeast(0.0))) {
     double sum = 0.0;
     for (double v : *w) sum += v;
@@ -305,8 +299,12 @@ IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, ParamReader& in) {
       o.weights = ToVector(*w);
     }
   }
-  only_with("weights", o.weighting == "fixed" || combined, "weighting = \"fixed\" or \"combined\"");
+}
 
+// `ahp_method`, `random_index` and the `ahp` pairwise comparison matrix.
+void ReadAhpOptions(ParamReader& in, int m, bool combined, IndicatorOptions& o) {
+  OptionReader& opts = in.opts();
+  const ModelContext& ctx = in.ctx();
   const std::string ahp_method = in.String("ahp_method");
   o.ahp_options.method =
       ahp_method == "eigenvector" ? mcda::AhpMethod::kEigenvector : mcda::AhpMethod::kGeometricMean;
@@ -337,24 +335,56 @@ IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, ParamReader& in) {
                "weighting = \"ahp\" needs `ahp`, a pairwise comparison matrix (array of arrays)");
   }
   const bool has_ahp = opts.Has("ahp");
-  only_with("ahp_method", has_ahp, "an `ahp` matrix");
-  only_with("random_index", has_ahp, "an `ahp` matrix");
+  OnlyWith(opts, o.weighting, "ahp_method", has_ahp, "an `ahp` matrix");
+  OnlyWith(opts, o.weighting, "random_index", has_ahp, "an `ahp` matrix");
+}
 
+// `objective`, `blend`, `alpha` (combined weighting) and the entropy options.
+void ReadObjectiveOptions(ParamReader& in, bool combined, IndicatorOptions& o) {
+  OptionReader& opts = in.opts();
   o.objective = in.String("objective");
-  only_with("objective", combined, "weighting = \"combined\"");
+  OnlyWith(opts, o.weighting, "objective", combined, "weighting = \"combined\"");
   o.multiplicative = in.String("blend") == "multiplicative";
-  only_with("blend", combined, "weighting = \"combined\"");
+  OnlyWith(opts, o.weighting, "blend", combined, "weighting = \"combined\"");
   o.alpha = in.Double("alpha");
-  only_with("alpha", combined && !o.multiplicative,
-            "weighting = \"combined\" and blend = \"additive\"");
+  OnlyWith(opts, o.weighting, "alpha", combined && !o.multiplicative,
+           "weighting = \"combined\" and blend = \"additive\"");
 
   const bool uses_entropy = o.weighting == "entropy" || (combined && o.objective == "entropy");
   o.entropy.input =
       in.String("entropy") == "minmax" ? mcda::EntropyInput::kMinMax : mcda::EntropyInput::kRaw;
   o.entropy.shift = in.Double("entropy_shift");
-  only_with("entropy", uses_entropy, "entropy weights");
-  only_with("entropy_shift", uses_entropy && o.entropy.input == mcda::EntropyInput::kMinMax,
-            "entropy = \"minmax\"");
+  OnlyWith(opts, o.weighting, "entropy", uses_entropy, "entropy weights");
+  OnlyWith(opts, o.weighting, "entropy_shift",
+           uses_entropy && o.entropy.input == mcda::EntropyInput::kMinMax, "entropy = \"minmax\"");
+}
+
+}  // namespace
+
+IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, ParamReader& in) {
+  OptionReader& opts = in.opts();
+  const ModelContext& ctx = in.ctx();
+  IndicatorOptions o;
+  o.method = method;
+  o.file = opts.file();
+  o.path = opts.path();
+  const int m = static_cast<int>(ctx.indicator_names.size());  // 0 = not known yet
+  const std::string one_per =
+      m > 0 ? fmt::format("{} (one per indicator: {})", m, fmt::join(ctx.indicator_names, ", "))
+            : std::string();
+
+  ReadDirections(in, m, one_per, o);
+
+  const std::string norm = in.String("normalise");
+  o.normalise = mcda::FindNormalization(norm).value_or(DefaultNormalization(method));
+
+  o.weighting = in.String("weighting");
+  const bool combined = o.weighting == "combined";
+  ReadFixedWeights(in, m, one_per, o);
+  OnlyWith(opts, o.weighting, "weights", o.weighting == "fixed" || combined,
+           "weighting = \"fixed\" or \"combined\"");
+  ReadAhpOptions(in, m, combined, o);
+  ReadObjectiveOptions(in, combined, o);
 
   if (method == IndicatorMethod::kComposite) {
     o.aggregation = FindAggregation(in.String("aggregation")).value_or(Aggregation::kArithmetic);
@@ -364,14 +394,11 @@ IndicatorOptions ReadIndicatorOptions(IndicatorMethod method, ParamReader& in) {
   return o;
 }
 
-PreparedIndicators PrepareIndicators(const IndicatorOptions& o, const ModelInput& input) {
-  PreparedIndicators p;
-  const IndicatorTable& t = *input.indicators;
-  const int n = static_cast<int>(t.values.rows());
-  const int m = static_cast<int>(t.values.cols());
-  p.X = t.values;
+namespace {
 
-  // Directions.
+// The table's directions, or `directions` when it has one entry per indicator.
+void ChooseDirections(const IndicatorOptions& o, const IndicatorTable& t, int m,
+                      PreparedIndicators& p) {
   p.cost.assign(m, false);
   if (static_cast<int>(t.cost.size()) == m) p.cost = t.cost;
   if (o.directions) {
@@ -384,8 +411,21 @@ PreparedIndicators PrepareIndicators(const IndicatorOptions& o, const ModelInput
           o.directions->size(), m));
     }
   }
+}
 
-  // Weights.
+// The AHP consistency figures, warning and notes.
+void RecordAhp(const mcda::AhpResult& ahp, PreparedIndicators& p) {
+  p.parameters.emplace_back("lambda_max", ahp.lambda_max);
+  p.parameters.emplace_back("ci", ahp.ci);
+  p.parameters.emplace_back("cr", ahp.cr);
+  p.parameters.emplace_back("random_index", ahp.random_index);
+  if (!ahp.warning.empty()) p.notes.push_back("warning: " + ahp.warning);
+  Append(p.notes, ahp.notes);
+}
+
+// The indicator weights of the chosen weighting, falling back to equal weights (with a note)
+// when the given or objective weights cannot be used.
+Eigen::VectorXd ChooseWeights(const IndicatorOptions& o, int m, PreparedIndicators& p) {
   auto equal = [&] { return Eigen::VectorXd::Constant(m, m > 0 ? 1.0 / m : 0.0).eval(); };
   auto sized = [&](const Eigen::VectorXd& w, const char* what) -> Eigen::VectorXd {
     if (w.size() == 0) return equal();
@@ -411,14 +451,7 @@ PreparedIndicators PrepareIndicators(const IndicatorOptions& o, const ModelInput
   };
   Eigen::VectorXd subjective =
       o.ahp ? sized(o.ahp->weights, "the AHP matrix") : sized(o.weights, "`weights`");
-  if (o.ahp) {
-    p.parameters.emplace_back("lambda_max", o.ahp->lambda_max);
-    p.parameters.emplace_back("ci", o.ahp->ci);
-    p.parameters.emplace_back("cr", o.ahp->cr);
-    p.parameters.emplace_back("random_index", o.ahp->random_index);
-    if (!o.ahp->warning.empty()) p.notes.push_back("warning: " + o.ahp->warning);
-    Append(p.notes, o.ahp->notes);
-  }
+  if (o.ahp) RecordAhp(*o.ahp, p);
   Eigen::VectorXd w;
   if (o.weighting == "entropy") {
     w = objective(false);
@@ -432,6 +465,74 @@ PreparedIndicators PrepareIndicators(const IndicatorOptions& o, const ModelInput
   } else {
     w = subjective;  // fixed or ahp
   }
+  return w;
+}
+
+// The vote model's scores matched to the table's units by name (NaN where a unit has none).
+Eigen::VectorXd MatchVoteScores(const ScoreResult& vr, const RatingBallots& b,
+                                const IndicatorTable& t, int n) {
+  Eigen::VectorXd vote = Eigen::VectorXd::Constant(n, kNaN);
+  if (vr.score.size() == b.NumRatees()) {
+    if (b.ratee_names == t.ratee_names) {
+      vote = vr.score;
+    } else {
+      std::unordered_map<std::string, int> index;
+      for (int i = 0; i < b.NumRatees(); ++i) index.emplace(b.ratee_names[i], i);
+      for (int i = 0; i < n; ++i)
+        if (auto it = index.find(t.ratee_names[i]); it != index.end())
+          vote[i] = vr.score[it->second];
+    }
+  }
+  return vote;
+}
+
+// Scores the ballots with the vote model (created here when only its table was given) and
+// blends its scores into the configuration.
+void AddVote(const IndicatorOptions& o, const ModelInput& input, int n, PreparedIndicators& p) {
+  const IndicatorTable& t = *input.indicators;
+  std::shared_ptr<const Model> vote_model = o.vote_model;
+  if (!input.ratings) {
+    p.notes.push_back(
+        "`vote` is set but the input has no rating ballots: the score is the indicator "
+        "index alone");
+    return;
+  }
+  const RatingBallots& b = *input.ratings;
+  if (!vote_model && o.vote_table) {
+    try {
+      vote_model =
+          Models().Create(o.vote_model_name, *o.vote_table, ModelContext{b.levels, b.group_names},
+                          o.file, o.path + ".vote", {"model", "weight"});
+    } catch (const InputError& e) {
+      p.notes.push_back(
+          fmt::format("vote model could not be created ({}): indicators only", e.what()));
+    }
+  }
+  if (!vote_model) return;
+  ScoreResult vr = vote_model->Score(input);
+  p.vote = MatchVoteScores(vr, b, t, n);
+  int missing = 0;
+  for (int i = 0; i < n; ++i) missing += std::isnan(p.vote[i]) ? 1 : 0;
+  if (missing > 0)
+    p.notes.push_back(fmt::format(
+        "{} unit(s) have no vote score: their score is the indicator index alone", missing));
+  for (const auto& note : vr.notes) p.notes.push_back("vote: " + note);
+  p.config.vote_weight = o.vote_weight;
+  p.parameters.emplace_back("vote_weight", o.vote_weight);
+}
+
+}  // namespace
+
+PreparedIndicators PrepareIndicators(const IndicatorOptions& o, const ModelInput& input) {
+  PreparedIndicators p;
+  const IndicatorTable& t = *input.indicators;
+  const int n = static_cast<int>(t.values.rows());
+  const int m = static_cast<int>(t.values.cols());
+  p.X = t.values;
+
+  ChooseDirections(o, t, m, p);
+
+  const Eigen::VectorXd w = ChooseWeights(o, m, p);
   for (int j = 0; j < m && j < static_cast<int>(t.names.size()); ++j)
     p.parameters.emplace_back("weight." + t.names[j], w[j]);
 
@@ -441,50 +542,7 @@ PreparedIndicators PrepareIndicators(const IndicatorOptions& o, const ModelInput
   p.config.weights = w;
   p.config.rho = o.rho;
 
-  // The vote.
-  if (o.has_vote) {
-    std::shared_ptr<const Model> vote_model = o.vote_model;
-    if (!input.ratings) {
-      p.notes.push_back(
-          "`vote` is set but the input has no rating ballots: the score is the indicator "
-          "index alone");
-    } else {
-      const RatingBallots& b = *input.ratings;
-      if (!vote_model && o.vote_table) {
-        try {
-          vote_model = Models().Create(o.vote_model_name, *o.vote_table,
-                                       ModelContext{b.levels, b.group_names}, o.file,
-                                       o.path + ".vote", {"model", "weight"});
-        } catch (const InputError& e) {
-          p.notes.push_back(
-              fmt::format("vote model could not be created ({}): indicators only", e.what()));
-        }
-      }
-      if (vote_model) {
-        ScoreResult vr = vote_model->Score(input);
-        p.vote = Eigen::VectorXd::Constant(n, kNaN);
-        if (vr.score.size() == b.NumRatees()) {
-          if (b.ratee_names == t.ratee_names) {
-            p.vote = vr.score;
-          } else {
-            std::unordered_map<std::string, int> index;
-            for (int i = 0; i < b.NumRatees(); ++i) index.emplace(b.ratee_names[i], i);
-            for (int i = 0; i < n; ++i)
-              if (auto it = index.find(t.ratee_names[i]); it != index.end())
-                p.vote[i] = vr.score[it->second];
-          }
-        }
-        int missing = 0;
-        for (int i = 0; i < n; ++i) missing += std::isnan(p.vote[i]) ? 1 : 0;
-        if (missing > 0)
-          p.notes.push_back(fmt::format(
-              "{} unit(s) have no vote score: their score is the indicator index alone", missing));
-        for (const auto& note : vr.notes) p.notes.push_back("vote: " + note);
-        p.config.vote_weight = o.vote_weight;
-        p.parameters.emplace_back("vote_weight", o.vote_weight);
-      }
-    }
-  }
+  if (o.has_vote) AddVote(o, input, n, p);
   return p;
 }
 

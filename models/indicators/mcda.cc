@@ -1114,24 +1114,22 @@ Eigen::VectorXd WeightedGeometric(const Eigen::MatrixXd& Z, const Eigen::VectorX
   return acc;
 }
 
-TopsisResult Topsis(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
-                    const Eigen::VectorXd& weights, Normalization normalization) {
+namespace {
+
+// Pass 1 of Topsis, column by column: statistics and the plan of each column. For a
+// linear map v = wj (a x + b) is monotone in x, so the ideal sits at the
+// raw max (a >= 0) or min (a < 0) and v - v* = wj a (x - x*): the pass over
+// the units needs only c = (wj a)^2 and the raw ideal / anti-ideal. Other
+// maps (rank, own/best for cost) are materialised in `buffers` and used with c = wj^2.
+void PlanTopsisColumns(const Eigen::MatrixXd& X, const std::vector<bool>& dir,
+                       const Eigen::VectorXd& w, Normalization normalization, Notes* notes,
+                       std::vector<ColumnPlan>& plans, std::vector<std::vector<double>>& buffers) {
   const Eigen::Index n = X.rows(), m = X.cols();
-  const std::vector<bool> dir = ExpandDirections(cost, static_cast<int>(m));
-  const Eigen::VectorXd w = NormalizeWeights(weights, static_cast<int>(m));
-  TopsisResult r;
-  // Pass 1, column by column: statistics and the plan of each column. For a
-  // linear map v = wj (a x + b) is monotone in x, so the ideal sits at the
-  // raw max (a >= 0) or min (a < 0) and v - v* = wj a (x - x*): the pass over
-  // the units needs only c = (wj a)^2 and the raw ideal / anti-ideal. Other
-  // maps (rank, own/best for cost) are materialised and used with c = wj^2.
-  std::vector<ColumnPlan> plans;
-  std::vector<std::vector<double>> buffers;
   std::vector<Eigen::Index> order;
   for (Eigen::Index j = 0; j < m; ++j) {
     const double* x = X.col(j).data();
     const ColumnStats s = ComputeStats(x, n, normalization, dir[j], true);
-    const ColumnMap map = MakeMap(s, dir[j], normalization, j, &r.notes);
+    const ColumnMap map = MakeMap(s, dir[j], normalization, j, notes);
     const double wj = w[j];
     if (map.kind == ColumnMap::kMissing || wj == 0.0) continue;
     ColumnPlan p;
@@ -1167,14 +1165,14 @@ TopsisResult Topsis(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
   for (ColumnPlan& p : plans) {
     if (p.buffer != ColumnPlan::kNoBuffer) p.data = buffers[p.buffer].data();
   }
-  r.closeness.resize(n);
-  r.d_plus.resize(n);
-  r.d_minus.resize(n);
-  long empty = 0, tied = 0;
-  // Pass 2, over blocks of units: the squared distances accumulate in place
-  // in d_plus and d_minus, whose block slices stay in L1 while every
-  // column's slice of the block is read once. When every planned column is
-  // complete, each unit's weight sum is the same and is not accumulated.
+}
+
+// Pass 2 of Topsis, over blocks of units: the squared distances accumulate in place
+// in d_plus and d_minus, whose block slices stay in L1 while every
+// column's slice of the block is read once. When every planned column is
+// complete, each unit's weight sum is the same and is not accumulated.
+void TopsisDistances(const std::vector<ColumnPlan>& plans, Eigen::Index n, TopsisResult& r,
+                     long* empty, long* tied) {
   bool all_complete = true;
   const double wall = PlanWeightSum(plans, &all_complete);
   std::vector<double> wsum(all_complete ? 0 : static_cast<size_t>(n));
@@ -1206,8 +1204,26 @@ TopsisResult Topsis(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
             ws[i] += present ? wj : 0.0;
           }
         });
-    FinishTopsis(dp, dm, ws, wall, r.closeness.data() + b0, len, &empty, &tied);
+    FinishTopsis(dp, dm, ws, wall, r.closeness.data() + b0, len, empty, tied);
   }
+}
+
+}  // namespace
+
+TopsisResult Topsis(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
+                    const Eigen::VectorXd& weights, Normalization normalization) {
+  const Eigen::Index n = X.rows(), m = X.cols();
+  const std::vector<bool> dir = ExpandDirections(cost, static_cast<int>(m));
+  const Eigen::VectorXd w = NormalizeWeights(weights, static_cast<int>(m));
+  TopsisResult r;
+  std::vector<ColumnPlan> plans;
+  std::vector<std::vector<double>> buffers;
+  PlanTopsisColumns(X, dir, w, normalization, &r.notes, plans, buffers);
+  r.closeness.resize(n);
+  r.d_plus.resize(n);
+  r.d_minus.resize(n);
+  long empty = 0, tied = 0;
+  TopsisDistances(plans, n, r, &empty, &tied);
   if (empty > 0) {
     r.notes.push_back(fmt::format("{} unit(s) have no present indicator; closeness NaN", empty));
   }
@@ -1219,34 +1235,30 @@ TopsisResult Topsis(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
   return r;
 }
 
-GreyRelationalResult GreyRelational(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
-                                    const Eigen::VectorXd& weights, double rho,
-                                    Normalization normalization) {
+namespace {
+
+// One column of GreyRelational: its map and where its best value lies.
+struct GreyColumn {
+  ColumnMap map;
+  double best = 0.0;      // raw best value (linear maps)
+  double scale = 0.0;     // |a|: delta = scale * |x - best|
+  std::vector<double> z;  // materialised values (non-linear maps)
+  double zbest = 0.0;
+  bool present = false;
+};
+
+// Pass 1 of GreyRelational: per-column maps and the global delta range, returned. With the
+// reference at each column's best value, delta_min is 0 whenever a cell is present.
+double PlanGreyColumns(const Eigen::MatrixXd& X, const std::vector<bool>& dir,
+                       Normalization normalization, Notes* notes, std::vector<GreyColumn>& cols) {
   const Eigen::Index n = X.rows(), m = X.cols();
-  const std::vector<bool> dir = ExpandDirections(cost, static_cast<int>(m));
-  const Eigen::VectorXd w = NormalizeWeights(weights, static_cast<int>(m));
-  if (!(rho > 0.0 && rho <= 1.0)) {
-    throw InputError(fmt::format("grey relational rho: {}; expected a number in (0, 1]", rho));
-  }
-  GreyRelationalResult r;
-  // Pass 1: per-column maps and the global delta range. With the reference
-  // at each column's best value, delta_min is 0 whenever a cell is present.
-  struct Column {
-    ColumnMap map;
-    double best = 0.0;      // raw best value (linear maps)
-    double scale = 0.0;     // |a|: delta = scale * |x - best|
-    std::vector<double> z;  // materialised values (non-linear maps)
-    double zbest = 0.0;
-    bool present = false;
-  };
-  std::vector<Column> cols(static_cast<size_t>(m));
   std::vector<Eigen::Index> order;
   double delta_max = 0.0;
   for (Eigen::Index j = 0; j < m; ++j) {
-    Column& c = cols[static_cast<size_t>(j)];
+    GreyColumn& c = cols[static_cast<size_t>(j)];
     const double* x = X.col(j).data();
     const ColumnStats s = ComputeStats(x, n, normalization, dir[j], true);
-    c.map = MakeMap(s, dir[j], normalization, j, &r.notes);
+    c.map = MakeMap(s, dir[j], normalization, j, notes);
     if (c.map.kind == ColumnMap::kMissing) continue;
     c.present = true;
     if (c.map.kind == ColumnMap::kLinear) {
@@ -1271,14 +1283,16 @@ GreyRelationalResult GreyRelational(const Eigen::MatrixXd& X, const std::vector<
       }
     }
   }
-  Eigen::VectorXd acc = Eigen::VectorXd::Zero(n), wsum = Eigen::VectorXd::Zero(n);
-  if (!(delta_max > 0.0)) {
-    r.notes.push_back("every unit equals the reference series; every coefficient is 1");
-  }
-  const double rd = rho * delta_max;  // delta_min = 0
-  // Pass 2: coefficients, accumulated column by column.
+  return delta_max;
+}
+
+// Pass 2 of GreyRelational: coefficients, accumulated column by column.
+void AddGreyCoefficients(const Eigen::MatrixXd& X, const std::vector<GreyColumn>& cols,
+                         const Eigen::VectorXd& w, double rd, Eigen::VectorXd& acc,
+                         Eigen::VectorXd& wsum) {
+  const Eigen::Index n = X.rows(), m = X.cols();
   for (Eigen::Index j = 0; j < m; ++j) {
-    const Column& c = cols[static_cast<size_t>(j)];
+    const GreyColumn& c = cols[static_cast<size_t>(j)];
     const double wj = w[j];
     if (!c.present || wj == 0.0) continue;
     double* a = acc.data();
@@ -1301,22 +1315,43 @@ GreyRelationalResult GreyRelational(const Eigen::MatrixXd& X, const std::vector<
       }
     }
   }
+}
+
+}  // namespace
+
+GreyRelationalResult GreyRelational(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
+                                    const Eigen::VectorXd& weights, double rho,
+                                    Normalization normalization) {
+  const Eigen::Index n = X.rows(), m = X.cols();
+  const std::vector<bool> dir = ExpandDirections(cost, static_cast<int>(m));
+  const Eigen::VectorXd w = NormalizeWeights(weights, static_cast<int>(m));
+  if (!(rho > 0.0 && rho <= 1.0)) {
+    throw InputError(fmt::format("grey relational rho: {}; expected a number in (0, 1]", rho));
+  }
+  GreyRelationalResult r;
+  std::vector<GreyColumn> cols(static_cast<size_t>(m));
+  const double delta_max = PlanGreyColumns(X, dir, normalization, &r.notes, cols);
+  Eigen::VectorXd acc = Eigen::VectorXd::Zero(n), wsum = Eigen::VectorXd::Zero(n);
+  if (!(delta_max > 0.0)) {
+    r.notes.push_back("every unit equals the reference series; every coefficient is 1");
+  }
+  const double rd = rho * delta_max;  // delta_min = 0
+  AddGreyCoefficients(X, cols, w, rd, acc, wsum);
   FinishMean(acc, wsum, false, &r.notes);
   r.grade = acc;
   return r;
 }
 
-Eigen::VectorXd CompositeArithmetic(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
-                                    const Eigen::VectorXd& weights, Normalization method,
-                                    Notes* notes) {
+namespace {
+
+// Pass 1 of CompositeArithmetic: per column, wj (a x + b) = (wj a) x + wj b for linear maps
+// (kept in `c` and `best`) and wj (r / x) for own / best on a cost column, both
+// read from X; ranks are materialised in `buffers` and taken with wj, 0.
+void PlanArithmeticColumns(const Eigen::MatrixXd& X, const std::vector<bool>& dir,
+                           const Eigen::VectorXd& w, Normalization method, Notes* notes,
+                           std::vector<ColumnPlan>& plans,
+                           std::vector<std::vector<double>>& buffers) {
   const Eigen::Index n = X.rows(), m = X.cols();
-  const std::vector<bool> dir = ExpandDirections(cost, static_cast<int>(m));
-  const Eigen::VectorXd w = NormalizeWeights(weights, static_cast<int>(m));
-  // Pass 1: per column, wj (a x + b) = (wj a) x + wj b for linear maps (kept
-  // in `c` and `best`) and wj (r / x) for own / best on a cost column, both
-  // read from X; ranks are materialised and taken with wj, 0.
-  std::vector<ColumnPlan> plans;
-  std::vector<std::vector<double>> buffers;
   std::vector<Eigen::Index> order;
   for (Eigen::Index j = 0; j < m; ++j) {
     const double* x = X.col(j).data();
@@ -1352,10 +1387,12 @@ Eigen::VectorXd CompositeArithmetic(const Eigen::MatrixXd& X, const std::vector<
   for (ColumnPlan& p : plans) {
     if (p.buffer != ColumnPlan::kNoBuffer) p.data = buffers[p.buffer].data();
   }
-  // Pass 2 over blocks of units (see Topsis); the scores accumulate in place.
-  bool all_complete = true;
-  const double wall = PlanWeightSum(plans, &all_complete);
-  Eigen::VectorXd acc(n), wsum(all_complete ? 0 : n);
+}
+
+// Pass 2 of CompositeArithmetic over blocks of units (see Topsis); the scores accumulate in
+// place in `acc`, the weight sums in `wsum` unless it is empty (every column complete).
+void AccumulateArithmetic(const std::vector<ColumnPlan>& plans, Eigen::Index n, bool all_complete,
+                          Eigen::VectorXd& acc, Eigen::VectorXd& wsum) {
   for (Eigen::Index b0 = 0; b0 < n; b0 += kBlock) {
     const Eigen::Index len = std::min<Eigen::Index>(kBlock, n - b0);
     double* a = acc.data() + b0;
@@ -1395,6 +1432,23 @@ Eigen::VectorXd CompositeArithmetic(const Eigen::MatrixXd& X, const std::vector<
           }
         });
   }
+}
+
+}  // namespace
+
+Eigen::VectorXd CompositeArithmetic(const Eigen::MatrixXd& X, const std::vector<bool>& cost,
+                                    const Eigen::VectorXd& weights, Normalization method,
+                                    Notes* notes) {
+  const Eigen::Index n = X.rows(), m = X.cols();
+  const std::vector<bool> dir = ExpandDirections(cost, static_cast<int>(m));
+  const Eigen::VectorXd w = NormalizeWeights(weights, static_cast<int>(m));
+  std::vector<ColumnPlan> plans;
+  std::vector<std::vector<double>> buffers;
+  PlanArithmeticColumns(X, dir, w, method, notes, plans, buffers);
+  bool all_complete = true;
+  const double wall = PlanWeightSum(plans, &all_complete);
+  Eigen::VectorXd acc(n), wsum(all_complete ? 0 : n);
+  AccumulateArithmetic(plans, n, all_complete, acc, wsum);
   if (all_complete) {
     // Every unit has the weight sum `wall`.
     if (wall > 0.0) {

@@ -244,6 +244,147 @@ class BradleyTerry : public Model {
     return w;
   }
 
+  // The MM map at g into `out`, with the convergence test at g (fused in
+  // the update loop). Returns true when the fit stops at g (converged or
+  // out of iterations); then f.g is g. With `loglik`, sets it to the
+  // log-likelihood at g.
+  class MmMap {
+   public:
+    MmMap(const CompactPairs& pairs, const std::vector<double>& wins, double prior,
+          double tolerance, int max_iterations, Fit& f)
+        : pairs_(pairs),
+          wins_(wins),
+          prior_(prior),
+          tolerance_(tolerance),
+          max_iterations_(max_iterations),
+          f_(f),
+          d_(pairs.n) {}
+
+    bool operator()(const std::vector<double>& g, std::vector<double>& out, double* loglik) {
+      const int n = pairs_.n;
+      const CompactPairs& pairs = pairs_;
+      const std::vector<double>& wins = wins_;
+      const double prior = prior_;
+      std::vector<double>& d = d_;
+      Fit& f = f_;
+      internal::PriorDenominators(n, g.data(), prior, d.data());
+      const double log_sum = internal::PairPass(pairs, g.data(), d.data(), loglik != nullptr);
+      double crit = 0.0, big = 0.0, sum = 0.0, l = -log_sum;
+      for (int v = 0; v < n; ++v) {
+        const double gv = g[v];
+        const double grad = wins[v] - gv * d[v];
+        const double games = pairs.games[v] + 2.0 * prior;
+        if (games > 0.0) crit = std::max(crit, std::abs(grad) / games);
+        big = std::max(big, std::abs(grad));
+        const double next = d[v] > 0.0 ? wins[v] / d[v] : gv;
+        out[v] = next;
+        sum += next;
+      }
+      if (loglik != nullptr) {
+        for (int v = 0; v < n; ++v) {
+          l += wins[v] * std::log(g[v]);
+          if (prior > 0.0) l -= 2.0 * prior * std::log1p(g[v]);
+        }
+        *loglik = l;
+      }
+      f.criterion = crit;
+      f.max_gradient = big;
+      if (crit < tolerance_ || f.iterations >= max_iterations_) {
+        f.converged = crit < tolerance_;
+        f.g = g;
+        return true;
+      }
+      ++f.iterations;
+      // Without a prior the scale is free: keep the mean strength at 1 so
+      // that nothing drifts toward overflow.
+      if (prior == 0.0 && n > 0) {
+        const double scale = n / sum;
+        for (double& x : out) x *= scale;
+      }
+      return false;
+    }
+
+   private:
+    const CompactPairs& pairs_;
+    const std::vector<double>& wins_;
+    const double prior_;
+    const double tolerance_;
+    const int max_iterations_;
+    Fit& f_;
+    std::vector<double> d_;
+  };
+
+  // A SQUAREM extrapolation: its alpha, whether alpha reached -step_max, and
+  // whether theta' is finite.
+  struct Extrapolation {
+    double alpha = 0.0;
+    bool at_max = false;
+    bool finite = true;
+  };
+
+  // From theta0 (t0) and the two MM steps g1, g2 (their logs into t1, t2),
+  // theta' = theta0 - 2 alpha r + alpha^2 v, exponentiated into g1.
+  static Extrapolation Extrapolate(const std::vector<double>& t0, std::vector<double>& t1,
+                                   std::vector<double>& t2, std::vector<double>& g1,
+                                   const std::vector<double>& g2, double step_max) {
+    const int n = static_cast<int>(t0.size());
+    double rr = 0.0, vv = 0.0;
+    for (int v = 0; v < n; ++v) {
+      t1[v] = std::log(g1[v]);
+      t2[v] = std::log(g2[v]);
+      const double r = t1[v] - t0[v], w = t2[v] - 2.0 * t1[v] + t0[v];
+      rr += r * r;
+      vv += w * w;
+    }
+    const double raw = vv > 0.0 ? -std::sqrt(rr / vv) : -1.0;
+    Extrapolation e;
+    e.alpha = std::clamp(raw, -step_max, -1.0);
+    e.at_max = raw <= -step_max;
+    const double alpha = e.alpha;
+    bool finite = true;
+    for (int v = 0; v < n; ++v) {
+      const double r = t1[v] - t0[v], w = t2[v] - 2.0 * t1[v] + t0[v];
+      g1[v] = std::exp(t0[v] - 2.0 * alpha * r + alpha * alpha * w);  // g1: theta'
+      finite = finite && g1[v] > 0.0 && std::isfinite(g1[v]);
+    }
+    e.finite = finite;
+    return e;
+  }
+
+  // SQUAREM cycles (see FitMm) from g0, whose MM step is in g1, until `map` stops the fit.
+  static void Squarem(MmMap& map, std::vector<double>& g0, std::vector<double>& g1, double bound) {
+    const int n = static_cast<int>(g0.size());
+    std::vector<double> g2(n), g3(n), t0(n), t1(n), t2(n);
+    double step_max = 1.0;
+    for (int v = 0; v < n; ++v) t0[v] = std::log(g0[v]);
+    for (bool first = true;; first = false) {
+      if (!first && map(g0, g1, nullptr)) return;
+      if (map(g1, g2, nullptr)) return;
+      const Extrapolation e = Extrapolate(t0, t1, t2, g1, g2, step_max);
+      const double alpha = e.alpha;
+      const bool finite = e.finite;
+      double l = 0.0;
+      if (alpha < -1.0 && finite) {
+        if (map(g1, g3, &l)) return;
+      }
+      // Differences below the log-likelihood's rounding error (about
+      // 1e-14 of its size for 10^6 pairs) cannot be told apart.
+      if (alpha < -1.0 && finite && l >= bound - 1e-12 * std::abs(bound)) {
+        bound = l;
+        if (e.at_max) step_max *= 4.0;
+        g0.swap(g3);
+        for (int v = 0; v < n; ++v) t0[v] = std::log(g0[v]);
+      } else {
+        if (alpha < -1.0)
+          step_max = std::max(1.0, step_max / 4.0);
+        else if (e.at_max)
+          step_max *= 4.0;
+        g0.swap(g2);
+        t0.swap(t2);
+      }
+    }
+  }
+
   // Plain MM (acceleration = "none") or SQUAREM (Varadhan & Roland 2008,
   // "Simple and globally convergent methods for accelerating the convergence
   // of any EM algorithm", Scand. J. Statist. 35, scheme S3) on theta = log g.
@@ -267,96 +408,16 @@ class BradleyTerry : public Model {
     const int n = pairs.n;
     const std::vector<double> wins = PriorWins(pairs, prior);
     Fit f;
-    std::vector<double> d(n), g0(n, 1.0), g1(n), g2(n), g3(n);
-    // The MM map at g into `out`, with the convergence test at g (fused in
-    // the update loop). Returns true when the fit stops at g (converged or
-    // out of iterations); then f.g is g. With `loglik`, sets it to the
-    // log-likelihood at g.
-    auto map = [&](const std::vector<double>& g, std::vector<double>& out, double* loglik) {
-      internal::PriorDenominators(n, g.data(), prior, d.data());
-      const double log_sum = internal::PairPass(pairs, g.data(), d.data(), loglik != nullptr);
-      double crit = 0.0, big = 0.0, sum = 0.0, l = -log_sum;
-      for (int v = 0; v < n; ++v) {
-        const double gv = g[v];
-        const double grad = wins[v] - gv * d[v];
-        const double games = pairs.games[v] + 2.0 * prior;
-        if (games > 0.0) crit = std::max(crit, std::abs(grad) / games);
-        big = std::max(big, std::abs(grad));
-        const double next = d[v] > 0.0 ? wins[v] / d[v] : gv;
-        out[v] = next;
-        sum += next;
-      }
-      if (loglik != nullptr) {
-        for (int v = 0; v < n; ++v) {
-          l += wins[v] * std::log(g[v]);
-          if (prior > 0.0) l -= 2.0 * prior * std::log1p(g[v]);
-        }
-        *loglik = l;
-      }
-      f.criterion = crit;
-      f.max_gradient = big;
-      if (crit < o_.tolerance || f.iterations >= o_.max_iterations) {
-        f.converged = crit < o_.tolerance;
-        f.g = g;
-        return true;
-      }
-      ++f.iterations;
-      // Without a prior the scale is free: keep the mean strength at 1 so
-      // that nothing drifts toward overflow.
-      if (prior == 0.0 && n > 0) {
-        const double scale = n / sum;
-        for (double& x : out) x *= scale;
-      }
-      return false;
-    };
+    MmMap map(pairs, wins, prior, o_.tolerance, o_.max_iterations, f);
+    std::vector<double> g0(n, 1.0), g1(n);
     if (!o_.squarem) {
       while (!map(g0, g1, nullptr)) g0.swap(g1);
       return f;
     }
-    std::vector<double> t0(n), t1(n), t2(n);
-    double bound = 0.0, step_max = 1.0;
+    double bound = 0.0;
     if (map(g0, g1, &bound)) return f;
-    for (int v = 0; v < n; ++v) t0[v] = std::log(g0[v]);
-    for (bool first = true;; first = false) {
-      if (!first && map(g0, g1, nullptr)) return f;
-      if (map(g1, g2, nullptr)) return f;
-      double rr = 0.0, vv = 0.0;
-      for (int v = 0; v < n; ++v) {
-        t1[v] = std::log(g1[v]);
-        t2[v] = std::log(g2[v]);
-        const double r = t1[v] - t0[v], w = t2[v] - 2.0 * t1[v] + t0[v];
-        rr += r * r;
-        vv += w * w;
-      }
-      const double raw = vv > 0.0 ? -std::sqrt(rr / vv) : -1.0;
-      const double alpha = std::clamp(raw, -step_max, -1.0);
-      const bool at_max = raw <= -step_max;
-      bool finite = true;
-      for (int v = 0; v < n; ++v) {
-        const double r = t1[v] - t0[v], w = t2[v] - 2.0 * t1[v] + t0[v];
-        g1[v] = std::exp(t0[v] - 2.0 * alpha * r + alpha * alpha * w);  // g1: theta'
-        finite = finite && g1[v] > 0.0 && std::isfinite(g1[v]);
-      }
-      double l = 0.0;
-      if (alpha < -1.0 && finite) {
-        if (map(g1, g3, &l)) return f;
-      }
-      // Differences below the log-likelihood's rounding error (about
-      // 1e-14 of its size for 10^6 pairs) cannot be told apart.
-      if (alpha < -1.0 && finite && l >= bound - 1e-12 * std::abs(bound)) {
-        bound = l;
-        if (at_max) step_max *= 4.0;
-        g0.swap(g3);
-        for (int v = 0; v < n; ++v) t0[v] = std::log(g0[v]);
-      } else {
-        if (alpha < -1.0)
-          step_max = std::max(1.0, step_max / 4.0);
-        else if (at_max)
-          step_max *= 4.0;
-        g0.swap(g2);
-        t0.swap(t2);
-      }
-    }
+    Squarem(map, g0, g1, bound);
+    return f;
   }
 
   // Weights of the observed information: per pair n p (1 - p), per evaluee
@@ -393,6 +454,88 @@ class BradleyTerry : public Model {
     return l;
   }
 
+  // Work space of the Newton step's CG solve.
+  struct CgWork {
+    explicit CgWork(int n) : res(n), z(n), dir(n), hd(n) {}
+    std::vector<double> res, z, dir, hd;
+  };
+
+  // Solves H x = grad by Jacobi-preconditioned CG, H from the information weights `edge` and
+  // `diag`; inexact Newton with forcing term min(0.1, sqrt(|grad|)). Counts the CG iterations.
+  static void NewtonDirection(const CompactPairs& pairs, const std::vector<double>& edge,
+                              const std::vector<double>& diag, const std::vector<double>& grad,
+                              CgWork& work, std::vector<double>& x, int* cg_iterations) {
+    const int n = pairs.n;
+    const size_t P = pairs.size();
+    std::vector<double>& res = work.res;
+    std::vector<double>& z = work.z;
+    std::vector<double>& dir = work.dir;
+    std::vector<double>& hd = work.hd;
+    double gnorm = 0.0;
+    for (double v : grad) gnorm += v * v;
+    gnorm = std::sqrt(gnorm);
+    const double eta = std::min(0.1, std::sqrt(gnorm));
+    std::fill(x.begin(), x.end(), 0.0);
+    res = grad;
+    double rz = 0.0;
+    for (int v = 0; v < n; ++v) {
+      z[v] = diag[v] > 0.0 ? res[v] / diag[v] : 0.0;
+      rz += res[v] * z[v];
+    }
+    dir = z;
+    for (int k = 0; k < 10 * n + 100 && rz > 0.0; ++k) {
+      // hd = H dir
+      for (int v = 0; v < n; ++v) hd[v] = diag[v] * dir[v];
+      for (size_t p = 0; p < P; ++p) {
+        const uint32_t i = pairs.i[p], j = pairs.j[p];
+        hd[i] -= edge[p] * dir[j];
+        hd[j] -= edge[p] * dir[i];
+      }
+      double dhd = 0.0;
+      for (int v = 0; v < n; ++v) dhd += dir[v] * hd[v];
+      ++*cg_iterations;
+      if (!(dhd > 0.0)) break;
+      const double alpha = rz / dhd;
+      double rnorm = 0.0, rz_new = 0.0;
+      for (int v = 0; v < n; ++v) {
+        x[v] += alpha * dir[v];
+        res[v] -= alpha * hd[v];
+        rnorm += res[v] * res[v];
+        z[v] = diag[v] > 0.0 ? res[v] / diag[v] : 0.0;
+        rz_new += res[v] * z[v];
+      }
+      if (std::sqrt(rnorm) <= eta * gnorm) break;
+      const double beta = rz_new / rz;
+      rz = rz_new;
+      for (int v = 0; v < n; ++v) dir[v] = z[v] + beta * dir[v];
+    }
+  }
+
+  // Backtracking line search on the log-likelihood (concave) along x from theta; moves theta
+  // and updates `loglik`. `trial` is work space.
+  static void LineSearch(const CompactPairs& pairs, const std::vector<double>& wins, double prior,
+                         const std::vector<double>& grad, const std::vector<double>& x,
+                         std::vector<double>& theta, std::vector<double>& trial, double& loglik) {
+    const int n = pairs.n;
+    double slope = 0.0;
+    for (int v = 0; v < n; ++v) slope += grad[v] * x[v];
+    // When the predicted gain is below the rounding error of the
+    // log-likelihood, the search cannot tell steps apart: near the optimum
+    // the full Newton step is taken (its quadratic convergence is what the
+    // gradient test then sees).
+    const bool tiny = 0.5 * slope <= 1e-11 * (1.0 + std::abs(loglik));
+    double step = 1.0;
+    for (int tries = 0; tries < 60; ++tries, step *= 0.5) {
+      for (int v = 0; v < n; ++v) trial[v] = theta[v] + step * x[v];
+      const double l = LogLikelihood(pairs, trial, wins, prior);
+      if (tiny || l >= loglik + 1e-4 * step * slope || tries == 59) {
+        loglik = l;
+        theta.swap(trial);
+        break;
+      }
+    }
+  }
+
   Fit FitNewton(const CompactPairs& pairs, double prior) const {
     const int n = pairs.n;
     const size_t P = pairs.size();
@@ -400,7 +543,8 @@ class BradleyTerry : public Model {
     Fit f;
     f.g.assign(n, 1.0);
     std::vector<double> theta(n, 0.0), denom(n), grad(n), edge(P), diag(n);
-    std::vector<double> x(n), res(n), z(n), dir(n), hd(n), trial(n);
+    std::vector<double> x(n), trial(n);
+    CgWork work(n);
     double loglik = LogLikelihood(pairs, theta, wins, prior);
     for (;;) {
       internal::MmDenominators(pairs, f.g, prior, &denom);
@@ -412,64 +556,8 @@ class BradleyTerry : public Model {
       if (f.iterations >= o_.max_iterations) break;
       ++f.iterations;
       Information(pairs, f.g, prior, &edge, &diag);
-      // Solve H x = grad by Jacobi-preconditioned CG; inexact Newton with
-      // forcing term min(0.1, sqrt(|grad|)).
-      double gnorm = 0.0;
-      for (double v : grad) gnorm += v * v;
-      gnorm = std::sqrt(gnorm);
-      const double eta = std::min(0.1, std::sqrt(gnorm));
-      std::fill(x.begin(), x.end(), 0.0);
-      res = grad;
-      double rz = 0.0;
-      for (int v = 0; v < n; ++v) {
-        z[v] = diag[v] > 0.0 ? res[v] / diag[v] : 0.0;
-        rz += res[v] * z[v];
-      }
-      dir = z;
-      for (int k = 0; k < 10 * n + 100 && rz > 0.0; ++k) {
-        // hd = H dir
-        for (int v = 0; v < n; ++v) hd[v] = diag[v] * dir[v];
-        for (size_t p = 0; p < P; ++p) {
-          const uint32_t i = pairs.i[p], j = pairs.j[p];
-          hd[i] -= edge[p] * dir[j];
-          hd[j] -= edge[p] * dir[i];
-        }
-        double dhd = 0.0;
-        for (int v = 0; v < n; ++v) dhd += dir[v] * hd[v];
-        ++f.cg_iterations;
-        if (!(dhd > 0.0)) break;
-        const double alpha = rz / dhd;
-        double rnorm = 0.0, rz_new = 0.0;
-        for (int v = 0; v < n; ++v) {
-          x[v] += alpha * dir[v];
-          res[v] -= alpha * hd[v];
-          rnorm += res[v] * res[v];
-          z[v] = diag[v] > 0.0 ? res[v] / diag[v] : 0.0;
-          rz_new += res[v] * z[v];
-        }
-        if (std::sqrt(rnorm) <= eta * gnorm) break;
-        const double beta = rz_new / rz;
-        rz = rz_new;
-        for (int v = 0; v < n; ++v) dir[v] = z[v] + beta * dir[v];
-      }
-      // Backtracking line search on the log-likelihood (concave).
-      double slope = 0.0;
-      for (int v = 0; v < n; ++v) slope += grad[v] * x[v];
-      // When the predicted gain is below the rounding error of the
-      // log-likelihood, the search cannot tell steps apart: near the optimum
-      // the full Newton step is taken (its quadratic convergence is what the
-      // gradient test then sees).
-      const bool tiny = 0.5 * slope <= 1e-11 * (1.0 + std::abs(loglik));
-      double step = 1.0;
-      for (int tries = 0; tries < 60; ++tries, step *= 0.5) {
-        for (int v = 0; v < n; ++v) trial[v] = theta[v] + step * x[v];
-        const double l = LogLikelihood(pairs, trial, wins, prior);
-        if (tiny || l >= loglik + 1e-4 * step * slope || tries == 59) {
-          loglik = l;
-          theta.swap(trial);
-          break;
-        }
-      }
+      NewtonDirection(pairs, edge, diag, grad, work, x, &f.cg_iterations);
+      LineSearch(pairs, wins, prior, grad, x, theta, trial, loglik);
       // Keep the scale centred without a prior (the likelihood is invariant).
       if (prior == 0.0) {
         double mean = 0.0;

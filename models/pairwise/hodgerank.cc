@@ -21,6 +21,140 @@ struct HodgeRankOptions {
   int max_iterations{};
 };
 
+// The compared pairs as a weighted graph: endpoints, weight (comparisons) and flow of each edge,
+// with the divergence and Laplacian diagonal they give.
+struct EdgeFlows {
+  std::vector<uint32_t> ei, ej;
+  std::vector<double> w, y;
+  std::vector<double> div, diag;
+  double flow_norm = 0.0;
+};
+
+EdgeFlows BuildEdgeFlows(const PairwiseBallots& b, const HodgeRankOptions& o, int n) {
+  EdgeFlows g;
+  g.div.assign(n, 0.0);
+  g.diag.assign(n, 0.0);
+  for (size_t p = 0; p < b.NumPairs(); ++p) {
+    const double wi = b.first_wins[p], wj = b.second_wins[p], t = wi + wj;
+    if (!(t > 0.0)) continue;
+    const double f =
+        o.log_odds ? std::log((wi + o.correction) / (wj + o.correction)) : (wi - wj) / t;
+    const uint32_t i = b.first[p], j = b.second[p];
+    g.ei.push_back(i);
+    g.ej.push_back(j);
+    g.w.push_back(t);
+    g.y.push_back(f);
+    g.div[i] += t * f;
+    g.div[j] -= t * f;
+    g.diag[i] += t;
+    g.diag[j] += t;
+    g.flow_norm += t * f * f;
+  }
+  return g;
+}
+
+struct CgSolution {
+  std::vector<double> s;
+  int iterations = 0;
+  double rel = 0.0;
+  bool converged = false;
+};
+
+// Jacobi-preconditioned CG on L s = div.
+CgSolution SolveLaplacian(const EdgeFlows& g, int n, const HodgeRankOptions& o) {
+  const std::vector<double>& div = g.div;
+  const std::vector<double>& diag = g.diag;
+  const std::vector<uint32_t>& ei = g.ei;
+  const std::vector<uint32_t>& ej = g.ej;
+  const std::vector<double>& w = g.w;
+  const size_t E = ei.size();
+  CgSolution sol;
+  std::vector<double>& s = sol.s;
+  s.assign(n, 0.0);
+  std::vector<double> res = div, z(n), dir(n), ld(n);
+  auto precondition = [&](int v) { return diag[v] > 0.0 ? res[v] / diag[v] : 0.0; };
+  double bnorm = 0.0, rz = 0.0;
+  for (int v = 0; v < n; ++v) {
+    bnorm += div[v] * div[v];
+    z[v] = precondition(v);
+    rz += res[v] * z[v];
+  }
+  bnorm = std::sqrt(bnorm);
+  dir = z;
+  int& iterations = sol.iterations;
+  double& rel = sol.rel;
+  bool& converged = sol.converged;
+  converged = bnorm == 0.0;
+  while (!converged && iterations < o.max_iterations) {
+    for (int v = 0; v < n; ++v) ld[v] = diag[v] * dir[v];
+    for (size_t e = 0; e < E; ++e) {
+      ld[ei[e]] -= w[e] * dir[ej[e]];
+      ld[ej[e]] -= w[e] * dir[ei[e]];
+    }
+    double dld = 0.0;
+    for (int v = 0; v < n; ++v) dld += dir[v] * ld[v];
+    ++iterations;
+    if (!(dld > 0.0)) break;
+    const double alpha = rz / dld;
+    double rnorm = 0.0, rz_new = 0.0;
+    for (int v = 0; v < n; ++v) {
+      s[v] += alpha * dir[v];
+      res[v] -= alpha * ld[v];
+      rnorm += res[v] * res[v];
+    }
+    for (int v = 0; v < n; ++v) {
+      z[v] = precondition(v);
+      rz_new += res[v] * z[v];
+    }
+    rel = std::sqrt(rnorm) / bnorm;
+    if (rel <= o.tolerance) {
+      converged = true;
+      break;
+    }
+    const double beta = rz_new / rz;
+    rz = rz_new;
+    for (int v = 0; v < n; ++v) dir[v] = z[v] + beta * dir[v];
+  }
+  return sol;
+}
+
+void NoteComponents(const ComparisonGraph& graph, std::vector<std::string>& notes) {
+  if (graph.isolated > 0)
+    notes.push_back(fmt::format("{} evaluee(s) had no comparison and scored 0", graph.isolated));
+  if (graph.count - graph.isolated > 1)
+    notes.push_back(
+        fmt::format("{} separate groups of compared evaluees: scores are centred within each "
+                    "and are not comparable across groups",
+                    graph.count - graph.isolated));
+}
+
+// s less its mean over each group of compared evaluees.
+void CentreWithinComponents(const ComparisonGraph& graph, const std::vector<double>& s, int n,
+                            Eigen::VectorXd& score) {
+  std::vector<double> sum(graph.count, 0.0);
+  for (int v = 0; v < n; ++v) sum[graph.component[v]] += s[v];
+  for (int v = 0; v < n; ++v)
+    score[v] = s[v] - sum[graph.component[v]] / graph.size[graph.component[v]];
+}
+
+// The share of the flow's weighted norm that the scores' differences leave unexplained.
+double CyclicShare(const EdgeFlows& g, const Eigen::VectorXd& score,
+                   std::vector<std::string>& notes) {
+  const size_t E = g.ei.size();
+  double cyclic = 0.0;
+  for (size_t e = 0; e < E; ++e) {
+    const double d = g.y[e] - (score[g.ei[e]] - score[g.ej[e]]);
+    cyclic += g.w[e] * d * d;
+  }
+  double share = 0.0;
+  if (g.flow_norm > 0.0) {
+    share = cyclic / g.flow_norm;
+  } else if (E > 0) {
+    notes.push_back("every flow is 0 (all pairs tied): cyclic_share set to 0");
+  }
+  return share;
+}
+
 class HodgeRank : public Model {
  public:
   explicit HodgeRank(HodgeRankOptions o) : o_(std::move(o)) {}
@@ -35,108 +169,22 @@ class HodgeRank : public Model {
       return r;
     }
     const ComparisonGraph graph = AnalyseComparisonGraph(b);
-    if (graph.isolated > 0)
-      r.notes.push_back(
-          fmt::format("{} evaluee(s) had no comparison and scored 0", graph.isolated));
-    if (graph.count - graph.isolated > 1)
-      r.notes.push_back(
-          fmt::format("{} separate groups of compared evaluees: scores are centred within each "
-                      "and are not comparable across groups",
-                      graph.count - graph.isolated));
+    NoteComponents(graph, r.notes);
 
-    // Edges: endpoints, weight, flow; divergence and Laplacian diagonal.
-    std::vector<uint32_t> ei, ej;
-    std::vector<double> w, y;
-    std::vector<double> div(n, 0.0), diag(n, 0.0);
-    double flow_norm = 0.0;
-    for (size_t p = 0; p < b.NumPairs(); ++p) {
-      const double wi = b.first_wins[p], wj = b.second_wins[p], t = wi + wj;
-      if (!(t > 0.0)) continue;
-      const double f =
-          o_.log_odds ? std::log((wi + o_.correction) / (wj + o_.correction)) : (wi - wj) / t;
-      const uint32_t i = b.first[p], j = b.second[p];
-      ei.push_back(i);
-      ej.push_back(j);
-      w.push_back(t);
-      y.push_back(f);
-      div[i] += t * f;
-      div[j] -= t * f;
-      diag[i] += t;
-      diag[j] += t;
-      flow_norm += t * f * f;
-    }
-    const size_t E = ei.size();
-
-    // Jacobi-preconditioned CG on L s = div.
-    std::vector<double> s(n, 0.0), res = div, z(n), dir(n), ld(n);
-    auto precondition = [&](int v) { return diag[v] > 0.0 ? res[v] / diag[v] : 0.0; };
-    double bnorm = 0.0, rz = 0.0;
-    for (int v = 0; v < n; ++v) {
-      bnorm += div[v] * div[v];
-      z[v] = precondition(v);
-      rz += res[v] * z[v];
-    }
-    bnorm = std::sqrt(bnorm);
-    dir = z;
-    int iterations = 0;
-    double rel = 0.0;
-    bool converged = bnorm == 0.0;
-    while (!converged && iterations < o_.max_iterations) {
-      for (int v = 0; v < n; ++v) ld[v] = diag[v] * dir[v];
-      for (size_t e = 0; e < E; ++e) {
-        ld[ei[e]] -= w[e] * dir[ej[e]];
-        ld[ej[e]] -= w[e] * dir[ei[e]];
-      }
-      double dld = 0.0;
-      for (int v = 0; v < n; ++v) dld += dir[v] * ld[v];
-      ++iterations;
-      if (!(dld > 0.0)) break;
-      const double alpha = rz / dld;
-      double rnorm = 0.0, rz_new = 0.0;
-      for (int v = 0; v < n; ++v) {
-        s[v] += alpha * dir[v];
-        res[v] -= alpha * ld[v];
-        rnorm += res[v] * res[v];
-      }
-      for (int v = 0; v < n; ++v) {
-        z[v] = precondition(v);
-        rz_new += res[v] * z[v];
-      }
-      rel = std::sqrt(rnorm) / bnorm;
-      if (rel <= o_.tolerance) {
-        converged = true;
-        break;
-      }
-      const double beta = rz_new / rz;
-      rz = rz_new;
-      for (int v = 0; v < n; ++v) dir[v] = z[v] + beta * dir[v];
-    }
-    if (!converged)
+    const EdgeFlows g = BuildEdgeFlows(b, o_, n);
+    const CgSolution sol = SolveLaplacian(g, n, o_);
+    if (!sol.converged)
       r.notes.push_back(fmt::format(
           "conjugate gradient not converged after {} iterations (relative residual {:.3g})",
-          iterations, rel));
+          sol.iterations, sol.rel));
 
-    std::vector<double> sum(graph.count, 0.0);
-    for (int v = 0; v < n; ++v) sum[graph.component[v]] += s[v];
-    for (int v = 0; v < n; ++v)
-      r.score[v] = s[v] - sum[graph.component[v]] / graph.size[graph.component[v]];
-
-    double cyclic = 0.0;
-    for (size_t e = 0; e < E; ++e) {
-      const double d = y[e] - (r.score[ei[e]] - r.score[ej[e]]);
-      cyclic += w[e] * d * d;
-    }
-    double share = 0.0;
-    if (flow_norm > 0.0) {
-      share = cyclic / flow_norm;
-    } else if (E > 0) {
-      r.notes.push_back("every flow is 0 (all pairs tied): cyclic_share set to 0");
-    }
-    if (E == 0) r.notes.push_back("no comparison: every evaluee scored 0");
+    CentreWithinComponents(graph, sol.s, n, r.score);
+    const double share = CyclicShare(g, r.score, r.notes);
+    if (g.ei.empty()) r.notes.push_back("no comparison: every evaluee scored 0");
     r.parameters = {{"cyclic_share", share},
-                    {"iterations", iterations},
-                    {"converged", converged ? 1.0 : 0.0},
-                    {"relative_residual", rel},
+                    {"iterations", sol.iterations},
+                    {"converged", sol.converged ? 1.0 : 0.0},
+                    {"relative_residual", sol.rel},
                     {"components", graph.count}};
     return r;
   }

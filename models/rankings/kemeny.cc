@@ -162,6 +162,85 @@ std::vector<int> SortedBy(const std::vector<double>& key, const std::vector<doub
   return order;
 }
 
+// The lower bound on any order's cost (the smaller side of every pair) and the total weight
+// of the pairwise preferences.
+struct CostBounds {
+  double lower = 0.0, scale = 0.0;
+};
+
+CostBounds PairBounds(const Matrix& d, int n) {
+  const size_t un = static_cast<size_t>(n);
+  double lower = 0.0, scale = 0.0;
+  for (size_t i = 0; i < un; ++i)
+    for (size_t j = i + 1; j < un; ++j) {
+      lower += std::min(d[i * un + j], d[j * un + i]);
+      scale += d[i * un + j] + d[j * un + i];
+    }
+  return {lower, scale};
+}
+
+// The starting orders of the local search: by wins then net margin, by net margin then wins,
+// and `restarts` random orders. Sets `m` to the margins d_ij - d_ji.
+std::vector<std::vector<int>> StartingOrders(const Matrix& d, int n, const KemenyOptions& o,
+                                             Matrix& m) {
+  const size_t un = static_cast<size_t>(n);
+  std::vector<double> wins(n, 0.0), net(n, 0.0);
+  for (size_t i = 0; i < un; ++i)
+    for (size_t j = 0; j < un; ++j) {
+      m[i * un + j] = d[i * un + j] - d[j * un + i];
+      net[i] += m[i * un + j];
+      if (i != j) wins[i] += m[i * un + j] > 0.0 ? 1.0 : m[i * un + j] == 0.0 ? 0.5 : 0.0;
+    }
+  std::vector<std::vector<int>> starts = {SortedBy(wins, net), SortedBy(net, wins)};
+  for (int s = 0; s < o.restarts; ++s) {
+    Rng rng(DeriveSeed(o.seed, {kStreamModel, static_cast<uint64_t>(s)}));
+    std::vector<int> p(n);
+    std::iota(p.begin(), p.end(), 0);
+    for (int a = n - 1; a > 0; --a)
+      std::swap(p[a], p[static_cast<size_t>(rng.Below(static_cast<uint64_t>(a) + 1))]);
+    starts.push_back(std::move(p));
+  }
+  return starts;
+}
+
+// The best local optimum of the local search from every starting order; adds the sweeps made.
+std::vector<int> ApproximateOrder(const Matrix& d, int n, double tol, const KemenyOptions& o,
+                                  int* sweeps) {
+  const size_t un = static_cast<size_t>(n);
+  std::vector<int> order;
+  Matrix m(un * un);
+  std::vector<std::vector<int>> starts = StartingOrders(d, n, o, m);
+  double best = std::numeric_limits<double>::infinity();
+  for (auto& start : starts) {
+    *sweeps += LocalSearch(m, n, tol, start);
+    const double c = OrderCost(d, n, start);
+    if (c < best - tol) {
+      best = c;
+      order = start;
+    }
+  }
+  return order;
+}
+
+// Exact: n - mean position over the optimal orders.
+void ScoreExact(const ExactResult& er, int n, ScoreResult& r) {
+  for (int c = 0; c < n; ++c) r.score[c] = static_cast<double>(n) - er.mean_position[c];
+  r.parameters.emplace_back("optimal_orders", er.optimal_orders);
+  if (er.optimal_orders > 1.0)
+    r.notes.push_back(fmt::format(
+        "{} optimal orders: score = n - mean position over them (`cost` is one of them)",
+        er.optimal_orders));
+}
+
+// Approximate: n - position in the order found (n for all when no pair is preferred).
+void ScoreApproximate(const std::vector<int>& order, int n, double scale, ScoreResult& r) {
+  for (int pos = 0; pos < n; ++pos) r.score[order[pos]] = static_cast<double>(n - pos);
+  if (scale == 0.0 && n > 1) {
+    r.score.setConstant(n);
+    r.notes.push_back("no pairwise preference: every order is optimal; all candidates score n");
+  }
+}
+
 class Kemeny : public Model {
  public:
   explicit Kemeny(KemenyOptions o) : o_(o) {}
@@ -178,13 +257,8 @@ class Kemeny : public Model {
     }
     const RankingTally t = TallyRankings(b, /*with_ties=*/false);
     const Matrix& d = t.beats;
-    const size_t un = static_cast<size_t>(n);
-    double lower = 0.0, scale = 0.0;
-    for (size_t i = 0; i < un; ++i)
-      for (size_t j = i + 1; j < un; ++j) {
-        lower += std::min(d[i * un + j], d[j * un + i]);
-        scale += d[i * un + j] + d[j * un + i];
-      }
+    const CostBounds bounds = PairBounds(d, n);
+    const double lower = bounds.lower, scale = bounds.scale;
     std::vector<int> order;
     const bool exact = n <= o_.exact_max;
     const double tol = 1e-12 * std::max(1.0, scale);
@@ -193,47 +267,10 @@ class Kemeny : public Model {
     if (exact) {
       er = ExactOrder(d, n, 1e-9 * std::max(1.0, scale));
       order = er.order;
+      ScoreExact(er, n, r);
     } else {
-      Matrix m(un * un);
-      std::vector<double> wins(n, 0.0), net(n, 0.0);
-      for (size_t i = 0; i < un; ++i)
-        for (size_t j = 0; j < un; ++j) {
-          m[i * un + j] = d[i * un + j] - d[j * un + i];
-          net[i] += m[i * un + j];
-          if (i != j) wins[i] += m[i * un + j] > 0.0 ? 1.0 : m[i * un + j] == 0.0 ? 0.5 : 0.0;
-        }
-      std::vector<std::vector<int>> starts = {SortedBy(wins, net), SortedBy(net, wins)};
-      for (int s = 0; s < o_.restarts; ++s) {
-        Rng rng(DeriveSeed(o_.seed, {kStreamModel, static_cast<uint64_t>(s)}));
-        std::vector<int> p(n);
-        std::iota(p.begin(), p.end(), 0);
-        for (int a = n - 1; a > 0; --a)
-          std::swap(p[a], p[static_cast<size_t>(rng.Below(static_cast<uint64_t>(a) + 1))]);
-        starts.push_back(std::move(p));
-      }
-      double best = std::numeric_limits<double>::infinity();
-      for (auto& start : starts) {
-        sweeps += LocalSearch(m, n, tol, start);
-        const double c = OrderCost(d, n, start);
-        if (c < best - tol) {
-          best = c;
-          order = start;
-        }
-      }
-    }
-    if (exact) {
-      for (int c = 0; c < n; ++c) r.score[c] = static_cast<double>(n) - er.mean_position[c];
-      r.parameters.emplace_back("optimal_orders", er.optimal_orders);
-      if (er.optimal_orders > 1.0)
-        r.notes.push_back(fmt::format(
-            "{} optimal orders: score = n - mean position over them (`cost` is one of them)",
-            er.optimal_orders));
-    } else {
-      for (int pos = 0; pos < n; ++pos) r.score[order[pos]] = static_cast<double>(n - pos);
-      if (scale == 0.0 && n > 1) {
-        r.score.setConstant(n);
-        r.notes.push_back("no pairwise preference: every order is optimal; all candidates score n");
-      }
+      order = ApproximateOrder(d, n, tol, o_, &sweeps);
+      ScoreApproximate(order, n, scale, r);
     }
     const double cost = OrderCost(d, n, order);
     r.parameters.emplace_back("approximate", exact ? 0.0 : 1.0);

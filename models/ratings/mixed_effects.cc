@@ -62,6 +62,111 @@ ValueSummary SummariseValues(const RatingBallots& b, std::span<const double> val
   return s;
 }
 
+// Per rater: weight, squared weights, number of ballots, and the first two
+// weighted moments of the centred values; `stamp`/`cell` find repeated
+// (rater, ratee) pairs, which share the rater effect and the ratee effect.
+// One record per rater, so that a ballot touches one or two cache lines.
+struct RaterSums {
+  double w = 0.0, q = 0.0, s1 = 0.0, s2 = 0.0, cell = 0.0;
+  uint32_t n = 0;
+  int32_t stamp = -1;
+};
+
+// One ratee's valid ballots: weight, squared weights, count and weighted sum of the centred
+// values.
+struct RateeSums {
+  double w = 0.0, q = 0.0, n = 0.0, s = 0.0;
+};
+
+RateeSums SumRatee(const RatingBallots& b, std::span<const double> values, double c, uint64_t begin,
+                   uint64_t end) {
+  RateeSums r;
+  for (uint64_t k = begin; k < end; ++k) {
+    const uint32_t word = b.ballot[k];
+    const double w = BallotWeight(b, k, word);
+    if (w == 0.0) continue;
+    r.w += w;
+    r.q += w * w;
+    r.n += 1.0;
+    r.s += w * (values[BallotGrade(word)] - c);
+  }
+  return r;
+}
+
+// Adds ratee i's ballots to its raters' sums, to the ordered pairs within a (rater, ratee)
+// cell and to the sum of squares; returns the ratee's weighted sum of squares about its mean.
+double AddRateeBallots(const RatingBallots& b, std::span<const double> values, double c, int i,
+                       uint64_t begin, uint64_t end, double mean_i, std::vector<RaterSums>& rater,
+                       double& same_cell, double& s2_all) {
+  double ssi = 0.0;
+  for (uint64_t k = begin; k < end; ++k) {
+    const uint32_t word = b.ballot[k];
+    const double w = BallotWeight(b, k, word);
+    if (w == 0.0) continue;
+    const double y = values[BallotGrade(word)] - c;
+    ssi += w * (y - mean_i) * (y - mean_i);
+    RaterSums& rj = rater[BallotRater(word)];
+    rj.w += w;
+    rj.q += w * w;
+    rj.n += 1;
+    rj.s1 += w * y;
+    rj.s2 += w * y * y;
+    if (rj.stamp != i) {
+      rj.stamp = i;
+      rj.cell = 0.0;
+    }
+    same_cell += 2.0 * w * rj.cell;  // ordered pairs with the cell's earlier ballots
+    rj.cell += w;
+    s2_all += w * y * y;
+  }
+  return ssi;
+}
+
+// Sums over the ratees: totals, and the pairs and U-statistic within a ratee.
+struct RateeTotals {
+  double w_all = 0.0, q_all = 0.0, n_all = 0.0, s1_all = 0.0, s2_all = 0.0;
+  double a_pairs = 0.0, ca = 0.0, u_a = 0.0, same_cell = 0.0;
+};
+
+RateeTotals SumOverRatees(const RatingBallots& b, std::span<const double> values, double c,
+                          std::vector<RaterSums>& rater) {
+  RateeTotals t;
+  for (int i = 0; i < b.NumRatees(); ++i) {
+    const uint64_t begin = RateeBegin(b, i), end = RateeEnd(b, i);
+    const RateeSums r = SumRatee(b, values, c, begin, end);
+    const double wi = r.w, qi = r.q, ni = r.n, si = r.s;
+    if (wi == 0.0) continue;
+    const double mean_i = si / wi;
+    const double ssi =
+        AddRateeBallots(b, values, c, i, begin, end, mean_i, rater, t.same_cell, t.s2_all);
+    // sum over ordered pairs of ratee i of w w' (y - y')^2 = 2 W_i SS_i.
+    t.u_a += 2.0 * wi * ssi;
+    t.a_pairs += wi * wi - qi;
+    t.ca += 2.0 * wi * (ni - 1.0);
+    t.w_all += wi;
+    t.q_all += qi;
+    t.n_all += ni;
+    t.s1_all += si;
+  }
+  return t;
+}
+
+// Sums over the raters: the pairs and U-statistic within a rater.
+struct RaterTotals {
+  double b_pairs = 0.0, cb = 0.0, u_b = 0.0;
+};
+
+RaterTotals SumOverRaters(const std::vector<RaterSums>& rater) {
+  RaterTotals t;
+  for (const RaterSums& rj : rater) {
+    if (rj.w == 0.0) continue;
+    t.b_pairs += rj.w * rj.w - rj.q;
+    t.cb += 2.0 * rj.w * (rj.n - 1.0);
+    t.u_b += 2.0 * std::max(0.0, rj.w * rj.s2 - rj.s1 * rj.s1);
+  }
+  return t;
+}
+
 }  // namespace
 
 MomentEquations ComputeMomentEquations(const RatingBallots& b, std::span<const double> values) {
@@ -72,86 +177,24 @@ MomentEquations ComputeMomentEquations(const RatingBallots& b, std::span<const d
   const double c = eq.center;
   const uint32_t R = b.num_raters;
 
-  // Per rater: weight, squared weights, number of ballots, and the first two
-  // weighted moments of the centred values; `stamp`/`cell` find repeated
-  // (rater, ratee) pairs, which share the rater effect and the ratee effect.
-  // One record per rater, so that a ballot touches one or two cache lines.
-  struct RaterSums {
-    double w = 0.0, q = 0.0, s1 = 0.0, s2 = 0.0, cell = 0.0;
-    uint32_t n = 0;
-    int32_t stamp = -1;
-  };
   std::vector<RaterSums> rater(R);
-
-  double w_all = 0.0, q_all = 0.0, n_all = 0.0, s1_all = 0.0, s2_all = 0.0;
-  double a_pairs = 0.0, ca = 0.0, u_a = 0.0, same_cell = 0.0;
-  for (int i = 0; i < b.NumRatees(); ++i) {
-    const uint64_t begin = RateeBegin(b, i), end = RateeEnd(b, i);
-    double wi = 0.0, qi = 0.0, ni = 0.0, si = 0.0;
-    for (uint64_t k = begin; k < end; ++k) {
-      const uint32_t word = b.ballot[k];
-      const double w = BallotWeight(b, k, word);
-      if (w == 0.0) continue;
-      wi += w;
-      qi += w * w;
-      ni += 1.0;
-      si += w * (values[BallotGrade(word)] - c);
-    }
-    if (wi == 0.0) continue;
-    const double mean_i = si / wi;
-    double ssi = 0.0;
-    for (uint64_t k = begin; k < end; ++k) {
-      const uint32_t word = b.ballot[k];
-      const double w = BallotWeight(b, k, word);
-      if (w == 0.0) continue;
-      const double y = values[BallotGrade(word)] - c;
-      ssi += w * (y - mean_i) * (y - mean_i);
-      RaterSums& rj = rater[BallotRater(word)];
-      rj.w += w;
-      rj.q += w * w;
-      rj.n += 1;
-      rj.s1 += w * y;
-      rj.s2 += w * y * y;
-      if (rj.stamp != i) {
-        rj.stamp = i;
-        rj.cell = 0.0;
-      }
-      same_cell += 2.0 * w * rj.cell;  // ordered pairs with the cell's earlier ballots
-      rj.cell += w;
-      s2_all += w * y * y;
-    }
-    // sum over ordered pairs of ratee i of w w' (y - y')^2 = 2 W_i SS_i.
-    u_a += 2.0 * wi * ssi;
-    a_pairs += wi * wi - qi;
-    ca += 2.0 * wi * (ni - 1.0);
-    w_all += wi;
-    q_all += qi;
-    n_all += ni;
-    s1_all += si;
-  }
-
-  double b_pairs = 0.0, cb = 0.0, u_b = 0.0;
-  for (const RaterSums& rj : rater) {
-    if (rj.w == 0.0) continue;
-    b_pairs += rj.w * rj.w - rj.q;
-    cb += 2.0 * rj.w * (rj.n - 1.0);
-    u_b += 2.0 * std::max(0.0, rj.w * rj.s2 - rj.s1 * rj.s1);
-  }
-  const double t_pairs = w_all * w_all - q_all;
+  const RateeTotals a = SumOverRatees(b, values, c, rater);
+  const RaterTotals r = SumOverRaters(rater);
+  const double t_pairs = a.w_all * a.w_all - a.q_all;
 
   // E[w w' (y - y')^2] = w w' (2 s_a^2 [i != i'] + 2 s_b^2 [j != j']) + s_e^2 (w + w'),
   // summed over the ordered pairs of each U-statistic.
-  eq.m << 0.0, 2.0 * (a_pairs - same_cell), ca,  //
-      2.0 * (b_pairs - same_cell), 0.0, cb,      //
-      2.0 * (t_pairs - a_pairs), 2.0 * (t_pairs - b_pairs), 2.0 * w_all * (n_all - 1.0);
-  eq.u << u_a, u_b, std::max(0.0, 2.0 * (w_all * s2_all - s1_all * s1_all));
+  eq.m << 0.0, 2.0 * (a.a_pairs - a.same_cell), a.ca,  //
+      2.0 * (r.b_pairs - a.same_cell), 0.0, r.cb,      //
+      2.0 * (t_pairs - a.a_pairs), 2.0 * (t_pairs - r.b_pairs), 2.0 * a.w_all * (a.n_all - 1.0);
+  eq.u << a.u_a, r.u_b, std::max(0.0, 2.0 * (a.w_all * a.s2_all - a.s1_all * a.s1_all));
   if (summary.constant) eq.u.setZero();
-  eq.total_weight = w_all;
+  eq.total_weight = a.w_all;
   // Rounding can leave a tiny positive difference where the exact one is 0
   // (repeated pairs with fractional weights).
   const double tiny = 1e-9 * std::max(t_pairs, 1.0);
-  eq.within_ratee = a_pairs - same_cell > tiny;
-  eq.within_rater = b_pairs - same_cell > tiny;
+  eq.within_ratee = a.a_pairs - a.same_cell > tiny;
+  eq.within_rater = r.b_pairs - a.same_cell > tiny;
   return eq;
 }
 

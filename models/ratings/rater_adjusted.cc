@@ -252,6 +252,114 @@ SolveReport SolveRatees(const Design& d, const RaterRateeComponents& comp,
   return rep;
 }
 
+struct GradeRange {
+  double lo = 0.0, hi = 0.0, sum = 0.0;
+};
+
+// The value of each grade in the fit: `points` when it has one per grade, else the grade.
+GradeRange SetGradeValues(const RaterAdjustedOptions& o, int K, Design& d,
+                          std::vector<std::string>& notes) {
+  const bool use_points = !o.points.empty() && static_cast<int>(o.points.size()) == K;
+  if (!o.points.empty() && !use_points) {
+    notes.push_back(
+        fmt::format("points has {} values but the ballots have {} grades: the fit used the grades",
+                    o.points.size(), K));
+  }
+  double y_lo = std::numeric_limits<double>::infinity(), y_hi = -y_lo, y_sum = 0.0;
+  for (int g = 0; g < K; ++g) {
+    d.table.y[g] = use_points ? o.points[g] : g;
+    d.table.valid[g] = 1.0;
+    y_lo = std::min(y_lo, d.table.y[g]);
+    y_hi = std::max(y_hi, d.table.y[g]);
+    y_sum += d.table.y[g];
+  }
+  return {y_lo, y_hi, y_sum};
+}
+
+// The rater effects: `effect` holds the raters' summed residuals from Setup on entry and the
+// centred effects on return.
+template <bool kWeighted>
+SolveReport SolveRaterEffects(const Design& d, const RaterRateeComponents& comp,
+                              const RaterAdjustedOptions& o, const GradeRange& y, double total_w,
+                              std::vector<double>& effect) {
+  const size_t n = d.d_ratee.size(), R = d.d_rater.size();
+  // One backfitting sweep from b = 0: b1 = rater means of y - ybar_i, and
+  // the ratee levels would move by -(weighted mean of b1 over the ratee's
+  // ballots). That move, D_a^-1 times the starting residual, is what the
+  // solver drives to 0.
+  for (size_t j = 0; j < R; ++j) effect[j] = d.d_rater[j] > 0.0 ? effect[j] / d.d_rater[j] : 0.0;
+  std::vector<double> residual(n), shift(n, 0.0);
+  GatherRaters<kWeighted>(d, effect.data(), residual.data());
+  for (double& v : residual) v = -v;
+  // An update of 16 ulps of the scale's spread on every unit of weight is
+  // as small as the data can resolve.
+  const double spread = std::max(y.hi - y.lo, std::max(std::abs(y.lo), std::abs(y.hi)));
+  const double ulp = 16.0 * std::numeric_limits<double>::epsilon() * spread;
+  const SolveReport rep =
+      SolveRatees<kWeighted>(d, comp, o, total_w * ulp * ulp, std::move(residual), shift);
+  // Levels ybar + shift; the rater effects that go with them,
+  // b = D_b^-1 N' (y - levels) = b1 - D_b^-1 N' shift, centred per
+  // component. The levels are then refitted given b (below), which
+  // absorbs the centring.
+  std::vector<double> correction(R);
+  RaterMeans<kWeighted>(d, shift.data(), correction.data());
+  for (size_t j = 0; j < R; ++j) effect[j] -= correction[j];
+  CentrePerComponent(comp.rater, comp.raters_in, effect);
+  return rep;
+}
+
+// Evaluees without a valid ballot score `overall`; returns how many there are.
+int ScoreUnrated(const RaterRateeComponents& comp, double overall, Eigen::VectorXd& score) {
+  int unrated = 0;
+  for (int e = 0; e < static_cast<int>(score.size()); ++e) {
+    if (comp.ratee[e] >= 0) continue;
+    score[e] = overall;
+    ++unrated;
+  }
+  return unrated;
+}
+
+struct ResidualScale {
+  double df = 0.0, sigma = 0.0;
+};
+
+// The residual degrees of freedom and standard deviation, and the standard errors they give.
+ResidualScale StandardErrors(const Design& d, const RaterRateeComponents& comp, uint64_t valid,
+                             double rss, int n, size_t R, Eigen::VectorXd& se) {
+  int rated = 0, rating = 0;
+  for (int e = 0; e < n; ++e) rated += comp.ratee[e] >= 0;
+  for (size_t j = 0; j < R; ++j) rating += comp.rater[j] >= 0;
+  const double df = static_cast<double>(valid) - rated - rating + comp.count;
+  const double sigma = df > 0.0 ? std::sqrt(rss / df) : 0.0;
+  se = Eigen::VectorXd::Zero(n);
+  for (int e = 0; e < n; ++e)
+    if (comp.ratee[e] >= 0) se[e] = sigma / std::sqrt(d.d_ratee[e]);
+  return {df, sigma};
+}
+
+void AddFitNotes(const RaterRateeComponents& comp, int unrated, double overall,
+                 const SolveReport& rep, double tolerance, double df,
+                 std::vector<std::string>& notes) {
+  if (comp.count > 1) {
+    notes.push_back(fmt::format(
+        "{} components; scores compare only within a component except through their means "
+        "(the evaluees share no chain of raters, so each component's average rater is taken "
+        "as neutral)",
+        comp.count));
+  }
+  if (unrated > 0) {
+    notes.push_back(fmt::format(
+        "{} evaluee(s) had no valid vote and scored the overall mean {:.6g}", unrated, overall));
+  }
+  if (!rep.converged) {
+    notes.push_back(fmt::format(
+        "did not converge: relative change {:.3g} > tolerance {:.3g} after {} iteration(s)",
+        rep.relative_change, tolerance, rep.iterations));
+  }
+  if (comp.count > 0 && df <= 0.0)
+    notes.push_back("no residual degrees of freedom: standard errors set to 0");
+}
+
 class RaterAdjusted : public Model {
  public:
   explicit RaterAdjusted(RaterAdjustedOptions o) : o_(std::move(o)) {}
@@ -270,20 +378,7 @@ class RaterAdjusted : public Model {
 
     Design d;
     d.b = &b;
-    const bool use_points = !o_.points.empty() && static_cast<int>(o_.points.size()) == K;
-    if (!o_.points.empty() && !use_points) {
-      res.notes.push_back(fmt::format(
-          "points has {} values but the ballots have {} grades: the fit used the grades",
-          o_.points.size(), K));
-    }
-    double y_lo = std::numeric_limits<double>::infinity(), y_hi = -y_lo, y_sum = 0.0;
-    for (int g = 0; g < K; ++g) {
-      d.table.y[g] = use_points ? o_.points[g] : g;
-      d.table.valid[g] = 1.0;
-      y_lo = std::min(y_lo, d.table.y[g]);
-      y_hi = std::max(y_hi, d.table.y[g]);
-      y_sum += d.table.y[g];
-    }
+    const GradeRange y = SetGradeValues(o_, K, d, res.notes);
     d.d_ratee.assign(n, 0.0);
     d.d_rater.assign(R, 0.0);
 
@@ -297,68 +392,17 @@ class RaterAdjusted : public Model {
       total_w += d.d_ratee[e];
       total_wy += d.d_ratee[e] * ratee_mean[e];
     }
-    // One backfitting sweep from b = 0: b1 = rater means of y - ybar_i, and
-    // the ratee levels would move by -(weighted mean of b1 over the ratee's
-    // ballots). That move, D_a^-1 times the starting residual, is what the
-    // solver drives to 0.
-    for (size_t j = 0; j < R; ++j) effect[j] = d.d_rater[j] > 0.0 ? effect[j] / d.d_rater[j] : 0.0;
-    std::vector<double> residual(n), shift(n, 0.0);
-    GatherRaters<kWeighted>(d, effect.data(), residual.data());
-    for (double& v : residual) v = -v;
-    // An update of 16 ulps of the scale's spread on every unit of weight is
-    // as small as the data can resolve.
-    const double spread = std::max(y_hi - y_lo, std::max(std::abs(y_lo), std::abs(y_hi)));
-    const double ulp = 16.0 * std::numeric_limits<double>::epsilon() * spread;
-    const SolveReport rep =
-        SolveRatees<kWeighted>(d, comp, o_, total_w * ulp * ulp, std::move(residual), shift);
-    // Levels ybar + shift; the rater effects that go with them,
-    // b = D_b^-1 N' (y - levels) = b1 - D_b^-1 N' shift, centred per
-    // component. The levels are then refitted given b (below), which
-    // absorbs the centring.
-    std::vector<double> correction(R);
-    RaterMeans<kWeighted>(d, shift.data(), correction.data());
-    for (size_t j = 0; j < R; ++j) effect[j] -= correction[j];
-    CentrePerComponent(comp.rater, comp.raters_in, effect);
+    const SolveReport rep = SolveRaterEffects<kWeighted>(d, comp, o_, y, total_w, effect);
 
     res.score = Eigen::VectorXd::Zero(n);
     const double rss = FitRatees<kWeighted>(d, effect, ratee_mean, res.score);
 
     // Evaluees without a valid ballot: the overall mean.
-    const double overall = total_w > 0.0 ? total_wy / total_w : (K > 0 ? y_sum / K : 0.0);
-    int unrated = 0;
-    for (int e = 0; e < n; ++e) {
-      if (comp.ratee[e] >= 0) continue;
-      res.score[e] = overall;
-      ++unrated;
-    }
+    const double overall = total_w > 0.0 ? total_wy / total_w : (K > 0 ? y.sum / K : 0.0);
+    const int unrated = ScoreUnrated(comp, overall, res.score);
 
-    int rated = 0, rating = 0;
-    for (int e = 0; e < n; ++e) rated += comp.ratee[e] >= 0;
-    for (size_t j = 0; j < R; ++j) rating += comp.rater[j] >= 0;
-    const double df = static_cast<double>(valid) - rated - rating + comp.count;
-    const double sigma = df > 0.0 ? std::sqrt(rss / df) : 0.0;
-    res.se = Eigen::VectorXd::Zero(n);
-    for (int e = 0; e < n; ++e)
-      if (comp.ratee[e] >= 0) res.se[e] = sigma / std::sqrt(d.d_ratee[e]);
-
-    if (comp.count > 1) {
-      res.notes.push_back(fmt::format(
-          "{} components; scores compare only within a component except through their means "
-          "(the evaluees share no chain of raters, so each component's average rater is taken "
-          "as neutral)",
-          comp.count));
-    }
-    if (unrated > 0) {
-      res.notes.push_back(fmt::format(
-          "{} evaluee(s) had no valid vote and scored the overall mean {:.6g}", unrated, overall));
-    }
-    if (!rep.converged) {
-      res.notes.push_back(fmt::format(
-          "did not converge: relative change {:.3g} > tolerance {:.3g} after {} iteration(s)",
-          rep.relative_change, o_.tolerance, rep.iterations));
-    }
-    if (comp.count > 0 && df <= 0.0)
-      res.notes.push_back("no residual degrees of freedom: standard errors set to 0");
+    const ResidualScale scale = StandardErrors(d, comp, valid, rss, n, R, res.se);
+    AddFitNotes(comp, unrated, overall, rep, o_.tolerance, scale.df, res.notes);
 
     res.rater_values.emplace_back(
         "effect", Eigen::Map<const Eigen::VectorXd>(effect.data(), static_cast<Eigen::Index>(R)));
@@ -368,8 +412,8 @@ class RaterAdjusted : public Model {
         {"relative_change", rep.relative_change},
         {"components", comp.count},
         {"unrated_ratees", unrated},
-        {"sigma_e", sigma},
-        {"df", df},
+        {"sigma_e", scale.sigma},
+        {"df", scale.df},
     };
     return res;
   }

@@ -238,6 +238,12 @@ class RatingScaleFit {
   void ThresholdStep();
   void Centre();
   ScoreResult Result(int iterations, bool converged, double change);
+  // Parts of Result: standard errors, severities, thresholds and notes.
+  int AddScores(const std::vector<double>& ratee_var, ScoreResult& r) const;
+  int AddSeverities(const std::vector<double>& rater_var, ScoreResult& r) const;
+  void AddThresholds(ScoreResult& r) const;
+  void AddFitNotes(int iterations, bool converged, double change, ScoreResult& r) const;
+  void AddDataNotes(int no_ballot, int no_severity, ScoreResult& r) const;
   ScoreResult Degenerate();
 
   const RatingBallots& b_;
@@ -866,14 +872,8 @@ ScoreResult RatingScaleFit::Run() {
   return Result(iterations, converged, change);
 }
 
-ScoreResult RatingScaleFit::Result(int iterations, bool converged, double change) {
-  const int K = b_.levels, m = cat_.count;
-  std::vector<double> ratee_mean(n_), ratee_var(n_), rater_mean(num_raters_),
-      rater_var(num_raters_);
-  SumRatees(ratee_mean, ratee_var);
-  SumRaters(rater_mean, rater_var, false);
-
-  ScoreResult r;
+// Scores and their standard errors; returns the number of evaluees without a valid ballot.
+int RatingScaleFit::AddScores(const std::vector<double>& ratee_var, ScoreResult& r) const {
   r.score = Eigen::Map<const Eigen::VectorXd>(theta_.data(), n_);
   r.se.resize(n_);
   int no_ballot = 0;
@@ -881,6 +881,11 @@ ScoreResult RatingScaleFit::Result(int iterations, bool converged, double change
     r.se[i] = ratee_var[i] > 0.0 ? 1.0 / std::sqrt(ratee_var[i]) : 0.0;
     if (ratee_role_[i] == kNoEstimate) ++no_ballot;
   }
+  return no_ballot;
+}
+
+// Severities and their standard errors; returns the number of raters without an estimate.
+int RatingScaleFit::AddSeverities(const std::vector<double>& rater_var, ScoreResult& r) const {
   Eigen::VectorXd severity_se(num_raters_);
   int no_severity = 0;
   for (int j = 0; j < num_raters_; ++j) {
@@ -890,9 +895,13 @@ ScoreResult RatingScaleFit::Result(int iterations, bool converged, double change
   r.rater_values.emplace_back("severity",
                               Eigen::Map<const Eigen::VectorXd>(delta_.data(), num_raters_));
   r.rater_values.emplace_back("severity_se", std::move(severity_se));
+  return no_severity;
+}
 
-  // Thresholds: tau_k = c_k - c_{k-1} between observed neighbours, the
-  // average over a gap of unused grades, NaN outside the observed range.
+// Thresholds: tau_k = c_k - c_{k-1} between observed neighbours, the
+// average over a gap of unused grades, NaN outside the observed range.
+void RatingScaleFit::AddThresholds(ScoreResult& r) const {
+  const int K = b_.levels, m = cat_.count;
   std::vector<double> tau(std::max(K - 1, 0), std::numeric_limits<double>::quiet_NaN());
   for (int u = 1; u < m; ++u) {
     const int lo = static_cast<int>(cat_.score[u - 1]), hi = static_cast<int>(cat_.score[u]);
@@ -900,9 +909,11 @@ ScoreResult RatingScaleFit::Result(int iterations, bool converged, double change
     for (int k = lo + 1; k <= hi; ++k) tau[k - 1] = each;
   }
   for (int k = 1; k < K; ++k) r.parameters.emplace_back(fmt::format("tau_{}", k), tau[k - 1]);
-  r.parameters.emplace_back("iterations", iterations);
-  r.parameters.emplace_back("converged", converged ? 1.0 : 0.0);
+}
 
+// Convergence, and the evaluees and raters estimated apart from the joint fit.
+void RatingScaleFit::AddFitNotes(int iterations, bool converged, double change,
+                                 ScoreResult& r) const {
   if (converged) {
     r.notes.push_back(fmt::format("converged in {} iteration(s)", iterations));
   } else {
@@ -930,6 +941,11 @@ ScoreResult RatingScaleFit::Result(int iterations, bool converged, double change
         "{} evaluee(s) and {} rater(s) in {} part(s) without a finite joint estimate (not "
         "strongly connected) were estimated after the fit, like extreme scores",
         weak_ratees_, weak_raters_, weak_parts_));
+}
+
+// Estimates missing for want of ballots, unused grades and disconnected parts.
+void RatingScaleFit::AddDataNotes(int no_ballot, int no_severity, ScoreResult& r) const {
+  const int K = b_.levels;
   if (no_ballot > 0)
     r.notes.push_back(fmt::format("{} evaluee(s) with no valid ballot scored 0 (se 0)", no_ballot));
   if (no_severity > 0)
@@ -953,6 +969,22 @@ ScoreResult RatingScaleFit::Result(int iterations, bool converged, double change
         "the non-extreme ballots form {} disconnected parts: severities are centred within each, "
         "so scores compare across parts only if their raters are equally severe on average",
         components_));
+}
+
+ScoreResult RatingScaleFit::Result(int iterations, bool converged, double change) {
+  std::vector<double> ratee_mean(n_), ratee_var(n_), rater_mean(num_raters_),
+      rater_var(num_raters_);
+  SumRatees(ratee_mean, ratee_var);
+  SumRaters(rater_mean, rater_var, false);
+
+  ScoreResult r;
+  const int no_ballot = AddScores(ratee_var, r);
+  const int no_severity = AddSeverities(rater_var, r);
+  AddThresholds(r);
+  r.parameters.emplace_back("iterations", iterations);
+  r.parameters.emplace_back("converged", converged ? 1.0 : 0.0);
+  AddFitNotes(iterations, converged, change, r);
+  AddDataNotes(no_ballot, no_severity, r);
   return r;
 }
 
