@@ -27,13 +27,17 @@ struct GenerateFlags {
   int threads = 0;
 };
 
-// truth.csv: every evaluee's true quality and whether a bloc backs it.
+// truth.csv: every evaluee's units, true quality and whether a bloc backs it.
 std::string TruthCsv(const Organisation& org) {
+  const UnitCells units(org);
   fmt::memory_buffer truth;
-  fmt::format_to(std::back_inserter(truth), "ratee,true_quality,bloc\n");
-  for (int e = 0; e < org.NumEvaluees(); ++e)
-    fmt::format_to(std::back_inserter(truth), "{},{},{}\n", CsvField(org.evaluee_names[e]),
-                   Num(org.quality[e]), org.bloc[e] >= 0 ? 1 : 0);
+  fmt::format_to(std::back_inserter(truth), "ratee{},true_quality,bloc\n", units.Header());
+  for (int e = 0; e < org.NumEvaluees(); ++e) {
+    fmt::format_to(std::back_inserter(truth), "{}", CsvField(org.evaluee_names[e]));
+    units.Append(truth, e);
+    fmt::format_to(std::back_inserter(truth), ",{},{}\n", Num(org.quality[e]),
+                   org.bloc[e] >= 0 ? 1 : 0);
+  }
   return fmt::to_string(truth);
 }
 

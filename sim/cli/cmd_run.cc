@@ -58,8 +58,8 @@ nlohmann::ordered_json WriteRun(StagedDirectory& dir, const Scenario& s, const R
     const auto p0 = Clock::now();
     WritePerReplicateScores(dir.File("scores.csv.gz"), s, result);
     manifest["per_replicate"] =
-        "scores.csv.gz: replicate,model,ratee,score,rank,true_quality,class, one row per "
-        "replicate, model and evaluee, gzip";
+        "scores.csv.gz: the columns of scores.csv's full form, one row per replicate, model "
+        "and evaluee, gzip";
     manifest["wall_time"]["per_replicate_write_seconds"] =
         std::chrono::duration<double>(Clock::now() - p0).count();
   }

@@ -142,16 +142,23 @@ void WriteMetricsCsv(StagedDirectory& dir, const RunResult& r) {
   WriteTextFile(dir.File("metrics.csv"), fmt::to_string(out));
 }
 
+// metrics of [[vetoes]] (vetoes.csv): per veto and any veto, then per model.
+void WriteVetoesCsv(StagedDirectory& dir, const RunResult& r) {
+  if (r.veto_metrics.empty()) return;
+  WriteTextFile(dir.File("vetoes.csv"), VetoesCsv(r));
+}
+
 // evaluees.csv: per-evaluee summaries across replicates (the largest
 // file: 1.6 million evaluees x models rows at municipal scale).
 void WriteEvalueesCsv(StagedDirectory& dir, const RunResult& r) {
   const Organisation& org = r.organisation;
   const int n = org.NumEvaluees();
+  const UnitCells units(org);
   std::vector<std::string> names;
   for (const auto& m : r.models) names.push_back(CsvField(m.name));
   WriteRows(dir.File("evaluees.csv"),
-            "model,ratee,true_quality,mean_score,mean_rank,rank_lo,rank_hi,p_top,p_bottom,"
-            "p_top_class\n",
+            "model,ratee" + units.Header() +
+                ",true_quality,mean_score,mean_rank,rank_lo,rank_hi,p_top,p_bottom,p_top_class\n",
             r.models.size() * static_cast<size_t>(n), [&](Buffer& out, size_t i) {
               const size_t mi = i / n;
               const int e = static_cast<int>(i % n);
@@ -159,6 +166,7 @@ void WriteEvalueesCsv(StagedDirectory& dir, const RunResult& r) {
               out.append(names[mi].data(), names[mi].data() + names[mi].size());
               out.push_back(',');
               AppendCsvField(out, org.evaluee_names[e]);
+              units.Append(out, e);
               fmt::format_to(std::back_inserter(out), FMT_COMPILE(",{},{},{},{},{},{},{},"),
                              org.quality[e], m.mean_score[e], m.mean_rank[e], m.rank_lo[e],
                              m.rank_hi[e], m.p_top[e], m.p_bottom[e]);
@@ -171,8 +179,9 @@ void WriteEvalueesCsv(StagedDirectory& dir, const RunResult& r) {
 void WriteScoresCsv(StagedDirectory& dir, const RunResult& r, int R) {
   const Organisation& org = r.organisation;
   const int n = org.NumEvaluees();
+  const UnitCells units(org);
   fmt::memory_buffer out;
-  fmt::format_to(std::back_inserter(out), "replicate,model,ratee,score,rank,true_quality,class\n");
+  fmt::format_to(std::back_inserter(out), "{}\n", ScoresHeader(units));
   std::vector<int> order(n);
   for (int rep = 0; rep < R; ++rep) {
     for (const auto& m : r.models) {
@@ -180,9 +189,12 @@ void WriteScoresCsv(StagedDirectory& dir, const RunResult& r, int R) {
       std::iota(order.begin(), order.end(), 0);
       std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[a] < rank[b]; });
       for (int e : order) {
+        fmt::format_to(std::back_inserter(out), "{},{},{}", rep + 1, CsvField(m.name),
+                       CsvField(org.evaluee_names[e]));
+        units.Append(out, e);
         fmt::format_to(
-            std::back_inserter(out), "{},{},{},{},{},{},{}\n", rep + 1, CsvField(m.name),
-            CsvField(org.evaluee_names[e]), Num(m.scores[rep][e]), rank[e], Num(org.quality[e]),
+            std::back_inserter(out), ",{},{},{},{}\n", Num(m.scores[rep][e]), rank[e],
+            Num(org.quality[e]),
             m.classes.empty() ? std::string() : CsvField(m.class_labels[m.classes[rep][e]]));
       }
     }
@@ -352,6 +364,9 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   // fairness.csv: errors by stratum of evaluees (sim/run/fairness.h).
   WriteTextFile(dir.File("fairness.csv"), FairnessCsv(r.fairness));
   WriteFittedCsvs(dir, r);
+  if (std::any_of(r.models.begin(), r.models.end(), [](const auto& m) { return !m.units.empty(); }))
+    WriteTextFile(dir.File("units.csv"), UnitsCsv(org, r.models));
+  WriteVetoesCsv(dir, r);
 
   info.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   nlohmann::ordered_json man = BaseManifest(s, info.overrides);
@@ -372,6 +387,43 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
   if (manifest_out) *manifest_out = man;
   return SummaryTable(r);
+}
+
+UnitCells::UnitCells(const Organisation& org) : org_(org) {
+  for (size_t l = 0; l < org.unit_levels.size(); ++l) {
+    header_ += "," + CsvField(org.unit_levels[l]);
+    std::vector<std::string> names(org.level_size[l]);
+    for (int i = 0; i < org.level_size[l]; ++i)
+      names[i] = CsvField(org.UnitName(static_cast<int>(l), i));
+    names_.push_back(std::move(names));
+  }
+}
+
+void UnitCells::Append(fmt::memory_buffer& out, int e) const {
+  for (size_t l = 0; l < names_.size(); ++l) {
+    const std::string& name = names_[l][org_.unit[l][e]];
+    out.push_back(',');
+    out.append(name.data(), name.data() + name.size());
+  }
+}
+
+std::string ScoresHeader(const UnitCells& units) {
+  return "replicate,model,ratee" + units.Header() + ",score,rank,true_quality,class";
+}
+
+std::string VetoesCsv(const RunResult& r) {
+  fmt::memory_buffer out;
+  fmt::format_to(std::back_inserter(out), "veto,model,metric,value,lo,hi\n");
+  const auto row = [&](const std::string& veto, const std::string& model, const MetricRow& m) {
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{}\n", CsvField(veto), CsvField(model),
+                   m.metric, Num(m.value), m.has_interval ? Num(m.lo) : "",
+                   m.has_interval ? Num(m.hi) : "");
+  };
+  for (const auto& [veto, rows] : r.veto_metrics)
+    for (const MetricRow& m : rows) row(veto, "", m);
+  for (const ModelOutcome& mo : r.models)
+    for (const MetricRow& m : mo.veto_metrics) row("any", mo.name, m);
+  return fmt::to_string(out);
 }
 
 std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result) {

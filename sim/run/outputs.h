@@ -48,6 +48,29 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
                             RunInfo info, nlohmann::ordered_json* manifest_out = nullptr);
 std::string SummaryTable(const RunResult& result);
 
+// The unit columns of the per-evaluee tables (truth.csv, scores.csv,
+// evaluees.csv): one per level above the evaluees, named after the level and
+// holding the unit's name, right after `ratee`.
+class UnitCells {
+ public:
+  explicit UnitCells(const Organisation& org);
+  // ",county,town" (empty when the evaluees are the top level).
+  const std::string& Header() const { return header_; }
+  // ",county-3,town-17" for evaluee e.
+  void Append(fmt::memory_buffer& out, int e) const;
+
+ private:
+  const Organisation& org_;
+  std::string header_;
+  std::vector<std::vector<std::string>> names_;  // [level][unit], CSV-quoted
+};
+
+// The header of scores.csv's full form and of scores.csv.gz (no newline).
+std::string ScoresHeader(const UnitCells& units);
+
+// vetoes.csv: veto,model,metric,value,lo,hi (see scenarios/README.md).
+std::string VetoesCsv(const RunResult& r);
+
 // Ballots as a ratings CSV (rater,ratee,grade,group; blank grade = abstain).
 std::string BallotsCsv(const RatingBallots& ballots);
 

@@ -78,7 +78,8 @@ void WritePerReplicateScores(const std::filesystem::path& path, const Scenario& 
   GzFile gz(path);
   fmt::memory_buffer out;
   out.reserve(kChunkBytes + 4096);
-  fmt::format_to(std::back_inserter(out), "replicate,model,ratee,score,rank,true_quality,class\n");
+  const UnitCells units(org);
+  fmt::format_to(std::back_inserter(out), "{}\n", ScoresHeader(units));
   std::vector<int> order(n);
   for (int rep = 0; rep < s.replicates; ++rep) {
     ThrowIfInterrupted();
@@ -96,8 +97,10 @@ void WritePerReplicateScores(const std::filesystem::path& path, const Scenario& 
       std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rank[a] < rank[b]; });
       for (int e : order) {
         // "{}" of a double is Num(): the shortest text that reads back exactly.
-        fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{}\n", rep + 1, model,
-                       CsvField(org.evaluee_names[e]), score[e], rank[e], org.quality[e],
+        fmt::format_to(std::back_inserter(out), "{},{},{}", rep + 1, model,
+                       CsvField(org.evaluee_names[e]));
+        units.Append(out, e);
+        fmt::format_to(std::back_inserter(out), ",{},{},{},{}\n", score[e], rank[e], org.quality[e],
                        class_text.empty() ? std::string_view() : class_text[m.classes[rep][e]]);
         if (out.size() >= kChunkBytes) {
           gz.Write(out);

@@ -1,7 +1,7 @@
 // The per-replicate scores table of `evalsim run --per-replicate`:
 // scores.csv.gz, one row per replicate, model and evaluee, whatever the size
 // of the run:
-//   replicate,model,ratee,score,rank,true_quality,class
+//   replicate,model,ratee,<unit columns>,score,rank,true_quality,class
 // (the columns of scores.csv's full form; `class` is empty for a model
 // without class rules). Rows are in replicate order, then the scenario's
 // model order, then by rank (ties in evaluee order), as in scores.csv. The

@@ -192,11 +192,23 @@ double NameBytes(const Scenario& s, double n) {
   return 32 + StringHeap(level.size() + 1 + Digits(n));
 }
 
-// Organisation and the runner's fixed per-evaluee state.
+// The unit columns of an evaluee row (",county-12,town-345"): at most the
+// level name, a dash and as many digits as n, per level above the evaluees.
+double UnitColumnsLength(const Scenario& s, double n) {
+  double len = 0;
+  for (int l = 0; l < s.evaluee_level; ++l)
+    len += static_cast<double>(s.levels[l].name.size()) + 2 + Digits(n);
+  return len;
+}
+
+// Organisation and the runner's fixed per-evaluee state (the unit of each
+// level above the evaluees is held twice: the organisation's and the class
+// rules' scopes, with the meeting).
 double OrganisationBytes(const Scenario& s, const RunDims& d, double name_bytes) {
   double per_evaluee_groups = 0;
   for (const auto& g : s.raters) per_evaluee_groups += g.kind == RaterKind::kPerEvaluee ? 1 : 0;
-  return d.n * (8 + name_bytes + 4 + (d.types ? 4 : 0)) + d.raters +
+  const double unit_columns = 8.0 * s.evaluee_level + 4;
+  return d.n * (8 + name_bytes + 4 + (d.types ? 4 : 0) + unit_columns) + d.raters +
          d.meetings * (sizeof(Meeting) + 2 * 32 + 8) + per_evaluee_groups * 8 * d.n;
 }
 
@@ -236,7 +248,9 @@ double OutputBytes(const Scenario& s, const RunDims& d, double rater_values) {
   const double name_len = static_cast<double>(level.size() + 1 + Digits(n));
   const double rank_len = Digits(n) + (R > 1 ? 4 : 0);
   const double share_len = R > 1 ? 4 : 1;
-  const double evaluees_row = label + name_len + 2 * 19 + 3 * rank_len + 3 * share_len + 10;
+  const double units_len = UnitColumnsLength(s, n);
+  const double evaluees_row =
+      label + name_len + units_len + 2 * 19 + 3 * rank_len + 3 * share_len + 10;
   double text = WindowPeak(n * M, evaluees_row);
   // raters.csv: every per-rater estimate of replicate 1, streamed in the
   // same windows.
@@ -244,7 +258,7 @@ double OutputBytes(const Scenario& s, const RunDims& d, double rater_values) {
   text = std::max(text, WindowPeak(rater_values * d.raters, raters_row));
   const bool full_form = d.keep && R * n * M <= static_cast<double>(kFullScoresMaxRows);
   if (full_form) {
-    const double scores_row = 3 + label + name_len + 2 * 19 + rank_len + 6 + 7;
+    const double scores_row = 3 + label + name_len + units_len + 2 * 19 + rank_len + 6 + 7;
     text = std::max(text, TextPeak(R * n * M * scores_row));
   }
   // scores.csv.gz: a 1 MiB text chunk, zlib's buffers and deflate state,

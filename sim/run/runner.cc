@@ -11,6 +11,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <tuple>
 
 #include "models/registry.h"
 #include "sim/core/interrupt.h"
@@ -80,6 +81,7 @@ struct ReplicateModel {
   double spearman = 0, kendall = 0, topk = 0;
   double class_top = std::numeric_limits<double>::quiet_NaN();
   double class_bottom = std::numeric_limits<double>::quiet_NaN();
+  double class_top_without_vetoes = std::numeric_limits<double>::quiet_NaN();
   double bloc_gain = std::numeric_limits<double>::quiet_NaN();
   double fit_seconds = 0;
   std::vector<std::string> notes;
@@ -117,6 +119,8 @@ struct Truth {
   Eigen::VectorXd quality, ranks, top, bottom;
   TauReference tau;
   std::vector<int> bloc_evaluees;  // the evaluees in a bloc
+  std::vector<int> order;          // best first (units.csv)
+  std::vector<double> z;           // quality in standard deviations (event vetoes)
 };
 
 Truth MakeTruth(const Scenario& s, const Organisation& org) {
@@ -131,6 +135,8 @@ Truth MakeTruth(const Scenario& s, const Organisation& org) {
   t.bottom = BottomKMembership(t.quality, t.k_bottom);
   for (int e = 0; e < n; ++e)
     if (org.bloc[e] >= 0) t.bloc_evaluees.push_back(e);
+  t.order = TruthOrder(org.quality);
+  for (double q : org.quality) t.z.push_back(s.quality_sd > 0 ? q / s.quality_sd : 0.0);
   return t;
 }
 
@@ -141,6 +147,7 @@ struct RunPlan {
   const GeneratorSetup& setup;
   const std::vector<PreparedModel>& models;
   const Truth& truth;
+  const UnitColumns& scopes;  // what class rules count within
 };
 
 // Counts each replicate writes into its own slots (valid_per_slot adds
@@ -155,6 +162,9 @@ struct ReplicateTallies {
   std::vector<std::vector<double>> grade_counts;
   std::vector<uint64_t> ballots;
   std::vector<double> gen_seconds, score_seconds;
+  // Per replicate, per veto then "any": the share of evaluees struck and
+  // the share of the truly top k struck.
+  std::vector<std::vector<double>> veto_rate, veto_top;
 
   ReplicateTallies(const Scenario& s, int n, int R)
       : G(s.raters.size()),
@@ -163,7 +173,9 @@ struct ReplicateTallies {
         grade_counts(R, std::vector<double>(G * K1, 0)),
         ballots(R, 0),
         gen_seconds(R, 0),
-        score_seconds(R, 0) {}
+        score_seconds(R, 0),
+        veto_rate(R),
+        veto_top(R) {}
 };
 
 // Tallies replicate r's ballots by (group, grade) and valid ballots by slot.
@@ -203,13 +215,13 @@ void FitModels(const RunPlan& p, int r, ReplicateBallots& rb, ReplicateBallots& 
 }
 
 // The shares of the top class that are truly top-k, and of the bottom
-// classes that are truly bottom-k.
-void ClassPrecision(const ClassRules& rules, const Truth& truth, ReplicateModel& out) {
-  const std::vector<std::string>& labels = out.class_labels;
+// classes that are truly bottom-k (NaN for an empty class).
+std::pair<double, double> ClassPrecision(const ClassRules& rules, const Truth& truth,
+                                         const ClassOutcome& c) {
   const std::string top_label = rules.TopLabel();
   double top_hit = 0, top_n = 0, bottom_hit = 0, bottom_n = 0;
   for (int e = 0; e < truth.n; ++e) {
-    const std::string& l = labels[out.classes[e]];
+    const std::string& l = c.labels[c.cls[e]];
     if (l == top_label) {
       top_n += 1;
       top_hit += truth.top[e];
@@ -219,14 +231,59 @@ void ClassPrecision(const ClassRules& rules, const Truth& truth, ReplicateModel&
       bottom_hit += truth.bottom[e];
     }
   }
-  if (top_n > 0) out.class_top = top_hit / top_n;
-  if (bottom_n > 0) out.class_bottom = bottom_hit / bottom_n;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  return {top_n > 0 ? top_hit / top_n : nan, bottom_n > 0 ? bottom_hit / bottom_n : nan};
+}
+
+// The model's classes in one replicate, and their precision with and
+// without the scenario's vetoes.
+void ReplicateClasses(const RunPlan& p, const ReplicateBallots& rb, const VetoDraws& draws,
+                      const ClassRules& rules, const ScoreResult& sr, ReplicateModel& out) {
+  ClassInputs in;
+  in.score = &sr.score;
+  in.rank = &out.rank;
+  in.ballots = &rb.ratings;
+  in.units = &p.scopes;
+  in.indicators = rb.indicators.NumIndicators() > 0 ? &rb.indicators : nullptr;
+  in.veto_draws = &draws;
+  ClassOutcome c = AssignClasses(rules, p.s.vetoes, in);
+  std::tie(out.class_top, out.class_bottom) = ClassPrecision(rules, p.truth, c);
+  if (!p.s.vetoes.empty())
+    out.class_top_without_vetoes =
+        ClassPrecision(rules, p.truth, AssignClasses(rules, {}, in)).first;
+  out.classes = std::move(c.cls);
+  out.class_labels = std::move(c.labels);
+}
+
+// Replicate r's veto tallies: per veto, then any veto, the share of
+// evaluees struck and of the truly top k.
+void CountVetoes(const RunPlan& p, int r, const VetoDraws& draws, const IndicatorTable& ind,
+                 ReplicateTallies& t) {
+  const int n = p.truth.n;
+  const std::vector<Veto>& vetoes = p.s.vetoes;
+  std::vector<uint8_t> any(n, 0);
+  const auto add = [&](const std::vector<uint8_t>& struck) {
+    double count = 0, top = 0;
+    for (int e = 0; e < n; ++e) {
+      count += struck[e];
+      top += struck[e] * p.truth.top[e];
+    }
+    t.veto_rate[r].push_back(count / n);
+    t.veto_top[r].push_back(p.truth.k_top > 0 ? top / p.truth.k_top : 0.0);
+  };
+  for (size_t v = 0; v < vetoes.size(); ++v) {
+    const std::vector<uint8_t> struck = VetoStrikes(vetoes[v], v, n, &draws, &ind);
+    for (int e = 0; e < n; ++e) any[e] |= struck[e];
+    add(struck);
+  }
+  add(any);
 }
 
 // One model's metrics in replicate r. One sort of the model's key serves
 // ranks, Spearman, Kendall, top-k and bottom-k.
-void ReplicateMetrics(const RunPlan& p, int r, const RatingBallots& b, const PreparedModel& model,
-                      const std::vector<int>& base_ranks, ScoreResult& sr, ReplicateModel& out) {
+void ReplicateMetrics(const RunPlan& p, int r, const ReplicateBallots& rb, const VetoDraws& draws,
+                      const PreparedModel& model, const std::vector<int>& base_ranks,
+                      ScoreResult& sr, ReplicateModel& out) {
   const Truth& truth = p.truth;
   const KeyOrder order = SortKey(sr.score, sr.tiebreak);
   out.rank = CompetitionRanks(order);
@@ -236,10 +293,7 @@ void ReplicateMetrics(const RunPlan& p, int r, const RatingBallots& b, const Pre
   out.bottom = BottomKMembership(order, truth.k_bottom);
   out.topk = MembershipOverlap(out.top, truth.top, truth.k_top);
   const ClassRules& rules = model.entry->classes;
-  if (!rules.Empty()) {
-    out.classes = AssignClasses(rules, b, sr.score, out.rank, &out.class_labels);
-    ClassPrecision(rules, truth, out);
-  }
+  if (!rules.Empty()) ReplicateClasses(p, rb, draws, rules, sr, out);
   if (!truth.bloc_evaluees.empty()) {
     double gain = 0;
     for (int e : truth.bloc_evaluees) gain += base_ranks[e] - out.rank[e];
@@ -270,11 +324,16 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   std::vector<ScoreResult> results(M);
   std::vector<std::vector<int>> base_ranks(M);
   FitModels(p, r, rb, nobloc, results, base_ranks, out);
+  VetoDraws draws;
+  if (!p.s.vetoes.empty()) {
+    draws = DrawVetoEvents(p.s.vetoes, p.truth.z, p.s.seed, r);
+    CountVetoes(p, r, draws, rb.indicators, t);
+  }
   // The metrics of the models are independent: they run in parallel (this
   // matters when there are fewer replicates than threads), each into its
   // own slot.
   ParallelFor(0, M, [&](int mi) {
-    ReplicateMetrics(p, r, b, p.models[mi], base_ranks[mi], results[mi], out[mi]);
+    ReplicateMetrics(p, r, rb, draws, p.models[mi], base_ranks[mi], results[mi], out[mi]);
   });
   t.score_seconds[r] = Seconds(g1, Clock::now());
 }
@@ -305,6 +364,24 @@ void GradeShares(const ReplicateTallies& t, int R, RunResult& result) {
   shares(total, &result.grade_share, &result.abstain_share);
 }
 
+// The veto metrics over replicates, per veto and then for any veto.
+void VetoMetrics(const Scenario& s, const ReplicateTallies& t, RunResult& result) {
+  if (s.vetoes.empty()) return;
+  const size_t R = t.veto_rate.size();
+  for (size_t v = 0; v <= s.vetoes.size(); ++v) {
+    std::vector<double> rate, top;
+    for (size_t r = 0; r < R; ++r) {
+      rate.push_back(t.veto_rate[r][v]);
+      top.push_back(t.veto_top[r][v]);
+    }
+    std::vector<MetricRow> rows;
+    AddMean(rows, "rate", rate);
+    AddMean(rows, "p_veto_if_top", top);
+    result.veto_metrics.emplace_back(v < s.vetoes.size() ? s.vetoes[v].name : "any",
+                                     std::move(rows));
+  }
+}
+
 std::vector<Strata> MakeStrata(const Scenario& s, const Organisation& org,
                                const ReplicateTallies& t, int R) {
   std::vector<uint64_t> valid(t.valid_per_slot.size());
@@ -317,7 +394,7 @@ std::vector<Strata> MakeStrata(const Scenario& s, const Organisation& org,
 // Per-replicate values of one model gathered over replicates, in replicate
 // order.
 struct ModelSeries {
-  std::vector<double> spearman, kendall, topk, ctop, cbottom, gain;
+  std::vector<double> spearman, kendall, topk, ctop, cbottom, ctop_free, gain;
   Eigen::MatrixXd rank_matrix;  // [evaluee, replicate]
 };
 
@@ -339,6 +416,7 @@ void GatherReplicates(std::vector<std::vector<ReplicateModel>>& reps, int mi, in
     series.topk.push_back(rm.topk);
     series.ctop.push_back(rm.class_top);
     series.cbottom.push_back(rm.class_bottom);
+    series.ctop_free.push_back(rm.class_top_without_vetoes);
     series.gain.push_back(rm.bloc_gain);
     mo.fit_seconds.push_back(rm.fit_seconds);
     mo.parameters.push_back(std::move(rm.parameters));
@@ -388,26 +466,27 @@ void AddStability(const std::vector<std::vector<ReplicateModel>>& reps, int mi, 
 }
 
 // How often each evaluee is in the top class; keeps every replicate's
-// classes.
-void TopClassShares(std::vector<std::vector<ReplicateModel>>& reps, int mi, int n,
+// classes, and sums them up per unit.
+void TopClassShares(const RunPlan& p, std::vector<std::vector<ReplicateModel>>& reps, int mi,
                     const ClassRules& rules, ModelOutcome& mo) {
-  const int R = static_cast<int>(reps.size());
-  const std::string top_label = rules.TopLabel();
+  const int R = static_cast<int>(reps.size()), n = p.truth.n;
+  mo.top_class = rules.TopLabel();
   for (int r = 0; r < R; ++r) {
     const auto& cls = reps[r][mi].classes;
     for (int e = 0; e < n; ++e)
-      if (mo.class_labels[cls[e]] == top_label) mo.p_top_class[e] += 1.0;
+      if (mo.class_labels[cls[e]] == mo.top_class) mo.p_top_class[e] += 1.0;
   }
   mo.p_top_class /= R;
   for (int r = 0; r < R; ++r) mo.classes.push_back(std::move(reps[r][mi].classes));
+  mo.units = UnitOutcomes(p.org, p.truth.order, mo.classes, mo.class_labels, mo.top_class);
 }
 
 // Model mi's outcome over every replicate, and its fairness rows.
-ModelOutcome ReduceModel(std::vector<std::vector<ReplicateModel>>& reps, int mi,
-                         const PreparedModel& model, int n, const FairnessTruth& fairness_truth,
-                         const std::vector<Strata>& strata, bool keep_scores,
-                         std::vector<FairnessRow>* fairness_rows) {
-  const int R = static_cast<int>(reps.size());
+ModelOutcome ReduceModel(const RunPlan& p, std::vector<std::vector<ReplicateModel>>& reps, int mi,
+                         const FairnessTruth& fairness_truth, const std::vector<Strata>& strata,
+                         bool keep_scores, std::vector<FairnessRow>* fairness_rows) {
+  const int R = static_cast<int>(reps.size()), n = p.truth.n;
+  const PreparedModel& model = p.models[mi];
   ModelOutcome mo;
   ErrorSums errors(n);
   mo.name = model.entry->name;
@@ -429,7 +508,11 @@ ModelOutcome ReduceModel(std::vector<std::vector<ReplicateModel>>& reps, int mi,
   AddMean(mo.metrics, "class.top_precision", series.ctop);
   AddMean(mo.metrics, "class.bottom_precision", series.cbottom);
   AddMean(mo.metrics, "robustness.bloc_gain", series.gain);
-  if (!model.entry->classes.Empty()) TopClassShares(reps, mi, n, model.entry->classes, mo);
+  if (!p.s.vetoes.empty()) {
+    AddMean(mo.veto_metrics, "class.top_precision", series.ctop);
+    AddMean(mo.veto_metrics, "class.top_precision_without_vetoes", series.ctop_free);
+  }
+  if (!model.entry->classes.Empty()) TopClassShares(p, reps, mi, model.entry->classes, mo);
   for (int r = 0; r < R; ++r) {
     mo.ranks.push_back(std::move(reps[r][mi].rank));
     if (keep_scores) mo.scores.push_back(std::move(reps[r][mi].score));
@@ -451,8 +534,8 @@ void ReduceModels(const RunPlan& p, std::vector<std::vector<ReplicateModel>>& re
   std::vector<ModelOutcome> outcomes(M);
   std::vector<std::vector<FairnessRow>> fairness_rows(M);
   ParallelFor(0, M, [&](int mi) {
-    outcomes[mi] = ReduceModel(reps, mi, p.models[mi], truth.n, fairness_truth, strata, keep_scores,
-                               &fairness_rows[mi]);
+    outcomes[mi] =
+        ReduceModel(p, reps, mi, fairness_truth, strata, keep_scores, &fairness_rows[mi]);
   });
   for (int mi = 0; mi < M; ++mi) {
     result.fairness.insert(result.fairness.end(), fairness_rows[mi].begin(),
@@ -494,7 +577,8 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   const std::vector<PreparedModel> models = PrepareModels(s, ctx);
   const int R = s.replicates, M = static_cast<int>(models.size());
   const Truth truth = MakeTruth(s, org);
-  const RunPlan plan{s, org, setup, models, truth};
+  const UnitColumns scopes = ScopeColumns(org);
+  const RunPlan plan{s, org, setup, models, truth, scopes};
 
   std::vector<std::vector<ReplicateModel>> reps(R, std::vector<ReplicateModel>(M));
   ReplicateTallies tallies(s, truth.n, R);
@@ -514,6 +598,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     result.seconds_score += tallies.score_seconds[r];
   }
   GradeShares(tallies, R, result);
+  VetoMetrics(s, tallies, result);
   ReduceModels(plan, reps, tallies, config.keep_scores, result);
   result.seconds_metrics = Seconds(t2, Clock::now());
 

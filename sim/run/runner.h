@@ -15,6 +15,7 @@
 #include "models/model.h"
 #include "sim/run/fairness.h"
 #include "sim/run/uncertainty.h"
+#include "sim/run/units.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulate/organisation.h"
 
@@ -40,6 +41,10 @@ struct ModelOutcome {
   std::vector<std::vector<int>> ranks;    // [replicate][evaluee]
   std::vector<std::vector<int>> classes;  // [replicate][evaluee] (when class rules)
   std::vector<std::string> class_labels;
+  std::string top_class;           // the top class's label (when class rules)
+  std::vector<UnitClasses> units;  // per level above the evaluees (when class rules)
+  // With [[vetoes]] (vetoes.csv): class.top_precision with and without them.
+  std::vector<MetricRow> veto_metrics;
   std::vector<double> fit_seconds;  // [replicate]
   // Fitted models' named parameters, per replicate, and per-rater estimates
   // of replicate 1 (ScoreResult::parameters / rater_values).
@@ -67,6 +72,9 @@ struct RunResult {
   // scenario order, and the dimensions they were cut along.
   std::vector<FairnessRow> fairness;
   std::vector<std::string> fairness_dimensions;
+  // With [[vetoes]] (vetoes.csv): per veto, then "any" (struck by any veto),
+  // its model-free metrics over replicates.
+  std::vector<std::pair<std::string, std::vector<MetricRow>>> veto_metrics;
   double seconds_organisation = 0, seconds_generate = 0, seconds_score = 0, seconds_metrics = 0;
   double seconds_uncertainty = 0;
   int threads = 1;

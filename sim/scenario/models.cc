@@ -63,7 +63,7 @@ const RubricPreset* ReadPreset(OptionReader& r, ModelEntry& m, toml::table& merg
 // Reads the entry's `classes`. A preset's classes merge key by key with the
 // entry's own.
 void ReadEntryClasses(OptionReader& r, const toml::table& t, const RubricPreset* preset,
-                      const ModelContext& ctx, ModelEntry& m, toml::table& merged,
+                      const ClassContext& ctx, ModelEntry& m, toml::table& merged,
                       std::vector<std::string>& errors) {
   const toml::node* own = t.get("classes");
   const toml::node* inherited = preset ? preset->table.get("classes") : nullptr;
@@ -73,7 +73,7 @@ void ReadEntryClasses(OptionReader& r, const toml::table& t, const RubricPreset*
     const toml::table* base = inherited ? inherited->as_table() : nullptr;
     OptionReader cr(own ? *own->as_table() : *base, r.file(), m.path + ".classes", {},
                     own ? base : nullptr);
-    m.classes = ReadClassRules(cr, ctx.levels);
+    m.classes = ReadClassRules(cr, ctx);
     for (auto& e : cr.Finish()) errors.push_back(std::move(e));
     if (own && base) {
       toml::table both = *base;
@@ -125,7 +125,7 @@ ModelEntry ReadModelEntry(const toml::table& t, size_t i, std::set<std::string>&
   if (auto mm = merged["model"].value<std::string>()) m.model = *mm;
   if (m.model.empty() && m.preset.empty())
     r.Error("", "missing required key `model` (or `preset`)");
-  ReadEntryClasses(r, t, preset, ctx, m, merged, errors);
+  ReadEntryClasses(r, t, preset, ClassContextOf(s), m, merged, errors);
   m.from = r.String("from", "", {"ratings", "comparisons"});
   r.Raw("model");
   r.Raw("classes");

@@ -99,6 +99,21 @@ bool ReadLevels(OptionReader& r, Scenario& s, std::vector<std::string>& errors) 
   return counts_ok;
 }
 
+// The levels above the evaluees name the scopes of class rules and the unit
+// columns of truth.csv, scores.csv and evaluees.csv: they may not be a scope
+// keyword nor another column of those files.
+void CheckUnitLevelNames(OptionReader& r, const Scenario& s) {
+  static const std::set<std::string> kReserved = {
+      "all",     "meeting",      "model", "ratee",    "replicate",  "score",
+      "rank",    "true_quality", "class", "bloc",     "mean_score", "mean_rank",
+      "rank_lo", "rank_hi",      "p_top", "p_bottom", "p_top_class"};
+  for (int i = 0; i < s.evaluee_level; ++i)
+    if (kReserved.count(s.levels[i].name))
+      r.Error("levels", fmt::format("level \"{}\" above the evaluees names a unit column and a "
+                                    "scope; pick another name (reserved: {})",
+                                    s.levels[i].name, fmt::join(kReserved, ", ")));
+}
+
 // Reads `evaluees` (a level name) into s.evaluee_level and checks that no
 // level down to the evaluees is empty. Returns the name.
 std::string ReadEvalueeLevel(OptionReader& r, Scenario& s, bool counts_ok) {
@@ -113,6 +128,7 @@ std::string ReadEvalueeLevel(OptionReader& r, Scenario& s, bool counts_ok) {
     r.Error("evaluees", fmt::format("level \"{}\" does not exist; levels: {}", evaluees,
                                     fmt::join(names, ", ")));
   }
+  CheckUnitLevelNames(r, s);
   if (s.evaluee_level >= 0 && counts_ok) {
     for (int i = 0; i <= s.evaluee_level; ++i) {
       if (s.levels[i].count.hi == 0) {

@@ -96,6 +96,10 @@ void ReadComparisons(OptionReader& top, Scenario& s, std::vector<std::string>& e
 // Reads the optional [[indicators]] tables into s.indicators.
 void ReadIndicators(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
 
+// Reads the optional [[vetoes]] tables into s.vetoes (after the
+// indicators, which an indicator veto names).
+void ReadVetoes(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
+
 // Reads the optional [uncertainty] table into s.uncertainty (after the
 // models, whose names it refers to).
 void ReadUncertainty(OptionReader& top, Scenario& s, std::vector<std::string>& errors);

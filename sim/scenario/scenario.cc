@@ -138,6 +138,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
   ReadMetrics(top, s, errors);
   ReadComparisons(top, s, errors);
   ReadIndicators(top, s, errors);
+  ReadVetoes(top, s, errors);
   // Models last: their options are checked against the scale and groups.
   ReadModels(top, s, errors);
   ReadUncertainty(top, s, errors);
@@ -210,6 +211,15 @@ ModelContext ModelContextOf(const Scenario& s) {
   ctx.levels = static_cast<int>(s.labels.size());
   for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
   for (const auto& i : s.indicators) ctx.indicator_names.push_back(i.name);
+  return ctx;
+}
+
+ClassContext ClassContextOf(const Scenario& s) {
+  const ModelContext m = ModelContextOf(s);
+  ClassContext ctx{m.levels, {}, m.group_names, m.indicator_names};
+  for (int l = 0; l < s.evaluee_level && l < static_cast<int>(s.levels.size()); ++l)
+    ctx.scopes.push_back(s.levels[l].name);
+  ctx.scopes.emplace_back(kScopeMeeting);
   return ctx;
 }
 

@@ -177,6 +177,7 @@ struct Scenario {
   std::vector<ModelEntry> models;
   ComparisonSpec comparisons;
   std::vector<IndicatorSpec> indicators;
+  std::vector<Veto> vetoes;  // [[vetoes]], applied in every model's classes
   UncertaintySpec uncertainty;
   SweepSpec sweep;
 
@@ -197,6 +198,9 @@ void KeepModels(Scenario& s, const std::vector<std::string>& names);
 // What a model's options are checked against: the scale's number of
 // grades, the rater groups and the indicator names of `s`.
 ModelContext ModelContextOf(const Scenario& s);
+// What a classes table's names are checked against: the same, and the
+// scopes (the levels above the evaluees and "meeting").
+ClassContext ClassContextOf(const Scenario& s);
 
 // Parses and validates. Throws InputError (every problem, one per line).
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});

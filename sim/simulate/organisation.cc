@@ -233,7 +233,39 @@ void DrawTypes(const Scenario& s, int n, Organisation& org) {
   }
 }
 
+// Every evaluee's unit at each level above the evaluees, up the tree.
+void SetUnits(const Scenario& s, const UnitTree& tree, int L, int n, Organisation& org) {
+  org.unit.assign(L - 1, std::vector<int>(n));
+  for (int l = L - 2; l >= 0; --l) {
+    org.unit_levels.insert(org.unit_levels.begin(), s.levels[l].name);
+    for (int e = 0; e < n; ++e)
+      org.unit[l][e] = l == L - 2 ? tree.parent[L - 1][e] : tree.parent[l + 1][org.unit[l + 1][e]];
+  }
+}
+
 }  // namespace
+
+std::string Organisation::UnitName(int level, int i) const {
+  return fmt::format("{}-{}", unit_levels[level], i + 1);
+}
+
+std::vector<int> Organisation::MeetingOf() const {
+  std::vector<int> meeting(NumEvaluees(), 0);
+  for (size_t m = 0; m < meetings.size(); ++m)
+    for (int e = meetings[m].first_evaluee;
+         e < meetings[m].first_evaluee + meetings[m].num_evaluees; ++e)
+      meeting[e] = static_cast<int>(m);
+  return meeting;
+}
+
+UnitColumns ScopeColumns(const Organisation& org) {
+  UnitColumns c;
+  c.names = org.unit_levels;
+  c.unit = org.unit;
+  c.names.emplace_back(kScopeMeeting);
+  c.unit.push_back(org.MeetingOf());
+  return c;
+}
 
 Organisation BuildOrganisation(const Scenario& s) {
   Organisation org;
@@ -249,6 +281,7 @@ Organisation BuildOrganisation(const Scenario& s) {
                     Location(s.file), s.levels[s.evaluee_level].name));
   }
   DrawQuality(s, tree, L, n, org);
+  SetUnits(s, tree, L, n, org);
   const std::string& ename = s.levels[s.evaluee_level].name;
   org.evaluee_names.reserve(n);
   for (int e = 0; e < n; ++e) org.evaluee_names.push_back(fmt::format("{}-{}", ename, e + 1));

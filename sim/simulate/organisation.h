@@ -42,16 +42,28 @@ struct Organisation {
   std::vector<int> type;
   std::vector<std::string> type_names;
   uint64_t expected_ballots = 0;  // expected ballots per replicate (incl. blank)
+  // The levels above the evaluees (from the top) and every evaluee's unit
+  // at each: unit[l][e] indexes the units of level l, named UnitName(l, i).
+  std::vector<std::string> unit_levels;
+  std::vector<std::vector<int>> unit;
 
   int NumEvaluees() const { return static_cast<int>(quality.size()); }
   uint32_t NumRaters() const { return static_cast<uint32_t>(rater_group.size()); }
   int NumBlocEvaluees() const;
+  // "<level>-<i + 1>", as evaluees are named.
+  std::string UnitName(int level, int i) const;
+  // Per evaluee, the index of its meeting.
+  std::vector<int> MeetingOf() const;
   // Latent shift of a ballot of rater group `group` on evaluee `e` from the
   // evaluee's type (0 without types).
   double TypeShift(const Scenario& s, int e, int group) const {
     return type.empty() ? 0.0 : s.types[type[e]].Shift(group);
   }
 };
+
+// The scopes class rules count within: one column per level above the
+// evaluees (named after it), then "meeting".
+UnitColumns ScopeColumns(const Organisation& org);
 
 // Draws the organisation. Throws InputError when the scenario describes no
 // evaluee, or more raters than the ballot format holds.

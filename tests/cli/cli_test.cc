@@ -4,12 +4,16 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/support/cli_util.h"
 
@@ -131,13 +135,15 @@ TEST_F(Cli, GenerateThenScoreMatchesTheRun) {
     const auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
     from_score[line.substr(0, c1)] = line.substr(c1 + 1, c2 - c1 - 1);
   }
+  // scores.csv: replicate,model,ratee,district,score,...
   std::getline(b, line);
+  EXPECT_EQ(line.rfind("replicate,model,ratee,district,score,", 0), 0u) << line;
   while (std::getline(b, line)) {
     std::vector<std::string> f;
     std::stringstream ls(line);
     std::string cell;
     while (std::getline(ls, cell, ',')) f.push_back(cell);
-    if (f.size() >= 4 && f[1] == "standard") from_run[f[2]] = f[3];
+    if (f.size() >= 5 && f[1] == "standard") from_run[f[2]] = f[4];
   }
   ASSERT_FALSE(from_run.empty());
   EXPECT_EQ(from_score, from_run);
@@ -291,6 +297,148 @@ TEST_F(Cli, RunModelsKeepsOnlyTheNamedEntries) {
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("no [[models]] entry is named \"nosuch\""), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(dir_ / "none"));
+}
+
+// The records of a CSV file as maps column -> cell (no quoting in the
+// files read here).
+std::vector<std::map<std::string, std::string>> ReadRows(const fs::path& p) {
+  std::istringstream in(Slurp(p));
+  std::string line;
+  std::vector<std::string> header;
+  std::vector<std::map<std::string, std::string>> rows;
+  const auto split = [](const std::string& l) {
+    std::vector<std::string> f;
+    size_t start = 0;
+    for (size_t i = 0; i <= l.size(); ++i)
+      if (i == l.size() || l[i] == ',') {
+        f.push_back(l.substr(start, i - start));
+        start = i + 1;
+      }
+    return f;
+  };
+  if (std::getline(in, line)) header = split(line);
+  while (std::getline(in, line)) {
+    const std::vector<std::string> f = split(line);
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < header.size() && i < f.size(); ++i) row[header[i]] = f[i];
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string FirstLine(const fs::path& p) {
+  std::istringstream in(Slurp(p));
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+TEST_F(Cli, UnitColumnsFollowTheRateeInEveryEvalueeTable) {
+  const auto run = dir_ / "run", gen = dir_ / "gen";
+  ASSERT_EQ(Evalsim("run " + Quickstart() + " --replicates 2 --out " + run.string()).code, 0);
+  ASSERT_EQ(Evalsim("generate " + Quickstart() + " --out " + gen.string()).code, 0);
+  EXPECT_EQ(FirstLine(gen / "truth.csv"), "ratee,district,true_quality,bloc");
+  EXPECT_EQ(FirstLine(run / "scores.csv"),
+            "replicate,model,ratee,district,score,rank,true_quality,class");
+  EXPECT_EQ(FirstLine(run / "evaluees.csv"),
+            "model,ratee,district,true_quality,mean_score,mean_rank,rank_lo,rank_hi,p_top,"
+            "p_bottom,p_top_class");
+  // The same unit for an evaluee in every file; towns are numbered in tree
+  // order, so district-1 holds town-1 and the districts come in order.
+  std::map<std::string, std::string> truth;
+  for (auto& row : ReadRows(gen / "truth.csv")) truth[row["ratee"]] = row["district"];
+  EXPECT_EQ(truth["town-1"], "district-1");
+  std::set<std::string> districts;
+  for (auto& row : ReadRows(run / "evaluees.csv")) {
+    EXPECT_EQ(row["district"], truth[row["ratee"]]) << row["ratee"];
+    districts.insert(row["district"]);
+  }
+  EXPECT_EQ(districts.size(), 6u);
+}
+
+TEST_F(Cli, QuotaPerDistrictGivesEveryDistrictItsCount) {
+  const auto out = dir_ / "o";
+  const auto r = Evalsim("run " + Quickstart() +
+                         " --replicates 3 --models quota --set models.quota.classes.within="
+                         "'\"district\"' --set models.quota.classes.ties='\"break\"' --out " +
+                         out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(FirstLine(out / "units.csv"),
+            "model,level,unit,evaluees,class,count,share,truth_count,distance");
+  double count = 0, truth = 0;
+  int units = 0;
+  for (auto& row : ReadRows(out / "units.csv")) {
+    if (row["class"] != "优秀") {
+      EXPECT_EQ(row["truth_count"], "");
+      continue;
+    }
+    ++units;
+    // 15 % of the district, rounded up, in every replicate: the mean is exact.
+    const int n = std::stoi(row["evaluees"]);
+    EXPECT_EQ(std::stod(row["count"]), std::ceil(0.15 * n - 1e-9)) << row["unit"];
+    count += std::stod(row["count"]);
+    truth += std::stod(row["truth_count"]);
+    EXPECT_GE(std::stod(row["distance"]),
+              std::fabs(std::stod(row["count"]) - std::stod(row["truth_count"])) - 1e-9);
+  }
+  EXPECT_EQ(units, 6);
+  // The truth gives out as many top places as the model.
+  EXPECT_NEAR(truth, count, 1e-9);
+}
+
+TEST_F(Cli, AVetoThatNeverStrikesChangesNoOutputFile) {
+  const auto plain = dir_ / "plain", veto = dir_ / "veto";
+  const std::string base = "run " + Quickstart() + " --replicates 3 --threads 2 --out ";
+  ASSERT_EQ(Evalsim(base + plain.string()).code, 0);
+  const auto r = Evalsim(base + veto.string() +
+                         " --set 'vetoes=[{name=\"discipline\",label=\"否决\",rate=0.0,"
+                         "quality_slope=2.0}]'");
+  ASSERT_EQ(r.code, 0) << r.out;
+  int compared = 0;
+  for (const auto& e : fs::directory_iterator(plain)) {
+    const std::string name = e.path().filename().string();
+    if (name == "manifest.json" || name == "report.html") continue;  // they hold the scenario
+    EXPECT_EQ(Slurp(e.path()), Slurp(veto / name)) << name;
+    ++compared;
+  }
+  EXPECT_GE(compared, 5);
+  EXPECT_FALSE(fs::exists(plain / "vetoes.csv"));
+  bool rate_row = false;
+  for (auto& row : ReadRows(veto / "vetoes.csv"))
+    if (row["veto"] == "discipline" && row["metric"] == "rate") {
+      EXPECT_EQ(row["value"], "0");
+      rate_row = true;
+    }
+  EXPECT_TRUE(rate_row);
+}
+
+TEST_F(Cli, VetoScenarioStrikesAndReportsItsRates) {
+  const auto out = dir_ / "v";
+  const auto r = Evalsim("run " + std::string(EVALSIM_SOURCE_DIR) +
+                         "/scenarios/veto_overlay.toml --replicates 4 --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::map<std::string, double> rate;
+  std::map<std::string, double> without, with;
+  for (auto& row : ReadRows(out / "vetoes.csv")) {
+    if (row["metric"] == "rate") rate[row["veto"]] = std::stod(row["value"]);
+    if (row["metric"] == "class.top_precision") with[row["model"]] = std::stod(row["value"]);
+    if (row["metric"] == "class.top_precision_without_vetoes")
+      without[row["model"]] = std::stod(row["value"]);
+  }
+  ASSERT_EQ(rate.size(), 4u);  // three vetoes and "any"
+  EXPECT_GT(rate["score_floor"], 0.0);
+  EXPECT_GE(rate["any"], rate["score_floor"]);
+  EXPECT_LE(rate["any"],
+            rate["discipline"] + rate["safety_accident"] + rate["score_floor"] + 1e-12);
+  EXPECT_EQ(with.size(), 3u);
+  EXPECT_EQ(without.size(), 3u);
+  // A struck evaluee carries the veto's label in every model.
+  std::map<std::string, std::set<std::string>> struck;  // replicate/ratee -> models
+  for (auto& row : ReadRows(out / "scores.csv"))
+    if (row["class"] == "一票否决")
+      struck[row["replicate"] + "/" + row["ratee"]].insert(row["model"]);
+  ASSERT_FALSE(struck.empty());
+  for (const auto& [key, models] : struck) EXPECT_EQ(models.size(), 3u) << key;
 }
 
 }  // namespace

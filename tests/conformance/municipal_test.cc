@@ -195,7 +195,8 @@ TEST(MunicipalScenario, OneHundredthScaleHasAbout16000Members) {
   EXPECT_NEAR(org.NumEvaluees(), 16000, 1600);
   EXPECT_EQ(org.level_size[1], 10);
   EXPECT_NEAR(static_cast<double>(org.meetings.size()), 690, 70);
-  EXPECT_EQ(s.models.size(), 9u);
+  // Nine entries with a municipality-wide quota, one per branch.
+  EXPECT_EQ(s.models.size(), 10u);
 }
 
 // Decompressed bytes of a gzip file.
@@ -233,7 +234,7 @@ TEST(MunicipalScenario, PerReplicateTableMatchesSummaries) {
   std::stringstream in(table);
   std::string line;
   std::getline(in, line);
-  EXPECT_EQ(line, "replicate,model,ratee,score,rank,true_quality,class");
+  EXPECT_EQ(line, "replicate,model,ratee,district,town,branch,score,rank,true_quality,class");
 
   // Per (model, ratee): score and rank per replicate; per (replicate,
   // model): the size of each rank's tie group.
@@ -244,36 +245,52 @@ TEST(MunicipalScenario, PerReplicateTableMatchesSummaries) {
   std::map<std::pair<std::string, std::string>, Cell> cells;
   std::map<std::tuple<int, std::string, int>, int> tie_size;
   std::map<std::string, std::string> quality;
+  // points_branch: per (replicate, branch), members and 优秀.
+  std::map<std::pair<int, std::string>, std::pair<int, int>> branch;
   size_t rows = 0;
   while (std::getline(in, line)) {
     const auto f = SplitCsv(line);
-    ASSERT_EQ(f.size(), 7u) << line;
+    ASSERT_EQ(f.size(), 10u) << line;
     const int rep = std::stoi(f[0]);
-    const int rank = std::stoi(f[4]);
+    const int rank = std::stoi(f[7]);
     Cell& c = cells[{f[1], f[2]}];
-    c.score.push_back(std::stod(f[3]));
+    c.score.push_back(std::stod(f[6]));
     c.rank.push_back(rank);
     c.replicate.push_back(rep);
     ++tie_size[{rep, f[1], rank}];
-    quality[f[2]] = f[5];
-    EXPECT_TRUE(f[6] == "优秀" || f[6] == "合格" || f[6] == "不合格") << line;
+    quality[f[2]] = f[8];
+    EXPECT_TRUE(f[9] == "优秀" || f[9] == "合格" || f[9] == "不合格") << line;
+    if (f[1] == "points_branch") {
+      auto& b = branch[{rep, f[5]}];
+      ++b.first;
+      b.second += f[9] == "优秀";
+    }
     ++rows;
   }
   const nlohmann::json man = Manifest(out);
   const int n = man["organisation"]["evaluees"];
-  EXPECT_EQ(rows, 3u * 9u * static_cast<size_t>(n));
+  EXPECT_EQ(rows, 3u * 10u * static_cast<size_t>(n));
+  // A third of each branch at most (rounded up; the 不合格 gate may take
+  // some of it), and in most branches exactly that.
+  size_t full = 0;
+  for (const auto& [key, b] : branch) {
+    EXPECT_LE(b.second, QuotaCount(0.3333, b.first)) << key.second;
+    full += b.second == QuotaCount(0.3333, b.first);
+  }
+  EXPECT_GT(full, branch.size() * 9 / 10);
   EXPECT_EQ(man["memory_estimate_bytes"].get<uint64_t>() > 0, true);
   const int k = QuotaCount(0.3333, n);
 
   std::stringstream ev(Slurp(fs::path(out) / "evaluees.csv"));
   std::getline(ev, line);
   ASSERT_EQ(line,
-            "model,ratee,true_quality,mean_score,mean_rank,rank_lo,rank_hi,p_top,p_bottom,"
-            "p_top_class");
+            "model,ratee,district,town,branch,true_quality,mean_score,mean_rank,rank_lo,rank_hi,"
+            "p_top,p_bottom,p_top_class");
   size_t checked = 0;
   while (std::getline(ev, line)) {
-    const auto f = SplitCsv(line);
-    ASSERT_EQ(f.size(), 10u) << line;
+    auto f = SplitCsv(line);
+    ASSERT_EQ(f.size(), 13u) << line;
+    f.erase(f.begin() + 2, f.begin() + 5);  // the unit columns
     const auto it = cells.find({f[0], f[1]});
     ASSERT_NE(it, cells.end()) << line;
     const Cell& c = it->second;
@@ -296,7 +313,7 @@ TEST(MunicipalScenario, PerReplicateTableMatchesSummaries) {
     EXPECT_NEAR(std::stod(f[7]), p_top / 3, 1e-12) << line;
     ++checked;
   }
-  EXPECT_EQ(checked, 9u * static_cast<size_t>(n));
+  EXPECT_EQ(checked, 10u * static_cast<size_t>(n));
 
   // Byte-identical whatever the thread count.
   const std::string out1 = Tmp("per_rep_t1");

@@ -46,9 +46,14 @@ Eigen::VectorXd Vec(std::initializer_list<double> v) {
 std::vector<std::string> Classify(const ClassRules& rules, const RatingBallots& ballots,
                                   const Eigen::VectorXd& score,
                                   std::vector<std::string>* labels_out = nullptr) {
-  std::vector<std::string> labels;
-  const std::vector<int> cls =
-      AssignClasses(rules, ballots, score, CompetitionRanks(score, {}), &labels);
+  const std::vector<int> rank = CompetitionRanks(score, {});
+  ClassInputs in;
+  in.score = &score;
+  in.rank = &rank;
+  in.ballots = &ballots;
+  const ClassOutcome outcome = AssignClasses(rules, {}, in);
+  const std::vector<std::string>& labels = outcome.labels;
+  const std::vector<int>& cls = outcome.cls;
   std::vector<std::string> out;
   for (int c : cls) {
     EXPECT_GE(c, 0);
@@ -57,6 +62,16 @@ std::vector<std::string> Classify(const ClassRules& rules, const RatingBallots& 
   }
   if (labels_out) *labels_out = labels;
   return out;
+}
+
+Gate VoteGate(std::vector<int64_t> grades, std::optional<double> above, std::optional<double> below,
+              std::string label) {
+  Gate g;
+  g.grades = std::move(grades);
+  g.above = above;
+  g.below = below;
+  g.label = std::move(label);
+  return g;
 }
 
 ClassRules ThreeBands() {
@@ -139,7 +154,8 @@ TEST(AssignClassesTest, BottomTrancheTieStraddlingTheBoundaryStaysOut) {
 
 ClassRules GateRules() {
   ClassRules r = ThreeBands();
-  r.gates = {{{0}, 0.3333, std::nullopt, "不称职"}, {{2, 3}, std::nullopt, 0.6667, "诫勉谈话"}};
+  r.gates = {VoteGate({0}, 0.3333, std::nullopt, "不称职"),
+             VoteGate({2, 3}, std::nullopt, 0.6667, "诫勉谈话")};
   return r;
 }
 
@@ -170,7 +186,7 @@ TEST(AssignClassesTest, GatesOverrideQuotaAndBottom) {
 
 TEST(AssignClassesTest, GateSharesUseBallotWeights) {
   ClassRules r;
-  r.gates = {{{0}, 0.3333, std::nullopt, "veto"}};
+  r.gates = {VoteGate({0}, 0.3333, std::nullopt, "veto")};
   // Unweighted both are 差 1/2. Weighted: e0 1 / (1 + 3) = .25 (passes),
   // e1 3 / (3 + 1) = .75 (vetoed).
   const RatingBallots b = MakeBallots(4, {{0, 3}, {0, 3}}, {{1.0f, 3.0f}, {3.0f, 1.0f}});
@@ -191,7 +207,7 @@ TEST(AssignClassesTest, GatesPoolRaterGroups) {
   b.slot_begin = {0, 1, 3};
   b.CheckInvariants();
   ClassRules r;
-  r.gates = {{{0}, 0.34, std::nullopt, "veto"}};
+  r.gates = {VoteGate({0}, 0.34, std::nullopt, "veto")};
   EXPECT_EQ(Classify(r, b, Vec({1})), (Labels{"-"}));
   r.gates[0].above = 0.33;
   EXPECT_EQ(Classify(r, b, Vec({1})), (Labels{"veto"}));
@@ -201,7 +217,7 @@ TEST(AssignClassesTest, LabelsAreDistinctInRuleOrder) {
   ClassRules r;
   r.top_quota = 0.5;
   r.bottom_share = 0.5;
-  r.gates = {{{0}, 0.9, std::nullopt, "bottom"}, {{0}, std::nullopt, 0.0, "top"}};
+  r.gates = {VoteGate({0}, 0.9, std::nullopt, "bottom"), VoteGate({0}, std::nullopt, 0.0, "top")};
   std::vector<std::string> labels;
   Classify(r, NoGateBallots(4), Vec({4, 3, 2, 1}), &labels);
   // default, top, bottom; the gate labels repeat earlier ones.
@@ -231,14 +247,16 @@ struct Parsed {
 };
 
 // Parses `text` as the file "c.toml" and reads its [classes] table for
-// K = 4 grades.
+// K = 4 grades, the scopes "county" and "meeting", the rater groups
+// "superior" and "peer" and the indicator "on_time_rate".
 Parsed Parse(const std::string& text) {
   const toml::table doc = toml::parse(std::string_view(text), std::string_view("c.toml"));
   const toml::table* classes = doc["classes"].as_table();
   EXPECT_NE(classes, nullptr);
   OptionReader opts(*classes, "c.toml", "classes");
   Parsed p;
-  p.rules = ReadClassRules(opts, 4);
+  p.rules = ReadClassRules(
+      opts, ClassContext{4, {"county", "meeting"}, {"superior", "peer"}, {"on_time_rate"}});
   p.errors = opts.Finish();
   return p;
 }
@@ -355,7 +373,7 @@ gates = [ { above = 1.5, label = "X" }, { grades = [], below = 0.5, label = "Y" 
   ASSERT_EQ(p.errors.size(), 3u);
   EXPECT_EQ(p.errors[0],
             "c.toml:2:11: classes.gates[0].grades: is missing; expected a non-empty array of "
-            "grades in [0, 3]");
+            "grades in [0, 3] (or `indicator` for a gate on an indicator)");
   EXPECT_EQ(p.errors[1],
             "c.toml:2:21: classes.gates[0].above: 1.5 is out of range; expected a number in "
             "[0, 1]");
@@ -387,7 +405,8 @@ extra = true
   EXPECT_EQ(p.errors[4], "c.toml:5:17: classes.default_label: found an integer; expected a string");
   EXPECT_EQ(p.errors[5],
             "c.toml:7:9: classes.extra: unknown key; valid keys here: bands, bottom_label, "
-            "bottom_share, default_label, gates, top_label, top_quota");
+            "bottom_share, default_label, gates, quota_shift, shift_units, slots, ties, "
+            "top_cap, top_label, top_quota, within");
 }
 
 TEST(ReadClassRulesTest, ElementNotATable) {
