@@ -559,6 +559,58 @@ std::optional<Json> FairnessChart(const FairnessLines& d) {
                s);
 }
 
+// ---------------------------------------------------------------- units.csv
+
+std::optional<Json> AllocationChart(const UnitAllocation& d) {
+  if (d.models.empty()) return std::nullopt;
+  const std::string title = fmt::format(
+      "Does each {} get the top places its evaluees' true quality would earn?", d.level);
+  Json s = BaseSpec(title);
+  s["width"] = kPlotWidthBesideLegend;
+  s["height"] = 320;
+  Json options = Json::array();
+  for (const std::string& m : d.models) options.push_back(m);
+  s["params"] =
+      Json::array({{{"name", "model"},
+                    {"value", d.models.front()},
+                    {"bind", {{"input", "select"}, {"options", options}, {"name", "model: "}}}}});
+  s["data"] = {{"values", d.values}};
+  s["transform"] = Json::array({{{"filter", "datum.model === model"}}});
+  s["mark"] = {{"type", "bar"}};
+  const std::string x_title =
+      d.units > kAllocationUnits
+          ? fmt::format("{} (the {} of {} farthest from the truth), most deserving first", d.level,
+                        kAllocationUnits, d.units)
+          : fmt::format("{}, most deserving first", d.level);
+  s["encoding"] = {{"x",
+                    {{"field", "unit"},
+                     {"type", "nominal"},
+                     {"title", x_title},
+                     {"sort", {{"field", "truth"}, {"op", "max"}, {"order", "descending"}}}}},
+                   {"xOffset", {{"field", "series"}, {"sort", Json::array({"model", "truth"})}}},
+                   {"y",
+                    {{"field", "value"},
+                     {"type", "quantitative"},
+                     {"title", "top-class places (mean per replicate)"}}},
+                   {"color",
+                    {{"field", "series"},
+                     {"type", "nominal"},
+                     {"title", "allocation"},
+                     {"scale",
+                      {{"domain", Json::array({"model", "truth"})},
+                       {"range", Json::array({"#4c78a8", "#bbbbbb"})}}}}},
+                   {"tooltip", Json::array({{{"field", "unit"}},
+                                            {{"field", "series"}},
+                                            {{"field", "value"}, {"format", ".2f"}},
+                                            {{"field", "evaluees"}},
+                                            {{"field", "distance"}, {"format", ".2f"}}})}};
+  return Chart("allocation", title,
+               "One model at a time (pick it in the menu): blue is how many top places the model "
+               "gave each unit, grey how many the truly best evaluees of the whole organisation "
+               "would take. Quotas per unit make the blue bars even; the truth is not.",
+               s);
+}
+
 // ---------------------------------------------------------------- parameters.csv
 
 std::optional<Json> WeightsChart(const WeightMeans& w) {

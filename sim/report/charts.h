@@ -24,6 +24,10 @@ std::optional<Json> GradesChart(const Json& manifest);
 // "fairness": class error by unit size (fairness.csv).
 std::optional<Json> FairnessChart(const FairnessLines& d);
 
+// "allocation": the top class's places per unit of the top level against
+// the truth's, one model at a time (units.csv).
+std::optional<Json> AllocationChart(const UnitAllocation& d);
+
 // "weights": the mean weight vectors of the composite models
 // (parameters.csv).
 std::optional<Json> WeightsChart(const WeightMeans& w);

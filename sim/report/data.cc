@@ -287,6 +287,63 @@ FairnessLines ReadFairness(const fs::path& p) {
   return d;
 }
 
+// ---------------------------------------------------------------- units.csv
+
+namespace {
+
+struct UnitLine {
+  std::string unit;
+  double evaluees, count, truth, distance;
+  long order;
+};
+
+// The chart's rows of one model: the kAllocationUnits units farthest from
+// the truth (file order among ties), in file order.
+void AddModelUnits(const std::string& model, std::vector<UnitLine> lines, Json& values) {
+  if (lines.size() > static_cast<size_t>(kAllocationUnits)) {
+    std::stable_sort(lines.begin(), lines.end(),
+                     [](const UnitLine& a, const UnitLine& b) { return a.distance > b.distance; });
+    lines.resize(kAllocationUnits);
+    std::sort(lines.begin(), lines.end(),
+              [](const UnitLine& a, const UnitLine& b) { return a.order < b.order; });
+  }
+  for (const UnitLine& l : lines)
+    for (const char* series : {"model", "truth"})
+      values.push_back({{"model", model},
+                        {"unit", l.unit},
+                        {"series", series},
+                        {"value", std::string(series) == "model" ? l.count : l.truth},
+                        {"truth", l.truth},
+                        {"evaluees", l.evaluees},
+                        {"distance", l.distance}});
+}
+
+}  // namespace
+
+UnitAllocation ReadUnits(const fs::path& p) {
+  UnitAllocation d;
+  std::map<std::string, std::vector<UnitLine>> lines;
+  long order = 0;
+  ReadCsvColumns(
+      p, {"model", "level", "unit", "evaluees", "count", "truth_count", "distance"},
+      [&](long line, const std::vector<std::string_view>& f) {
+        if (f[5].empty()) return;  // not the top class
+        if (d.level.empty()) d.level = f[1];
+        if (f[1] != d.level) return;
+        const std::string model(f[0]);
+        if (!lines.count(model)) d.models.push_back(model);
+        lines[model].push_back({std::string(f[2]), RequiredNumber(f[3], p, line, "evaluees"),
+                                RequiredNumber(f[4], p, line, "count"),
+                                RequiredNumber(f[5], p, line, "truth_count"),
+                                RequiredNumber(f[6], p, line, "distance"), order++});
+      });
+  for (const std::string& m : d.models) {
+    d.units = std::max(d.units, static_cast<long>(lines[m].size()));
+    AddModelUnits(m, std::move(lines[m]), d.values);
+  }
+  return d;
+}
+
 // ---------------------------------------------------------------- parameters.csv
 
 WeightMeans ReadWeights(const fs::path& p) {

@@ -124,6 +124,25 @@ struct FairnessLines {
 // The class error by unit size.
 FairnessLines ReadFairness(const std::filesystem::path& p);
 
+// ---------------------------------------------------------------- units.csv
+
+// Units per model the allocation chart keeps: those farthest from the
+// truth's allocation when a level has more.
+inline constexpr int kAllocationUnits = 60;
+
+struct UnitAllocation {
+  std::string level;                // the first level of the file (the top one)
+  std::vector<std::string> models;  // in file order
+  // Per kept unit of a model, two rows {model, unit, series, value, truth,
+  // evaluees, distance}: series "model" (value = the model's mean top-class
+  // count) and "truth" (value = the truth's).
+  Json values = Json::array();
+  long units = 0;  // units of the level (per model)
+};
+
+// The top class's rows of the first level of units.csv.
+UnitAllocation ReadUnits(const std::filesystem::path& p);
+
 // ---------------------------------------------------------------- parameters.csv
 
 struct WeightMeans {

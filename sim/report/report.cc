@@ -10,6 +10,8 @@
 //                             rank shifts of composites;
 //                             streamed, only what the charts need is kept
 //   fairness.csv              class error by unit size
+//   units.csv                 top-class places per unit against the truth's
+//   vetoes.csv                table of the vetoes' metrics
 //   parameters.csv            mean weight vectors of composite models
 //   sweep.csv, summary.txt    sweep lines and the sweep's text summary
 //   manipulation.csv,         cost of lifting a target into the top class
@@ -98,9 +100,15 @@ void AddRun(const std::filesystem::path& dir, const Json& manifest, Content& out
   if (evaluees) out.Add(CaterpillarChart(*evaluees));
   out.Add(GradesChart(manifest));
   if (IsFile(dir / "fairness.csv")) out.Add(FairnessChart(ReadFairness(dir / "fairness.csv")));
+  if (IsFile(dir / "units.csv")) out.Add(AllocationChart(ReadUnits(dir / "units.csv")));
   out.Add(WeightsChart(weights));
   if (evaluees) out.Add(RankShiftChart(weights, *evaluees));
   if (!metrics.empty()) out.tables.push_back(MetricsTable(metrics));
+  if (IsFile(dir / "vetoes.csv"))
+    out.tables.push_back(CsvTable(dir / "vetoes.csv", "vetoes",
+                                  "Vetoes: how often each strikes, how often it strikes a truly "
+                                  "top evaluee, and the top class's precision with and without "
+                                  "them (vetoes.csv)"));
 }
 
 }  // namespace

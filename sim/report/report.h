@@ -1,7 +1,7 @@
 // report.html: a self-contained page of charts and tables that answers a
 // run's, sweep's or manipulation study's question at a glance. It is built
 // from the files of an output directory alone (manifest.json, metrics.csv,
-// evaluees.csv, fairness.csv, parameters.csv, sweep.csv,
+// evaluees.csv, fairness.csv, units.csv, parameters.csv, sweep.csv,
 // manipulation_summary.csv, ...), so `evalsim report DIR` rebuilds it from
 // archived results, byte for byte the page the run wrote. It holds no time
 // of day and no wall times: the same outputs give the same page.
@@ -37,13 +37,16 @@
 //   - Chart keys: "headline" (accuracy vs stability, metrics.csv),
 //     "caterpillar" (evaluees.csv; a top-level param "model" bound to a
 //     select), "grades" (manifest ballots.by_group), "fairness"
-//     (fairness.csv size/class_error), "weights" and "rank-shift"
+//     (fairness.csv size/class_error), "allocation" (units.csv, the top
+//     class per unit of the first level; a top-level param "model" bound to
+//     a select), "weights" and "rank-shift"
 //     (parameters.csv weight.* with evaluees.csv), "sweep-<metric>" (metric
 //     with non-alphanumerics as "-", e.g. "sweep-accuracy-kendall"),
 //     "manipulation" (manipulation.csv, else manipulation_summary.csv). Only
 //     charts whose files exist appear, in that order.
-//   - Tables: <section class="table" id="table-KEY"> ("table-metrics" for a
-//     run, "table-manipulation-summary" for a manipulation study); the
+//   - Tables: <section class="table" id="table-KEY"> ("table-metrics" and,
+//     with vetoes.csv, "table-vetoes" for a run,
+//     "table-manipulation-summary" for a manipulation study); the
 //     scenario summary is <section id="summary">, the sweep's summary.txt a
 //     <pre class="summary-text">, the resolved scenario a <details> holding
 //     <pre class="resolved">.

@@ -121,6 +121,8 @@ class Report : public ::testing::Test {
          (root_ / "sweep").string());
     Make("manipulate " + Scenario("canvassing_presets.toml") + " --out " +
          (root_ / "manipulate").string());
+    Make("run " + Scenario("veto_overlay.toml") + " --replicates 3 --out " +
+         (root_ / "veto").string());
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
   static void Make(const std::string& args) {
@@ -156,7 +158,7 @@ void ExpectCharts(const Json& data, const std::vector<std::string>& expected) {
 TEST_F(Report, RunHasTheRunCharts) {
   const Json data = Data("run");
   EXPECT_EQ(data["kind"], "run");
-  ExpectCharts(data, {"headline", "caterpillar", "grades", "fairness"});
+  ExpectCharts(data, {"headline", "caterpillar", "grades", "fairness", "allocation"});
   // No composite weights in a ratings-only run, and no sweep chart.
   EXPECT_EQ(FindChart(data, "weights"), nullptr);
   EXPECT_EQ(FindChart(data, "rank-shift"), nullptr);
@@ -385,6 +387,39 @@ TEST_F(Report, FairnessChartIsClassErrorBySize) {
   }
   EXPECT_GT(expected, 0u);
   EXPECT_EQ(values.size(), expected);
+}
+
+// Per model, two bars per district of units.csv's top class: the model's
+// count and the truth's.
+TEST_F(Report, AllocationChartIsTheTopClassPerUnitOfTheFirstLevel) {
+  const Json data = Data("run");
+  const Json& chart = *FindChart(data, "allocation");
+  const Json& values = chart["spec"]["data"]["values"];
+  std::map<std::pair<std::string, std::string>, std::pair<double, double>> expected;
+  for (const auto& r : ReadTable(Dir("run") / "units.csv"))
+    if (!r.at("truth_count").empty() && r.at("level") == "district")
+      expected[{r.at("model"), r.at("unit")}] = {D(r.at("count")), D(r.at("truth_count"))};
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(values.size(), 2 * expected.size());
+  for (const Json& v : values) {
+    const auto it = expected.find({v["model"].get<std::string>(), v["unit"].get<std::string>()});
+    ASSERT_NE(it, expected.end()) << v.dump();
+    const double want = v["series"] == "model" ? it->second.first : it->second.second;
+    EXPECT_EQ(v["value"].get<double>(), want) << v.dump();
+  }
+  EXPECT_NE(chart["title"].get<std::string>().find("district"), std::string::npos);
+}
+
+TEST_F(Report, VetoRunHasTheVetoTable) {
+  const Json data = Data("veto");
+  ExpectCharts(data, {"headline", "allocation"});
+  const Json* table = nullptr;
+  for (const Json& t : data["tables"])
+    if (t["key"] == "vetoes") table = &t;
+  ASSERT_NE(table, nullptr);
+  EXPECT_EQ((*table)["rows"].size(), ReadTable(Dir("veto") / "vetoes.csv").size());
+  EXPECT_EQ((*table)["columns"], Json::array({"veto", "model", "metric", "value", "lo", "hi"}));
+  for (const Json& t : Data("run")["tables"]) EXPECT_NE(t["key"], "vetoes");
 }
 
 TEST_F(Report, CompositeRunHasWeightsAndRankShifts) {
