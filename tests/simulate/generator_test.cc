@@ -83,6 +83,33 @@ TEST(Organisation, CountsWithinRangesAndMeetingsCoverEveryEvaluee) {
   EXPECT_EQ(next, f.org.NumEvaluees());
 }
 
+TEST(Organisation, UnitsOfEveryLevelAboveTheEvalueesAndTheMeetingScope) {
+  // Three levels: region (2) > district (2-3 each) > town; meetings by district.
+  Fixture f(
+      {"organisation.levels=[{name=\"region\",count=2},{name=\"district\",count=[2,3]},"
+       "{name=\"town\",count=[3,5]}]"});
+  const Organisation& org = f.org;
+  ASSERT_EQ(org.unit_levels, (std::vector<std::string>{"region", "district"}));
+  ASSERT_EQ(org.unit.size(), 2u);
+  const int n = org.NumEvaluees();
+  for (int e = 1; e < n; ++e) {
+    // Tree order: units never decrease, and a district lies in one region.
+    EXPECT_LE(org.unit[1][e - 1], org.unit[1][e]);
+    EXPECT_LE(org.unit[0][e - 1], org.unit[0][e]);
+    if (org.unit[1][e - 1] == org.unit[1][e]) {
+      EXPECT_EQ(org.unit[0][e - 1], org.unit[0][e]);
+    }
+  }
+  EXPECT_EQ(org.unit[0].back(), 1);
+  EXPECT_EQ(org.unit[1].back(), org.level_size[1] - 1);
+  EXPECT_EQ(org.UnitName(1, 0), "district-1");
+  // Meetings by district: the meeting scope is the district column.
+  const UnitColumns scopes = ScopeColumns(org);
+  EXPECT_EQ(scopes.names, (std::vector<std::string>{"region", "district", "meeting"}));
+  EXPECT_EQ(*scopes.Find("meeting"), org.unit[1]);
+  EXPECT_EQ(scopes.Find("town"), nullptr);
+}
+
 TEST(Organisation, InheritedShareIsTheWithinMeetingCorrelation) {
   // With inherited = h, two towns of the same district have correlation h.
   // Many districts of two towns each: the intraclass correlation estimate.
