@@ -44,6 +44,7 @@ struct ReplicateBallots {
   RankingBallots rankings;
   PairwiseBallots pairs;
   IndicatorTable indicators;
+  std::vector<MeetingOutcome> meetings;  // with meeting rules only
   std::optional<InputSet> inputs;
 
   void Generate(const Scenario& s, const Organisation& org, const GeneratorSetup& setup, int r,
@@ -51,7 +52,8 @@ struct ReplicateBallots {
     const ComparisonMode mode = s.comparisons.mode;
     GenerateBallots(setup, r, with_blocs, &ratings,
                     mode == ComparisonMode::kRanking ? &rankings : nullptr,
-                    mode == ComparisonMode::kPairs ? &pairs : nullptr);
+                    mode == ComparisonMode::kPairs ? &pairs : nullptr,
+                    s.meeting_rules.Any() ? &meetings : nullptr);
     InputSources src;
     src.ratings = &ratings;
     if (mode == ComparisonMode::kRanking) src.rankings = &rankings;
@@ -155,6 +157,7 @@ struct ReplicateTallies {
   std::vector<std::vector<double>> grade_counts;
   std::vector<uint64_t> ballots;
   std::vector<double> gen_seconds, score_seconds;
+  std::vector<std::vector<MeetingOutcome>> meetings;  // per replicate, with meeting rules
 
   ReplicateTallies(const Scenario& s, int n, int R)
       : G(s.raters.size()),
@@ -163,7 +166,8 @@ struct ReplicateTallies {
         grade_counts(R, std::vector<double>(G * K1, 0)),
         ballots(R, 0),
         gen_seconds(R, 0),
-        score_seconds(R, 0) {}
+        score_seconds(R, 0),
+        meetings(s.meeting_rules.Any() ? R : 0) {}
 };
 
 // Tallies replicate r's ballots by (group, grade) and valid ballots by slot.
@@ -265,6 +269,7 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   t.gen_seconds[r] = Seconds(g0, g1);
   t.ballots[r] = b.NumBallots();
   CountGrades(b, r, t);
+  if (!t.meetings.empty()) t.meetings[r] = std::move(rb.meetings);
   ReplicateBallots nobloc;
   if (!p.truth.bloc_evaluees.empty()) nobloc.Generate(p.s, p.org, p.setup, r, /*with_blocs=*/false);
   std::vector<ScoreResult> results(M);
@@ -514,6 +519,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     result.seconds_score += tallies.score_seconds[r];
   }
   GradeShares(tallies, R, result);
+  result.meeting_outcomes = std::move(tallies.meetings);
   ReduceModels(plan, reps, tallies, config.keep_scores, result);
   result.seconds_metrics = Seconds(t2, Clock::now());
 

@@ -42,10 +42,16 @@ struct Organisation {
   std::vector<int> type;
   std::vector<std::string> type_names;
   uint64_t expected_ballots = 0;  // expected ballots per replicate (incl. blank)
+  // Per meeting: its unit at the meeting level (0-based; -1 = "all"), and
+  // the name of that level ("all" for one meeting of everyone).
+  std::vector<int> meeting_unit;
+  std::string meeting_level;
 
   int NumEvaluees() const { return static_cast<int>(quality.size()); }
   uint32_t NumRaters() const { return static_cast<uint32_t>(rater_group.size()); }
   int NumBlocEvaluees() const;
+  // The meeting's unit as `<level>-<i>` (1-based, like evaluee names), or "all".
+  std::string MeetingName(int meeting) const;
   // Latent shift of a ballot of rater group `group` on evaluee `e` from the
   // evaluee's type (0 without types).
   double TypeShift(const Scenario& s, int e, int group) const {

@@ -293,4 +293,70 @@ TEST_F(Cli, RunModelsKeepsOnlyTheNamedEntries) {
   EXPECT_FALSE(fs::exists(dir_ / "none"));
 }
 
+TEST_F(Cli, MeetingRulesWriteMeetingsCsvAndCountVoidMeetings) {
+  const std::string rules =
+      " --set meetings.absence=0.22 --set meetings.quorum=0.75 --set meetings.max_top=5";
+  const auto a = dir_ / "a", b = dir_ / "b";
+  ::testing_util::CliResult ra =
+      Evalsim("run " + Quickstart() + rules + " --replicates 4 --threads 1 --out " + a.string());
+  ASSERT_EQ(ra.code, 0) << ra.out;
+  ASSERT_EQ(
+      Evalsim("run " + Quickstart() + rules + " --replicates 4 --threads 2 --out " + b.string())
+          .code,
+      0);
+  const std::string csv = Slurp(a / "meetings.csv");
+  EXPECT_EQ(csv, Slurp(b / "meetings.csv"));
+  EXPECT_EQ(Slurp(a / "metrics.csv"), Slurp(b / "metrics.csv"));
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "replicate,meeting,evaluees,expected,present,void,reason,demoted,void_ballots");
+  int rows = 0, void_rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    if (line.find(",1,quorum,") != std::string::npos) ++void_rows;
+  }
+  EXPECT_EQ(rows, 4 * 6);  // 4 replicates x 6 district meetings
+  EXPECT_GT(void_rows, 0);
+  EXPECT_LT(void_rows, rows);
+  auto man = nlohmann::json::parse(Slurp(a / "manifest.json"));
+  EXPECT_EQ(man["meetings"]["held"], 24);
+  EXPECT_EQ(man["meetings"]["void"], void_rows);
+  EXPECT_EQ(man["meetings"]["void_by_reason"]["quorum"], void_rows);
+  EXPECT_GT(man["meetings"]["top_grades_demoted"].get<int>(), 0);
+  EXPECT_NE(ra.out.find("meetings: " + std::to_string(void_rows) + " of 24 void"),
+            std::string::npos)
+      << ra.out;
+  // Without rules: no meetings.csv, no line, no manifest object.
+  const auto plain = dir_ / "plain";
+  ::testing_util::CliResult rp =
+      Evalsim("run " + Quickstart() + " --replicates 2 --out " + plain.string());
+  ASSERT_EQ(rp.code, 0) << rp.out;
+  EXPECT_FALSE(fs::exists(plain / "meetings.csv"));
+  EXPECT_EQ(rp.out.find("meetings:"), std::string::npos) << rp.out;
+  EXPECT_FALSE(nlohmann::json::parse(Slurp(plain / "manifest.json")).contains("meetings"));
+  // `generate` writes the replicate's meetings.csv too.
+  const auto gen = dir_ / "gen";
+  ASSERT_EQ(
+      Evalsim("generate " + Quickstart() + rules + " --replicate 2 --out " + gen.string()).code, 0);
+  const std::string generated = Slurp(gen / "meetings.csv");
+  std::string second;  // the run's rows of replicate 2
+  std::istringstream again(csv);
+  while (std::getline(again, line))
+    if (line.rfind("2,", 0) == 0) second += line + "\n";
+  EXPECT_EQ(generated.substr(generated.find('\n') + 1), second);
+}
+
+TEST_F(Cli, BadMeetingRuleExitsTwoNamingFileLineAndKey) {
+  std::string text = Slurp(Quickstart());
+  text.replace(text.find("by = \"district\""), 15, "by = \"district\"\nquorum = 1.5");
+  const auto file = Write("quorum.toml", text);
+  ::testing_util::CliResult r = Evalsim("run " + file.string() + " --out " + (dir_ / "o").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(file.string() + ":32:10: meetings.quorum: 1.5 is out of range"),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(dir_ / "o"));
+}
+
 }  // namespace
