@@ -116,10 +116,13 @@ TEST_F(Cli, GenerateThenScoreMatchesTheRun) {
   const auto scores = dir_ / "scores.csv";
   ::testing_util::CliResult s =
       Evalsim("score --model weighted_mean --ballots " + (gen / "ballots.csv").string() +
-              " --set 'group_weights={superior=0.3,peer=0.2,member=0.5}' --out " + scores.string());
+              " --set 'group_weights={superior=0.3,peer=0.2,member=0.5}'"
+              " --set 'points=[40,60,80,100]' --out " +
+              scores.string());
   ASSERT_EQ(s.code, 0) << s.out;
-  // The run's replicate 1 of the "standard" model used the same ballots and
-  // the same weights, so it must give the same score to every evaluee.
+  // The run's replicate 1 of the "standard" model used the same ballots, the
+  // same points and the same weights, so it must give the same score to every
+  // evaluee.
   const auto run = dir_ / "run";
   ASSERT_EQ(Evalsim("run " + Quickstart() + " --replicates 1 --out " + run.string()).code, 0);
   std::map<std::string, std::string> from_score, from_run;
