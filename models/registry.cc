@@ -4,6 +4,7 @@
 
 #include "models/indicators/composite.h"
 #include "models/indicators/grey_relational.h"
+#include "models/indicators/ruian_points.h"
 #include "models/indicators/topsis.h"
 #include "models/pairwise/bradley_terry.h"
 #include "models/pairwise/elo.h"
@@ -95,6 +96,7 @@ const Registry& Models() {
     r.Add(CompositeSpec());
     r.Add(TopsisSpec());
     r.Add(GreyRelationalSpec());
+    r.Add(RuianPointsSpec());
     return r;
   }();
   return registry;

@@ -13,6 +13,7 @@
 #include "sim/core/errors.h"
 #include "sim/io/csv.h"
 #include "sim/io/csv_write.h"
+#include "sim/run/meeting_outputs.h"
 #include "sim/run/outputs.h"
 #include "sim/simulate/generator.h"
 #include "sim/simulate/indicator_gen.h"
@@ -60,10 +61,15 @@ int CmdGenerate(const GenerateFlags& f) {
   RankingBallots rankings;
   PairwiseBallots pairs;
   const ComparisonMode mode = s.comparisons.mode;
+  std::vector<std::vector<MeetingOutcome>> meetings(1);
   GenerateBallots(setup, replicate - 1, true, &b,
                   mode == ComparisonMode::kRanking ? &rankings : nullptr,
-                  mode == ComparisonMode::kPairs ? &pairs : nullptr);
+                  mode == ComparisonMode::kPairs ? &pairs : nullptr,
+                  s.meeting_rules.Any() ? &meetings[0] : nullptr);
   WriteTextFile(dir.File("ballots.csv"), BallotsCsv(b));
+  // Which meetings the rules voided, and their attendance.
+  if (s.meeting_rules.Any())
+    WriteTextFile(dir.File("meetings.csv"), MeetingsCsv(org, meetings, replicate));
   // Comparison ballots as a pairwise CSV (rankings converted pair by pair).
   if (mode == ComparisonMode::kRanking)
     pairs = RankingsToPairwise(rankings,
@@ -77,12 +83,15 @@ int CmdGenerate(const GenerateFlags& f) {
   man["replicate"] = replicate;
   man["ballots"] = b.NumBallots();
   man["calibrated_cuts"] = setup.cuts;
+  if (s.meeting_rules.Any())
+    man["meetings"] = MeetingsJson(s.meeting_rules, SumMeetingOutcomes(meetings), "meetings.csv");
   WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
   dir.Commit();
-  std::cout << fmt::format("wrote {} ballots for {} evaluees to {}/ballots.csv{}{}\n",
+  std::cout << fmt::format("wrote {} ballots for {} evaluees to {}/ballots.csv{}{}{}\n",
                            b.NumBallots(), org.NumEvaluees(), f.out,
                            mode != ComparisonMode::kNone ? " and pairwise.csv" : "",
-                           s.indicators.empty() ? "" : " and indicators.csv");
+                           s.indicators.empty() ? "" : " and indicators.csv",
+                           s.meeting_rules.Any() ? " and meetings.csv" : "");
   return 0;
 }
 

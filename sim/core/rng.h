@@ -52,6 +52,7 @@ enum StreamTag : uint64_t {
   kStreamTypes = 11,         // evaluee types (organisation `types`)
   kStreamManipulation = 12,  // which evaluees the manipulation search targets
   kStreamVetoes = 21,        // event vetoes ([[vetoes]] with a rate), keyed by name
+  kStreamMeetings = 13,      // attendance and void counts of meetings ([meetings] rules)
 };
 
 // xoshiro256** (Blackman & Vigna), seeded through SplitMix64.

@@ -21,6 +21,7 @@
 #include "sim/core/parallel.h"
 #include "sim/core/resources.h"
 #include "sim/run/fairness.h"
+#include "sim/run/meeting_outputs.h"
 
 namespace evalsim {
 namespace fs = std::filesystem;
@@ -383,10 +384,19 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   man["model_notes"] = notes;
   man["fairness"] = FairnessJson(s, r, n);
   if (r.uncertainty) man["uncertainty"] = WriteUncertainty(dir, *r.uncertainty);
+  std::string meetings_line;
+  if (s.meeting_rules.Any()) {
+    // meetings.csv: one row per replicate and meeting, within the scores.csv row limit.
+    const bool rows_fit = static_cast<size_t>(R) * org.meetings.size() <= kFullScoresMaxRows;
+    if (rows_fit) WriteTextFile(dir.File("meetings.csv"), MeetingsCsv(org, r.meeting_outcomes));
+    const MeetingTotals totals = SumMeetingOutcomes(r.meeting_outcomes);
+    man["meetings"] = MeetingsJson(s.meeting_rules, totals, rows_fit ? "meetings.csv" : "");
+    meetings_line = MeetingsLine(totals, s.meeting_rules);
+  }
   man["wall_time"] = WallTimeJson(r, info);
   WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
   if (manifest_out) *manifest_out = man;
-  return SummaryTable(r);
+  return meetings_line + SummaryTable(r);
 }
 
 UnitCells::UnitCells(const Organisation& org) : org_(org) {

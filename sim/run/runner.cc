@@ -45,6 +45,7 @@ struct ReplicateBallots {
   RankingBallots rankings;
   PairwiseBallots pairs;
   IndicatorTable indicators;
+  std::vector<MeetingOutcome> meetings;  // with meeting rules only
   std::optional<InputSet> inputs;
 
   void Generate(const Scenario& s, const Organisation& org, const GeneratorSetup& setup, int r,
@@ -52,7 +53,8 @@ struct ReplicateBallots {
     const ComparisonMode mode = s.comparisons.mode;
     GenerateBallots(setup, r, with_blocs, &ratings,
                     mode == ComparisonMode::kRanking ? &rankings : nullptr,
-                    mode == ComparisonMode::kPairs ? &pairs : nullptr);
+                    mode == ComparisonMode::kPairs ? &pairs : nullptr,
+                    s.meeting_rules.Any() ? &meetings : nullptr);
     InputSources src;
     src.ratings = &ratings;
     if (mode == ComparisonMode::kRanking) src.rankings = &rankings;
@@ -165,6 +167,7 @@ struct ReplicateTallies {
   // Per replicate, per veto then "any": the share of evaluees struck and
   // the share of the truly top k struck.
   std::vector<std::vector<double>> veto_rate, veto_top;
+  std::vector<std::vector<MeetingOutcome>> meetings;  // per replicate, with meeting rules
 
   ReplicateTallies(const Scenario& s, int n, int R)
       : G(s.raters.size()),
@@ -176,6 +179,7 @@ struct ReplicateTallies {
         score_seconds(R, 0),
         veto_rate(R),
         veto_top(R) {}
+        meetings(s.meeting_rules.Any() ? R : 0) {}
 };
 
 // Tallies replicate r's ballots by (group, grade) and valid ballots by slot.
@@ -319,6 +323,7 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   t.gen_seconds[r] = Seconds(g0, g1);
   t.ballots[r] = b.NumBallots();
   CountGrades(b, r, t);
+  if (!t.meetings.empty()) t.meetings[r] = std::move(rb.meetings);
   ReplicateBallots nobloc;
   if (!p.truth.bloc_evaluees.empty()) nobloc.Generate(p.s, p.org, p.setup, r, /*with_blocs=*/false);
   std::vector<ScoreResult> results(M);
@@ -599,6 +604,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   }
   GradeShares(tallies, R, result);
   VetoMetrics(s, tallies, result);
+  result.meeting_outcomes = std::move(tallies.meetings);
   ReduceModels(plan, reps, tallies, config.keep_scores, result);
   result.seconds_metrics = Seconds(t2, Clock::now());
 

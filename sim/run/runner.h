@@ -17,6 +17,7 @@
 #include "sim/run/uncertainty.h"
 #include "sim/run/units.h"
 #include "sim/scenario/scenario.h"
+#include "sim/simulate/meeting_rules.h"
 #include "sim/simulate/organisation.h"
 
 namespace evalsim {
@@ -65,6 +66,8 @@ struct RunResult {
   // The same per rater group, in scenario order ([group][grade], [group]).
   std::vector<std::vector<double>> grade_share_by_group;
   std::vector<double> abstain_share_by_group;
+  // What the meeting rules did, [replicate][meeting] (empty without rules).
+  std::vector<std::vector<MeetingOutcome>> meeting_outcomes;
   // The Monte Carlo over a composite's modelling choices ([uncertainty]),
   // on replicate 1's indicators and votes.
   std::optional<UncertaintyResult> uncertainty;

@@ -247,6 +247,7 @@ void ReadOrganisation(OptionReader& top, Scenario& s, OrganisationNotes& notes,
 void ReadMeetings(OptionReader& top, Scenario& s, const std::string& evaluees,
                   std::vector<std::string>& errors) {
   WithTable(top, "meetings", s.file, errors, false, [&](OptionReader& r) {
+    ReadMeetingRules(r, s.meeting_rules);
     const std::string by = r.String("by", "all");
     if (by == "all") return;
     s.meeting_level = -1;

@@ -80,6 +80,10 @@ void ReadOrganisation(OptionReader& top, Scenario& s, OrganisationNotes& notes,
 void ReadMeetings(OptionReader& top, Scenario& s, const std::string& evaluees,
                   std::vector<std::string>& errors);
 
+// Reads the meeting rules (the [meetings] keys beside `by`) of the reader of
+// the [meetings] table into `rules`.
+void ReadMeetingRules(OptionReader& r, MeetingRules& rules);
+
 // Turns every type's `groups` names into its per-group `shifted` mask
 // (after the [[raters]], whose groups they name).
 void ResolveTypeGroups(const std::string& file, Scenario& s,

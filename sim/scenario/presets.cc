@@ -25,7 +25,7 @@ top = 2
 classes = { default_label = "称职", gates = [ { grades = [0], above = 0.3333333333333333, label = "不称职候选" }, { grades = [2, 3], below = 0.6666666666666666, label = "诫勉谈话" } ] }
 
 [quota_forced]
-description = "Relative grading (DOMAIN §5): rank by the share of top-grade votes, at most 15 % may be 优秀, the bottom 10 % are ranked from the bottom (倒排) for rectification."
+description = "Relative grading: rank by the share of top-grade votes; at most 15 % may be 优秀 (the usual norm for the staff of public institutions, https://dezhou.dzwww.com/dzzt/zcwd/rsgl/201604/t20160429_14220987.html), and the bottom 10 % are ranked from the bottom (倒排) for rectification. The sources set that bottom tranche for grassroots party organisations (5-10 % rectified each year as 软弱涣散, 人民日报 2017: http://big5.chinataiwan.cn/gate/big5/www.taiwan.cn/xwzx/PoliticsNews/201709/t20170912_11841688.htm), not for the secretaries or cadres who report: use it where the evaluees are organisations."
 model = "approval"
 top = 1
 classes = { top_quota = 0.15, top_label = "优秀", bottom_share = 0.10, bottom_label = "倒排整顿", default_label = "合格" }
@@ -43,12 +43,8 @@ model = "weighted_mean"
 points = [55, 75, 100]
 
 [ruian_composite_1000]
-description = "瑞安 1000-point scheme for town leaders (DOMAIN §2-3, §9.5; 瑞委〔2012〕6号): key projects 600 x own / best, ranking by the superior leaders 200, democratic vote 200 banded on the top-grade (优秀) share (>= 0.9 -> 200, >= 0.8 -> 190, >= 0.7 -> 180, >= 0.6 -> 170, else 160, or 130 when the two lowest grades reach 1/3). Modelled as a composite: every indicator scored own / best (normalise = distance_to_best, equal weights unless `weights` is given) for 60 %, and the two assessments by people together as one top-grade share vote (approval, top = 1, the groups' weights) for 40 %, itself scored own / best. Not modelled: the vote's bands (130-200, i.e. a vote share relative to the best of about 0.65-1) and the rank-based leader points (200 x (1 - 0.02 (rank - 1))). Score in [0, 1] (x 1000 for the 瑞安 points); 4-grade scale."
-model = "composite"
-normalise = "distance_to_best"
-weighting = "fixed"
-aggregation = "arithmetic"
-vote = { model = "approval", top = 1, weight = 0.4 }
+description = "瑞安 1,000-point scheme for town leaders (瑞委〔2012〕6号, http://wzdkw.gov.cn/system/2012/05/28/011038209_05.shtml): key projects 600 x own / best, ranking by the leaders 200 (rank 1 = 200, -2 % of it per rank), democratic vote 200 banded on the top-grade (优秀) share (>= 0.9 -> 200, >= 0.8 -> 190, >= 0.7 -> 180, >= 0.6 -> 170, else 160, or 130 when the two lowest grades reach 1/3). The model ruian_points with its defaults: every indicator is a key-project indicator (set `projects`), the first rater group ranks (set `leader_groups`) and every group votes (set `vote_groups`). Score in points, at most 1,000; 4-grade scale."
+model = "ruian_points"
 
 [village_committee_gate]
 description = "Single-category thresholds (DOMAIN §4, village committee): 优秀 when the top grade share >= 0.9 (modelled as > 0.9 - 1e-9), 不称职 when the lowest grade share >= 0.5. Grades 0 = 不称职, top = 称职."

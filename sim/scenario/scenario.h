@@ -77,6 +77,27 @@ struct EvalueeTypeSpec {
   double Shift(int group) const { return shifted.empty() || shifted[group] ? leniency : 0.0; }
 };
 
+// Meeting rules: the optional keys of [meetings] beside `by`. A meeting
+// whose attendance is not above the quorum, whose present raters are fewer
+// than the minimum panel, or whose returned ballots outnumber the issued
+// ones is void: none of its ballots count. max_top caps the top grades one
+// rater gives in one meeting. See scenarios/README.md and
+// sim/simulate/meeting_rules.h.
+struct MeetingRules {
+  // Each rater is absent with a probability drawn uniformly from
+  // [absence_lo, absence_hi] per meeting and replicate (lo == hi: fixed).
+  double absence_lo = 0.0, absence_hi = 0.0;
+  double quorum = 0.0;        // > 0: present must exceed quorum x the meeting's raters
+  int64_t min_panel = 0;      // > 0: at least this many raters present
+  double overcount = 0.0;     // probability that more ballots come back than were issued
+  int64_t max_top = 0;        // > 0: at most this many top grades per rater and meeting
+  bool max_top_void = false;  // beyond max_top: the rater's ballot is void (else demoted)
+
+  bool Any() const {
+    return absence_hi > 0.0 || quorum > 0.0 || min_panel > 0 || overcount > 0.0 || max_top > 0;
+  }
+};
+
 struct BlocSpec {
   double share = 0.0;    // share of evaluees that have a bloc
   double size = 0.0;     // share of their meeting's raters in the bloc
@@ -171,6 +192,7 @@ struct Scenario {
   double quality_inherited = 0.0;
   std::vector<EvalueeTypeSpec> types;  // empty = one kind of evaluee, no type drawn
   int meeting_level = -1;              // index into levels, -1 = "all" (one meeting)
+  MeetingRules meeting_rules;          // none set: every meeting counts as drawn
 
   std::vector<RaterGroupSpec> raters;
   std::vector<BlocSpec> blocs;

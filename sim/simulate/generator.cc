@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <unordered_set>
 
 #include "sim/core/parallel.h"
 #include "sim/core/rng.h"
+#include "sim/simulate/meeting_rules.h"
 
 namespace evalsim {
 namespace {
@@ -17,6 +19,8 @@ namespace {
 struct MeetingBallots {
   std::vector<uint32_t> words;
   std::vector<uint64_t> slot_count;  // per local slot (evaluee * G + group)
+  std::vector<double> latent;        // per word, with max_top only (NaN = blank)
+  MeetingOutcome outcome;            // what the meeting rules did
 };
 
 // The latent value behind one valid rating ballot of a meeting.
@@ -72,6 +76,20 @@ std::vector<int> DrawBlocMembers(const Scenario& s, const Organisation& org, int
   return member_of;
 }
 
+// The meeting rules on meeting `mi`'s freshly drawn ballots: attendance,
+// void meetings and max_top (sim/simulate/meeting_rules.h). The perceptions
+// of raters whose ballots were dropped are dropped with them.
+void ApplyRules(const Scenario& s, const Meeting& m, int replicate, int mi, MeetingBallots& out,
+                std::vector<Perception>* seen) {
+  std::vector<uint8_t> absent;
+  out.outcome = DrawAttendance(s.meeting_rules, s.seed, m, replicate, mi, &absent);
+  const std::vector<uint8_t> dropped =
+      ApplyMeetingRules(s.meeting_rules, m, static_cast<int>(s.shares.size()), absent, out.words,
+                        out.slot_count, out.latent, out.outcome);
+  if (seen) std::erase_if(*seen, [&](const Perception& p) { return dropped[p.rater] != 0; });
+  std::vector<double>().swap(out.latent);  // needed no more: free it before the next meeting
+}
+
 // When `seen` is not null, the latent value of every valid ballot of a rater
 // who can compare (not of a per-evaluee group) is appended to it, in draw
 // order. Capturing draws nothing, so the ballots are the same either way.
@@ -91,6 +109,10 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
 
   out.words.clear();
   out.words.reserve(static_cast<size_t>(1.05 * setup.expected_per_meeting[mi]) + 64);
+  const MeetingRules& rules = s.meeting_rules;
+  const bool keep_latent = rules.max_top > 0;
+  out.latent.clear();
+  out.outcome = MeetingOutcome{m.num_raters, m.num_raters};
   if (seen) seen->clear();
   out.slot_count.assign(static_cast<size_t>(m.num_evaluees) * G, 0);
   for (int le = 0; le < m.num_evaluees; ++le) {
@@ -121,6 +143,7 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
         if (sample && !rng.BernoulliThreshold(keep)) continue;
         if (blank && rng.BernoulliThreshold(abstain)) {
           out.words.push_back(PackBallot(r, kAbstain));
+          if (keep_latent) out.latent.push_back(std::numeric_limits<double>::quiet_NaN());
           continue;
         }
         const uint32_t local = r - m.first_rater;
@@ -133,11 +156,13 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
         int grade = 0;
         for (int k = 0; k < K - 1; ++k) grade += y >= cuts[k];
         out.words.push_back(PackBallot(r, static_cast<uint8_t>(grade)));
+        if (keep_latent) out.latent.push_back(y);
         if (capture) seen->push_back({local, static_cast<uint32_t>(le), y});
       }
       out.slot_count[static_cast<size_t>(le) * G + g] = out.words.size() - before;
     }
   }
+  if (rules.Any()) ApplyRules(s, m, replicate, mi, out, seen);
 }
 
 // Reusable buffers of DrawComparisons.
@@ -415,7 +440,8 @@ void AssemblePairs(const Organisation& org, bool want_pairs,
 }  // namespace
 
 void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs,
-                     RatingBallots* out, RankingBallots* rankings, PairwiseBallots* pairs) {
+                     RatingBallots* out, RankingBallots* rankings, PairwiseBallots* pairs,
+                     std::vector<MeetingOutcome>* outcomes) {
   const Scenario& s = *setup.scenario;
   const Organisation& org = *setup.organisation;
   if (out->ratee_names.size() != org.evaluee_names.size() || out->levels == 0)
@@ -446,6 +472,10 @@ void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs
     });
   });
 
+  if (outcomes) {
+    outcomes->resize(M);
+    for (int mi = 0; mi < M; ++mi) (*outcomes)[mi] = buffers[mi].outcome;
+  }
   // Pass 2: offsets, then every meeting copies into its contiguous range.
   CopyRatings(org, G, buffers, out);
   // Pass 3: comparison ballots, assembled in meeting order.

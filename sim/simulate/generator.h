@@ -16,6 +16,7 @@
 #include "sim/core/ballots.h"
 #include "sim/core/comparisons.h"
 #include "sim/scenario/scenario.h"
+#include "sim/simulate/meeting_rules.h"
 #include "sim/simulate/organisation.h"
 
 namespace evalsim {
@@ -80,9 +81,17 @@ void GenerateMeetingComparisons(const GeneratorSetup& setup, int replicate, bool
 // they do not shift any other stream. Orders and comparisons are listed in
 // (meeting, rater, draw) order, whatever the thread count. Memory: the
 // perceptions are kept one meeting at a time per worker.
+//
+// With meeting rules (scenario [meetings] absence, quorum, min_panel,
+// overcount, max_top; sim/simulate/meeting_rules.h) each meeting's ballots
+// are drawn as without them, then the ballots (and comparisons) of absent
+// raters, of voided ballots and of void meetings are dropped and max_top is
+// enforced; `outcomes` (optional) receives what the rules did to each
+// meeting, in meeting order.
 void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs,
                      RatingBallots* out, RankingBallots* rankings = nullptr,
-                     PairwiseBallots* pairs = nullptr);
+                     PairwiseBallots* pairs = nullptr,
+                     std::vector<MeetingOutcome>* outcomes = nullptr);
 
 }  // namespace evalsim
 

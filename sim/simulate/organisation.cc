@@ -33,6 +33,11 @@ int Organisation::NumBlocEvaluees() const {
   return static_cast<int>(std::count_if(bloc.begin(), bloc.end(), [](int b) { return b >= 0; }));
 }
 
+std::string Organisation::MeetingName(int meeting) const {
+  const int unit = meeting_unit[meeting];
+  return unit < 0 ? std::string("all") : fmt::format("{}-{}", meeting_level, unit + 1);
+}
+
 namespace {
 
 // Refuses an organisation whose levels could hold more than 5e7 units.
@@ -99,13 +104,17 @@ void DrawQuality(const Scenario& s, const UnitTree& tree, int L, int n, Organisa
   for (int e = 0; e < n; ++e) org.quality[e] = s.quality_sd * u[e];
 }
 
-// Meetings: one per unit of the meeting level, holding its descendants, as
-// (first evaluee, number of evaluees).
-std::vector<std::pair<int, int>> MeetingRanges(const Scenario& s, const Organisation& org,
-                                               const UnitTree& tree, int L, int n) {
-  std::vector<std::pair<int, int>> ranges;
+// Meetings: one per unit of the meeting level that holds evaluees, as
+// (unit, first evaluee, number of evaluees); one meeting of every evaluee
+// (unit -1) for "all".
+struct MeetingRange {
+  int unit, first, count;
+};
+std::vector<MeetingRange> MeetingRanges(const Scenario& s, const Organisation& org,
+                                        const UnitTree& tree, int L, int n) {
+  std::vector<MeetingRange> ranges;
   if (s.meeting_level < 0) {
-    ranges.emplace_back(0, n);
+    ranges.push_back({-1, 0, n});
   } else {
     for (int i = 0; i < org.level_size[s.meeting_level]; ++i) {
       int a = i, b = i + 1;
@@ -113,7 +122,7 @@ std::vector<std::pair<int, int>> MeetingRanges(const Scenario& s, const Organisa
         a = tree.child_begin[l][a];
         b = tree.child_begin[l][b];
       }
-      if (b > a) ranges.emplace_back(a, b - a);
+      if (b > a) ranges.push_back({i, a, b - a});
     }
   }
   return ranges;
@@ -149,7 +158,7 @@ uint64_t DrawGroupRaters(const RaterGroupSpec& spec, int g, int first, int count
 }
 
 // Raters, meeting by meeting, group by group.
-void DrawRaters(const Scenario& s, const std::vector<std::pair<int, int>>& ranges, int n,
+void DrawRaters(const Scenario& s, const std::vector<MeetingRange>& ranges, int n,
                 Organisation& org) {
   const int G = static_cast<int>(s.raters.size());
   Rng rater_rng(DeriveSeed(s.seed, {kStreamOrganisation, 1}));
@@ -163,8 +172,9 @@ void DrawRaters(const Scenario& s, const std::vector<std::pair<int, int>>& range
   }
   uint64_t next_rater = 0;
   double expected = 0.0;
-  for (auto [first, count] : ranges) {
+  for (auto [unit, first, count] : ranges) {
     Meeting m;
+    org.meeting_unit.push_back(unit);
     m.first_evaluee = first;
     m.num_evaluees = count;
     m.first_rater = static_cast<uint32_t>(std::min<uint64_t>(next_rater, kMaxRaters));
@@ -285,6 +295,7 @@ Organisation BuildOrganisation(const Scenario& s) {
   const std::string& ename = s.levels[s.evaluee_level].name;
   org.evaluee_names.reserve(n);
   for (int e = 0; e < n; ++e) org.evaluee_names.push_back(fmt::format("{}-{}", ename, e + 1));
+  org.meeting_level = s.meeting_level < 0 ? "all" : s.levels[s.meeting_level].name;
   DrawRaters(s, MeetingRanges(s, org, tree, L, n), n, org);
   DrawBlocs(s, n, org);
   DrawTypes(s, n, org);

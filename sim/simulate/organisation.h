@@ -46,6 +46,10 @@ struct Organisation {
   // at each: unit[l][e] indexes the units of level l, named UnitName(l, i).
   std::vector<std::string> unit_levels;
   std::vector<std::vector<int>> unit;
+  // Per meeting: its unit at the meeting level (0-based; -1 = "all"), and
+  // the name of that level ("all" for one meeting of everyone).
+  std::vector<int> meeting_unit;
+  std::string meeting_level;
 
   int NumEvaluees() const { return static_cast<int>(quality.size()); }
   uint32_t NumRaters() const { return static_cast<uint32_t>(rater_group.size()); }
@@ -54,6 +58,8 @@ struct Organisation {
   std::string UnitName(int level, int i) const;
   // Per evaluee, the index of its meeting.
   std::vector<int> MeetingOf() const;
+  // The meeting's unit as `<level>-<i>` (1-based, like evaluee names), or "all".
+  std::string MeetingName(int meeting) const;
   // Latent shift of a ballot of rater group `group` on evaluee `e` from the
   // evaluee's type (0 without types).
   double TypeShift(const Scenario& s, int e, int group) const {

@@ -120,10 +120,13 @@ TEST_F(Cli, GenerateThenScoreMatchesTheRun) {
   const auto scores = dir_ / "scores.csv";
   ::testing_util::CliResult s =
       Evalsim("score --model weighted_mean --ballots " + (gen / "ballots.csv").string() +
-              " --set 'group_weights={superior=0.3,peer=0.2,member=0.5}' --out " + scores.string());
+              " --set 'group_weights={superior=0.3,peer=0.2,member=0.5}'"
+              " --set 'points=[40,60,80,100]' --out " +
+              scores.string());
   ASSERT_EQ(s.code, 0) << s.out;
-  // The run's replicate 1 of the "standard" model used the same ballots and
-  // the same weights, so it must give the same score to every evaluee.
+  // The run's replicate 1 of the "standard" model used the same ballots, the
+  // same points and the same weights, so it must give the same score to every
+  // evaluee.
   const auto run = dir_ / "run";
   ASSERT_EQ(Evalsim("run " + Quickstart() + " --replicates 1 --out " + run.string()).code, 0);
   std::map<std::string, std::string> from_score, from_run;
@@ -439,6 +442,70 @@ TEST_F(Cli, VetoScenarioStrikesAndReportsItsRates) {
       struck[row["replicate"] + "/" + row["ratee"]].insert(row["model"]);
   ASSERT_FALSE(struck.empty());
   for (const auto& [key, models] : struck) EXPECT_EQ(models.size(), 3u) << key;
+TEST_F(Cli, MeetingRulesWriteMeetingsCsvAndCountVoidMeetings) {
+  const std::string rules =
+      " --set meetings.absence=0.22 --set meetings.quorum=0.75 --set meetings.max_top=5";
+  const auto a = dir_ / "a", b = dir_ / "b";
+  ::testing_util::CliResult ra =
+      Evalsim("run " + Quickstart() + rules + " --replicates 4 --threads 1 --out " + a.string());
+  ASSERT_EQ(ra.code, 0) << ra.out;
+  ASSERT_EQ(
+      Evalsim("run " + Quickstart() + rules + " --replicates 4 --threads 2 --out " + b.string())
+          .code,
+      0);
+  const std::string csv = Slurp(a / "meetings.csv");
+  EXPECT_EQ(csv, Slurp(b / "meetings.csv"));
+  EXPECT_EQ(Slurp(a / "metrics.csv"), Slurp(b / "metrics.csv"));
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "replicate,meeting,evaluees,expected,present,void,reason,demoted,void_ballots");
+  int rows = 0, void_rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    if (line.find(",1,quorum,") != std::string::npos) ++void_rows;
+  }
+  EXPECT_EQ(rows, 4 * 6);  // 4 replicates x 6 district meetings
+  EXPECT_GT(void_rows, 0);
+  EXPECT_LT(void_rows, rows);
+  auto man = nlohmann::json::parse(Slurp(a / "manifest.json"));
+  EXPECT_EQ(man["meetings"]["held"], 24);
+  EXPECT_EQ(man["meetings"]["void"], void_rows);
+  EXPECT_EQ(man["meetings"]["void_by_reason"]["quorum"], void_rows);
+  EXPECT_GT(man["meetings"]["top_grades_demoted"].get<int>(), 0);
+  EXPECT_NE(ra.out.find("meetings: " + std::to_string(void_rows) + " of 24 void"),
+            std::string::npos)
+      << ra.out;
+  // Without rules: no meetings.csv, no line, no manifest object.
+  const auto plain = dir_ / "plain";
+  ::testing_util::CliResult rp =
+      Evalsim("run " + Quickstart() + " --replicates 2 --out " + plain.string());
+  ASSERT_EQ(rp.code, 0) << rp.out;
+  EXPECT_FALSE(fs::exists(plain / "meetings.csv"));
+  EXPECT_EQ(rp.out.find("meetings:"), std::string::npos) << rp.out;
+  EXPECT_FALSE(nlohmann::json::parse(Slurp(plain / "manifest.json")).contains("meetings"));
+  // `generate` writes the replicate's meetings.csv too.
+  const auto gen = dir_ / "gen";
+  ASSERT_EQ(
+      Evalsim("generate " + Quickstart() + rules + " --replicate 2 --out " + gen.string()).code, 0);
+  const std::string generated = Slurp(gen / "meetings.csv");
+  std::string second;  // the run's rows of replicate 2
+  std::istringstream again(csv);
+  while (std::getline(again, line))
+    if (line.rfind("2,", 0) == 0) second += line + "\n";
+  EXPECT_EQ(generated.substr(generated.find('\n') + 1), second);
+}
+
+TEST_F(Cli, BadMeetingRuleExitsTwoNamingFileLineAndKey) {
+  std::string text = Slurp(Quickstart());
+  text.replace(text.find("by = \"district\""), 15, "by = \"district\"\nquorum = 1.5");
+  const auto file = Write("quorum.toml", text);
+  ::testing_util::CliResult r = Evalsim("run " + file.string() + " --out " + (dir_ / "o").string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(file.string() + ":32:10: meetings.quorum: 1.5 is out of range"),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(dir_ / "o"));
 }
 
 }  // namespace
