@@ -178,7 +178,7 @@ struct ReplicateTallies {
         gen_seconds(R, 0),
         score_seconds(R, 0),
         veto_rate(R),
-        veto_top(R) {}
+        veto_top(R),
         meetings(s.meeting_rules.Any() ? R : 0) {}
 };
 

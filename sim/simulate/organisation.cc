@@ -34,8 +34,8 @@ int Organisation::NumBlocEvaluees() const {
 }
 
 std::string Organisation::MeetingName(int meeting) const {
-  const int unit = meeting_unit[meeting];
-  return unit < 0 ? std::string("all") : fmt::format("{}-{}", meeting_level, unit + 1);
+  const int u = meeting_unit[meeting];
+  return u < 0 ? std::string("all") : fmt::format("{}-{}", meeting_level, u + 1);
 }
 
 namespace {

@@ -442,6 +442,8 @@ TEST_F(Cli, VetoScenarioStrikesAndReportsItsRates) {
       struck[row["replicate"] + "/" + row["ratee"]].insert(row["model"]);
   ASSERT_FALSE(struck.empty());
   for (const auto& [key, models] : struck) EXPECT_EQ(models.size(), 3u) << key;
+}
+
 TEST_F(Cli, MeetingRulesWriteMeetingsCsvAndCountVoidMeetings) {
   const std::string rules =
       " --set meetings.absence=0.22 --set meetings.quorum=0.75 --set meetings.max_top=5";
