@@ -51,6 +51,7 @@ enum StreamTag : uint64_t {
   kStreamBootstrap = 10,     // resamples of fixed ballots (sim/experiments/resample.h)
   kStreamTypes = 11,         // evaluee types (organisation `types`)
   kStreamManipulation = 12,  // which evaluees the manipulation search targets
+  kStreamItems = 13,         // item qualities and item grades of multi-item ballots
 };
 
 // xoshiro256** (Blackman & Vigna), seeded through SplitMix64.

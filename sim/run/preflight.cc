@@ -172,7 +172,9 @@ RunDims DimsOf(const Scenario& s, const Shape& shape, int threads, int replicate
   d.T = threads > 0 ? threads : hw;
   d.n = shape.evaluees;
   d.raters = shape.raters;
-  d.B = shape.ballots;
+  // Multi-item ballots hold one more word per item beside each overall
+  // grade (and a model's fit on an item slice copies one item at a time).
+  d.B = shape.ballots * (1.0 + static_cast<double>(s.items.size()));
   d.G = static_cast<double>(s.raters.size());
   d.meetings = shape.meetings;
   d.R = replicates;

@@ -14,6 +14,7 @@
 
 #include "models/registry.h"
 #include "sim/core/interrupt.h"
+#include "sim/core/item_metrics.h"
 #include "sim/core/metrics.h"
 #include "sim/core/parallel.h"
 #include "sim/core/progress.h"
@@ -155,6 +156,7 @@ struct ReplicateTallies {
   std::vector<std::vector<double>> grade_counts;
   std::vector<uint64_t> ballots;
   std::vector<double> gen_seconds, score_seconds;
+  std::vector<ItemMetrics> item_metrics;  // per replicate, with items
 
   ReplicateTallies(const Scenario& s, int n, int R)
       : G(s.raters.size()),
@@ -163,7 +165,8 @@ struct ReplicateTallies {
         grade_counts(R, std::vector<double>(G * K1, 0)),
         ballots(R, 0),
         gen_seconds(R, 0),
-        score_seconds(R, 0) {}
+        score_seconds(R, 0),
+        item_metrics(s.items.empty() ? 0 : R) {}
 };
 
 // Tallies replicate r's ballots by (group, grade) and valid ballots by slot.
@@ -265,6 +268,7 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   t.gen_seconds[r] = Seconds(g0, g1);
   t.ballots[r] = b.NumBallots();
   CountGrades(b, r, t);
+  if (b.HasItems()) t.item_metrics[r] = ComputeItemMetrics(b);
   ReplicateBallots nobloc;
   if (!p.truth.bloc_evaluees.empty()) nobloc.Generate(p.s, p.org, p.setup, r, /*with_blocs=*/false);
   std::vector<ScoreResult> results(M);
@@ -303,6 +307,20 @@ void GradeShares(const ReplicateTallies& t, int R, RunResult& result) {
     shares(counts, &result.grade_share_by_group[grp], &result.abstain_share_by_group[grp]);
   }
   shares(total, &result.grade_share, &result.abstain_share);
+}
+
+// The item metrics (sim/core/item_metrics.h) with 95 % intervals over
+// replicates.
+void ItemSummary(const Scenario& s, const ReplicateTallies& t, RunResult& result) {
+  if (t.item_metrics.empty()) return;
+  for (const ItemSpec& item : s.items) result.item_names.push_back(item.name);
+  std::vector<double> correlation, alpha;
+  for (const ItemMetrics& m : t.item_metrics) {
+    correlation.push_back(m.within_rater_correlation);
+    alpha.push_back(m.cronbach_alpha);
+  }
+  result.item_correlation = IntervalOf(correlation);
+  result.item_alpha = IntervalOf(alpha);
 }
 
 std::vector<Strata> MakeStrata(const Scenario& s, const Organisation& org,
@@ -514,6 +532,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     result.seconds_score += tallies.score_seconds[r];
   }
   GradeShares(tallies, R, result);
+  ItemSummary(s, tallies, result);
   ReduceModels(plan, reps, tallies, config.keep_scores, result);
   result.seconds_metrics = Seconds(t2, Clock::now());
 
