@@ -134,7 +134,8 @@ Shape ShapeFromCounts(const Scenario& s) {
         break;
       case RaterKind::kFromEvaluees:
         sh.raters += units;
-        sh.ballots += meetings * per_meeting * std::max(per_meeting - 1, 0.0) * g.coverage;
+        sh.ballots += meetings * per_meeting * std::max(per_meeting - (g.self_vote ? 0 : 1), 0.0) *
+                      g.coverage;
         break;
     }
   }

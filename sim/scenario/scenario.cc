@@ -96,6 +96,10 @@ void ReadRaters(OptionReader& top, Scenario& s, std::vector<std::string>& errors
     });
     g.abstain = r.Double("abstain", 0.0, Range{0.0, 1.0, false, true});
     g.halo = r.Double("halo", 0.0, Probability());
+    g.self_vote = r.Bool("self_vote", false);
+    g.self_boost = r.Double("self_boost", 0.0, Between(-100, 100));
+    if (g.self_vote && g.kind != RaterKind::kFromEvaluees)
+      r.Error("self_vote", "is only for a from_evaluees group (raters who are evaluees)");
     s.raters.push_back(g);
   });
   if (s.raters.empty() && !top.Has("raters"))

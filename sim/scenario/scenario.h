@@ -63,6 +63,10 @@ struct RaterGroupSpec {
   // impression of an evaluee in each item perception (0 = items judged
   // apart, 1 = every item graded as the overall impression).
   double halo = 0.0;
+  // Self-votes (from_evaluees groups only): whether an evaluee also grades
+  // itself, and the latent shift of that self-grade.
+  bool self_vote = false;
+  double self_boost = 0.0;
 };
 
 // One item of a multi-item ballot ([[items]]): a latent dimension of its own,

@@ -119,7 +119,9 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
       const bool blank = spec.abstain > 0.0;
       const uint64_t keep = ProbabilityThreshold(spec.coverage);
       const uint64_t abstain = ProbabilityThreshold(spec.abstain);
-      const uint32_t self = spec.kind == RaterKind::kFromEvaluees ? a + le : ~0u;
+      const bool from_evaluees = spec.kind == RaterKind::kFromEvaluees;
+      const uint32_t own = from_evaluees ? a + le : ~0u;  // the evaluee as a rater
+      const uint32_t self = spec.self_vote ? ~0u : own;   // skipped unless self-votes
       const double noise = spec.noise;
       // The evaluee's type shift (0 without types, and then base == q).
       const double type_shift = org.TypeShift(s, e, g);
@@ -137,6 +139,7 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
         }
         const uint32_t local = r - m.first_rater;
         double y = base + leniency[local] + noise * rng.Normal();
+        if (spec.self_vote && r == own) y += spec.self_boost;
         double bloc_shift = 0.0;
         if (!member_of.empty() && member_of[local] >= 0) {
           const int target = member_of[local];
@@ -346,11 +349,12 @@ GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org) {
     double expected = 0;
     for (int g = 0; g < G; ++g) {
       const RaterGroupSpec& spec = s.raters[g];
-      const double pairs = spec.kind == RaterKind::kPerMeeting
-                               ? static_cast<double>(m.group_count[g]) * m.num_evaluees
-                           : spec.kind == RaterKind::kPerEvaluee
-                               ? static_cast<double>(m.group_count[g])
-                               : static_cast<double>(m.num_evaluees) * (m.num_evaluees - 1);
+      const double pairs =
+          spec.kind == RaterKind::kPerMeeting
+              ? static_cast<double>(m.group_count[g]) * m.num_evaluees
+          : spec.kind == RaterKind::kPerEvaluee
+              ? static_cast<double>(m.group_count[g])
+              : static_cast<double>(m.num_evaluees) * (m.num_evaluees - (spec.self_vote ? 0 : 1));
       expected += pairs * spec.coverage;
     }
     setup.expected_per_meeting.push_back(expected);
