@@ -54,6 +54,8 @@ struct ModelContext {
   int levels = 0;                            // 0 when there are no ratings
   std::vector<std::string> group_names;      // rater groups (may be empty)
   std::vector<std::string> indicator_names;  // indicator columns (may be empty)
+  std::vector<std::string> item_names;       // ballot items (empty = one grade per ballot)
+  std::vector<double> item_weights;          // the items' default weights (empty = equal)
 };
 
 class Model {

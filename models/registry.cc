@@ -6,6 +6,7 @@
 #include "models/indicators/grey_relational.h"
 #include "models/indicators/ruian_points.h"
 #include "models/indicators/topsis.h"
+#include "models/items.h"
 #include "models/pairwise/bradley_terry.h"
 #include "models/pairwise/elo.h"
 #include "models/pairwise/hodgerank.h"
@@ -41,7 +42,11 @@ const char* InputKindName(InputKind kind) {
   return "?";
 }
 
-void Registry::Add(ModelSpec spec) { specs_.push_back(std::move(spec)); }
+void Registry::Add(ModelSpec spec) {
+  if (spec.input == InputKind::kRatings && !spec.models_items)
+    spec.params.push_back(ItemWeightsParam());
+  specs_.push_back(std::move(spec));
+}
 
 const ModelSpec* Registry::Find(const std::string& name) const {
   for (const auto& s : specs_)
@@ -69,6 +74,8 @@ std::unique_ptr<Model> Registry::Create(const std::string& name, const toml::tab
   OptionReader reader(options, file, path, ignored, fallback);
   ParamReader in(reader, spec->params, ctx);
   std::unique_ptr<Model> model = spec->make(in);
+  if (spec->input == InputKind::kRatings && !spec->models_items)
+    model = CombineItems(std::move(model), ReadItemWeights(reader, ctx));
   reader.FinishOrThrow();
   return model;
 }

@@ -131,6 +131,10 @@ struct ModelSpec {
   // The scores depend on the order of the input, not only on its content
   // (Elo's sequential updates): relabelling evaluees may change them.
   bool order_dependent = false;
+  // A ratings model that reads multi-item ballots itself (items as a facet
+  // or a fixed effect). Every other ratings model gets `item_weights` and is
+  // wrapped so that it scores each item alone (models/items.h).
+  bool models_items = false;
   // The working set of one fit on ballots with `levels` grades and
   // `groups` rater groups.
   FitMemory (*memory)(int levels, int groups) = ConvertedInputMemory;

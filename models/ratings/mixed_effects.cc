@@ -550,6 +550,7 @@ struct MixedEffectsOptions {
   std::vector<double> values;  // y of each grade; empty: the grade itself
   double tolerance{};
   int max_iterations{};
+  bool item_effects = true;  // `items = "fixed_effects"`
 };
 
 class MixedEffects : public Model {
@@ -558,7 +559,6 @@ class MixedEffects : public Model {
 
   ScoreResult Score(const ModelInput& input) const override {
     const RatingBallots& b = *input.ratings;
-    const int n = b.NumRatees();
     ScoreResult r;
     r.notes.push_back(
         "variance components by the method of moments (Gao & Owen 2017); BLUPs by backfitting");
@@ -573,7 +573,14 @@ class MixedEffects : public Model {
       values.resize(b.levels);
       std::iota(values.begin(), values.end(), 0.0);
     }
+    if (b.HasItems() && o_.item_effects && b.NumItems() * b.levels < kAbstain)
+      return FitItems(b, values, std::move(r));
+    return Fit(b, values, std::move(r));
+  }
 
+ private:
+  ScoreResult Fit(const RatingBallots& b, const std::vector<double>& values, ScoreResult r) const {
+    const int n = b.NumRatees();
     const internal::MomentEquations eq = internal::ComputeMomentEquations(b, values);
     if (eq.total_weight == 0.0) {
       r.score = Eigen::VectorXd::Constant(n, values[0]);
@@ -622,7 +629,62 @@ class MixedEffects : public Model {
     return r;
   }
 
- private:
+  // Multi-item ballots with item fixed effects: every item grade is one
+  // ballot of its (rater, ratee) cell, coded grade + item * K, whose value is
+  // the grade's value minus the item's effect (the item's mean value minus
+  // the mean over every item grade: the least-squares effect when each
+  // ballot grades every item, as on a form). Then the crossed model above.
+  ScoreResult FitItems(const RatingBallots& b, const std::vector<double>& values,
+                       ScoreResult r) const {
+    const int I = b.NumItems(), K = b.levels;
+    std::vector<double> sum(I, 0.0), weight(I, 0.0);
+    const uint64_t slots = static_cast<uint64_t>(b.NumRatees()) * b.NumGroups();
+    for (int m = 0; m < I; ++m) {
+      for (uint64_t k = b.item_slot_begin[m * slots]; k < b.item_slot_begin[(m + 1) * slots]; ++k) {
+        const uint8_t g = BallotGrade(b.item_ballot[k]);
+        const double w = b.item_weight.empty() ? 1.0 : std::max(0.0f, b.item_weight[k]);
+        if (g >= K || w == 0.0) continue;
+        sum[m] += w * values[g];
+        weight[m] += w;
+      }
+    }
+    const double all_w = std::accumulate(weight.begin(), weight.end(), 0.0);
+    const double grand = all_w > 0 ? std::accumulate(sum.begin(), sum.end(), 0.0) / all_w : 0.0;
+    RatingBallots pooled;
+    pooled.levels = I * K;
+    pooled.group_names = b.group_names;
+    pooled.group_weights = b.group_weights;
+    pooled.ratee_names = b.ratee_names;
+    pooled.rater_group = b.rater_group;
+    pooled.num_raters = b.num_raters;
+    pooled.slot_begin.assign(1, 0);
+    for (uint64_t s = 0; s < slots; ++s) {
+      for (int m = 0; m < I; ++m) {
+        for (uint64_t k = b.item_slot_begin[m * slots + s];
+             k < b.item_slot_begin[m * slots + s + 1]; ++k) {
+          const uint32_t w = b.item_ballot[k];
+          const uint8_t g = BallotGrade(w);
+          pooled.ballot.push_back(
+              PackBallot(BallotRater(w), g >= K ? kAbstain : static_cast<uint8_t>(m * K + g)));
+          if (!b.item_weight.empty()) pooled.weight.push_back(b.item_weight[k]);
+        }
+      }
+      pooled.slot_begin.push_back(pooled.ballot.size());
+    }
+    std::vector<double> coded(static_cast<size_t>(I) * K);
+    std::vector<double> effect(I, 0.0);
+    for (int m = 0; m < I; ++m) {
+      effect[m] = weight[m] > 0 ? sum[m] / weight[m] - grand : 0.0;
+      for (int g = 0; g < K; ++g) coded[m * K + g] = values[g] - effect[m];
+    }
+    r = Fit(pooled, coded, std::move(r));
+    for (int m = 0; m < I; ++m)
+      r.parameters.emplace_back("item_effect." + b.item_names[m], effect[m]);
+    r.notes.push_back(
+        fmt::format("{} items pooled with item fixed effects (item mean minus overall mean)", I));
+    return r;
+  }
+
   // Posterior sd of a_i given mu and the rater effects.
   static double ConditionalSd(double wi, const internal::VarianceComponents& v) {
     if (v.ratee == 0.0) return 0.0;
@@ -651,7 +713,12 @@ ModelSpec MixedEffectsSpec() {
           "tolerance", 1e-10, Above(0.0),
           "backfitting stops when the largest change in a sweep, over the fitted sd, is below it"),
       IntegerParam("max_iterations", 1000, Between(1, 1e9), "most backfitting sweeps"),
+      StringParam("items", "fixed_effects", {"fixed_effects", "overall"},
+                  "on ballots with items: \"fixed_effects\" pools every item grade with a fixed "
+                  "effect per item (reports item_effect.<item>); \"overall\" fits the overall "
+                  "grades only"),
   };
+  spec.models_items = true;
   // Per-rater sums and states, per-evaluee and per-rater weights, totals,
   // components, previous iterates; no per-ballot copy; one per-rater output
   // (effect).
@@ -664,6 +731,7 @@ ModelSpec MixedEffectsSpec() {
     in.String("estimator");
     o.tolerance = in.Double("tolerance");
     o.max_iterations = static_cast<int>(in.Int("max_iterations"));
+    o.item_effects = in.String("items") == "fixed_effects";
     return std::make_unique<MixedEffects>(std::move(o));
   };
   return spec;

@@ -71,6 +71,14 @@
 //
 // Output: parameters sigma_ratee, sigma_rater, sigma_error, mu, iterations;
 // rater_values {"effect", b_j}.
+//
+// Multi-item ballots (`items = "fixed_effects"`, the default): every item
+// grade is a ballot of its (rater, ratee) cell and y gets a fixed effect per
+// item, y = mu + item + ratee + rater + e. The item effects are the items'
+// mean values minus the mean of all item grades (least squares when every
+// ballot grades every item, as on a form); the crossed model is then fitted
+// on y - item. Parameters "item_effect.<item>". The overall grades are not
+// used; `items = "overall"` fits only them.
 #ifndef EVALSIM_MODELS_RATINGS_MIXED_EFFECTS_H_
 #define EVALSIM_MODELS_RATINGS_MIXED_EFFECTS_H_
 

@@ -29,6 +29,7 @@ struct RatingScaleOptions {
   double tolerance{};
   int max_iterations{};
   double extreme_adjust{};
+  bool item_facet = true;  // `items = "facet"`: fit the items as a facet
 };
 
 // How an evaluee or a rater takes part in the fit.
@@ -988,12 +989,99 @@ ScoreResult RatingScaleFit::Result(int iterations, bool converged, double change
   return r;
 }
 
+// Multi-item ballots as a third facet. Every (rater j, item m) pair is one
+// element of the rater facet, with severity delta_jm, so that
+//   P(x) ∝ exp( sum_{k=1..x} (theta_i - delta_jm - tau_k) )
+// is fitted on every item grade at once (the rater-by-item elements of
+// Linacre's Facets). Reported: an item's difficulty is the mean severity of
+// its elements, centred over the items; a rater's severity (and se) the mean
+// over its elements that have ballots.
+RatingBallots ItemElements(const RatingBallots& b) {
+  const int I = b.NumItems(), n = b.NumRatees(), G = b.NumGroups();
+  const uint32_t R = b.num_raters;
+  RatingBallots e;
+  e.levels = b.levels;
+  e.grade_labels = b.grade_labels;
+  e.group_names = b.group_names;
+  e.group_weights = b.group_weights;
+  e.ratee_names = b.ratee_names;
+  e.num_raters = R * static_cast<uint32_t>(I);
+  for (int m = 0; m < I; ++m)
+    e.rater_group.insert(e.rater_group.end(), b.rater_group.begin(), b.rater_group.end());
+  e.slot_begin.assign(1, 0);
+  e.ballot.reserve(b.item_ballot.size());
+  for (int i = 0; i < n; ++i) {
+    for (int g = 0; g < G; ++g) {
+      for (int m = 0; m < I; ++m) {
+        const int slot = b.ItemSlot(m, i, g);
+        for (uint64_t k = b.item_slot_begin[slot]; k < b.item_slot_begin[slot + 1]; ++k) {
+          const uint32_t w = b.item_ballot[k];
+          e.ballot.push_back(PackBallot(m * R + BallotRater(w), BallotGrade(w)));
+          if (!b.item_weight.empty()) e.weight.push_back(b.item_weight[k]);
+        }
+      }
+      e.slot_begin.push_back(e.ballot.size());
+    }
+  }
+  return e;
+}
+
+// Turns the element estimates of a fit on ItemElements(b) into per-rater
+// severities and item difficulties (see ItemElements).
+void SummariseElements(const RatingBallots& b, const RatingBallots& e, ScoreResult& r) {
+  const int I = b.NumItems();
+  const uint32_t R = b.num_raters;
+  std::vector<uint8_t> has(e.num_raters, 0);
+  for (uint32_t w : e.ballot)
+    if (BallotGrade(w) != kAbstain) has[BallotRater(w)] = 1;
+  std::vector<double> difficulty(I, 0.0);
+  for (auto& [name, values] : r.rater_values) {
+    Eigen::VectorXd per_rater = Eigen::VectorXd::Zero(R);
+    std::vector<double> item_sum(I, 0.0), item_count(I, 0.0);
+    for (uint32_t j = 0; j < R; ++j) {
+      double sum = 0, count = 0;
+      for (int m = 0; m < I; ++m) {
+        if (!has[m * R + j]) continue;
+        sum += values[m * R + j];
+        count += 1;
+        item_sum[m] += values[m * R + j];
+        item_count[m] += 1;
+      }
+      per_rater[j] = count > 0 ? sum / count : 0.0;
+    }
+    values = std::move(per_rater);
+    if (name == "severity")
+      for (int m = 0; m < I; ++m)
+        difficulty[m] = item_count[m] > 0 ? item_sum[m] / item_count[m] : 0.0;
+  }
+  const double mean = std::accumulate(difficulty.begin(), difficulty.end(), 0.0) / I;
+  for (int m = 0; m < I; ++m)
+    r.parameters.emplace_back("difficulty." + b.item_names[m], difficulty[m] - mean);
+  r.notes.push_back(fmt::format(
+      "{} items fitted as a facet: one severity per (rater, item) pair; an item's difficulty is "
+      "the mean severity of its pairs",
+      I));
+}
+
 class RatingScale : public Model {
  public:
   explicit RatingScale(RatingScaleOptions o) : o_(o) {}
   ScoreResult Score(const ModelInput& input) const override {
-    RatingScaleFit fit(*input.ratings, o_);
-    return fit.Run();
+    const RatingBallots& b = *input.ratings;
+    if (!b.HasItems()) return RatingScaleFit(b, o_).Run();
+    const uint64_t elements = static_cast<uint64_t>(b.num_raters) * b.NumItems();
+    if (!o_.item_facet || elements > kMaxRaters) {
+      ScoreResult r = RatingScaleFit(b, o_).Run();
+      if (o_.item_facet)
+        r.notes.push_back(fmt::format(
+            "{} (rater, item) pairs exceed the limit of {}: only the overall grades were fitted",
+            elements, kMaxRaters));
+      return r;
+    }
+    const RatingBallots e = ItemElements(b);
+    ScoreResult r = RatingScaleFit(e, o_).Run();
+    SummariseElements(b, e, r);
+    return r;
   }
 
  private:
@@ -1015,7 +1103,12 @@ ModelSpec RatingScaleSpec() {
       NumberParam("extreme_adjust", 0.3, Above(0.0),
                   "score points taken off an all-top raw score (added to an all-bottom one) "
                   "before estimating it"),
+      StringParam("items", "facet", {"facet", "overall"},
+                  "on ballots with items: \"facet\" fits every item grade at once with the "
+                  "items as a facet (reports difficulty.<item>); \"overall\" fits the overall "
+                  "grades only"),
   };
+  spec.models_items = true;
   // Per-evaluee and per-rater equations (weight, target), roles,
   // components, trims, estimates, expectations and standard errors;
   // per-rater outputs severity and severity_se.
@@ -1025,6 +1118,7 @@ ModelSpec RatingScaleSpec() {
     o.tolerance = in.Double("tolerance");
     o.max_iterations = static_cast<int>(in.Int("max_iterations"));
     o.extreme_adjust = in.Double("extreme_adjust");
+    o.item_facet = in.String("items") == "facet";
     return std::make_unique<RatingScale>(o);
   };
   return spec;

@@ -92,6 +92,13 @@
 // theta = 0 and se = 0, a rater with no ballot in any estimating equation
 // severity 0 and se 0 (noted). Rater groups and group weights are not used:
 // each rater's own severity is estimated instead.
+//
+// Multi-item ballots (`items = "facet"`, the default): items are a third
+// facet. Each (rater, item) pair is one element with its own severity and
+// every item grade is fitted at once; the item difficulties (parameters
+// "difficulty.<item>", centred over the items) are the mean severities of
+// the items' elements and a rater's severity is the mean over its elements.
+// The overall grades are then not used; `items = "overall"` fits only them.
 #ifndef EVALSIM_MODELS_RATINGS_RATING_SCALE_H_
 #define EVALSIM_MODELS_RATINGS_RATING_SCALE_H_
 

@@ -82,6 +82,10 @@ int CmdGenerate(const GenerateFlags& f) {
   nlohmann::ordered_json man = BaseManifest(s, overrides);
   man["replicate"] = replicate;
   man["ballots"] = b.NumBallots();
+  if (b.HasItems()) {
+    man["items"] = b.item_names;
+    man["item_grades"] = b.item_ballot.size();
+  }
   man["calibrated_cuts"] = setup.cuts;
   if (s.meeting_rules.Any())
     man["meetings"] = MeetingsJson(s.meeting_rules, SumMeetingOutcomes(meetings), "meetings.csv");

@@ -14,6 +14,10 @@ int CmdModels() {
   for (const auto& spec : Models().Specs()) {
     std::cout << fmt::format("{}  (input: {})\n  {}\n", spec.name, InputKindName(spec.input),
                              spec.summary);
+    if (spec.input == InputKind::kRatings)
+      std::cout << (spec.models_items
+                        ? "  items: modelled by the model itself (one fit over every item)\n"
+                        : "  items: each item scored alone, combined with item_weights\n");
     for (const auto& p : spec.params)
       std::cout << fmt::format("    {:<14} {:<18} default {}\n    {:<14} {}\n", p.name, p.type,
                                p.default_value, "", p.doc);

@@ -168,6 +168,7 @@ int CmdScore(const ScoreFlags& f) {
   ReadScoreInput(f.ballots, f.format, read, in);
   in.sources.ties = f.ties == "drop" ? TiePolicy::kDrop : TiePolicy::kSplit;
   ModelContext ctx(in.ratings.levels, in.ratings.group_names, in.indicators.names);
+  ctx.item_names = in.ratings.item_names;
   auto m = Models().Create(model, options, ctx, "--set", "model " + model);
   ScoreOutput o;
   if (rs.Any()) {

@@ -6,6 +6,14 @@
 // holds words [slot_begin[s], slot_begin[s + 1]). The group of a ballot is
 // implied by its slot, so a rubric's pass is one linear scan with no
 // lookups. Per-ballot weights are optional (empty = every ballot weighs 1).
+//
+// Multi-item ballots (a form that grades several items, e.g. 德/能/勤/绩/廉)
+// keep the layout above for the ballot's overall grade, when it has one, and
+// add the item grades in the same word format in `item_ballot`, item by item:
+// item slot (i, ratee, group) = (i * n + ratee) * G + group holds words
+// [item_slot_begin[s], item_slot_begin[s + 1]). One item-grade is one 4-byte
+// word (plus an 8-byte offset per item slot). Without items every item_*
+// vector is empty and nothing else changes.
 #ifndef EVALSIM_SIM_CORE_BALLOTS_H_
 #define EVALSIM_SIM_CORE_BALLOTS_H_
 
@@ -19,6 +27,9 @@ namespace evalsim {
 inline constexpr uint8_t kAbstain = 0xFF;
 inline constexpr int kMaxLevels = 250;
 inline constexpr uint32_t kMaxRaters = 1u << 24;
+// Where items are named (a model's item_weights), this name means the
+// ballot's overall grade, so no item may take it.
+inline constexpr const char* kOverallItem = "overall";
 
 constexpr uint32_t PackBallot(uint32_t rater, uint8_t grade) { return (rater << 8) | grade; }
 constexpr uint8_t BallotGrade(uint32_t word) { return static_cast<uint8_t>(word & 0xFF); }
@@ -38,6 +49,11 @@ struct RatingBallots {
   std::vector<uint32_t> ballot;      // packed words
   std::vector<float> weight;         // empty, or one weight per ballot
 
+  std::vector<std::string> item_names;    // I items; empty = one grade per ballot
+  std::vector<uint64_t> item_slot_begin;  // size I * n * G + 1 (empty without items)
+  std::vector<uint32_t> item_ballot;      // packed words, item-major
+  std::vector<float> item_weight;         // empty, or one weight per item ballot
+
   int NumRatees() const { return static_cast<int>(ratee_names.size()); }
   int NumGroups() const { return static_cast<int>(group_names.size()); }
   uint64_t NumBallots() const { return ballot.size(); }
@@ -47,12 +63,24 @@ struct RatingBallots {
     return {ballot.data() + slot_begin[slot], ballot.data() + slot_begin[slot + 1]};
   }
   float Weight(uint64_t i) const { return weight.empty() ? 1.0f : weight[i]; }
+  int NumItems() const { return static_cast<int>(item_names.size()); }
+  bool HasItems() const { return !item_names.empty(); }
+  int ItemSlot(int item, int ratee, int group) const {
+    return (item * NumRatees() + ratee) * NumGroups() + group;
+  }
   // Bytes held by the ballot arrays (words, weights, offsets, rater groups).
   uint64_t StorageBytes() const;
   // Checks the invariants above; aborts with a message on violation (a
   // programmer error, not a user error).
   void CheckInvariants() const;
 };
+
+// Item `item` of `b` as single-grade ballots (its grades in `ballot`, the
+// metadata copied, no items), for a model that scores one item at a time.
+RatingBallots ItemSlice(const RatingBallots& b, int item);
+
+// The overall grades of `b` without its items.
+RatingBallots OverallSlice(const RatingBallots& b);
 
 }  // namespace evalsim
 

@@ -53,6 +53,7 @@ enum StreamTag : uint64_t {
   kStreamManipulation = 12,  // which evaluees the manipulation search targets
   kStreamVetoes = 21,        // event vetoes ([[vetoes]] with a rate), keyed by name
   kStreamMeetings = 13,      // attendance and void counts of meetings ([meetings] rules)
+  kStreamItems = 14,         // item qualities and item grades of multi-item ballots
 };
 
 // xoshiro256** (Blackman & Vigna), seeded through SplitMix64.

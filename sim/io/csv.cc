@@ -32,8 +32,8 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr size_t kMaxGroups = 256;  // rater_group holds one byte
 constexpr size_t kQuoteLimit = 60;  // bytes of a bad value shown in a message
 
-enum class Column { kRater, kRatee, kGrade, kGroup, kWeight };
-constexpr std::string_view kColumnNames[] = {"rater", "ratee", "grade", "group", "weight"};
+enum class Column { kRater, kRatee, kGrade, kGroup, kWeight, kItem };
+constexpr std::string_view kColumnNames[] = {"rater", "ratee", "grade", "group", "weight", "item"};
 
 std::string_view ColumnName(Column c) { return kColumnNames[static_cast<int>(c)]; }
 
@@ -260,6 +260,11 @@ class RatingsBuilder {
   uint8_t Grade(std::string_view s);
   float Weight(std::string_view s);
   RatingBallots Build();
+  // Multi-item ballots (the optional `item` column), kept apart from the
+  // rows of overall grades: see the "Items" section below.
+  int32_t ItemOf(std::string_view name);
+  void SplitItemRows();
+  void BuildItems(RatingBallots& b);
 
   const std::string& file_;
   const RatingsReadOptions& options_;
@@ -271,7 +276,7 @@ class RatingsBuilder {
   bool have_header_ = false;
   std::vector<Column> columns_;  // role of each header column
   std::string header_text_;      // the header as read, for messages
-  bool has_group_ = false, has_weight_ = false;
+  bool has_group_ = false, has_weight_ = false, has_item_ = false;
 
   IdTable raters_, ratees_, groups_;
   std::vector<uint8_t> rater_group_;
@@ -283,6 +288,17 @@ class RatingsBuilder {
   std::vector<uint8_t> row_grade_;
   std::vector<float> row_weight_;
   std::vector<long> row_line_;
+
+  // Items: per row its item id (-1 = the overall grade) while reading, then
+  // the item rows moved out of the row_* vectors by SplitItemRows.
+  IdTable items_;
+  std::vector<int32_t> row_item_;
+  struct ItemRows {
+    std::vector<uint32_t> rater, ratee, item;
+    std::vector<uint8_t> grade;
+    std::vector<float> weight;
+    std::vector<long> line;
+  } item_rows_;
 };
 
 void RatingsBuilder::Record(long line, std::span<const std::string> fields) {
@@ -309,7 +325,7 @@ void RatingsBuilder::Header() {
     if (found < 0) {
       Fail(record_line_,
            fmt::format("unknown column {}; expected a header with rater, ratee, grade and "
-                       "optionally group, weight (the header found: {})",
+                       "optionally group, weight, item (the header found: {})",
                        QuoteName(name), header_text_));
     }
     if (seen[found]) {
@@ -327,6 +343,7 @@ void RatingsBuilder::Header() {
   }
   has_group_ = seen[static_cast<int>(Column::kGroup)];
   has_weight_ = seen[static_cast<int>(Column::kWeight)];
+  has_item_ = seen[static_cast<int>(Column::kItem)];
   if (!has_group_) groups_.Add("all");
   have_header_ = true;
 }
@@ -409,6 +426,7 @@ void RatingsBuilder::Row() {
   row_ratee_.push_back(ratee);
   row_grade_.push_back(grade);
   row_line_.push_back(record_line_);
+  if (has_item_) row_item_.push_back(ItemOf(field[static_cast<int>(Column::kItem)]));
 }
 
 RatingBallots RatingsBuilder::Parse(std::string_view text) {
@@ -426,6 +444,7 @@ RatingBallots RatingsBuilder::Build() {
   if (row_rater_.empty()) {
     throw InputError(Location(file_) + "no ballot rows after the header; expected at least one");
   }
+  if (has_item_) SplitItemRows();
   RatingBallots b;
   if (options_.levels) {
     b.levels = *options_.levels;
@@ -492,6 +511,7 @@ RatingBallots RatingsBuilder::Build() {
                      Quote(ratees_.Name(row_ratee_[best_second])), row_line_[best_first]));
   }
 
+  if (has_item_) BuildItems(b);
   b.group_names = groups_.TakeNames();
   b.ratee_names = ratees_.TakeNames();
   b.rater_names = raters_.TakeNames();
@@ -499,6 +519,109 @@ RatingBallots RatingsBuilder::Build() {
   b.CheckInvariants();
 #endif
   return b;
+}
+
+// --- Items ------------------------------------------------------------------
+// The optional `item` column: an empty cell is the ballot's overall grade, a
+// name an item grade. Items are numbered in order of first appearance (or as
+// RatingsReadOptions::items lists them, and then an unlisted item is an
+// error). Item rows go to RatingBallots' item_* arrays by item slot, in file
+// order within a slot; a rater grades each (ratee, item) at most once.
+
+int32_t RatingsBuilder::ItemOf(std::string_view name) {
+  if (name.empty()) return -1;
+  if (items_.size() == 0 && options_.items)
+    for (const std::string& known : *options_.items) items_.Add(known);
+  const int64_t id = items_.Find(name);
+  if (id >= 0) return static_cast<int32_t>(id);
+  if (options_.items) {
+    FailColumn(Column::kItem, fmt::format("found {}; expected one of the items {} or an empty "
+                                          "cell (the overall grade)",
+                                          Quote(name), fmt::join(*options_.items, ", ")));
+  }
+  if (!IsValidUtf8(name))
+    FailColumn(Column::kItem, fmt::format("found {}; expected UTF-8 text", Quote(name)));
+  if (name == kOverallItem) {
+    FailColumn(Column::kItem,
+               "found \"overall\", which names the overall grade; leave the cell empty for it");
+  }
+  if (items_.size() >= 64) FailColumn(Column::kItem, "found more than 64 items; the limit is 64");
+  return static_cast<int32_t>(items_.Add(name));
+}
+
+void RatingsBuilder::SplitItemRows() {
+  size_t kept = 0;
+  for (size_t i = 0; i < row_rater_.size(); ++i) {
+    if (row_item_[i] < 0) {
+      row_rater_[kept] = row_rater_[i];
+      row_ratee_[kept] = row_ratee_[i];
+      row_grade_[kept] = row_grade_[i];
+      row_line_[kept] = row_line_[i];
+      if (has_weight_) row_weight_[kept] = row_weight_[i];
+      ++kept;
+      continue;
+    }
+    item_rows_.rater.push_back(row_rater_[i]);
+    item_rows_.ratee.push_back(row_ratee_[i]);
+    item_rows_.item.push_back(static_cast<uint32_t>(row_item_[i]));
+    item_rows_.grade.push_back(row_grade_[i]);
+    item_rows_.line.push_back(row_line_[i]);
+    if (has_weight_) item_rows_.weight.push_back(row_weight_[i]);
+  }
+  for (auto* v : {&row_rater_, &row_ratee_}) v->resize(kept);
+  row_grade_.resize(kept);
+  row_line_.resize(kept);
+  if (has_weight_) row_weight_.resize(kept);
+}
+
+void RatingsBuilder::BuildItems(RatingBallots& b) {
+  const ItemRows& r = item_rows_;
+  const uint64_t G = groups_.size(), n = ratees_.size(), I = items_.size();
+  if (I == 0) return;  // an `item` column with only overall grades
+  const size_t num_slots = I * n * G, rows = r.rater.size();
+  std::vector<uint64_t> slot_of(rows);
+  b.item_slot_begin.assign(num_slots + 1, 0);
+  for (size_t i = 0; i < rows; ++i) {
+    slot_of[i] = (r.item[i] * n + r.ratee[i]) * G + b.rater_group[r.rater[i]];
+    ++b.item_slot_begin[slot_of[i] + 1];
+  }
+  for (size_t s = 0; s < num_slots; ++s) b.item_slot_begin[s + 1] += b.item_slot_begin[s];
+  std::vector<uint64_t> next(b.item_slot_begin.begin(), b.item_slot_begin.end() - 1);
+  b.item_ballot.resize(rows);
+  if (has_weight_) b.item_weight.resize(rows);
+  std::vector<size_t> row_at(rows);
+  for (size_t i = 0; i < rows; ++i) {
+    const uint64_t at = next[slot_of[i]]++;
+    row_at[at] = i;
+    b.item_ballot[at] = PackBallot(r.rater[i], r.grade[i]);
+    if (has_weight_) b.item_weight[at] = r.weight[i];
+  }
+  // A repeated (rater, ratee, item) lies within one slot: report the repeat
+  // whose second line comes first.
+  std::vector<uint64_t> seen_in_slot(b.num_raters, UINT64_MAX);
+  std::vector<size_t> first_row(b.num_raters);
+  size_t best_first = 0, best_second = SIZE_MAX;
+  for (uint64_t s = 0; s < num_slots; ++s) {
+    for (uint64_t at = b.item_slot_begin[s]; at < b.item_slot_begin[s + 1]; ++at) {
+      const uint32_t rater = BallotRater(b.item_ballot[at]);
+      if (seen_in_slot[rater] != s) {
+        seen_in_slot[rater] = s;
+        first_row[rater] = row_at[at];
+      } else if (row_at[at] < best_second) {
+        best_first = first_row[rater];
+        best_second = row_at[at];
+      }
+    }
+  }
+  if (best_second != SIZE_MAX) {
+    Fail(r.line[best_second],
+         fmt::format("rater {} grades item {} of ratee {} again (first on line {}); a rater "
+                     "grades each item of a ratee at most once",
+                     Quote(raters_.Name(r.rater[best_second])),
+                     Quote(items_.Name(r.item[best_second])),
+                     Quote(ratees_.Name(r.ratee[best_second])), r.line[best_first]));
+  }
+  b.item_names = items_.TakeNames();
 }
 
 // ---------------------------------------------------------------------------

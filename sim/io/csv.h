@@ -1,6 +1,6 @@
 // Reader for the ratings CSV (README "Command line"): one ballot per row,
 //
-//   rater,ratee,grade[,group][,weight]
+//   rater,ratee,grade[,group][,weight][,item]
 //
 // Rules (RFC 4180 quoting through libcsv, in strict mode):
 //   - The header is required; columns are found by name, in any order.
@@ -23,6 +23,11 @@
 //     belongs to one group: the same rater under two groups is an error.
 //   - A rater rates a ratee at most once: a repeated (rater, ratee) pair is an
 //     error naming both lines.
+//   - `item` (optional) names the ballot item a row grades (multi-item
+//     ballots); an empty cell is the ballot's overall grade. Rows of items
+//     fill RatingBallots' item_* arrays, rows of overall grades the others;
+//     a rater grades each (ratee, item) at most once. "overall" is not an
+//     item name.
 // Ratees, raters and groups are numbered in order of first appearance.
 // Ballots are stored slot by slot (slot = ratee * G + group), in file order
 // within a slot.
@@ -78,6 +83,10 @@ void ReadCsvColumns(const std::filesystem::path& path, const std::vector<std::st
 struct RatingsReadOptions {
   // Number of grades K (`--set levels=K`); by default the largest grade + 1.
   std::optional<int> levels;
+  // The known items, in order: when given, an `item` cell naming another
+  // item is an error (file:line); by default items are numbered in order of
+  // first appearance.
+  std::optional<std::vector<std::string>> items;
 };
 
 // Reads the ratings CSV at `path` (see the rules above).

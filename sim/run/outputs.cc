@@ -122,6 +122,11 @@ std::string SummaryTable(const RunResult& r) {
                    m.name, width, cell("accuracy.kendall"), cell("accuracy.spearman"),
                    cell("topk.precision"), cell("stability.kendall"), fit);
   }
+  if (!r.item_names.empty())
+    fmt::format_to(std::back_inserter(out),
+                   "items ({}): within-rater inter-item correlation {:.3f}, Cronbach's alpha "
+                   "{:.3f}\n",
+                   fmt::join(r.item_names, ", "), r.item_correlation.value, r.item_alpha.value);
   return fmt::to_string(out);
 }
 
@@ -290,6 +295,16 @@ nlohmann::ordered_json BallotsJson(const Scenario& s, const RunResult& r) {
     by_group.push_back(e);
   }
   b["by_group"] = by_group;
+  if (!r.item_names.empty()) {
+    const auto interval = [](const Interval& i) {
+      return nlohmann::ordered_json{{"value", i.value}, {"lo", i.lo}, {"hi", i.hi}};
+    };
+    nlohmann::ordered_json items;
+    items["names"] = r.item_names;
+    items["within_rater_correlation"] = interval(r.item_correlation);
+    items["cronbach_alpha"] = interval(r.item_alpha);
+    b["items"] = items;
+  }
   return b;
 }
 
@@ -489,26 +504,50 @@ std::string IndicatorsCsv(const IndicatorTable& t) {
   return fmt::to_string(out);
 }
 
-std::string BallotsCsv(const RatingBallots& b) {
-  fmt::memory_buffer out;
-  fmt::format_to(std::back_inserter(out), "rater,ratee,grade,group\n");
+namespace {
+
+// Rows of one set of ballots (overall or one item) in slot order;
+// `item_cell` ends every row (empty without items, else ",item").
+void AppendBallotRows(const RatingBallots& b, const std::vector<uint64_t>& begin,
+                      const std::vector<uint32_t>& words, size_t first_slot,
+                      const std::string& item_cell, fmt::memory_buffer& out) {
   const int G = b.NumGroups();
   for (int e = 0; e < b.NumRatees(); ++e) {
     const std::string ratee = CsvField(b.ratee_names[e]);
     for (int g = 0; g < G; ++g) {
       const std::string group = CsvField(b.group_names[g]);
-      for (uint32_t w : b.SlotBallots(b.Slot(e, g))) {
-        const uint32_t rater = BallotRater(w);
-        const uint8_t grade = BallotGrade(w);
+      const size_t slot = first_slot + b.Slot(e, g);
+      for (uint64_t at = begin[slot]; at < begin[slot + 1]; ++at) {
+        const uint32_t rater = BallotRater(words[at]);
+        const uint8_t grade = BallotGrade(words[at]);
         const std::string rname =
             b.rater_names.empty() ? fmt::format("r{}", rater + 1) : CsvField(b.rater_names[rater]);
         if (grade == kAbstain)
-          fmt::format_to(std::back_inserter(out), "{},{},,{}\n", rname, ratee, group);
+          fmt::format_to(std::back_inserter(out), "{},{},,{}{}\n", rname, ratee, group, item_cell);
         else
-          fmt::format_to(std::back_inserter(out), "{},{},{},{}\n", rname, ratee, grade, group);
+          fmt::format_to(std::back_inserter(out), "{},{},{},{}{}\n", rname, ratee, grade, group,
+                         item_cell);
       }
     }
   }
+}
+
+}  // namespace
+
+std::string BallotsCsv(const RatingBallots& b) {
+  fmt::memory_buffer out;
+  if (!b.HasItems()) {
+    fmt::format_to(std::back_inserter(out), "rater,ratee,grade,group\n");
+    AppendBallotRows(b, b.slot_begin, b.ballot, 0, "", out);
+    return fmt::to_string(out);
+  }
+  // Multi-item ballots: the overall grades (empty item cell), then item by item.
+  fmt::format_to(std::back_inserter(out), "rater,ratee,grade,group,item\n");
+  AppendBallotRows(b, b.slot_begin, b.ballot, 0, ",", out);
+  const size_t slots = static_cast<size_t>(b.NumRatees()) * b.NumGroups();
+  for (int i = 0; i < b.NumItems(); ++i)
+    AppendBallotRows(b, b.item_slot_begin, b.item_ballot, i * slots,
+                     "," + CsvField(b.item_names[i]), out);
   return fmt::to_string(out);
 }
 

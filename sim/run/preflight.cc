@@ -134,7 +134,8 @@ Shape ShapeFromCounts(const Scenario& s) {
         break;
       case RaterKind::kFromEvaluees:
         sh.raters += units;
-        sh.ballots += meetings * per_meeting * std::max(per_meeting - 1, 0.0) * g.coverage;
+        sh.ballots += meetings * per_meeting * std::max(per_meeting - (g.self_vote ? 0 : 1), 0.0) *
+                      g.coverage;
         break;
     }
   }
@@ -172,7 +173,9 @@ RunDims DimsOf(const Scenario& s, const Shape& shape, int threads, int replicate
   d.T = threads > 0 ? threads : hw;
   d.n = shape.evaluees;
   d.raters = shape.raters;
-  d.B = shape.ballots;
+  // Multi-item ballots hold one more word per item beside each overall
+  // grade (and a model's fit on an item slice copies one item at a time).
+  d.B = shape.ballots * (1.0 + static_cast<double>(s.items.size()));
   d.G = static_cast<double>(s.raters.size());
   d.meetings = shape.meetings;
   d.R = replicates;

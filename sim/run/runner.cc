@@ -15,6 +15,7 @@
 
 #include "models/registry.h"
 #include "sim/core/interrupt.h"
+#include "sim/core/item_metrics.h"
 #include "sim/core/metrics.h"
 #include "sim/core/parallel.h"
 #include "sim/core/progress.h"
@@ -168,6 +169,7 @@ struct ReplicateTallies {
   // the share of the truly top k struck.
   std::vector<std::vector<double>> veto_rate, veto_top;
   std::vector<std::vector<MeetingOutcome>> meetings;  // per replicate, with meeting rules
+  std::vector<ItemMetrics> item_metrics;  // per replicate, with items
 
   ReplicateTallies(const Scenario& s, int n, int R)
       : G(s.raters.size()),
@@ -179,7 +181,8 @@ struct ReplicateTallies {
         score_seconds(R, 0),
         veto_rate(R),
         veto_top(R),
-        meetings(s.meeting_rules.Any() ? R : 0) {}
+        meetings(s.meeting_rules.Any() ? R : 0),
+        item_metrics(s.items.empty() ? 0 : R) {}
 };
 
 // Tallies replicate r's ballots by (group, grade) and valid ballots by slot.
@@ -324,6 +327,7 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   t.ballots[r] = b.NumBallots();
   CountGrades(b, r, t);
   if (!t.meetings.empty()) t.meetings[r] = std::move(rb.meetings);
+  if (b.HasItems()) t.item_metrics[r] = ComputeItemMetrics(b);
   ReplicateBallots nobloc;
   if (!p.truth.bloc_evaluees.empty()) nobloc.Generate(p.s, p.org, p.setup, r, /*with_blocs=*/false);
   std::vector<ScoreResult> results(M);
@@ -385,6 +389,18 @@ void VetoMetrics(const Scenario& s, const ReplicateTallies& t, RunResult& result
     result.veto_metrics.emplace_back(v < s.vetoes.size() ? s.vetoes[v].name : "any",
                                      std::move(rows));
   }
+// The item metrics (sim/core/item_metrics.h) with 95 % intervals over
+// replicates.
+void ItemSummary(const Scenario& s, const ReplicateTallies& t, RunResult& result) {
+  if (t.item_metrics.empty()) return;
+  for (const ItemSpec& item : s.items) result.item_names.push_back(item.name);
+  std::vector<double> correlation, alpha;
+  for (const ItemMetrics& m : t.item_metrics) {
+    correlation.push_back(m.within_rater_correlation);
+    alpha.push_back(m.cronbach_alpha);
+  }
+  result.item_correlation = IntervalOf(correlation);
+  result.item_alpha = IntervalOf(alpha);
 }
 
 std::vector<Strata> MakeStrata(const Scenario& s, const Organisation& org,
@@ -605,6 +621,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   GradeShares(tallies, R, result);
   VetoMetrics(s, tallies, result);
   result.meeting_outcomes = std::move(tallies.meetings);
+  ItemSummary(s, tallies, result);
   ReduceModels(plan, reps, tallies, config.keep_scores, result);
   result.seconds_metrics = Seconds(t2, Clock::now());
 

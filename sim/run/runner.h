@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/model.h"
+#include "sim/core/metrics.h"
 #include "sim/run/fairness.h"
 #include "sim/run/uncertainty.h"
 #include "sim/run/units.h"
@@ -68,6 +69,11 @@ struct RunResult {
   std::vector<double> abstain_share_by_group;
   // What the meeting rules did, [replicate][meeting] (empty without rules).
   std::vector<std::vector<MeetingOutcome>> meeting_outcomes;
+  // Multi-item ballots (sim/core/item_metrics.h): the items, and the halo
+  // (within-rater inter-item correlation) and Cronbach's alpha over
+  // replicates; item_names is empty without items.
+  std::vector<std::string> item_names;
+  Interval item_correlation, item_alpha;
   // The Monte Carlo over a composite's modelling choices ([uncertainty]),
   // on replicate 1's indicators and votes.
   std::optional<UncertaintyResult> uncertainty;

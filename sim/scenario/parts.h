@@ -75,6 +75,9 @@ struct OrganisationNotes {
 void ReadOrganisation(OptionReader& top, Scenario& s, OrganisationNotes& notes,
                       std::vector<std::string>& errors);
 
+// Reads the optional [[items]] tables into s.items (sim/scenario/items.cc).
+void ReadItems(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
+
 // Reads the optional [meetings] table into s.meeting_level (after the
 // organisation, whose levels it names).
 void ReadMeetings(OptionReader& top, Scenario& s, const std::string& evaluees,

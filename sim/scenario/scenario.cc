@@ -95,6 +95,11 @@ void ReadRaters(OptionReader& top, Scenario& s, std::vector<std::string>& errors
       g.leniency_sd = l.Double("sd", 0.0, AtLeast(0.0));
     });
     g.abstain = r.Double("abstain", 0.0, Range{0.0, 1.0, false, true});
+    g.halo = r.Double("halo", 0.0, Probability());
+    g.self_vote = r.Bool("self_vote", false);
+    g.self_boost = r.Double("self_boost", 0.0, Between(-100, 100));
+    if (g.self_vote && g.kind != RaterKind::kFromEvaluees)
+      r.Error("self_vote", "is only for a from_evaluees group (raters who are evaluees)");
     s.raters.push_back(g);
   });
   if (s.raters.empty() && !top.Has("raters"))
@@ -134,6 +139,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
   ReadMeetings(top, s, notes.evaluees, errors);
   ReadRaters(top, s, errors);
   ResolveTypeGroups(s.file, s, notes.type_group_nodes, errors);
+  ReadItems(top, s, errors);
   ReadBlocs(top, s, errors);
   ReadMetrics(top, s, errors);
   ReadComparisons(top, s, errors);
@@ -211,6 +217,10 @@ ModelContext ModelContextOf(const Scenario& s) {
   ctx.levels = static_cast<int>(s.labels.size());
   for (const auto& g : s.raters) ctx.group_names.push_back(g.group);
   for (const auto& i : s.indicators) ctx.indicator_names.push_back(i.name);
+  for (const auto& i : s.items) {
+    ctx.item_names.push_back(i.name);
+    ctx.item_weights.push_back(i.weight);
+  }
   return ctx;
 }
 

@@ -59,6 +59,25 @@ struct RaterGroupSpec {
   double leniency_mean = 0.0;  // per-rater shift ~ N(mean, sd)
   double leniency_sd = 0.0;
   double abstain = 0.0;  // probability a ballot is blank
+  // Halo on multi-item ballots: the weight in [0, 1] of the rater's overall
+  // impression of an evaluee in each item perception (0 = items judged
+  // apart, 1 = every item graded as the overall impression).
+  double halo = 0.0;
+  // Self-votes (from_evaluees groups only): whether an evaluee also grades
+  // itself, and the latent shift of that self-grade.
+  bool self_vote = false;
+  double self_boost = 0.0;
+};
+
+// One item of a multi-item ballot ([[items]]): a latent dimension of its own,
+//   item quality = loading * quality + sqrt(1 - loading^2) * quality_sd * N(0, 1)
+// drawn once per evaluee, graded by every rater beside the overall grade
+// (see sim/simulate/item_gen.h for the perception of an item).
+struct ItemSpec {
+  std::string name;
+  double weight = 1.0;   // default weight of the item when models combine items
+  double loading = 0.8;  // correlation of the item's quality with overall quality
+  double noise = 0.0;    // sd of the item's own per-ballot error, on top of the group's
 };
 
 // A kind of evaluee (urban vs rural, street vs town): the optional
@@ -195,6 +214,7 @@ struct Scenario {
   MeetingRules meeting_rules;          // none set: every meeting counts as drawn
 
   std::vector<RaterGroupSpec> raters;
+  std::vector<ItemSpec> items;  // empty = one grade per ballot
   std::vector<BlocSpec> blocs;
   std::vector<ModelEntry> models;
   ComparisonSpec comparisons;

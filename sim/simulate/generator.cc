@@ -4,6 +4,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <unordered_set>
@@ -15,12 +16,16 @@
 namespace evalsim {
 namespace {
 
+// The perception recorded for a blank ballot (item_gen.h).
+constexpr double kNoPerception = std::numeric_limits<double>::quiet_NaN();
+
 // Draws one meeting's ballots, in slot order (evaluee, group, rater).
 struct MeetingBallots {
   std::vector<uint32_t> words;
   std::vector<uint64_t> slot_count;  // per local slot (evaluee * G + group)
   std::vector<double> latent;        // per word, with max_top only (NaN = blank)
   MeetingOutcome outcome;            // what the meeting rules did
+  std::vector<ItemDraw> item_seen;   // per word, when the scenario has items
 };
 
 // The latent value behind one valid rating ballot of a meeting.
@@ -106,6 +111,8 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
       s.seed, {kStreamBallots, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
   const std::vector<double> leniency = DrawLeniency(s, m, rng);
   const std::vector<int> member_of = DrawBlocMembers(s, org, replicate, with_blocs, mi);
+  std::vector<ItemDraw>* items = setup.items.Active() ? &out.item_seen : nullptr;
+  if (items) items->clear();
 
   out.words.clear();
   out.words.reserve(static_cast<size_t>(1.05 * setup.expected_per_meeting[mi]) + 64);
@@ -133,10 +140,13 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
       const bool blank = spec.abstain > 0.0;
       const uint64_t keep = ProbabilityThreshold(spec.coverage);
       const uint64_t abstain = ProbabilityThreshold(spec.abstain);
-      const uint32_t self = spec.kind == RaterKind::kFromEvaluees ? a + le : ~0u;
+      const bool from_evaluees = spec.kind == RaterKind::kFromEvaluees;
+      const uint32_t own = from_evaluees ? a + le : ~0u;  // the evaluee as a rater
+      const uint32_t self = spec.self_vote ? ~0u : own;   // skipped unless self-votes
       const double noise = spec.noise;
       // The evaluee's type shift (0 without types, and then base == q).
-      const double base = q + org.TypeShift(s, e, g);
+      const double type_shift = org.TypeShift(s, e, g);
+      const double base = q + type_shift;
       const bool capture = seen && spec.kind != RaterKind::kPerEvaluee;
       for (uint32_t r = a; r < b; ++r) {
         if (r == self) continue;
@@ -144,14 +154,24 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
         if (blank && rng.BernoulliThreshold(abstain)) {
           out.words.push_back(PackBallot(r, kAbstain));
           if (keep_latent) out.latent.push_back(std::numeric_limits<double>::quiet_NaN());
+          if (items)
+            items->push_back(
+                {static_cast<uint32_t>(le), static_cast<uint32_t>(g), kNoPerception, 0});
           continue;
         }
         const uint32_t local = r - m.first_rater;
         double y = base + leniency[local] + noise * rng.Normal();
+        if (spec.self_vote && r == own) y += spec.self_boost;
+        double bloc_shift = 0.0;
         if (!member_of.empty() && member_of[local] >= 0) {
           const int target = member_of[local];
-          y += target == e ? s.blocs[org.bloc[target]].boost : -s.blocs[org.bloc[target]].penalty;
+          bloc_shift =
+              target == e ? s.blocs[org.bloc[target]].boost : -s.blocs[org.bloc[target]].penalty;
+          y += bloc_shift;
         }
+        if (items)
+          items->push_back({static_cast<uint32_t>(le), static_cast<uint32_t>(g), y,
+                            type_shift + leniency[local] + bloc_shift});
         // Cut points are increasing, so the grade is the count of cuts <= y.
         int grade = 0;
         for (int k = 0; k < K - 1; ++k) grade += y >= cuts[k];
@@ -293,6 +313,15 @@ void DrawComparisons(const GeneratorSetup& setup, int replicate, int mi,
   }
 }
 
+// The item grades of meeting `mi` beside its overall ballots `b`.
+void DrawItems(const GeneratorSetup& setup, int replicate, int mi, MeetingBallots& b,
+               std::vector<uint32_t>* item_words) {
+  const int first = setup.organisation->meetings[mi].first_evaluee;
+  DrawMeetingItems(*setup.scenario, setup.items, setup.cuts, replicate, mi, first, b.words,
+                   b.item_seen, item_words);
+  std::vector<ItemDraw>().swap(b.item_seen);
+}
+
 void FillMetadata(const Scenario& s, const Organisation& org, RatingBallots* out) {
   out->levels = static_cast<int>(s.labels.size());
   out->grade_labels = s.labels;
@@ -337,17 +366,19 @@ GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org) {
   setup.scenario = &s;
   setup.organisation = &org;
   setup.cuts = CalibrateCuts(s, org);
+  if (!s.items.empty()) setup.items = MakeItemSetup(s, org);
   // Expected ballots per meeting, to size each meeting's buffer once.
   const int G = static_cast<int>(s.raters.size());
   for (const Meeting& m : org.meetings) {
     double expected = 0;
     for (int g = 0; g < G; ++g) {
       const RaterGroupSpec& spec = s.raters[g];
-      const double pairs = spec.kind == RaterKind::kPerMeeting
-                               ? static_cast<double>(m.group_count[g]) * m.num_evaluees
-                           : spec.kind == RaterKind::kPerEvaluee
-                               ? static_cast<double>(m.group_count[g])
-                               : static_cast<double>(m.num_evaluees) * (m.num_evaluees - 1);
+      const double pairs =
+          spec.kind == RaterKind::kPerMeeting
+              ? static_cast<double>(m.group_count[g]) * m.num_evaluees
+          : spec.kind == RaterKind::kPerEvaluee
+              ? static_cast<double>(m.group_count[g])
+              : static_cast<double>(m.num_evaluees) * (m.num_evaluees - (spec.self_vote ? 0 : 1));
       expected += pairs * spec.coverage;
     }
     setup.expected_per_meeting.push_back(expected);
@@ -460,6 +491,7 @@ void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs
   // the meeting's comparison ballots at once.
   std::vector<MeetingBallots> buffers(M);
   std::vector<MeetingComparisons> compared(compare ? M : 0);
+  std::vector<std::vector<uint32_t>> item_words(setup.items.Active() ? M : 0);
   // Isolation keeps a worker waiting here from picking up another replicate.
   tbb::this_task_arena::isolate([&] {
     ParallelFor(tbb::blocked_range<int>(0, M, 16), [&](const tbb::blocked_range<int>& r) {
@@ -467,6 +499,7 @@ void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs
       ComparisonScratch scratch;
       for (int mi = r.begin(); mi != r.end(); ++mi) {
         GenerateMeeting(setup, replicate, with_blocs, mi, buffers[mi], compare ? &seen : nullptr);
+        if (setup.items.Active()) DrawItems(setup, replicate, mi, buffers[mi], &item_words[mi]);
         if (compare) DrawComparisons(setup, replicate, mi, seen, scratch, &compared[mi]);
       }
     });
@@ -478,6 +511,7 @@ void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs
   }
   // Pass 2: offsets, then every meeting copies into its contiguous range.
   CopyRatings(org, G, buffers, out);
+  if (setup.items.Active()) AssembleItems(s, org, item_words, out);
   // Pass 3: comparison ballots, assembled in meeting order.
   if (rankings) AssembleRankings(org, want_rankings, compared, rankings);
   if (pairs) AssemblePairs(org, want_pairs, compared, pairs);

@@ -17,6 +17,7 @@
 #include "sim/core/comparisons.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulate/meeting_rules.h"
+#include "sim/simulate/item_gen.h"
 #include "sim/simulate/organisation.h"
 
 namespace evalsim {
@@ -26,6 +27,7 @@ struct GeneratorSetup {
   const Organisation* organisation = nullptr;
   std::vector<double> cuts;                  // from CalibrateCuts
   std::vector<double> expected_per_meeting;  // expected ballots, to size buffers
+  ItemSetup items;                           // item qualities (inactive without items)
 };
 
 GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org);
@@ -53,7 +55,8 @@ struct MeetingComparisons {
 void GenerateMeetingComparisons(const GeneratorSetup& setup, int replicate, bool with_blocs,
                                 int meeting, MeetingComparisons* out);
 
-// Fills `out` with the ballots of `replicate`. The metadata (names, groups)
+// Fills `out` with the ballots of `replicate` (and, when the scenario has
+// [[items]], their item grades: see item_gen.h). The metadata (names, groups)
 // is filled on first use and kept when `out` is reused. Runs in parallel over
 // meetings on the calling thread's task arena.
 //

@@ -326,7 +326,7 @@ std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org) {
             raters = org.per_evaluee_count[g][e];
             break;
           case RaterKind::kFromEvaluees:
-            raters = m.num_evaluees - 1;
+            raters = m.num_evaluees - (spec.self_vote ? 0 : 1);
             break;
         }
         per_evaluee[static_cast<size_t>(e) * G + g] = raters * spec.coverage * (1 - spec.abstain);

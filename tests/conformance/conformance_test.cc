@@ -409,6 +409,56 @@ TEST_P(ModelConformanceTest, DegenerateBallotsGiveFiniteScores) {
   ExpectWellFormed(Score(Build(nothing)), 2, "no ballots");
 }
 
+// `overall` with the grades of `items` as its items "i0", "i1", ... (every
+// set built by Generated over the same raters and evaluees).
+RatingBallots WithItems(const RatingBallots& overall, const std::vector<RatingBallots>& items) {
+  RatingBallots b = overall;
+  b.item_slot_begin.assign(1, 0);
+  for (size_t i = 0; i < items.size(); ++i) {
+    EXPECT_EQ(items[i].num_raters, b.num_raters);
+    b.item_names.push_back(fmt::format("i{}", i));
+    const uint64_t base = b.item_ballot.size();
+    for (size_t s = 1; s < items[i].slot_begin.size(); ++s)
+      b.item_slot_begin.push_back(base + items[i].slot_begin[s]);
+    b.item_ballot.insert(b.item_ballot.end(), items[i].ballot.begin(), items[i].ballot.end());
+    b.item_weight.insert(b.item_weight.end(), items[i].weight.begin(), items[i].weight.end());
+  }
+  b.CheckInvariants();
+  return b;
+}
+
+// Every model scores ballots with items: a ratings model that scores items
+// one by one gives, with item_weights naming one item (or the overall
+// grade), exactly the scores of that item's grades alone; every other model
+// gives well-formed, deterministic scores.
+TEST_P(ModelConformanceTest, ScoresBallotsWithItems) {
+  Rng rng(DeriveSeed(10, {1}));
+  for (bool weighted : {false, true}) {
+    const RatingBallots overall = Build(Generated(rng, 12, 4, weighted));
+    const RatingBallots i0 = Build(Generated(rng, 12, 4, weighted));
+    const RatingBallots i1 = Build(Generated(rng, 12, 4, weighted));
+    const RatingBallots b = WithItems(overall, {i0, i1});
+    ModelContext ctx = ContextOf(b);
+    ctx.item_names = b.item_names;
+    Prepared in(b);
+    const ScoreResult first = Create(GetParam(), "", ctx)->Score(in.For(GetParam()));
+    ExpectWellFormed(first, b.NumRatees(), "items");
+    const ScoreResult again = Create(GetParam(), "", ctx)->Score(in.For(GetParam()));
+    EXPECT_TRUE(BitwiseEqual(first.score, again.score));
+    if (Spec().input != InputKind::kRatings || Spec().models_items) continue;
+    const std::vector<std::pair<std::string, const RatingBallots*>> alone = {{"overall", &overall},
+                                                                             {"i1", &i1}};
+    for (const auto& [name, ballots] : alone) {
+      const std::string options = fmt::format("item_weights = {{ {} = 2 }}", name);
+      const ScoreResult one = Create(GetParam(), options, ctx)->Score(in.For(GetParam()));
+      const ScoreResult plain = Score(*ballots);
+      EXPECT_TRUE(BitwiseEqual(one.score, plain.score)) << options;
+      EXPECT_TRUE(BitwiseEqual(one.tiebreak, plain.tiebreak)) << options;
+      EXPECT_TRUE(BitwiseEqual(one.se, plain.se)) << options;
+    }
+  }
+}
+
 std::string ParamName(const testing::TestParamInfo<std::string>& info) { return info.param; }
 
 INSTANTIATE_TEST_SUITE_P(AllModels, ModelConformanceTest, testing::ValuesIn(Models().Names()),

@@ -389,11 +389,12 @@ TEST(ModelOptionsTest, UnknownKeyNamesKeyAndListsValidKeys) {
   EXPECT_NE(msg.find("test.toml:1:"), std::string::npos) << msg;
   EXPECT_NE(msg.find("models.x.pointz"), std::string::npos) << msg;
   EXPECT_NE(msg.find("unknown key"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("group_weights, points, veto_grades, veto_score, veto_share"),
+  EXPECT_NE(msg.find("group_weights, item_weights, points, veto_grades, veto_score, veto_share"),
             std::string::npos)
       << msg;
   const std::string trimmed = CreateError("trimmed_mean", "trim = 1", kCtx4);
-  EXPECT_NE(trimmed.find("min_votes, points, trim_count, trim_share"), std::string::npos)
+  EXPECT_NE(trimmed.find("item_weights, min_votes, points, trim_count, trim_share"),
+            std::string::npos)
       << trimmed;
 }
 
