@@ -389,6 +389,8 @@ void VetoMetrics(const Scenario& s, const ReplicateTallies& t, RunResult& result
     result.veto_metrics.emplace_back(v < s.vetoes.size() ? s.vetoes[v].name : "any",
                                      std::move(rows));
   }
+}
+
 // The item metrics (sim/core/item_metrics.h) with 95 % intervals over
 // replicates.
 void ItemSummary(const Scenario& s, const ReplicateTallies& t, RunResult& result) {
