@@ -76,17 +76,19 @@ std::vector<int> Bands(const ClassRules& rules, const Eigen::VectorXd& score) {
 // The units of the scope: each unit's evaluees that no veto struck, in the
 // model's order, and its size (every evaluee, struck ones included).
 struct Scope {
-  std::vector<int> unit;  // per evaluee
+  const std::vector<int>* unit = nullptr;  // per evaluee; null: one unit ("all")
   std::vector<std::vector<int>> ranked;
   std::vector<int> size;
+
+  int Of(int e) const { return unit ? (*unit)[e] : 0; }
 };
 
 Scope MakeScope(const ClassRules& rules, const ClassInputs& in, const std::vector<int>& veto) {
   const std::vector<int>& rank = *in.rank;
   const int n = static_cast<int>(rank.size());
   Scope s;
-  s.unit = rules.Scoped() ? *in.units->Find(rules.within) : std::vector<int>(n, 0);
-  const int units = n == 0 ? 0 : *std::max_element(s.unit.begin(), s.unit.end()) + 1;
+  if (rules.Scoped()) s.unit = in.units->Find(rules.within);
+  const int units = n == 0 ? 0 : s.unit ? *std::max_element(s.unit->begin(), s.unit->end()) + 1 : 1;
   s.ranked.resize(units);
   s.size.assign(units, 0);
   // The model's order by a counting sort on the ranks (1..n), evaluees in
@@ -95,13 +97,13 @@ Scope MakeScope(const ClassRules& rules, const ClassInputs& in, const std::vecto
   for (int e = 0; e < n; ++e) {
     EVALSIM_CHECK(rank[e] >= 1 && rank[e] <= n, "AssignClasses: rank {} of {}", rank[e], n);
     ++start[rank[e] + 1];
-    ++s.size[s.unit[e]];
+    ++s.size[s.Of(e)];
   }
   std::partial_sum(start.begin(), start.end(), start.begin());
   std::vector<int> order(n);
   for (int e = 0; e < n; ++e) order[start[rank[e]]++] = e;
   for (int e : order)
-    if (veto[e] < 0) s.ranked[s.unit[e]].push_back(e);
+    if (veto[e] < 0) s.ranked[s.Of(e)].push_back(e);
   return s;
 }
 
@@ -128,8 +130,8 @@ std::vector<double> QuotaShares(const ClassRules& rules, const Scope& s,
   std::vector<double> sum(units, 0.0), count(units, 0.0);
   for (int e = 0; e < static_cast<int>(score.size()); ++e) {
     if (!std::isfinite(score[e])) continue;
-    sum[s.unit[e]] += score[e];
-    count[s.unit[e]] += 1;
+    sum[s.Of(e)] += score[e];
+    count[s.Of(e)] += 1;
   }
   std::vector<int> ranked;
   for (int u = 0; u < units; ++u)

@@ -154,6 +154,14 @@ void WriteVetoesCsv(StagedDirectory& dir, const RunResult& r) {
   WriteTextFile(dir.File("vetoes.csv"), VetoesCsv(r));
 }
 
+// units.csv, when a model has units (sim/run/units.h).
+void WriteUnitsCsv(StagedDirectory& dir, const RunResult& r) {
+  const UnitsTable table(r.organisation, r.models);
+  if (table.Rows() == 0) return;
+  WriteRows(dir.File("units.csv"), UnitsTable::kHeader, table.Rows(),
+            [&](Buffer& out, size_t i) { table.AppendRow(out, i); });
+}
+
 // evaluees.csv: per-evaluee summaries across replicates (the largest
 // file: 1.6 million evaluees x models rows at municipal scale).
 void WriteEvalueesCsv(StagedDirectory& dir, const RunResult& r) {
@@ -380,8 +388,7 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   // fairness.csv: errors by stratum of evaluees (sim/run/fairness.h).
   WriteTextFile(dir.File("fairness.csv"), FairnessCsv(r.fairness));
   WriteFittedCsvs(dir, r);
-  if (std::any_of(r.models.begin(), r.models.end(), [](const auto& m) { return !m.units.empty(); }))
-    WriteTextFile(dir.File("units.csv"), UnitsCsv(org, r.models));
+  WriteUnitsCsv(dir, r);
   WriteVetoesCsv(dir, r);
 
   info.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();

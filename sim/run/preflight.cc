@@ -235,7 +235,10 @@ ModelWork ModelWorkOf(const Scenario& s, const RunDims& d) {
     w.rater_values += c.rater_values;
   }
   w.parallel_models = std::min<double>(d.T, std::max(d.M, 1.0));
-  w.working_set += d.M * 16 * d.n + w.parallel_models * d.n * (4 + 4 + 4 + 8);
+  // Class assignment: the model's order, the units' lists, bands, vetoes
+  // and classes, 4 bytes each per evaluee.
+  const double classes = d.with_classes > 0 ? 6 * 4 : 0;
+  w.working_set += d.M * 16 * d.n + w.parallel_models * d.n * (4 + 4 + 4 + 8 + classes);
   return w;
 }
 

@@ -70,38 +70,43 @@ std::vector<UnitClasses> UnitOutcomes(const Organisation& org, const std::vector
   return out;
 }
 
-std::string UnitsCsv(const Organisation& org, const std::vector<ModelOutcome>& models) {
-  fmt::memory_buffer out;
-  auto emit = [&](std::string_view s) { out.append(s.data(), s.data() + s.size()); };
-  emit("model,level,unit,evaluees,class,count,share,truth_count,distance\n");
+UnitsTable::UnitsTable(const Organisation& org, const std::vector<ModelOutcome>& models)
+    : org_(org) {
   for (const ModelOutcome& m : models) {
     if (m.units.empty()) continue;
-    const std::string model = CsvField(m.name);
-    const int labels = static_cast<int>(m.class_labels.size());
     // The top class, and every class given at least once (the same at every level).
     const Eigen::RowVectorXd given = m.units[0].count.colwise().sum();
+    std::vector<int> classes;
+    for (int c = 0; c < static_cast<int>(m.class_labels.size()); ++c)
+      if (m.class_labels[c] == m.top_class || given[c] > 0) classes.push_back(c);
     for (const UnitClasses& u : m.units) {
-      const std::string level = CsvField(org.unit_levels[u.level]);
-      for (int i = 0; i < static_cast<int>(u.evaluees.size()); ++i) {
-        for (int c = 0; c < labels; ++c) {
-          const bool top = m.class_labels[c] == m.top_class;
-          if (!top && !(given[c] > 0)) continue;
-          const double count = u.count(i, c);
-          // A unit without evaluees has no share.
-          const std::string share = u.evaluees[i] > 0 ? Num(count / u.evaluees[i]) : "";
-          fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},", model, level,
-                         CsvField(org.UnitName(u.level, i)), u.evaluees[i],
-                         CsvField(m.class_labels[c]), Num(count), share);
-          if (top)
-            fmt::format_to(std::back_inserter(out), "{},{}", Num(u.truth[i]), Num(u.distance[i]));
-          else
-            emit(",");
-          emit("\n");
-        }
-      }
+      blocks_.push_back(
+          {&m, &u, CsvField(m.name) + "," + CsvField(org.unit_levels[u.level]) + ",", classes});
+      starts_.push_back(starts_.back() + u.evaluees.size() * classes.size());
     }
   }
-  return fmt::to_string(out);
+}
+
+void UnitsTable::AppendRow(fmt::memory_buffer& out, size_t row) const {
+  const size_t b = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), row) -
+                                       starts_.begin() - 1);
+  const Block& bl = blocks_[b];
+  const size_t j = row - starts_[b];
+  const int i = static_cast<int>(j / bl.classes.size());
+  const int c = bl.classes[j % bl.classes.size()];
+  const UnitClasses& u = *bl.level;
+  const std::string& label = bl.model->class_labels[c];
+  const double count = u.count(i, c);
+  out.append(bl.prefix.data(), bl.prefix.data() + bl.prefix.size());
+  // A unit without evaluees has no share.
+  fmt::format_to(std::back_inserter(out), "{},{},{},{},{},", CsvField(org_.UnitName(u.level, i)),
+                 u.evaluees[i], CsvField(label), Num(count),
+                 u.evaluees[i] > 0 ? Num(count / u.evaluees[i]) : "");
+  if (label == bl.model->top_class)
+    fmt::format_to(std::back_inserter(out), "{},{}", Num(u.truth[i]), Num(u.distance[i]));
+  else
+    out.push_back(',');
+  out.push_back('\n');
 }
 
 }  // namespace evalsim

@@ -11,6 +11,8 @@
 #ifndef EVALSIM_SIM_RUN_UNITS_H_
 #define EVALSIM_SIM_RUN_UNITS_H_
 
+#include <fmt/format.h>
+
 #include <Eigen/Core>
 #include <string>
 #include <vector>
@@ -41,9 +43,30 @@ std::vector<UnitClasses> UnitOutcomes(const Organisation& org, const std::vector
 
 // units.csv: model,level,unit,evaluees,class,count,share,truth_count,distance
 // with a row per model, level, unit and class, for the top class and every
-// class given at least once in the run; truth_count and
-// distance on the top class's rows only. Empty when no model has units.
-std::string UnitsCsv(const Organisation& org, const std::vector<ModelOutcome>& models);
+// class given at least once in the run; truth_count and distance on the top
+// class's rows only. Rows are formatted one at a time (the file is written
+// in windows, like evaluees.csv): one block per model with units and level,
+// of units x classes rows.
+class UnitsTable {
+ public:
+  static constexpr const char* kHeader =
+      "model,level,unit,evaluees,class,count,share,truth_count,distance\n";
+
+  UnitsTable(const Organisation& org, const std::vector<ModelOutcome>& models);
+  size_t Rows() const { return starts_.back(); }
+  void AppendRow(fmt::memory_buffer& out, size_t row) const;
+
+ private:
+  struct Block {
+    const ModelOutcome* model;
+    const UnitClasses* level;
+    std::string prefix;        // "model,level,"
+    std::vector<int> classes;  // the classes with rows
+  };
+  const Organisation& org_;
+  std::vector<Block> blocks_;
+  std::vector<size_t> starts_{0};  // first row of each block, then the row count
+};
 
 }  // namespace evalsim
 
