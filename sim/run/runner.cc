@@ -169,7 +169,7 @@ struct ReplicateTallies {
   // the share of the truly top k struck.
   std::vector<std::vector<double>> veto_rate, veto_top;
   std::vector<std::vector<MeetingOutcome>> meetings;  // per replicate, with meeting rules
-  std::vector<ItemMetrics> item_metrics;  // per replicate, with items
+  std::vector<ItemMetrics> item_metrics;              // per replicate, with items
 
   ReplicateTallies(const Scenario& s, int n, int R)
       : G(s.raters.size()),

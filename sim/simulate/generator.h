@@ -16,8 +16,8 @@
 #include "sim/core/ballots.h"
 #include "sim/core/comparisons.h"
 #include "sim/scenario/scenario.h"
-#include "sim/simulate/meeting_rules.h"
 #include "sim/simulate/item_gen.h"
+#include "sim/simulate/meeting_rules.h"
 #include "sim/simulate/organisation.h"
 
 namespace evalsim {
