@@ -70,7 +70,9 @@ class ItemCombination final : public Model {
   // with the item weights.
   static void CombineRaterValues(std::vector<std::pair<ScoreResult, double>>& parts, double total,
                                  ScoreResult& out) {
-    for (const auto& [name, first] : parts.front().first.rater_values) {
+    for (const auto& entry : parts.front().first.rater_values) {
+      const std::string& name = entry.first;
+      const Eigen::VectorXd& first = entry.second;
       Eigen::VectorXd sum = Eigen::VectorXd::Zero(first.size());
       bool everywhere = true;
       for (const auto& [r, w] : parts) {
