@@ -23,6 +23,30 @@ std::string RangeText(double lo, double hi, int decimals) {
   return a == b ? a : a + "-" + b;
 }
 
+// Merges neighbouring bins that together span less than `resolution`, the
+// smallest difference the labels show: bins such as "60.22-60.37" and
+// "60.41-60.58" split evaluees that do not differ.
+void MergeNarrowBins(Bins& b, double resolution) {
+  std::vector<int> group(b.lo.size());
+  std::vector<double> lo, hi;
+  for (size_t k = 0; k < b.lo.size(); ++k) {
+    if (!lo.empty() && b.hi[k] - lo.back() < resolution) {
+      hi.back() = b.hi[k];
+    } else {
+      lo.push_back(b.lo[k]);
+      hi.push_back(b.hi[k]);
+    }
+    group[k] = static_cast<int>(lo.size()) - 1;
+  }
+  for (int& x : b.bin) x = group[x];
+  b.lo = std::move(lo);
+  b.hi = std::move(hi);
+}
+
+// The smallest differences the labels show: one ballot, a share of 0.01.
+constexpr double kSizeResolution = 1.0;
+constexpr double kShareResolution = 0.01;
+
 }  // namespace
 
 FairnessTruth MakeFairnessTruth(const Eigen::VectorXd& quality, int k_top, int k_bottom) {
@@ -125,7 +149,8 @@ Strata AllStratum(int n) {
 }
 
 Strata SizeStrata(std::span<const double> valid_ballots) {
-  const Bins bins = QuantileBins(valid_ballots, 5);
+  Bins bins = QuantileBins(valid_ballots, 5);
+  MergeNarrowBins(bins, kSizeResolution);
   Strata s;
   s.dimension = "size";
   s.of = bins.bin;
@@ -164,7 +189,8 @@ Strata ShareStrata(const std::string& group, std::span<const double> share) {
     known.push_back(share[e]);
     where.push_back(static_cast<int>(e));
   }
-  const Bins bins = QuantileBins(known, 3);
+  Bins bins = QuantileBins(known, 3);
+  MergeNarrowBins(bins, kShareResolution);
   const size_t B = bins.lo.size();
   static const std::vector<std::vector<std::string>> kNames = {
       {}, {"all"}, {"low", "high"}, {"low", "mid", "high"}};
@@ -180,7 +206,11 @@ Strata ShareStrata(const std::string& group, std::span<const double> share) {
 std::vector<Strata> FairnessStrata(std::span<const uint64_t> valid, int replicates,
                                    const std::vector<std::string>& groups,
                                    std::span<const int> type,
-                                   const std::vector<std::string>& type_names) {
+                                   const std::vector<std::string>& type_names,
+                                   std::vector<std::string>* notes) {
+  const auto note = [&](std::string text) {
+    if (notes) notes->push_back(std::move(text));
+  };
   const size_t G = groups.size();
   const int n = G == 0 ? 0 : static_cast<int>(valid.size() / G);
   std::vector<Strata> out;
@@ -192,7 +222,18 @@ std::vector<Strata> FairnessStrata(std::span<const uint64_t> valid, int replicat
     total[e] = static_cast<double>(sum);
     size[e] = total[e] / std::max(1, replicates);
   }
-  out.push_back(SizeStrata(size));
+  // A dimension whose bins all merged (SizeStrata, ShareStrata) would
+  // chart differences of rounding as an effect: it is left out.
+  Strata by_size = SizeStrata(size);
+  if (by_size.labels.size() == 1 && QuantileBins(size, 5).lo.size() > 1) {
+    const auto [lo, hi] = std::minmax_element(size.begin(), size.end());
+    note(
+        fmt::format("size: left out: every evaluee received {:.2f}-{:.2f} valid ballots per "
+                    "replicate, less than {} apart",
+                    *lo, *hi, kSizeResolution));
+  } else {
+    out.push_back(std::move(by_size));
+  }
   if (!type.empty()) out.push_back(TypeStrata(type, type_names));
   for (size_t g = 0; g < G; ++g) {
     std::vector<double> share(n);
@@ -204,7 +245,16 @@ std::vector<Strata> FairnessStrata(std::span<const uint64_t> valid, int replicat
         hi = std::max(hi, share[e]);
       }
     }
-    if (hi - lo > 1e-12) out.push_back(ShareStrata(groups[g], share));
+    if (!(hi - lo > 1e-12)) continue;
+    Strata by_share = ShareStrata(groups[g], share);
+    if (by_share.labels[0].starts_with("all ")) {
+      note(
+          fmt::format("share.{}: left out: the group's share of an evaluee's valid ballots is "
+                      "{:.4f}-{:.4f} for every evaluee, less than {} apart",
+                      groups[g], lo, hi, kShareResolution));
+      continue;
+    }
+    out.push_back(std::move(by_share));
   }
   return out;
 }

@@ -16,7 +16,10 @@
 // Quantile bins never split evaluees with equal values: a bin boundary that
 // falls inside a run of equal values moves to the nearer end of the run
 // (the lower end on a tie), so bins merge when values tie and there may be
-// fewer bins than asked for.
+// fewer bins than asked for. Neighbouring bins that together span less than
+// the labels can show (one ballot for size, 0.01 for a share) merge too, and
+// a size or share dimension whose bins all merge that way is left out (the
+// manifest's fairness.notes says so): it would chart rounding as an effect.
 //
 // Per model, dimension and stratum, four metrics, each a mean over the
 // stratum's (evaluee, replicate) pairs, so that the stratum-size-weighted
@@ -129,10 +132,15 @@ Strata ShareStrata(const std::string& group, std::span<const double> share);
 // for evaluee e and rater group g (G = groups.size()). `type` is empty when
 // the scenario has no types. A group's share dimension appears only when its
 // share varies across evaluees (by more than 1e-12).
+// Bins whose values differ by less than the labels show (together less than
+// one ballot apart for size, 0.01 for a share) are merged first; a size or
+// share dimension left with one bin that way is dropped, and `notes` (when
+// given) says why.
 std::vector<Strata> FairnessStrata(std::span<const uint64_t> valid, int replicates,
                                    const std::vector<std::string>& groups,
                                    std::span<const int> type,
-                                   const std::vector<std::string>& type_names);
+                                   const std::vector<std::string>& type_names,
+                                   std::vector<std::string>* notes = nullptr);
 
 // One row of fairness.csv.
 struct FairnessRow {

@@ -67,6 +67,7 @@ struct RunResult {
   // scenario order, and the dimensions they were cut along.
   std::vector<FairnessRow> fairness;
   std::vector<std::string> fairness_dimensions;
+  std::vector<std::string> fairness_notes;  // dimensions left out, and why
   double seconds_organisation = 0, seconds_generate = 0, seconds_score = 0, seconds_metrics = 0;
   double seconds_uncertainty = 0;
   int threads = 1;
