@@ -7,43 +7,43 @@ namespace {
 // entry. `description` is documentation, not a model parameter.
 constexpr const char* kPresets = R"toml(
 [points_100_80_60_40]
-description = "Weighted category mean 好=100, 较好=80, 一般=60, 差=40 over valid votes, bands 优秀 >= 90, 良好 >= 80, else 一般 (DOMAIN §2: doczj points, Guangdong 2020 bands). Assumes a 4-grade scale."
+description = "Weighted category mean 好=100, 较好=80, 一般=60, 差=40 over valid votes, bands 优秀 >= 90, 良好 >= 80, else 一般 (docs/sources.md §2: doczj points, Guangdong 2020 bands). Assumes a 4-grade scale."
 model = "weighted_mean"
 points = [40, 60, 80, 100]
 classes = { bands = [ { min = 90, label = "优秀" }, { min = 80, label = "良好" }, { label = "一般" } ] }
 
 [hao_share_legacy]
-description = "Share of 好 votes (the old 好票率 method, 海盐 2015), ties broken by the share of 较好; bands >= 0.85 好, >= 0.6 较好, >= 0.4 一般, else 差 (band values are an unsourced guess, DOMAIN §9.1)."
+description = "Share of 好 votes (the old 好票率 method, 海盐 2015), ties broken by the share of 较好; bands >= 0.85 好, >= 0.6 较好, >= 0.4 一般, else 差 (band values are an assumption, docs/sources.md §9)."
 model = "approval"
 top = 1
 classes = { bands = [ { min = 0.85, label = "好" }, { min = 0.6, label = "较好" }, { min = 0.4, label = "一般" }, { label = "差" } ] }
 
 [top2_share_gate]
-description = "Share of the top two grades with the 2/3 and 1/3 gates (DOMAIN §4, county assessment plan): top-two share < 2/3 flags a warning talk, lowest-grade share > 1/3 flags an unfit candidate. Assumes a 4-grade scale."
+description = "Share of the top two grades with the 2/3 and 1/3 gates (docs/sources.md §4, county assessment plan): top-two share < 2/3 flags a warning talk, lowest-grade share > 1/3 flags an unfit candidate. Assumes a 4-grade scale."
 model = "approval"
 top = 2
 classes = { default_label = "称职", gates = [ { grades = [0], above = 0.3333333333333333, label = "不称职候选" }, { grades = [2, 3], below = 0.6666666666666666, label = "诫勉谈话" } ] }
 
 [quota_forced]
-description = "Relative grading (DOMAIN §5): rank by the share of top-grade votes, at most 15 % may be 优秀, the bottom 10 % are ranked from the bottom (倒排) for rectification."
+description = "Relative grading (docs/sources.md §5): rank by the share of top-grade votes, at most 15 % may be 优秀, the bottom 10 % are ranked from the bottom (倒排) for rectification."
 model = "approval"
 top = 1
 classes = { top_quota = 0.15, top_label = "优秀", bottom_share = 0.10, bottom_label = "倒排整顿", default_label = "合格" }
 
 [trimmed_numeric]
-description = "Trimmed mean (DOMAIN §6, wjx enterprise rule): with more than 5 valid votes drop one highest and one lowest; bands 优秀 >= 90, 称职 >= 70, 基本称职 >= 60, else 不称职. Points 0/60/80/100 per grade."
+description = "Trimmed mean (docs/sources.md §6, wjx enterprise rule): with more than 5 valid votes drop one highest and one lowest; bands 优秀 >= 90, 称职 >= 70, 基本称职 >= 60, else 不称职. Points 0/60/80/100 per grade."
 model = "trimmed_mean"
 trim_count = 1
 min_votes = 5
 classes = { bands = [ { min = 90, label = "优秀" }, { min = 70, label = "称职" }, { min = 60, label = "基本称职" }, { label = "不称职" } ] }
 
 [satisfaction_sd2009]
-description = "Public satisfaction (DOMAIN §2, Shandong 2009): 满意 = 100, 基本满意 = 75, 不满意 = 55 on a 3-grade scale; 不了解 is an abstention."
+description = "Public satisfaction (docs/sources.md §2, Shandong 2009): 满意 = 100, 基本满意 = 75, 不满意 = 55 on a 3-grade scale; 不了解 is an abstention."
 model = "weighted_mean"
 points = [55, 75, 100]
 
 [ruian_composite_1000]
-description = "瑞安 1000-point scheme for town leaders (DOMAIN §2-3, §9.5; 瑞委〔2012〕6号): key projects 600 x own / best, ranking by the superior leaders 200, democratic vote 200 banded on the top-grade (优秀) share (>= 0.9 -> 200, >= 0.8 -> 190, >= 0.7 -> 180, >= 0.6 -> 170, else 160, or 130 when the two lowest grades reach 1/3). Modelled as a composite: every indicator scored own / best (normalise = distance_to_best, equal weights unless `weights` is given) for 60 %, and the two assessments by people together as one top-grade share vote (approval, top = 1, the groups' weights) for 40 %, itself scored own / best. Not modelled: the vote's bands (130-200, i.e. a vote share relative to the best of about 0.65-1) and the rank-based leader points (200 x (1 - 0.02 (rank - 1))). Score in [0, 1] (x 1000 for the 瑞安 points); 4-grade scale."
+description = "瑞安 1000-point scheme for town leaders (docs/sources.md §2, §3, §9; 瑞委〔2012〕6号): key projects 600 x own / best, ranking by the superior leaders 200, democratic vote 200 banded on the top-grade (优秀) share (>= 0.9 -> 200, >= 0.8 -> 190, >= 0.7 -> 180, >= 0.6 -> 170, else 160, or 130 when the two lowest grades reach 1/3). Modelled as a composite: every indicator scored own / best (normalise = distance_to_best, equal weights unless `weights` is given) for 60 %, and the two assessments by people together as one top-grade share vote (approval, top = 1, the groups' weights) for 40 %, itself scored own / best. Not modelled: the vote's bands (130-200, i.e. a vote share relative to the best of about 0.65-1) and the rank-based leader points (200 x (1 - 0.02 (rank - 1))). Score in [0, 1] (x 1000 for the 瑞安 points); 4-grade scale."
 model = "composite"
 normalise = "distance_to_best"
 weighting = "fixed"
@@ -51,7 +51,7 @@ aggregation = "arithmetic"
 vote = { model = "approval", top = 1, weight = 0.4 }
 
 [village_committee_gate]
-description = "Single-category thresholds (DOMAIN §4, village committee): 优秀 when the top grade share >= 0.9 (modelled as > 0.9 - 1e-9), 不称职 when the lowest grade share >= 0.5. Grades 0 = 不称职, top = 称职."
+description = "Single-category thresholds (docs/sources.md §4, village committee): 优秀 when the top grade share >= 0.9 (modelled as > 0.9 - 1e-9), 不称职 when the lowest grade share >= 0.5. Grades 0 = 不称职, top = 称职."
 model = "approval"
 top = 1
 classes = { default_label = "称职", gates = [ { grades = [0], above = 0.4999999999, label = "不称职" } ], bands = [ { min = 0.8999999999, label = "优秀" }, { label = "称职" } ] }
