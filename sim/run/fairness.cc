@@ -23,29 +23,19 @@ std::string RangeText(double lo, double hi, int decimals) {
   return a == b ? a : a + "-" + b;
 }
 
-// Merges neighbouring bins that together span less than `resolution`, the
-// smallest difference the labels show: bins such as "60.22-60.37" and
-// "60.41-60.58" split evaluees that do not differ.
-void MergeNarrowBins(Bins& b, double resolution) {
-  std::vector<int> group(b.lo.size());
-  std::vector<double> lo, hi;
-  for (size_t k = 0; k < b.lo.size(); ++k) {
-    if (!lo.empty() && b.hi[k] - lo.back() < resolution) {
-      hi.back() = b.hi[k];
-    } else {
-      lo.push_back(b.lo[k]);
-      hi.push_back(b.hi[k]);
-    }
-    group[k] = static_cast<int>(lo.size()) - 1;
-  }
-  for (int& x : b.bin) x = group[x];
-  b.lo = std::move(lo);
-  b.hi = std::move(hi);
-}
+// The values as their labels show them: size in whole ballots, shares to
+// two decimals. Strata are cut on these, so evaluees whose values print the
+// same are never split and no two strata share an edge (no "60.22-60.37"
+// beside "60.41-60.58", no "0.12-0.12" three times).
+constexpr int kSizeDecimals = 0;
+constexpr int kShareDecimals = 2;
 
-// The smallest differences the labels show: one ballot, a share of 0.01.
-constexpr double kSizeResolution = 1.0;
-constexpr double kShareResolution = 0.01;
+std::vector<double> Rounded(std::span<const double> values, int decimals) {
+  std::vector<double> out;
+  out.reserve(values.size());
+  for (double v : values) out.push_back(std::stod(fmt::format("{:.{}f}", v, decimals)));
+  return out;
+}
 
 }  // namespace
 
@@ -149,17 +139,12 @@ Strata AllStratum(int n) {
 }
 
 Strata SizeStrata(std::span<const double> valid_ballots) {
-  Bins bins = QuantileBins(valid_ballots, 5);
-  MergeNarrowBins(bins, kSizeResolution);
+  const Bins bins = QuantileBins(Rounded(valid_ballots, kSizeDecimals), 5);
   Strata s;
   s.dimension = "size";
   s.of = bins.bin;
-  for (int decimals = 0; decimals <= 6; ++decimals) {
-    s.labels.clear();
-    for (size_t k = 0; k < bins.lo.size(); ++k)
-      s.labels.push_back(RangeText(bins.lo[k], bins.hi[k], decimals));
-    if (std::set<std::string>(s.labels.begin(), s.labels.end()).size() == s.labels.size()) break;
-  }
+  for (size_t k = 0; k < bins.lo.size(); ++k)
+    s.labels.push_back(RangeText(bins.lo[k], bins.hi[k], kSizeDecimals));
   return s;
 }
 
@@ -189,8 +174,7 @@ Strata ShareStrata(const std::string& group, std::span<const double> share) {
     known.push_back(share[e]);
     where.push_back(static_cast<int>(e));
   }
-  Bins bins = QuantileBins(known, 3);
-  MergeNarrowBins(bins, kShareResolution);
+  const Bins bins = QuantileBins(Rounded(known, kShareDecimals), 3);
   const size_t B = bins.lo.size();
   static const std::vector<std::vector<std::string>> kNames = {
       {}, {"all"}, {"low", "high"}, {"low", "mid", "high"}};
@@ -229,8 +213,8 @@ std::vector<Strata> FairnessStrata(std::span<const uint64_t> valid, int replicat
     const auto [lo, hi] = std::minmax_element(size.begin(), size.end());
     note(
         fmt::format("size: left out: every evaluee received {:.2f}-{:.2f} valid ballots per "
-                    "replicate, less than {} apart",
-                    *lo, *hi, kSizeResolution));
+                    "replicate, which round to the same whole number",
+                    *lo, *hi));
   } else {
     out.push_back(std::move(by_size));
   }
@@ -250,8 +234,8 @@ std::vector<Strata> FairnessStrata(std::span<const uint64_t> valid, int replicat
     if (by_share.labels[0].starts_with("all ")) {
       note(
           fmt::format("share.{}: left out: the group's share of an evaluee's valid ballots is "
-                      "{:.4f}-{:.4f} for every evaluee, less than {} apart",
-                      groups[g], lo, hi, kShareResolution));
+                      "{:.4f}-{:.4f} for every evaluee, which rounds to the same {:.2f}",
+                      groups[g], lo, hi, lo));
       continue;
     }
     out.push_back(std::move(by_share));

@@ -354,16 +354,16 @@ TEST(FairnessBins, TiesMergeAndMoveToTheNearerEndOfTheRun) {
   EXPECT_EQ(lone.lo, (std::vector<double>{0, 1}));
 }
 
-TEST(FairnessBins, BinsLessThanOneBallotApartMerge) {
+TEST(FairnessBins, StrataAreCutOnTheValuesAsTheirLabelsShowThem) {
   // Quantile bins "7.60", "7.70", "8.20-8.30", "8.40", "8.45" would split
-  // evaluees that differ by less than a ballot: they merge into one.
+  // evaluees whose sizes all read 8 ballots: they are one stratum.
   const std::vector<double> v = {7.6, 7.7, 8.2, 8.3, 8.4, 8.45};
   const Strata merged = SizeStrata(v);
   EXPECT_EQ(merged.labels, (std::vector<std::string>{"8"}));
   EXPECT_EQ(merged.of, (std::vector<int>(6, 0)));
-  // Neighbours merge only while together they span less than one ballot.
+  // Bins never share an edge: 4.6 and 4.8 read 5, apart from 4.1 and 4.3.
   const std::vector<double> w = {4.1, 4.3, 4.6, 4.8, 9.0, 9.2, 13.0, 13.2, 19.5, 20.0};
-  EXPECT_EQ(SizeStrata(w).labels, (std::vector<std::string>{"4-5", "9", "13", "20"}));
+  EXPECT_EQ(SizeStrata(w).labels, (std::vector<std::string>{"4", "5", "9", "13", "20"}));
   // Averages over replicates label with rounded bounds.
   const std::vector<double> avg = {4.6, 5.2, 7.9, 8.4, 11.5, 12.2, 15.1, 16.3, 19.0, 19.6};
   EXPECT_EQ(SizeStrata(avg).labels, (std::vector<std::string>{"5", "8", "12", "15-16", "19-20"}));
@@ -414,9 +414,9 @@ TEST(FairnessBins, DimensionsWhoseBinsAllMergeAreLeftOutWithANote) {
   ASSERT_EQ(notes.size(), 3u);
   EXPECT_EQ(notes[0],
             "size: left out: every evaluee received 60.00-60.50 valid ballots per replicate, "
-            "less than 1 apart");
+            "which round to the same whole number");
   EXPECT_EQ(notes[1].rfind("share.a: left out: the group's share of an evaluee's valid ballots "
-                           "is 0.8750-0.8833 for every evaluee",
+                           "is 0.8750-0.8833 for every evaluee, which rounds to the same 0.88",
                            0),
             0u)
       << notes[1];
