@@ -552,7 +552,8 @@ std::optional<Json> TallyScoresChart(const TallyScores& t) {
   const Json x = {{"field", "rank"},
                   {"type", "quantitative"},
                   {"title", fmt::format("rank (1 = best of {})", t.rows.size())},
-                  {"scale", {{"zero", false}}}};
+                  {"scale", {{"zero", false}}},
+                  {"axis", {{"tickMinStep", 1}, {"format", "d"}}}};
   Json tooltip = Json::array({{{"field", "ratee"}}, {{"field", "rank"}}});
   for (const char* f : {"score", "lo", "hi"})
     if (t.intervals || std::string_view(f) == "score")
