@@ -88,7 +88,8 @@ std::vector<double> ReadPoints(ParamReader& in) {
   auto points = opts.DoubleList(in.Param("points").name);
   if (!points) return DefaultPoints(ctx.levels);
   if (static_cast<int>(points->size()) != ctx.levels) {
-    opts.Error("points", fmt::format("has {} values; expected one per grade ({} grades)",
+    opts.Error("points", fmt::format("has {} values; expected one per grade, lowest first ({} "
+                                     "grades)",
                                      points->size(), ctx.levels));
     return DefaultPoints(ctx.levels);
   }

@@ -36,6 +36,10 @@ void AddScenarioFlags(CLI::App* cmd, ScenarioFlags& f, bool replicates) {
                   "bytes; default: the available memory and any cgroup limit)");
 }
 
+void PrintScenarioWarnings(const Scenario& s) {
+  for (const auto& w : s.warnings) std::cerr << "evalsim: warning: " << w << "\n";
+}
+
 toml::table ParseSets(const std::vector<std::string>& sets) {
   toml::table options;
   for (const auto& s : sets) {
@@ -51,7 +55,9 @@ toml::table ParseSets(const std::vector<std::string>& sets) {
           "--set {}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')", s,
           s.substr(eq + 1), key));
     }
-    options.insert_or_assign(key, *parsed.get("v"));
+    // Moved, not copied, so that the value keeps its source: messages about
+    // it name "--set key=value".
+    options.insert_or_assign(key, std::move(*parsed.get("v")));
   }
   return options;
 }

@@ -63,6 +63,10 @@ struct ScenarioFlags {
 // `replicates`) --replicates.
 void AddScenarioFlags(CLI::App* cmd, ScenarioFlags& f, bool replicates);
 
+// The scenario's warnings (Scenario::warnings) on stderr, one line each:
+// "evalsim: warning: FILE:LINE:COL: key: ...".
+void PrintScenarioWarnings(const Scenario& s);
+
 // `--set key=value` flags (TOML values) as a table; InputError on a flag
 // without `=` or a value that is not TOML.
 toml::table ParseSets(const std::vector<std::string>& sets);

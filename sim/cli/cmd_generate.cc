@@ -46,6 +46,7 @@ int CmdGenerate(const GenerateFlags& f) {
   const MemoryLimit memory = f.scenario.Memory();
   const std::vector<std::string> overrides = f.scenario.Overrides();
   Scenario s = LoadScenario(f.scenario.scenario, overrides);
+  PrintScenarioWarnings(s);
   const int replicate = f.replicate;
   if (replicate < 1 || replicate > s.replicates)
     throw InputError(fmt::format("--replicate {}: expected 1..{}", replicate, s.replicates));

@@ -108,6 +108,7 @@ int CmdManipulate(const ManipulateFlags& f) {
   if (f.quota) config.options.quota = *f.quota;
   CheckManipulationConfig(config);  // before any work
   Scenario s = LoadScenario(f.scenario.scenario, f.scenario.Overrides());
+  PrintScenarioWarnings(s);
   if (!f.quota) config.options.quota = s.quota;
   const std::string out =
       f.out.empty() ? fmt::format("out/{}-manipulation", s.name.empty() ? "run" : s.name) : f.out;

@@ -10,6 +10,16 @@
 namespace evalsim {
 namespace {
 
+// How the ratings models number the grades, and where `score` takes their
+// count from (one place for the `levels` option every ratings model shares).
+constexpr const char* kGradesNote =
+    "Grades (every ratings model): integers 0..K-1, 0 the lowest grade; points, shares and\n"
+    "labels are listed lowest first. `evalsim score` takes K from `--set levels=K`, else from\n"
+    "the [scale] of --scenario, else from the file (its highest grade + 1, refused when a\n"
+    "grade between its lowest and highest never occurs: then give levels=K).\n"
+    "    levels         integer in [2,250] default the highest grade in the file + 1\n"
+    "                   number of grades K of a ratings file (`evalsim score --set levels=K`)\n\n";
+
 int CmdModels() {
   for (const auto& spec : Models().Specs()) {
     std::cout << fmt::format("{}  (input: {})\n  {}\n", spec.name, InputKindName(spec.input),
@@ -23,7 +33,9 @@ int CmdModels() {
                                p.default_value, "", p.doc);
     std::cout << "\n";
   }
-  std::cout << "Rubric presets (use `preset = \"NAME\"` in a [[models]] entry):\n";
+  std::cout << kGradesNote;
+  std::cout << "Rubric presets (use `preset = \"NAME\"` in a [[models]] entry, or `evalsim "
+               "score --preset NAME`):\n";
   for (const auto& p : RubricPresets())
     std::cout << fmt::format("  {:<24} {}\n", p.name, p.description);
   return 0;

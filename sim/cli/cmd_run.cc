@@ -70,6 +70,7 @@ int CmdRun(const RunFlags& f) {
   const auto t0 = Clock::now();
   const MemoryLimit limit = f.scenario.Memory();
   Scenario s = LoadScenario(f.scenario.scenario, f.scenario.Overrides());
+  PrintScenarioWarnings(s);
   KeepModels(s, SelectedModels(s, f.models));  // manifest.json lists the entries that ran
   // Memory pre-flight from the scenario's counts, before anything is drawn.
   const Preflight preflight{"run", &s, limit, f.threads, f.per_replicate};

@@ -39,6 +39,8 @@ int CmdSweep(const SweepFlags& f) {
   o.resume = f.resume;
   o.progress = StderrIsTerminal();
   o.finish = [](const std::filesystem::path& dir) { WriteReport(dir, dir / "report.html"); };
+  // The base scenario's warnings, once (RunSweep loads it again per point).
+  PrintScenarioWarnings(LoadScenario(o.scenario, o.overrides));
   const SweepOutcome r = RunSweep(o);
   if (r.interrupted) {
     std::cerr << r.message << "\n";

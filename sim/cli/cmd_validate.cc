@@ -21,6 +21,7 @@ struct ValidateFlags {
 int CmdValidate(const ValidateFlags& f) {
   const MemoryLimit limit = f.scenario.Memory();
   Scenario s = LoadScenario(f.scenario.scenario, f.scenario.Overrides());
+  PrintScenarioWarnings(s);
   const std::string& file = f.scenario.scenario;
   const char* flag = f.per_replicate ? " --per-replicate" : "";
   // A scenario too large for this machine is not drawn (drawing it could

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <new>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "sim/cli/cli.h"
@@ -54,6 +55,18 @@ int Main(int argc, char** argv) {
   return 2;
 }
 
+// One line per problem, each with the program's prefix, so that every line
+// of a message that lists several problems reads alone.
+void PrintErrorLines(std::string_view message) {
+  size_t start = 0;
+  do {
+    size_t end = message.find('\n', start);
+    if (end == std::string_view::npos) end = message.size();
+    std::cerr << "evalsim: " << message.substr(start, end - start) << "\n";
+    start = end + 1;
+  } while (start < message.size());
+}
+
 }  // namespace
 }  // namespace evalsim
 
@@ -65,7 +78,7 @@ int main(int argc, char** argv) {
     std::cerr << "evalsim: interrupted; no partial output was kept\n";
     return 130;
   } catch (const evalsim::InputError& e) {
-    std::cerr << "evalsim: " << e.what() << "\n";
+    evalsim::PrintErrorLines(e.what());
     return 2;
   } catch (const std::bad_alloc&) {
     std::cerr << "evalsim: out of memory\n";

@@ -481,4 +481,22 @@ double RankIntervalWidth(const Eigen::MatrixXd& ranks) {
   return Quantile(std::move(widths), 0.5);
 }
 
+std::vector<NoiseTier> NoiseTiers(std::span<const double> value, std::span<const double> lo,
+                                  std::span<const double> hi) {
+  const size_t m = value.size();
+  std::vector<NoiseTier> tier(m, NoiseTier::kNone);
+  double top = -std::numeric_limits<double>::infinity();
+  for (double v : value)
+    if (!std::isnan(v)) top = std::max(top, v);
+  double best_lo = std::numeric_limits<double>::quiet_NaN();
+  for (size_t i = 0; i < m; ++i) {
+    if (value[i] != top) continue;
+    tier[i] = NoiseTier::kBest;
+    if (std::isnan(best_lo)) best_lo = lo[i];
+  }
+  for (size_t i = 0; i < m; ++i)
+    if (value[i] != top && !std::isnan(hi[i]) && hi[i] >= best_lo) tier[i] = NoiseTier::kClose;
+  return tier;
+}
+
 }  // namespace evalsim

@@ -108,6 +108,15 @@ struct Interval {
 };
 Interval MeanInterval(std::span<const double> values);
 
+// Which of several models' values of one higher-is-better metric are best,
+// and which are within noise of the best: the best are those with the
+// highest value (NaN never is); another model is within noise when its
+// interval reaches the best one's lower end (hi >= lo of the first best). A
+// model without a value or an interval (NaN hi) is neither.
+enum class NoiseTier { kNone, kClose, kBest };
+std::vector<NoiseTier> NoiseTiers(std::span<const double> value, std::span<const double> lo,
+                                  std::span<const double> hi);
+
 // Quantile with linear interpolation (type 7, as R's default) of unsorted
 // values.
 double Quantile(std::vector<double> values, double p);

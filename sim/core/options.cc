@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "sim/core/errors.h"
+#include "sim/core/text.h"
 
 namespace evalsim {
 
@@ -30,10 +31,61 @@ std::string Range::Describe() const {
   return c.empty() ? "a finite number" : "a number " + c;
 }
 
+namespace {
+
+// Edit distance (insertions, deletions, substitutions, transpositions of
+// neighbours) between two keys, byte by byte.
+size_t KeyDistance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// The valid key an unknown one most likely misspells: the only one within
+// two edits (one for short keys), else "".
+std::string NearestKey(const std::string& key, const std::vector<std::string>& valid) {
+  const size_t limit = key.size() <= 4 ? 1 : 2;
+  std::string best;
+  size_t best_distance = limit + 1;
+  bool tie = false;
+  for (const auto& v : valid) {
+    const size_t d = KeyDistance(key, v);
+    if (d < best_distance) {
+      best = v;
+      best_distance = d;
+      tie = false;
+    } else if (d == best_distance) {
+      tie = true;
+    }
+  }
+  return best_distance <= limit && !tie ? best : std::string();
+}
+
+}  // namespace
+
 std::string NodeLocation(const toml::node& node, const std::string& fallback_file) {
   const auto& src = node.source();
   const std::string file = src.path ? *src.path : fallback_file;
+  // A value given on the command line is named by its flag and argument
+  // ("--set key=value"); the line and column of its one-line parse mean
+  // nothing to the user.
+  if (file.starts_with(kSetSourcePrefix)) return Location(file);
   return Location(file, static_cast<long>(src.begin.line), static_cast<long>(src.begin.column));
+}
+
+std::optional<double> Fraction(const toml::node& node) {
+  const auto* s = node.as_string();
+  if (!s || s->get().find('/') == std::string::npos) return std::nullopt;
+  return ParseAhpJudgement(s->get());
 }
 
 std::string_view TypeName(const toml::node& node) {
@@ -94,6 +146,9 @@ const toml::node* OptionReader::Raw(std::string_view key) {
 void OptionReader::Error(std::string_view key, const std::string& message) {
   const toml::node* node = key.empty() ? nullptr : Lookup(key);
   if (node) return ErrorAt(*node, key, message);
+  // A problem of the table as a whole or of a missing key: an unknown key
+  // of the table is a likely cause, and Finish() reports it before this.
+  if (first_table_error_ == kNoTableError) first_table_error_ = errors_.size();
   const std::string path = KeyPath(key);
   errors_.push_back(path.empty()
                         ? fmt::format("{}{}", NodeLocation(table_, file_), message)
@@ -116,8 +171,14 @@ std::optional<double> OptionReader::NumberOf(const toml::node& node, std::string
     v = static_cast<double>(i->get());
   } else if (auto f = node.as_floating_point()) {
     v = f->get();
+  } else if (std::optional<double> q = Fraction(node)) {
+    v = *q;
   } else {
-    ErrorAt(node, key, fmt::format("found {}; expected {}", ATypeName(node), range.Describe()));
+    const bool slash = node.is_string() && node.as_string()->get().find('/') != std::string::npos;
+    ErrorAt(node, key,
+            slash ? fmt::format("found {}; expected {} or a fraction such as \"1/3\"",
+                                ShownInMessage(node.as_string()->get()), range.Describe())
+                  : fmt::format("found {}; expected {}", ATypeName(node), range.Describe()));
     return std::nullopt;
   }
   if (!std::isfinite(v) || !range.Contains(v)) {
@@ -317,15 +378,25 @@ std::vector<std::string> OptionReader::Finish() {
   for (const auto& k : ignored_)
     if (!read_.count(k)) valid.push_back(k);
   std::sort(valid.begin(), valid.end());
+  std::vector<std::string> unknown;
   auto check = [&](const toml::table& t) {
     for (const auto& [k, v] : t) {
       const std::string key(k.str());
       if (read_.count(key) || ignored_.count(key)) continue;
-      ErrorAt(v, key, fmt::format("unknown key; valid keys here: {}", fmt::join(valid, ", ")));
+      const std::string near = NearestKey(key, valid);
+      unknown.push_back(fmt::format(
+          "{}{}: unknown key{}; valid keys here: {}", NodeLocation(v, file_), KeyPath(key),
+          near.empty() ? "" : fmt::format(" (did you mean `{}`?)", near), fmt::join(valid, ", ")));
     }
   };
   check(table_);
   if (fallback_) check(*fallback_);
+  // An unknown key is usually the cause of the table-level problems (a
+  // misspelt `per_evaluee` leaves a rater group of no kind, a misspelt key
+  // is then missing): it comes before the first of them, else last.
+  const size_t at = std::min(first_table_error_, errors_.size());
+  errors_.insert(errors_.begin() + static_cast<std::ptrdiff_t>(at),
+                 std::make_move_iterator(unknown.begin()), std::make_move_iterator(unknown.end()));
   return std::move(errors_);
 }
 

@@ -35,8 +35,18 @@ inline Range Above(double lo) { return {lo, std::numeric_limits<double>::infinit
 inline Range Between(double lo, double hi) { return {lo, hi}; }
 inline Range Probability() { return {0.0, 1.0}; }
 
-// "file:line:col: " for a node (empty parts left out).
+// The source name of a value parsed from a `--set key=value` argument is
+// "--set key=value": messages about it name the flag and its argument.
+inline constexpr std::string_view kSetSourcePrefix = "--set ";
+
+// "file:line:col: " for a node (empty parts left out); "--set key=value: "
+// for a value that came from the command line.
 std::string NodeLocation(const toml::node& node, const std::string& fallback_file);
+
+// A number written as a fraction in a string ("1/3", "2 / 3"): TOML has no
+// fractions, and thresholds such as 1/3 and 2/3 are written that way in the
+// rules they come from. nullopt for anything else (a number included).
+std::optional<double> Fraction(const toml::node& node);
 
 // Human name of a TOML value's type ("string", "integer", ...).
 std::string_view TypeName(const toml::node& node);
@@ -79,7 +89,9 @@ class OptionReader {
   std::string KeyPath(std::string_view key) const;
   const toml::table& table() const { return table_; }
 
-  // Adds unknown-key errors and returns every message collected so far.
+  // Adds unknown-key errors (before the first problem of the table as a
+  // whole or of a missing key, which they are a likely cause of; else
+  // last) and returns every message collected so far.
   std::vector<std::string> Finish();
   // Finish() and throw InputError when there is any message.
   void FinishOrThrow();
@@ -95,6 +107,10 @@ class OptionReader {
   std::set<std::string> ignored_;
   std::set<std::string, std::less<>> read_;
   std::vector<std::string> errors_;
+  // Index in errors_ of the first problem of the table as a whole or of a
+  // missing key (Finish() puts the unknown keys before it).
+  static constexpr size_t kNoTableError = static_cast<size_t>(-1);
+  size_t first_table_error_ = kNoTableError;
 };
 
 // Throws InputError with the messages joined by newlines (no-op when empty).

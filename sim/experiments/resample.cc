@@ -397,8 +397,8 @@ ResampleResult Resample(const Model& model, const RatingBallots& ballots,
   return r;
 }
 
-std::string ResampleScoresCsv(const std::vector<std::string>& ratee_names,
-                              const ResampleResult& r) {
+std::string ResampleScoresCsv(const std::vector<std::string>& ratee_names, const ResampleResult& r,
+                              const std::vector<std::string>& classes) {
   const int n = static_cast<int>(ratee_names.size());
   EVALSIM_CHECK(static_cast<int>(r.rank.size()) == n,
                 "ResampleScoresCsv: names and result differ in size");
@@ -410,9 +410,10 @@ std::string ResampleScoresCsv(const std::vector<std::string>& ratee_names,
   const bool jk = r.jackknife;
   fmt::memory_buffer out;
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "ratee,score,rank{}{}{}\n", se ? ",se" : "",
+  const bool cls = !classes.empty();
+  fmt::format_to(it, "ratee,score,rank{}{}{}{}\n", se ? ",se" : "",
                  boot ? ",lo,hi,rank_lo,rank_hi,p_top,p_bottom" : "",
-                 jk ? ",jk_rank_lo,jk_rank_hi" : "");
+                 jk ? ",jk_rank_lo,jk_rank_hi" : "", cls ? ",class" : "");
   for (int e : order) {
     fmt::format_to(it, "{},{},{}", CsvField(ratee_names[e]), Num(r.full.score[e]), r.rank[e]);
     if (se) fmt::format_to(it, ",{}", Num(r.full.se[e]));
@@ -421,6 +422,7 @@ std::string ResampleScoresCsv(const std::vector<std::string>& ratee_names,
                      Num(r.rank_hi[e]), Num(r.p_top[e]), Num(r.p_bottom[e]));
     }
     if (jk) fmt::format_to(it, ",{},{}", r.jk_rank_lo[e], r.jk_rank_hi[e]);
+    if (cls) fmt::format_to(it, ",{}", CsvField(classes[e]));
     fmt::format_to(it, "\n");
   }
   return fmt::to_string(out);

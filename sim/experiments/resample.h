@@ -146,10 +146,11 @@ ResampleResult Resample(const Model& model, const RatingBallots& ballots,
 
 // The scores table: ratee,score,rank[,se] exactly as ScoresCsv writes it
 // (sorted by rank, ties in input order), then lo,hi,rank_lo,rank_hi,p_top,
-// p_bottom when there was a bootstrap and jk_rank_lo,jk_rank_hi when there
-// was a jackknife.
-std::string ResampleScoresCsv(const std::vector<std::string>& ratee_names,
-                              const ResampleResult& result);
+// p_bottom when there was a bootstrap, jk_rank_lo,jk_rank_hi when there
+// was a jackknife, and class when `classes` (one label per ratee, from the
+// full fit's scores) is not empty.
+std::string ResampleScoresCsv(const std::vector<std::string>& ratee_names, const ResampleResult& r,
+                              const std::vector<std::string>& classes = {});
 
 // The per-model figures as "name = value" lines (without a prefix):
 // resample.k_top, resample.k_bottom, bootstrap.resamples,

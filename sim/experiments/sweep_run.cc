@@ -509,7 +509,17 @@ SweepOutcome RunSweep(const SweepOptions& o) {
         outcome.points_done, outcome.points_total, s.partial.string());
     return outcome;
   }
-  WriteSweepOutputs(s, results, outcome, t0);
+  try {
+    WriteSweepOutputs(s, results, outcome, t0);
+  } catch (const InterruptedError&) {
+    // Every point is finished and kept: --resume only assembles the outputs.
+    outcome.interrupted = true;
+    outcome.message = fmt::format(
+        "evalsim: interrupted while writing the outputs; all {} points are kept in {}; rerun the "
+        "same command with --resume to finish",
+        outcome.points_total, s.partial.string());
+    return outcome;
+  }
   DropPartial(s, outcome);
   return outcome;
 }

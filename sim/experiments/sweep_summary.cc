@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "sim/core/errors.h"
+#include "sim/core/metrics.h"
 #include "sim/experiments/sweep.h"
 #include "sim/io/csv.h"
 #include "sim/io/csv_write.h"
@@ -123,21 +124,18 @@ void FindBest(const SummaryFrame& f, MetricTable& t) {
   t.best.assign(f.points.size(), "");
   t.close.assign(f.points.size(), "");
   for (size_t i = 0; i < f.points.size(); ++i) {
-    const std::vector<double>& value = t.value[i];
-    double top = -std::numeric_limits<double>::infinity();
-    for (size_t m = 0; m < models.size(); ++m)
-      if (!std::isnan(value[m])) top = std::max(top, value[m]);
+    const std::vector<NoiseTier> tier = NoiseTiers(t.value[i], t.lo[i], t.hi[i]);
     std::vector<std::string> names;
     double best_lo = kNone;
-    for (size_t m = 0; m < models.size(); ++m)
-      if (value[m] == top) {
+    int overlapping = 0;
+    for (size_t m = 0; m < models.size(); ++m) {
+      if (tier[m] == NoiseTier::kBest) {
         names.push_back(models[m]);
         if (std::isnan(best_lo)) best_lo = t.lo[i][m];
       }
+      overlapping += tier[m] == NoiseTier::kClose;
+    }
     t.best[i] = names.empty() ? "-" : fmt::format("{}", fmt::join(names, "="));
-    int overlapping = 0;
-    for (size_t m = 0; m < models.size(); ++m)
-      if (value[m] != top && !std::isnan(t.hi[i][m]) && t.hi[i][m] >= best_lo) ++overlapping;
     t.close[i] = std::isnan(best_lo) ? "-" : std::to_string(overlapping);
   }
 }

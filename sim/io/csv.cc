@@ -366,6 +366,24 @@ uint32_t RatingsBuilder::IdOf(IdTable& table, Column c, std::string_view name) {
 
 uint8_t RatingsBuilder::Grade(std::string_view s) {
   if (s.empty()) return kAbstain;
+  const std::vector<std::string>& labels = options_.grade_labels;
+  if (!labels.empty()) {
+    for (size_t g = 0; g < labels.size(); ++g)
+      if (labels[g] == s) return static_cast<uint8_t>(g);
+    // Numbers are grades unless the labels themselves are numbers (a 1-5
+    // scale), when a number could mean either.
+    const auto digit = [](std::string_view t) { return !t.empty() && t[0] >= '0' && t[0] <= '9'; };
+    const bool numeric_labels = std::any_of(labels.begin(), labels.end(), digit);
+    if (numeric_labels || !digit(s)) {
+      FailColumn(Column::kGrade,
+                 fmt::format("found {}; expected a label of the scale, lowest first ({}), {}or "
+                             "an empty cell (abstention)",
+                             Quote(s), fmt::join(labels, ", "),
+                             numeric_labels ? std::string()
+                                            : fmt::format("an integer 0..{} (0 = {}) ",
+                                                          labels.size() - 1, labels[0])));
+    }
+  }
   int value = 0;
   bool ok = true;
   for (char ch : s) {
@@ -377,9 +395,10 @@ uint8_t RatingsBuilder::Grade(std::string_view s) {
   }
   if (!ok || value > max_grade_allowed_) {
     FailColumn(Column::kGrade,
-               fmt::format("found {}; expected an integer 0..{}{} or an empty cell (abstention)",
+               fmt::format("found {}; expected an integer 0..{} (0 = the lowest grade{}) or "
+                           "an empty cell (abstention)",
                            Quote(s), max_grade_allowed_,
-                           options_.levels ? fmt::format(" (levels = {})", *options_.levels)
+                           options_.levels ? fmt::format(", levels = {}", *options_.levels)
                                            : std::string()));
   }
   return static_cast<uint8_t>(value);

@@ -11,7 +11,8 @@
 //     unquoted field are ignored; inside quotes they are kept.
 //   - Ids (rater, ratee, group) are non-empty UTF-8 strings compared byte for
 //     byte; quote them to hold commas, quotes ("" inside quotes) or newlines.
-//   - `grade` is an integer 0..K-1, higher is better. An EMPTY grade cell is
+//   - `grade` is an integer 0..K-1, higher is better (0 is the lowest grade),
+//     or with `grade_labels` one of the scale's labels. An EMPTY grade cell is
 //     an abstention (a blank ballot or "don't know") and is stored as
 //     kAbstain. K is the largest grade + 1 unless `levels` is given, in which
 //     case grades >= levels are errors.
@@ -87,6 +88,10 @@ struct RatingsReadOptions {
   // item is an error (file:line); by default items are numbered in order of
   // first appearance.
   std::optional<std::vector<std::string>> items;
+  // The scale's labels, lowest first (K of them, with `levels` = K): a grade
+  // cell may then hold a label instead of its number, e.g. 好 for 3 on
+  // 差/一般/较好/好.
+  std::vector<std::string> grade_labels;
 };
 
 // Reads the ratings CSV at `path` (see the rules above).

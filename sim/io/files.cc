@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "sim/core/errors.h"
+#include "sim/core/interrupt.h"
 
 namespace evalsim {
 namespace fs = std::filesystem;
@@ -121,6 +122,10 @@ void StagedDirectory::RemoveCreatedParents() {
 }
 
 void StagedDirectory::Commit() {
+  // A stop signal that came while the files were written still stops the
+  // command: nothing is moved into place, and the destructor removes the
+  // staging directory.
+  ThrowIfInterrupted();
   std::error_code ec;
   fs::path old;
   if (fs::exists(dest_, ec)) {
@@ -176,6 +181,7 @@ void WriteFileAtomically(const fs::path& path, const std::string& text) {
   tmp += fmt::format(".tmp-{}", UniqueSuffix());
   try {
     WriteTextFile(tmp, text);
+    ThrowIfInterrupted();  // a stop signal while writing: the old file stays
   } catch (...) {
     std::error_code ec;
     fs::remove(tmp, ec);

@@ -47,7 +47,9 @@ class StagedDirectory {
 
   std::filesystem::path File(const std::string& name) const { return tmp_ / name; }
   const std::filesystem::path& Path() const { return tmp_; }  // the staging directory
-  void Commit();  // replaces `dest` (an existing directory there is removed)
+  // Replaces `dest` (an existing directory there is removed); throws
+  // InterruptedError, moving nothing, when a stop signal has arrived.
+  void Commit();
 
  private:
   void RemoveCreatedParents();
@@ -61,7 +63,8 @@ class StagedDirectory {
 // system's reason on failure: a full disk, a file-size limit, ...).
 void WriteTextFile(const std::filesystem::path& path, const std::string& text);
 // Writes `text` to `path` through a temporary sibling renamed at the end (the
-// sibling is removed on failure); a device or pipe is written in place.
+// sibling is removed on failure, and on a stop signal, which throws
+// InterruptedError); a device or pipe is written in place.
 void WriteFileAtomically(const std::filesystem::path& path, const std::string& text);
 
 // Hex SHA-256 of a file's bytes.

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace evalsim::report {
@@ -489,8 +490,12 @@ std::optional<Json> GradesChart(const Json& manifest) {
     add(fmt::format("{} ({:.1f} % blank)", group, 100 * abstain), *gs, abstain);
   }
   if (values.empty()) return std::nullopt;
+  // A scored tally has no target shares: its chart asks the first question
+  // only.
+  const bool has_target = target && target->is_array();
   const std::string title =
-      "Do the rater groups grade alike, and do the votes hit the target grade shares?";
+      has_target ? "Do the rater groups grade alike, and do the votes hit the target grade shares?"
+                 : "Do the rater groups grade alike?";
   Json s = BaseSpec(title);
   s["width"] = kPlotWidthBesideLegend;
   s["height"] = {{"step", 28}};
@@ -517,8 +522,76 @@ std::optional<Json> GradesChart(const Json& manifest) {
        Json::array(
            {{{"field", "row"}}, {{"field", "grade"}}, {{"field", "share"}, {"format", ".3f"}}})}};
   return Chart("grades", title,
-               "Each bar splits a group's cast ballots by grade, worst (red) to best (green); the "
-               "top bar is the target the cut points were calibrated to.",
+               has_target ? "Each bar splits a group's cast ballots by grade, worst (red) to best "
+                            "(green); the top bar is the target the cut points were calibrated to."
+                          : "Each bar splits a group's cast ballots by grade, worst (red) to best "
+                            "(green).",
+               s);
+}
+
+// ---------------------------------------------------------------- a scored tally
+
+std::optional<Json> TallyScoresChart(const TallyScores& t) {
+  if (t.rows.empty()) return std::nullopt;
+  Json values = Json::array();
+  for (const TallyScore& r : t.rows) {
+    Json v = {{"ratee", r.ratee}, {"rank", r.rank}, {"score", r.score}};
+    if (t.intervals) {
+      v["lo"] = NumOrNull(r.lo);
+      v["hi"] = NumOrNull(r.hi);
+    }
+    if (t.classes) v["class"] = r.cls;
+    values.push_back(std::move(v));
+  }
+  const std::string title = t.intervals ? "How sure is each score, and which class does it give?"
+                                        : "What does each evaluee score, and which class?";
+  Json s = BaseSpec(title);
+  s["width"] = t.classes ? kPlotWidthBesideLegend : kPlotWidth;
+  s["height"] = 320;
+  s["data"] = {{"values", values}};
+  const Json x = {{"field", "rank"},
+                  {"type", "quantitative"},
+                  {"title", fmt::format("rank (1 = best of {})", t.rows.size())},
+                  {"scale", {{"zero", false}}},
+                  {"axis", {{"tickMinStep", 1}, {"format", "d"}}}};
+  Json tooltip = Json::array({{{"field", "ratee"}}, {{"field", "rank"}}});
+  for (const char* f : {"score", "lo", "hi"})
+    if (t.intervals || std::string_view(f) == "score")
+      tooltip.push_back({{"field", f}, {"format", ".4~f"}});
+  if (t.classes) tooltip.push_back({{"field", "class"}});
+  Json point = {{"mark", {{"type", "point"}, {"filled", true}, {"size", 40}}},
+                {"encoding",
+                 {{"x", x},
+                  {"y",
+                   {{"field", "score"},
+                    {"type", "quantitative"},
+                    {"title", "score"},
+                    {"scale", {{"zero", false}}}}},
+                  {"tooltip", tooltip}}}};
+  if (t.classes) {
+    Json domain = Json::array();
+    for (const std::string& c : t.class_labels) domain.push_back(c);
+    point["encoding"]["color"] = {{"field", "class"},
+                                  {"type", "nominal"},
+                                  {"title", "class"},
+                                  {"scale", {{"domain", domain}}}};
+  }
+  Json layer = Json::array();
+  if (t.intervals) {
+    layer.push_back({{"mark", {{"type", "rule"}, {"color", "#888"}}},
+                     {"encoding",
+                      {{"x", x},
+                       {"y", {{"field", "lo"}, {"type", "quantitative"}, {"title", "score"}}},
+                       {"y2", {{"field", "hi"}}}}}});
+  }
+  layer.push_back(std::move(point));
+  s["layer"] = std::move(layer);
+  return Chart("tally-scores", title,
+               t.intervals ? "One dot per evaluee at its rank and score, coloured by class; the "
+                             "bar is its bootstrap interval over resampled raters: where bars "
+                             "of neighbours overlap, their order is luck of who attended."
+                           : "One dot per evaluee at its rank and score, coloured by class. Add "
+                             "--bootstrap N for intervals.",
                s);
 }
 

@@ -39,6 +39,10 @@ std::optional<Json> RankShiftChart(const WeightMeans& w, const EvalueesData& d);
 // "sweep-<metric>": a line chart per headline metric of a sweep (sweep.csv).
 std::vector<Json> SweepCharts(const SweepTable& t);
 
+// "tally-scores": a scored tally's scores by rank, with their bootstrap
+// intervals and classes when present (scores.csv of `score --report`).
+std::optional<Json> TallyScoresChart(const TallyScores& t);
+
 // "manipulation": the cost of lifting a target into the goal.
 std::optional<Json> ManipulationChart(const ManipulationData& d, const Json& manifest);
 

@@ -512,6 +512,46 @@ ManipulationData ReadManipulation(const fs::path& dir) {
   return d;
 }
 
+// ---------------------------------------------------------------- a scored tally
+
+TallyScores ReadTallyScores(const fs::path& p) {
+  TallyScores t;
+  int col_ratee = -1, col_score = -1, col_rank = -1, col_lo = -1, col_hi = -1, col_class = -1;
+  const auto on_header = [&](long line, std::span<const std::string> f) {
+    for (size_t i = 0; i < f.size(); ++i) {
+      const int c = static_cast<int>(i);
+      if (f[i] == "ratee") col_ratee = c;
+      if (f[i] == "score") col_score = c;
+      if (f[i] == "rank") col_rank = c;
+      if (f[i] == "lo") col_lo = c;
+      if (f[i] == "hi") col_hi = c;
+      if (f[i] == "class") col_class = c;
+    }
+    if (col_ratee < 0 || col_score < 0 || col_rank < 0)
+      throw InputError(fmt::format("{}expected a header with ratee, score and rank",
+                                   Location(p.string(), line)));
+    t.intervals = col_lo >= 0 && col_hi >= 0;
+    t.classes = col_class >= 0;
+  };
+  std::set<std::string> seen;
+  ReadCsvTable(p, on_header, [&](long line, std::span<const std::string> f) {
+    TallyScore r;
+    r.ratee = f[col_ratee];
+    r.score = RequiredNumber(f[col_score], p, line, "score");
+    r.rank = static_cast<long>(RequiredNumber(f[col_rank], p, line, "rank"));
+    if (t.intervals) {
+      r.lo = Number(f[col_lo], p, line, "lo");
+      r.hi = Number(f[col_hi], p, line, "hi");
+    }
+    if (t.classes) {
+      r.cls = f[col_class];
+      if (seen.insert(r.cls).second) t.class_labels.push_back(r.cls);
+    }
+    t.rows.push_back(std::move(r));
+  });
+  return t;
+}
+
 // ---------------------------------------------------------------- tables
 
 Json CsvTable(const fs::path& p, const std::string& key, const std::string& title) {

@@ -184,6 +184,28 @@ struct ManipulationData {
 // manipulation.csv, else manipulation_summary.csv, from `dir`.
 ManipulationData ReadManipulation(const std::filesystem::path& dir);
 
+// ---------------------------------------------------------------- a scored tally
+
+// The scores of a scored ballot file (`evalsim score --report`): scores.csv
+// with ratee, score and rank, and when present the bootstrap interval
+// (lo, hi) and the class.
+struct TallyScore {
+  std::string ratee;
+  double score = 0;
+  long rank = 0;
+  std::optional<double> lo, hi;
+  std::string cls;
+};
+
+struct TallyScores {
+  std::vector<TallyScore> rows;           // in file order (by rank)
+  bool intervals = false;                 // lo and hi present
+  bool classes = false;                   // class present
+  std::vector<std::string> class_labels;  // in order of first appearance by rank
+};
+
+TallyScores ReadTallyScores(const std::filesystem::path& p);
+
 // ---------------------------------------------------------------- tables
 
 // A CSV file as a table {"key", "title", "columns", "rows"}; the cells of the

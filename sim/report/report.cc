@@ -16,11 +16,13 @@
 //   sweep.csv, summary.txt    sweep lines and the sweep's text summary
 //   manipulation.csv,         cost of lifting a target into the top class
 //   manipulation_summary.csv
+//   scores.csv                a scored tally only (manifest "command":
+//                             "score"): scores by rank, intervals, classes
 //
 // A file that is absent leaves its chart out; a file that is present but
 // malformed throws InputError naming it (and the line). Nothing of the machine
-// or the clock (wall times, threads, memory) enters the page, and scores.csv is
-// never read.
+// or the clock (wall times, threads, memory) enters the page, and a run's
+// scores.csv is never read.
 #include "sim/report/report.h"
 
 #include <fmt/format.h>
@@ -40,8 +42,10 @@ namespace evalsim {
 namespace report {
 namespace {
 
-// "run", "sweep" or "manipulate", from the manifest and the files present.
+// "run", "sweep", "manipulate" or "tally", from the manifest and the files
+// present.
 std::string Kind(const Json& manifest, const std::filesystem::path& dir) {
+  if (const Json* c = Find(manifest, {"command"}); c && *c == "score") return "tally";
   if (manifest.contains("sweep") || IsFile(dir / "sweep.csv")) return "sweep";
   if (manifest.contains("manipulation_models") || IsFile(dir / "manipulation.csv") ||
       IsFile(dir / "manipulation_summary.csv"))
@@ -56,6 +60,7 @@ std::string Title(const Json& manifest, const std::string& kind) {
   return fmt::format("{}: {}", name,
                      kind == "sweep"        ? "sweep"
                      : kind == "manipulate" ? "manipulation study"
+                     : kind == "tally"      ? "scored tally"
                                             : "run");
 }
 
@@ -111,6 +116,32 @@ void AddRun(const std::filesystem::path& dir, const Json& manifest, Content& out
                                   "them (vetoes.csv)"));
 }
 
+// How many evaluees got each class, in the order the classes first appear
+// down the ranking.
+Json ClassCountTable(const TallyScores& t) {
+  Json rows = Json::array();
+  for (const std::string& label : t.class_labels) {
+    long count = 0;
+    for (const TallyScore& r : t.rows) count += r.cls == label;
+    rows.push_back(Json::array(
+        {label, count, static_cast<double>(count) / static_cast<double>(t.rows.size())}));
+  }
+  Json table;
+  table["key"] = "classes";
+  table["title"] = "Evaluees per class";
+  table["columns"] = Json::array({"class", "evaluees", "share"});
+  table["rows"] = rows;
+  return table;
+}
+
+void AddTally(const std::filesystem::path& dir, const Json& manifest, Content& out) {
+  const TallyScores scores = ReadTallyScores(dir / "scores.csv");
+  out.Add(TallyScoresChart(scores));
+  out.Add(GradesChart(manifest));
+  if (scores.classes) out.tables.push_back(ClassCountTable(scores));
+  out.tables.push_back(CsvTable(dir / "scores.csv", "scores", "Scores (scores.csv)"));
+}
+
 }  // namespace
 }  // namespace report
 
@@ -127,6 +158,8 @@ nlohmann::ordered_json BuildReportData(const std::filesystem::path& dir) {
     AddSweep(dir, data, content);
   else if (kind == "manipulate")
     AddManipulation(dir, manifest, content);
+  else if (kind == "tally")
+    AddTally(dir, manifest, content);
   else
     AddRun(dir, manifest, content);
   data["tables"] = content.tables;

@@ -42,8 +42,12 @@
 //     a select), "weights" and "rank-shift"
 //     (parameters.csv weight.* with evaluees.csv), "sweep-<metric>" (metric
 //     with non-alphanumerics as "-", e.g. "sweep-accuracy-kendall"),
-//     "manipulation" (manipulation.csv, else manipulation_summary.csv). Only
-//     charts whose files exist appear, in that order.
+//     "manipulation" (manipulation.csv, else manipulation_summary.csv),
+//     "tally-scores" (a scored tally's scores.csv). Only charts whose files
+//     exist appear, in that order.
+//   - A scored tally (`evalsim score --report`; kind "tally", manifest
+//     "command": "score"): the charts "tally-scores" and "grades" and the
+//     tables "table-classes" (with classes) and "table-scores".
 //   - Tables: <section class="table" id="table-KEY"> ("table-metrics" and,
 //     with vetoes.csv, "table-vetoes" for a run,
 //     "table-manipulation-summary" for a manipulation study); the
@@ -60,7 +64,7 @@
 namespace evalsim {
 
 // The report's content from the output directory `dir`: {"kind": "run" |
-// "sweep" | "manipulate", "title", "summary": {...}, "tables": [...],
+// "sweep" | "manipulate" | "tally", "title", "summary": {...}, "tables": [...],
 // "charts": [{"key", "title", "guide", "spec"}, ...]}. Throws InputError
 // naming the file (and line) when a file it needs is missing or malformed.
 nlohmann::ordered_json BuildReportData(const std::filesystem::path& dir);

@@ -23,6 +23,20 @@ std::string RangeText(double lo, double hi, int decimals) {
   return a == b ? a : a + "-" + b;
 }
 
+// The values as their labels show them: size in whole ballots, shares to
+// two decimals. Strata are cut on these, so evaluees whose values print the
+// same are never split and no two strata share an edge (no "60.22-60.37"
+// beside "60.41-60.58", no "0.12-0.12" three times).
+constexpr int kSizeDecimals = 0;
+constexpr int kShareDecimals = 2;
+
+std::vector<double> Rounded(std::span<const double> values, int decimals) {
+  std::vector<double> out;
+  out.reserve(values.size());
+  for (double v : values) out.push_back(std::stod(fmt::format("{:.{}f}", v, decimals)));
+  return out;
+}
+
 }  // namespace
 
 FairnessTruth MakeFairnessTruth(const Eigen::VectorXd& quality, int k_top, int k_bottom) {
@@ -125,16 +139,12 @@ Strata AllStratum(int n) {
 }
 
 Strata SizeStrata(std::span<const double> valid_ballots) {
-  const Bins bins = QuantileBins(valid_ballots, 5);
+  const Bins bins = QuantileBins(Rounded(valid_ballots, kSizeDecimals), 5);
   Strata s;
   s.dimension = "size";
   s.of = bins.bin;
-  for (int decimals = 0; decimals <= 6; ++decimals) {
-    s.labels.clear();
-    for (size_t k = 0; k < bins.lo.size(); ++k)
-      s.labels.push_back(RangeText(bins.lo[k], bins.hi[k], decimals));
-    if (std::set<std::string>(s.labels.begin(), s.labels.end()).size() == s.labels.size()) break;
-  }
+  for (size_t k = 0; k < bins.lo.size(); ++k)
+    s.labels.push_back(RangeText(bins.lo[k], bins.hi[k], kSizeDecimals));
   return s;
 }
 
@@ -164,7 +174,7 @@ Strata ShareStrata(const std::string& group, std::span<const double> share) {
     known.push_back(share[e]);
     where.push_back(static_cast<int>(e));
   }
-  const Bins bins = QuantileBins(known, 3);
+  const Bins bins = QuantileBins(Rounded(known, kShareDecimals), 3);
   const size_t B = bins.lo.size();
   static const std::vector<std::vector<std::string>> kNames = {
       {}, {"all"}, {"low", "high"}, {"low", "mid", "high"}};
@@ -180,7 +190,11 @@ Strata ShareStrata(const std::string& group, std::span<const double> share) {
 std::vector<Strata> FairnessStrata(std::span<const uint64_t> valid, int replicates,
                                    const std::vector<std::string>& groups,
                                    std::span<const int> type,
-                                   const std::vector<std::string>& type_names) {
+                                   const std::vector<std::string>& type_names,
+                                   std::vector<std::string>* notes) {
+  const auto note = [&](std::string text) {
+    if (notes) notes->push_back(std::move(text));
+  };
   const size_t G = groups.size();
   const int n = G == 0 ? 0 : static_cast<int>(valid.size() / G);
   std::vector<Strata> out;
@@ -192,7 +206,18 @@ std::vector<Strata> FairnessStrata(std::span<const uint64_t> valid, int replicat
     total[e] = static_cast<double>(sum);
     size[e] = total[e] / std::max(1, replicates);
   }
-  out.push_back(SizeStrata(size));
+  // A dimension whose bins all merged (SizeStrata, ShareStrata) would
+  // chart differences of rounding as an effect: it is left out.
+  Strata by_size = SizeStrata(size);
+  if (by_size.labels.size() == 1 && QuantileBins(size, 5).lo.size() > 1) {
+    const auto [lo, hi] = std::minmax_element(size.begin(), size.end());
+    note(
+        fmt::format("size: left out: every evaluee received {:.2f}-{:.2f} valid ballots per "
+                    "replicate, which round to the same whole number",
+                    *lo, *hi));
+  } else {
+    out.push_back(std::move(by_size));
+  }
   if (!type.empty()) out.push_back(TypeStrata(type, type_names));
   for (size_t g = 0; g < G; ++g) {
     std::vector<double> share(n);
@@ -204,7 +229,16 @@ std::vector<Strata> FairnessStrata(std::span<const uint64_t> valid, int replicat
         hi = std::max(hi, share[e]);
       }
     }
-    if (hi - lo > 1e-12) out.push_back(ShareStrata(groups[g], share));
+    if (!(hi - lo > 1e-12)) continue;
+    Strata by_share = ShareStrata(groups[g], share);
+    if (by_share.labels[0].starts_with("all ")) {
+      note(
+          fmt::format("share.{}: left out: the group's share of an evaluee's valid ballots is "
+                      "{:.4f}-{:.4f} for every evaluee, which rounds to the same {:.2f}",
+                      groups[g], lo, hi, lo));
+      continue;
+    }
+    out.push_back(std::move(by_share));
   }
   return out;
 }

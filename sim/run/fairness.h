@@ -16,7 +16,12 @@
 // Quantile bins never split evaluees with equal values: a bin boundary that
 // falls inside a run of equal values moves to the nearer end of the run
 // (the lower end on a tie), so bins merge when values tie and there may be
-// fewer bins than asked for.
+// fewer bins than asked for. The bins are cut on the values as their labels
+// show them (size in whole ballots, shares to two decimals), so evaluees
+// whose values print the same share a stratum and no two strata share an
+// edge; a size or share dimension that this leaves with one stratum is left
+// out (the manifest's fairness.notes says so): it would chart rounding as an
+// effect.
 //
 // Per model, dimension and stratum, four metrics, each a mean over the
 // stratum's (evaluee, replicate) pairs, so that the stratum-size-weighted
@@ -112,13 +117,13 @@ struct Bins {
 Bins QuantileBins(std::span<const double> values, int max_bins);
 
 Strata AllStratum(int n);
-// Up to 5 bins of the mean valid ballots per evaluee, labelled "lo-hi" (or
-// "v" when a bin holds one value) with the bounds rounded to integers, or
-// to as many decimals as it takes to make the labels distinct.
+// Up to 5 bins of the mean valid ballots per evaluee rounded to whole
+// ballots, labelled "lo-hi" (or "v" when a bin holds one value).
 Strata SizeStrata(std::span<const double> valid_ballots);
 // Evaluees by type, types in `names` order; types without evaluees left out.
 Strata TypeStrata(std::span<const int> type, const std::vector<std::string>& names);
-// Terciles of a group's share of the valid ballots: "low (0.00-0.20)",
+// Terciles of a group's share of the valid ballots rounded to two decimals:
+// "low (0.00-0.20)",
 // "mid (...)", "high (...)" ("low" and "high" when ties leave two bins). A
 // NaN share (an evaluee without valid ballots) goes to a last stratum
 // "none (no valid ballot)".
@@ -129,10 +134,13 @@ Strata ShareStrata(const std::string& group, std::span<const double> share);
 // for evaluee e and rater group g (G = groups.size()). `type` is empty when
 // the scenario has no types. A group's share dimension appears only when its
 // share varies across evaluees (by more than 1e-12).
+// A size or share dimension whose values all round to one label is left
+// out, and `notes` (when given) says why.
 std::vector<Strata> FairnessStrata(std::span<const uint64_t> valid, int replicates,
                                    const std::vector<std::string>& groups,
                                    std::span<const int> type,
-                                   const std::vector<std::string>& type_names);
+                                   const std::vector<std::string>& type_names,
+                                   std::vector<std::string>* notes = nullptr);
 
 // One row of fairness.csv.
 struct FairnessRow {

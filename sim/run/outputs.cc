@@ -9,14 +9,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <sstream>
 
 #include "sim/core/errors.h"
+#include "sim/core/interrupt.h"
 #include "sim/core/metrics.h"
 #include "sim/core/parallel.h"
 #include "sim/core/resources.h"
@@ -99,31 +102,120 @@ nlohmann::ordered_json BaseManifest(const Scenario& s, const std::vector<std::st
   return m;
 }
 
-std::string SummaryTable(const RunResult& r) {
-  auto find = [](const ModelOutcome& m, const std::string& name) -> const MetricRow* {
-    for (const auto& row : m.metrics)
-      if (row.metric == name) return &row;
-    return nullptr;
-  };
+namespace {
+
+// A column of the terminal table: the metric, its heading, and for a class
+// metric which class it needs and what to say when that class was never
+// given.
+enum class ClassNeed { kNone, kTop, kBottom };
+struct TableColumn {
+  const char* metric;
+  const char* heading;
+  ClassNeed need;
+  const char* missing;
+};
+
+constexpr TableColumn kTableColumns[] = {
+    {"accuracy.kendall", "acc.kendall", ClassNeed::kNone, ""},
+    {"accuracy.spearman", "acc.spearman", ClassNeed::kNone, ""},
+    {"topk.precision", "topk.prec", ClassNeed::kNone, ""},
+    {"stability.kendall", "stab.kendall", ClassNeed::kNone, ""},
+    {"class.top_precision", "class.top", ClassNeed::kTop,
+     "its rules never gave the top class in any replicate"},
+    {"class.bottom_precision", "class.bottom", ClassNeed::kBottom,
+     "its bottom tranche or gates never fired in any replicate"},
+};
+
+// Whether the model's class rules can give the class a column needs (a
+// class metric of rules without that class is not a metric at all).
+bool CanGive(const Scenario& s, const ModelOutcome& m, ClassNeed need) {
+  if (need == ClassNeed::kNone) return true;
+  for (const ModelEntry& e : s.models) {
+    if (e.name != m.name) continue;
+    for (const std::string& label : m.class_labels)
+      if (need == ClassNeed::kTop ? label == e.classes.TopLabel() : e.classes.IsBottomLabel(label))
+        return true;
+  }
+  return false;
+}
+
+const MetricRow* FindMetric(const ModelOutcome& m, const std::string& name) {
+  for (const auto& row : m.metrics)
+    if (row.metric == name) return &row;
+  return nullptr;
+}
+
+// One metric's cells, "0.854 ±0.004 *": the value, the half width of its
+// 95 % interval, and * for the best model, ~ for one within noise of it.
+std::vector<std::string> MetricCells(const Scenario& s, const RunResult& r, const TableColumn& c,
+                                     std::vector<std::string>& notes) {
+  const size_t M = r.models.size();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> value(M, nan), lo(M, nan), hi(M, nan);
+  std::vector<const MetricRow*> rows(M);
+  for (size_t m = 0; m < M; ++m) {
+    rows[m] = FindMetric(r.models[m], c.metric);
+    if (!rows[m]) continue;
+    value[m] = rows[m]->value;
+    if (rows[m]->has_interval && std::isfinite(rows[m]->lo) && std::isfinite(rows[m]->hi) &&
+        rows[m]->hi > rows[m]->lo) {
+      lo[m] = rows[m]->lo;
+      hi[m] = rows[m]->hi;
+    }
+  }
+  const std::vector<NoiseTier> tier = NoiseTiers(value, lo, hi);
+  std::vector<std::string> cells(M);
+  for (size_t m = 0; m < M; ++m) {
+    if (!rows[m]) {
+      // A class metric the rules could give but never did: say so.
+      const bool never = c.need != ClassNeed::kNone && CanGive(s, r.models[m], c.need);
+      cells[m] = never ? "n/a" : "-";
+      if (never)
+        notes.push_back(
+            fmt::format("{}: {} cannot be computed: {}", r.models[m].name, c.metric, c.missing));
+      continue;
+    }
+    std::string cell = fmt::format("{:.3f}", value[m]);
+    if (!std::isnan(lo[m])) cell += fmt::format(" ±{:.3f}", 0.5 * (hi[m] - lo[m]));
+    cell += tier[m] == NoiseTier::kBest ? " *" : tier[m] == NoiseTier::kClose ? " ~" : "  ";
+    cells[m] = cell;
+  }
+  return cells;
+}
+
+}  // namespace
+
+std::string SummaryTable(const Scenario& s, const RunResult& r) {
   size_t width = 5;
   for (const auto& m : r.models) width = std::max(width, m.name.size());
-  fmt::memory_buffer out;
-  fmt::format_to(std::back_inserter(out), "{:<{}}  {:>13}  {:>13}  {:>11}  {:>12}  {:>15}\n",
-                 "model", width, "acc.kendall", "acc.spearman", "topk.prec", "stab.kendall",
-                 "fit ms (median)");
-  for (const auto& m : r.models) {
-    auto cell = [&](const char* name) {
-      const MetricRow* row = find(m, name);
-      return row ? fmt::format("{:.3f}", row->value) : std::string("-");
-    };
-    // Median over replicates: steadier than the mean on a busy machine.
-    const double fit = m.fit_seconds.empty() ? 0 : 1e3 * Quantile(m.fit_seconds, 0.5);
-    fmt::format_to(std::back_inserter(out), "{:<{}}  {:>13}  {:>13}  {:>11}  {:>12}  {:>15.3f}\n",
-                   m.name, width, cell("accuracy.kendall"), cell("accuracy.spearman"),
-                   cell("topk.precision"), cell("stability.kendall"), fit);
+  // A class column appears when some model's rules can give its class.
+  std::vector<const TableColumn*> columns;
+  for (const TableColumn& c : kTableColumns) {
+    bool any = c.need == ClassNeed::kNone;
+    for (const auto& m : r.models) any = any || CanGive(s, m, c.need);
+    if (any) columns.push_back(&c);
   }
+  std::vector<std::string> notes;
+  std::vector<std::vector<std::string>> cells;
+  for (const TableColumn* c : columns) cells.push_back(MetricCells(s, r, *c, notes));
+  fmt::memory_buffer out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "{:<{}}", "model", width);
+  for (const TableColumn* c : columns) fmt::format_to(it, "  {:>15}", c->heading);
+  fmt::format_to(it, "  {:>15}\n", "fit ms (median)");
+  for (size_t m = 0; m < r.models.size(); ++m) {
+    fmt::format_to(it, "{:<{}}", r.models[m].name, width);
+    for (const auto& col : cells) fmt::format_to(it, "  {:>15}", col[m]);
+    // Median over replicates: steadier than the mean on a busy machine.
+    const auto& fit = r.models[m].fit_seconds;
+    fmt::format_to(it, "  {:>15.3f}\n", fit.empty() ? 0 : 1e3 * Quantile(fit, 0.5));
+  }
+  fmt::format_to(it,
+                 "±: half width of the 95 % interval over replicates; *: best; ~: within noise "
+                 "of the best (its interval reaches the best one's lower end)\n");
+  for (const auto& n : notes) fmt::format_to(it, "{}\n", n);
   if (!r.item_names.empty())
-    fmt::format_to(std::back_inserter(out),
+    fmt::format_to(it,
                    "items ({}): within-rater inter-item correlation {:.3f}, Cronbach's alpha "
                    "{:.3f}\n",
                    fmt::join(r.item_names, ", "), r.item_correlation.value, r.item_alpha.value);
@@ -322,6 +414,7 @@ nlohmann::ordered_json FairnessJson(const Scenario& s, const RunResult& r, int n
   fair["file"] = "fairness.csv";
   fair["rows"] = r.fairness.size();
   fair["dimensions"] = r.fairness_dimensions;
+  if (!r.fairness_notes.empty()) fair["notes"] = r.fairness_notes;
   fair["metrics"] = FairnessMetrics();
   fair["average"] = "true quality between the 40th and 60th percentiles";
   fair["top_k"] = QuotaCount(s.quota, n);
@@ -382,14 +475,20 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   const bool full = !r.models.empty() && !r.models[0].scores.empty() &&
                     static_cast<size_t>(R) * n * r.models.size() <= kFullScoresMaxRows;
 
+  // A stop signal is honoured between files (StagedDirectory::Commit checks
+  // it once more at the end).
   WriteMetricsCsv(dir, r);
+  ThrowIfInterrupted();
   WriteEvalueesCsv(dir, r);
+  ThrowIfInterrupted();
   if (full) WriteScoresCsv(dir, r, R);  // the full form when small enough
+  ThrowIfInterrupted();
   // fairness.csv: errors by stratum of evaluees (sim/run/fairness.h).
   WriteTextFile(dir.File("fairness.csv"), FairnessCsv(r.fairness));
   WriteFittedCsvs(dir, r);
   WriteUnitsCsv(dir, r);
   WriteVetoesCsv(dir, r);
+  ThrowIfInterrupted();
 
   info.seconds_write = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
   nlohmann::ordered_json man = BaseManifest(s, info.overrides);
@@ -418,7 +517,7 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   man["wall_time"] = WallTimeJson(r, info);
   WriteTextFile(dir.File("manifest.json"), man.dump(2) + "\n");
   if (manifest_out) *manifest_out = man;
-  return meetings_line + SummaryTable(r);
+  return meetings_line + SummaryTable(s, r);
 }
 
 UnitCells::UnitCells(const Organisation& org) : org_(org) {
@@ -458,7 +557,8 @@ std::string VetoesCsv(const RunResult& r) {
   return fmt::to_string(out);
 }
 
-std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result) {
+std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result,
+                      const std::vector<std::string>& classes) {
   const int n = static_cast<int>(ratee_names.size());
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
@@ -466,11 +566,14 @@ std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreRe
   std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return rank[x] < rank[y]; });
   const bool se = result.se.size() == n;
   fmt::memory_buffer out;
-  fmt::format_to(std::back_inserter(out), "ratee,score,rank{}\n", se ? ",se" : "");
+  const bool cls = !classes.empty();
+  fmt::format_to(std::back_inserter(out), "ratee,score,rank{}{}\n", se ? ",se" : "",
+                 cls ? ",class" : "");
   for (int e : order) {
     fmt::format_to(std::back_inserter(out), "{},{},{}", CsvField(ratee_names[e]),
                    Num(result.score[e]), rank[e]);
     if (se) fmt::format_to(std::back_inserter(out), ",{}", Num(result.se[e]));
+    if (cls) fmt::format_to(std::back_inserter(out), ",{}", CsvField(classes[e]));
     fmt::format_to(std::back_inserter(out), "\n");
   }
   return fmt::to_string(out);

@@ -20,7 +20,6 @@
 
 namespace evalsim {
 
-// The scores table (ratee,score,rank[,se]) sorted by rank.
 // A pairwise CSV (winner,loser,weight) of the comparisons in input order
 // (or of the aggregates, as wins of each side, when there is no sequence);
 // `evalsim score --format pairwise` reads it back.
@@ -29,7 +28,10 @@ std::string PairwiseCsv(const PairwiseBallots& b);
 // An indicators CSV (unit, then one column per indicator; missing = empty).
 std::string IndicatorsCsv(const IndicatorTable& t);
 
-std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result);
+// The scores table (ratee,score,rank[,se][,class]) sorted by rank; `class`
+// when `classes` (one label per ratee) is not empty.
+std::string ScoresCsv(const std::vector<std::string>& ratee_names, const ScoreResult& result,
+                      const std::vector<std::string>& classes = {});
 
 // The largest run (replicates x evaluees x models) whose scores.csv is
 // written in full, one row per replicate, model and evaluee; larger runs
@@ -46,7 +48,11 @@ struct RunInfo {
 };
 std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunResult& result,
                             RunInfo info, nlohmann::ordered_json* manifest_out = nullptr);
-std::string SummaryTable(const RunResult& result);
+// The table `run` prints: per model, each headline metric with the half
+// width of its 95 % interval, the best model (*) and those within noise of
+// it (~), the class metrics when some model's rules give that class (n/a and
+// a note when they never did), and the median fit time.
+std::string SummaryTable(const Scenario& s, const RunResult& result);
 
 // The unit columns of the per-evaluee tables (truth.csv, scores.csv,
 // evaluees.csv): one per level above the evaluees, named after the level and

@@ -406,12 +406,12 @@ void ItemSummary(const Scenario& s, const ReplicateTallies& t, RunResult& result
 }
 
 std::vector<Strata> MakeStrata(const Scenario& s, const Organisation& org,
-                               const ReplicateTallies& t, int R) {
+                               const ReplicateTallies& t, int R, std::vector<std::string>* notes) {
   std::vector<uint64_t> valid(t.valid_per_slot.size());
   for (size_t i = 0; i < valid.size(); ++i) valid[i] = t.valid_per_slot[i].load();
   std::vector<std::string> groups;
   for (const auto& g : s.raters) groups.push_back(g.group);
-  return FairnessStrata(valid, R, groups, org.type, org.type_names);
+  return FairnessStrata(valid, R, groups, org.type, org.type_names, notes);
 }
 
 // Per-replicate values of one model gathered over replicates, in replicate
@@ -552,7 +552,7 @@ void ReduceModels(const RunPlan& p, std::vector<std::vector<ReplicateModel>>& re
   const Truth& truth = p.truth;
   const FairnessTruth fairness_truth =
       MakeFairnessTruth(truth.quality, truth.k_top, truth.k_bottom);
-  const std::vector<Strata> strata = MakeStrata(p.s, p.org, t, R);
+  const std::vector<Strata> strata = MakeStrata(p.s, p.org, t, R, &result.fairness_notes);
   for (const Strata& st : strata) result.fairness_dimensions.push_back(st.dimension);
   std::vector<ModelOutcome> outcomes(M);
   std::vector<std::vector<FairnessRow>> fairness_rows(M);

@@ -84,6 +84,7 @@ struct RunResult {
   // With [[vetoes]] (vetoes.csv): per veto, then "any" (struck by any veto),
   // its model-free metrics over replicates.
   std::vector<std::pair<std::string, std::vector<MetricRow>>> veto_metrics;
+  std::vector<std::string> fairness_notes;  // dimensions left out, and why
   double seconds_organisation = 0, seconds_generate = 0, seconds_score = 0, seconds_metrics = 0;
   double seconds_uncertainty = 0;
   int threads = 1;

@@ -101,12 +101,12 @@ void CheckEntryOptions(const toml::table& t, const RubricPreset* preset, const M
   }
 }
 
-// Reads entry i of [[models]]; `names` holds the names of the entries
-// before it.
-ModelEntry ReadModelEntry(const toml::table& t, size_t i, std::set<std::string>& names,
-                          const ModelContext& ctx, const Scenario& s,
-                          std::vector<std::string>& errors) {
-  const std::string& file = s.file;
+// Reads entry i of [[models]] of `file`; `names` holds the names of the
+// entries before it. `s` (when given) is the scenario the entry must find its
+// input in.
+ModelEntry ReadEntry(const toml::table& t, size_t i, std::set<std::string>& names,
+                     const ModelContext& ctx, const std::string& file, const Scenario* s,
+                     std::vector<std::string>& errors) {
   ModelEntry m;
   m.name = t["name"].value<std::string>().value_or("");
   m.path = m.name.empty() ? fmt::format("models[{}]", i) : fmt::format("models.{}", m.name);
@@ -125,7 +125,10 @@ ModelEntry ReadModelEntry(const toml::table& t, size_t i, std::set<std::string>&
   if (auto mm = merged["model"].value<std::string>()) m.model = *mm;
   if (m.model.empty() && m.preset.empty())
     r.Error("", "missing required key `model` (or `preset`)");
-  ReadEntryClasses(r, t, preset, ClassContextOf(s), m, merged, errors);
+  // Outside a scenario (a ballot file) there are no units to scope by.
+  const ClassContext classes =
+      s ? ClassContextOf(*s) : ClassContext{ctx.levels, {}, ctx.group_names, ctx.indicator_names};
+  ReadEntryClasses(r, t, preset, classes, m, merged, errors);
   m.from = r.String("from", "", {"ratings", "comparisons"});
   r.Raw("model");
   r.Raw("classes");
@@ -138,7 +141,7 @@ ModelEntry ReadModelEntry(const toml::table& t, size_t i, std::set<std::string>&
   m.options.erase("classes");
   m.options.erase("from");
   CheckEntryOptions(t, preset, ctx, file, m, errors);
-  CheckModelInput(r.file(), t, s, m, errors);
+  if (s) CheckModelInput(r.file(), t, *s, m, errors);
   return m;
 }
 
@@ -155,8 +158,17 @@ void ReadModels(OptionReader& top, Scenario& s, std::vector<std::string>& errors
     top.Error("models", "expected a non-empty array of tables ([[models]])");
   } else {
     for (size_t i = 0; i < models->size(); ++i)
-      s.models.push_back(ReadModelEntry(*models->get(i)->as_table(), i, names, ctx, s, errors));
+      s.models.push_back(ReadEntry(*models->get(i)->as_table(), i, names, ctx, s.file, &s, errors));
   }
+}
+
+ModelEntry ReadModelEntry(const toml::table& entry, const ModelContext& ctx,
+                          const std::string& file) {
+  std::set<std::string> names;
+  std::vector<std::string> errors;
+  ModelEntry m = ReadEntry(entry, 0, names, ctx, file, nullptr, errors);
+  ThrowIfErrors(errors);
+  return m;
 }
 
 }  // namespace evalsim

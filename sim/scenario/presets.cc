@@ -7,19 +7,19 @@ namespace {
 // entry. `description` is documentation, not a model parameter.
 constexpr const char* kPresets = R"toml(
 [points_100_80_60_40]
-description = "Weighted category mean 好=100, 较好=80, 一般=60, 差=40 over valid votes, bands 优秀 >= 90, 良好 >= 80, else 一般 (DOMAIN §2: doczj points, Guangdong 2020 bands). Assumes a 4-grade scale."
+description = "Weighted category mean 好=100, 较好=80, 一般=60, 差=40 over valid votes, bands 优秀 >= 90, 良好 >= 80, else 一般 (docs/sources.md §2: doczj points, Guangdong 2020 bands). Assumes a 4-grade scale."
 model = "weighted_mean"
 points = [40, 60, 80, 100]
 classes = { bands = [ { min = 90, label = "优秀" }, { min = 80, label = "良好" }, { label = "一般" } ] }
 
 [hao_share_legacy]
-description = "Share of 好 votes (the old 好票率 method, 海盐 2015), ties broken by the share of 较好; bands >= 0.85 好, >= 0.6 较好, >= 0.4 一般, else 差 (band values are an unsourced guess, DOMAIN §9.1)."
+description = "Share of 好 votes (the old 好票率 method, 海盐 2015), ties broken by the share of 较好; bands >= 0.85 好, >= 0.6 较好, >= 0.4 一般, else 差 (band values are an unsourced guess, docs/sources.md §9.1)."
 model = "approval"
 top = 1
 classes = { bands = [ { min = 0.85, label = "好" }, { min = 0.6, label = "较好" }, { min = 0.4, label = "一般" }, { label = "差" } ] }
 
 [top2_share_gate]
-description = "Share of the top two grades with the 2/3 and 1/3 gates (DOMAIN §4, county assessment plan): top-two share < 2/3 flags a warning talk, lowest-grade share > 1/3 flags an unfit candidate. Assumes a 4-grade scale."
+description = "Share of the top two grades with the 2/3 and 1/3 gates (docs/sources.md §4, county assessment plan): top-two share < 2/3 flags a warning talk, lowest-grade share > 1/3 flags an unfit candidate. Assumes a 4-grade scale."
 model = "approval"
 top = 2
 classes = { default_label = "称职", gates = [ { grades = [0], above = 0.3333333333333333, label = "不称职候选" }, { grades = [2, 3], below = 0.6666666666666666, label = "诫勉谈话" } ] }
@@ -31,14 +31,14 @@ top = 1
 classes = { top_quota = 0.15, top_label = "优秀", bottom_share = 0.10, bottom_label = "倒排整顿", default_label = "合格" }
 
 [trimmed_numeric]
-description = "Trimmed mean (DOMAIN §6, wjx enterprise rule): with more than 5 valid votes drop one highest and one lowest; bands 优秀 >= 90, 称职 >= 70, 基本称职 >= 60, else 不称职. Points 0/60/80/100 per grade."
+description = "Trimmed mean (docs/sources.md §6, wjx enterprise rule): with more than 5 valid votes drop one highest and one lowest; bands 优秀 >= 90, 称职 >= 70, 基本称职 >= 60, else 不称职. Points 0/60/80/100 per grade."
 model = "trimmed_mean"
 trim_count = 1
 min_votes = 5
 classes = { bands = [ { min = 90, label = "优秀" }, { min = 70, label = "称职" }, { min = 60, label = "基本称职" }, { label = "不称职" } ] }
 
 [satisfaction_sd2009]
-description = "Public satisfaction (DOMAIN §2, Shandong 2009): 满意 = 100, 基本满意 = 75, 不满意 = 55 on a 3-grade scale; 不了解 is an abstention."
+description = "Public satisfaction (docs/sources.md §2, Shandong 2009): 满意 = 100, 基本满意 = 75, 不满意 = 55 on a 3-grade scale; 不了解 is an abstention."
 model = "weighted_mean"
 points = [55, 75, 100]
 
@@ -47,7 +47,7 @@ description = "瑞安 1,000-point scheme for town leaders (瑞委〔2012〕6号,
 model = "ruian_points"
 
 [village_committee_gate]
-description = "Single-category thresholds (DOMAIN §4, village committee): 优秀 when the top grade share >= 0.9 (modelled as > 0.9 - 1e-9), 不称职 when the lowest grade share >= 0.5. Grades 0 = 不称职, top = 称职."
+description = "Single-category thresholds (docs/sources.md §4, village committee): 优秀 when the top grade share >= 0.9 (modelled as > 0.9 - 1e-9), 不称职 when the lowest grade share >= 0.5. Grades 0 = 不称职, top = 称职."
 model = "approval"
 top = 1
 classes = { default_label = "称职", gates = [ { grades = [0], above = 0.4999999999, label = "不称职" } ], bands = [ { min = 0.8999999999, label = "优秀" }, { label = "称职" } ] }

@@ -1,4 +1,4 @@
-// Rubric presets (DOMAIN.md §9): complete scoring rules a [[models]] entry
+// Rubric presets (docs/sources.md §9): complete scoring rules a [[models]] entry
 // can name with `preset = "..."`. The preset supplies the model and its
 // parameters and classes; keys given in the entry override the preset's.
 #ifndef EVALSIM_SIM_SCENARIO_PRESETS_H_

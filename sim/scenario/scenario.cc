@@ -9,6 +9,7 @@
 #include "sim/core/errors.h"
 #include "sim/core/options.h"
 #include "sim/core/rng.h"
+#include "sim/core/text.h"
 #include "sim/io/files.h"
 #include "sim/scenario/overrides.h"
 #include "sim/scenario/parts.h"
@@ -26,6 +27,41 @@ void ReadHeader(OptionReader& top, Scenario& s) {
   s.replicates = static_cast<int>(top.Int("replicates", 50, Between(1, 1000000)));
 }
 
+// Ballot scales in use, lowest grade first (docs/sources.md §1): the
+// reversed-scale check compares the labels with them.
+const std::vector<std::vector<std::string>>& KnownScales() {
+  static const std::vector<std::vector<std::string>> scales = {
+      {"差", "一般", "较好", "好"},
+      {"较差", "一般", "较好", "好"},
+      {"不称职", "基本称职", "称职", "优秀"},
+      {"不满意", "基本满意", "满意"},
+      {"不满意", "基本满意", "比较满意", "满意"},
+      {"不满意", "基本满意", "较满意", "满意", "非常满意"},
+      {"不合格", "基本合格", "合格", "优秀"},
+      {"不合格", "合格", "优秀"},
+      {"较差", "一般", "良好", "优秀"},
+  };
+  return scales;
+}
+
+// A warning when `labels` run best first: they are a known scale reversed,
+// or open with a known scale's best grade and end with its worst.
+std::string ReversedScaleWarning(const std::vector<std::string>& labels) {
+  if (labels.size() < 2) return "";
+  for (const auto& known : KnownScales()) {
+    const std::vector<std::string> reversed(known.rbegin(), known.rend());
+    if (labels != reversed && !(labels.front() == known.back() && labels.back() == known.front()))
+      continue;
+    const std::vector<std::string> fixed(labels.rbegin(), labels.rend());
+    return fmt::format(
+        "labels [{}] run best first, the {} scale reversed; labels and shares are lowest first "
+        "(grade 0 is the lowest), so {} is the lowest grade here and every rubric reads the "
+        "scale upside down; write labels = [\"{}\"] and reverse shares",
+        fmt::join(labels, ", "), fmt::join(known, "/"), labels.front(), fmt::join(fixed, "\", \""));
+  }
+  return "";
+}
+
 // The [scale] table: grade labels and their target shares.
 void ReadScale(OptionReader& top, Scenario& s, std::vector<std::string>& errors) {
   WithTable(top, "scale", s.file, errors, true, [&](OptionReader& r) {
@@ -38,8 +74,13 @@ void ReadScale(OptionReader& top, Scenario& s, std::vector<std::string>& errors)
     }
     if (!r.Has("labels")) r.Error("", "missing required key `labels`");
     if (labels_ok && (s.labels.size() < 2 || s.labels.size() > static_cast<size_t>(kMaxLevels))) {
-      r.Error("labels",
-              fmt::format("has {} grades; expected 2 to {}", s.labels.size(), kMaxLevels));
+      r.Error("labels", fmt::format("has {} grades; expected 2 to {}, lowest first",
+                                    s.labels.size(), kMaxLevels));
+    }
+    if (labels_ok) {
+      if (const std::string w = ReversedScaleWarning(s.labels); !w.empty())
+        s.warnings.push_back(
+            fmt::format("{}scale.labels: {}", NodeLocation(*r.Raw("labels"), s.file), w));
     }
     if (auto sh = r.DoubleList("shares", Probability())) {
       s.shares = *sh;
@@ -48,8 +89,8 @@ void ReadScale(OptionReader& top, Scenario& s, std::vector<std::string>& errors)
       if (!labels_ok) {
         // Nothing to compare the number of shares with.
       } else if (s.shares.size() != s.labels.size()) {
-        r.Error("shares", fmt::format("has {} values; expected one per label ({})", s.shares.size(),
-                                      s.labels.size()));
+        r.Error("shares", fmt::format("has {} values; expected one per label ({}), lowest first",
+                                      s.shares.size(), s.labels.size()));
       } else if (std::abs(sum - 1.0) > 1e-6) {
         r.Error("shares", fmt::format("sum to {}; expected shares that sum to 1", sum));
       }
@@ -155,6 +196,32 @@ void ReadScenario(const toml::table& root, Scenario& s) {
   ThrowIfErrors(top_errors);
 }
 
+// When line `line` of `text` holds a fraction such as 1/3 (which TOML cannot
+// parse), how to write it; else "".
+std::string FractionHint(std::string_view text, long line) {
+  size_t begin = 0;
+  for (long l = 1; l < line && begin != std::string_view::npos; ++l) {
+    begin = text.find('\n', begin);
+    if (begin != std::string_view::npos) ++begin;
+  }
+  if (begin == std::string_view::npos) return "";
+  const std::string_view row = text.substr(begin, text.find('\n', begin) - begin);
+  const auto digit = [&](size_t i) { return i < row.size() && row[i] >= '0' && row[i] <= '9'; };
+  for (size_t slash = row.find('/'); slash != std::string_view::npos;
+       slash = row.find('/', slash + 1)) {
+    size_t a = slash, b = slash + 1;
+    while (a > 0 && (digit(a - 1) || row[a - 1] == '.')) --a;
+    while (b < row.size() && (digit(b) || row[b] == '.')) ++b;
+    if (a == slash || b == slash + 1 || !digit(a)) continue;
+    const std::string fraction(row.substr(a, b - a));
+    return fmt::format(
+        " (TOML has no fractions: write {} as a string, \"{}\", which evalsim reads as a "
+        "fraction, or as a decimal such as {})",
+        fraction, fraction, ParseAhpJudgement(fraction).value_or(0.0));
+  }
+  return "";
+}
+
 }  // namespace
 
 double LevelCount::LogSigma() const {
@@ -196,9 +263,9 @@ Scenario ParseScenario(std::string_view text, const std::string& file,
   } catch (const toml::parse_error& e) {
     const auto& src = e.source();
     throw InputError(fmt::format(
-        "{}{}",
+        "{}{}{}",
         Location(file, static_cast<long>(src.begin.line), static_cast<long>(src.begin.column)),
-        e.description()));
+        e.description(), FractionHint(text, static_cast<long>(src.begin.line))));
   }
   if (root.empty()) {
     // One line rather than one per missing key.

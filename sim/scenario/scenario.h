@@ -227,6 +227,9 @@ struct Scenario {
   double bottom = 0.05;  // bottom-tranche share for metrics
 
   toml::table resolved;  // the effective TOML (after overrides and presets)
+  // What is valid but probably not meant (a scale written best first), one
+  // located line each; the commands print them as warnings.
+  std::vector<std::string> warnings;
 };
 
 // The [[models]] names a `--models a,b` filter keeps, in scenario order
@@ -243,6 +246,14 @@ ModelContext ModelContextOf(const Scenario& s);
 // What a classes table's names are checked against: the same, and the
 // scopes (the levels above the evaluees and "meeting").
 ClassContext ClassContextOf(const Scenario& s);
+
+// Reads one [[models]] entry table outside a scenario (`evalsim score
+// --preset`), with the presets, the classes and the model's checks of a
+// scenario's entries, against `ctx` (the grades and rater groups of a ballot
+// file); `file` names the source in messages. Throws InputError (every
+// problem, one per line).
+ModelEntry ReadModelEntry(const toml::table& entry, const ModelContext& ctx,
+                          const std::string& file);
 
 // Parses and validates. Throws InputError (every problem, one per line).
 Scenario LoadScenario(const std::string& path, const std::vector<std::string>& overrides = {});

@@ -151,7 +151,8 @@ const std::vector<FileCase>& RatingsCases() {
       {"fractional grade", "rater,ratee,grade\nr1,A,2.5\n", 2, 0,
        "column 'grade': found \"2.5\"; expected an integer"},
       {"grade beyond levels", "rater,ratee,grade\nr1,A,3\nr2,A,4\n", 3, 0,
-       "found \"4\"; expected an integer 0..3 (levels = 4) or an empty cell (abstention)",
+       "found \"4\"; expected an integer 0..3 (0 = the lowest grade, levels = 4) or an empty "
+       "cell (abstention)",
        "--set levels=4"},
       {"grade overflow", "rater,ratee,grade\nr1,A,99999999999999999999\n", 2, 0,
        "found \"99999999999999999999\"; expected an integer"},

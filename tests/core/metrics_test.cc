@@ -537,5 +537,22 @@ TEST(SortedQuantileTest, EqualsQuantile) {
   EXPECT_TRUE(std::isnan(SortedQuantile({}, 0.5)));
 }
 
+TEST(NoiseTiersTest, BestAndWithinNoiseOfTheBest) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // Best 0.90 [0.88, 0.92]; 0.89 reaches 0.88 (close); 0.85 [0.84, 0.86]
+  // does not; a tie for best; no value; a value without an interval.
+  const std::vector<double> value = {0.89, 0.90, 0.85, nan, 0.80};
+  const std::vector<double> lo = {0.87, 0.88, 0.84, nan, nan};
+  const std::vector<double> hi = {0.91, 0.92, 0.86, nan, nan};
+  EXPECT_EQ(NoiseTiers(value, lo, hi),
+            (std::vector<NoiseTier>{NoiseTier::kClose, NoiseTier::kBest, NoiseTier::kNone,
+                                    NoiseTier::kNone, NoiseTier::kNone}));
+  const std::vector<double> tied = {0.9, 0.9};
+  EXPECT_EQ(NoiseTiers(tied, tied, tied),
+            (std::vector<NoiseTier>{NoiseTier::kBest, NoiseTier::kBest}));
+  const std::vector<double> none = {nan};
+  EXPECT_EQ(NoiseTiers(none, none, none), (std::vector<NoiseTier>{NoiseTier::kNone}));
+}
+
 }  // namespace
 }  // namespace evalsim

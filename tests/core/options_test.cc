@@ -222,11 +222,11 @@ TEST(OptionReader, UnknownKeysListTheValidOnes) {
   r.Double("weight", 1);
   const std::vector<std::string> m = r.Finish();
   // "name" is ignored (accepted unread) and still listed as valid; the
-  // misspelt key is reported where its value is.
+  // misspelt key is reported where its value is, with the key it misspells.
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0],
-            "s.toml:2:13: models.std.tolerence: unknown key; valid keys here: name, points, "
-            "tolerance, weight");
+            "s.toml:2:13: models.std.tolerence: unknown key (did you mean `tolerance`?); valid "
+            "keys here: name, points, tolerance, weight");
 }
 
 TEST(OptionReader, RawAndErrorMarkKeysAsRead) {
@@ -238,9 +238,10 @@ TEST(OptionReader, RawAndErrorMarkKeysAsRead) {
   EXPECT_EQ(r.Raw("missing"), nullptr);
   r.Error("missing", "is required");  // no such node: the table's location
   const std::vector<std::string> m = r.Finish();
+  // The unknown key before the missing one: it is the likely cause.
   ASSERT_EQ(m.size(), 2u);
-  EXPECT_EQ(m[0], "s.toml:1:1: m.missing: is required");
-  EXPECT_EQ(m[1], "s.toml:2:9: m.other: unknown key; valid keys here: custom, missing");
+  EXPECT_EQ(m[0], "s.toml:2:9: m.other: unknown key; valid keys here: custom, missing");
+  EXPECT_EQ(m[1], "s.toml:1:1: m.missing: is required");
 }
 
 TEST(OptionReader, CollectsEveryErrorThenThrowsOneLineEach) {
@@ -333,6 +334,67 @@ TEST(TypeName, NamesEveryValueType) {
   EXPECT_EQ(TypeName(*t.get("d")), "date");
   EXPECT_EQ(TypeName(*t.get("tm")), "time");
   EXPECT_EQ(TypeName(*t.get("dt")), "date-time");
+}
+
+// ---------------------------------------------------------------------------
+// Fractions and misspelt keys.
+
+TEST(OptionReader, NumbersMayBeWrittenAsFractionsInQuotes) {
+  const toml::table t =
+      Parse("a = \"1/3\"\nb = \" 2 / 3 \"\nc = \"4/3\"\nd = \"1/0\"\ne = \"x\"\n");
+  std::vector<double> got;
+  const auto msgs = Messages(t, [&](OptionReader& r) {
+    for (const char* k : {"a", "b", "c", "d", "e"}) got.push_back(r.Double(k, -1, Probability()));
+  });
+  EXPECT_EQ(got[0], 1.0 / 3.0);  // the same double as 0.3333333333333333
+  EXPECT_EQ(got[1], 2.0 / 3.0);
+  EXPECT_EQ(got[2], -1);
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_EQ(msgs[0],
+            "s.toml:3:5: m.c: 1.3333333333333333 is out of range; expected a number in [0, 1]");
+  EXPECT_EQ(
+      msgs[1],
+      "s.toml:4:5: m.d: found \"1/0\"; expected a number in [0, 1] or a fraction such as \"1/3\"");
+  EXPECT_EQ(msgs[2], "s.toml:5:5: m.e: found a string; expected a number in [0, 1]");
+  EXPECT_FALSE(Fraction(*t.get("e")).has_value());
+}
+
+TEST(OptionReader, AnUnknownKeyComesFirstAndNamesTheKeyItMisspells) {
+  const toml::table t = Parse("per_evalue = 3\nnoise = -1\n");
+  const auto msgs = Messages(t, [](OptionReader& r) {
+    r.Double("noise", 0, AtLeast(0));
+    r.Error("", "expected exactly one of `count` or `per_evaluee`");
+    r.Int("per_evaluee", 0);
+    r.Int("count", 0);
+  });
+  // The range error stays first (it is no consequence); the unknown key
+  // comes before the table-level problem it causes.
+  ASSERT_EQ(msgs.size(), 3u);
+  EXPECT_TRUE(Contains(msgs[0], "m.noise: -1 is out of range")) << msgs[0];
+  EXPECT_EQ(msgs[1],
+            "s.toml:1:14: m.per_evalue: unknown key (did you mean `per_evaluee`?); valid keys "
+            "here: count, noise, per_evaluee");
+  EXPECT_TRUE(Contains(msgs[2], "expected exactly one of")) << msgs[2];
+  // No suggestion when nothing is close, or when two keys are equally close.
+  const toml::table far = Parse("zzz = 1\n");
+  EXPECT_FALSE(
+      Contains(Messages(far, [](OptionReader& r) { r.Int("count", 0); })[0], "did you mean"));
+  const toml::table tie = Parse("ab = 1\n");
+  EXPECT_FALSE(Contains(Messages(tie,
+                                 [](OptionReader& r) {
+                                   r.Int("ac", 0);
+                                   r.Int("ad", 0);
+                                 })[0],
+                        "did you mean"));
+}
+
+TEST(OptionReader, AValueFromTheCommandLineIsNamedByItsFlag) {
+  toml::table parsed = toml::parse("v = -2", std::string("--set noise=-2"));
+  toml::table t;
+  t.insert_or_assign("noise", std::move(*parsed.get("v")));
+  const auto msgs = Messages(t, [](OptionReader& r) { r.Double("noise", 0, AtLeast(0)); });
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(msgs[0], "--set noise=-2: m.noise: -2 is out of range; expected a number >= 0");
 }
 
 }  // namespace

@@ -395,7 +395,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"GradeAtLevels",
                 kHead + "r1,e1,3\nr2,e1,4\n",
                 "t.csv:3: ",
-                {"column 'grade'", "found \"4\"", "0..3 (levels = 4)"},
+                {"column 'grade'", "found \"4\"", "0..3 (0 = the lowest grade, levels = 4)"},
                 4},
         BadCase{"LevelsZero", kHead + "r1,e1,0\n", "", {"levels", "found 0"}, 0},
         BadCase{"LevelsTooMany", kHead + "r1,e1,0\n", "", {"levels", "found 251"}, 251},
@@ -522,7 +522,8 @@ TEST(ReadRatingsCsv, ErrorsNameThePathAndLine) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()), path +
                                          ":4: column 'grade': found \"好\"; expected an integer "
-                                         "0..249 or an empty cell (abstention)");
+                                         "0..249 (0 = the lowest grade) or an empty cell "
+                                         "(abstention)");
   }
 }
 
@@ -821,6 +822,45 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ReadPairwiseCsv, MissingFile) {
   EXPECT_THROW(ReadPairwiseCsv("/nonexistent/pairs.csv"), InputError);
   EXPECT_THROW(ReadIndicatorsCsv("/nonexistent/units.csv"), InputError);
+}
+
+TEST(ParseRatingsCsv, GradesMayBeTheScalesLabels) {
+  RatingsReadOptions o;
+  o.levels = 4;
+  o.grade_labels = {"差", "一般", "较好", "好"};
+  const RatingBallots b =
+      ParseRatingsCsv("rater,ratee,grade\na,x,好\nb,x,1\nc,x,\nd,x,差\n", "t.csv", o);
+  EXPECT_EQ(
+      Describe(b),
+      "K=4 groups=[all] ratees=[x] raters=[a:all,b:all,c:all,d:all] | x/all: a=3 b=1 c=- d=0");
+  try {
+    ParseRatingsCsv("rater,ratee,grade\na,x,好\nb,x,优秀\n", "t.csv", o);
+    ADD_FAILURE() << "an unknown label was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "t.csv:3: column 'grade': found \"优秀\"; expected a label of the scale, lowest "
+              "first (差, 一般, 较好, 好), an integer 0..3 (0 = 差) or an empty cell (abstention)");
+  }
+  // Labels that are numbers (a 1-5 scale) are labels only: "1" is grade 0.
+  RatingsReadOptions n;
+  n.levels = 5;
+  n.grade_labels = {"1", "2", "3", "4", "5"};
+  EXPECT_EQ(Describe(ParseRatingsCsv("rater,ratee,grade\na,x,1\nb,x,5\n", "t.csv", n)),
+            "K=5 groups=[all] ratees=[x] raters=[a:all,b:all] | x/all: a=0 b=4");
+  EXPECT_THROW(ParseRatingsCsv("rater,ratee,grade\na,x,0\n", "t.csv", n), InputError);
+}
+
+TEST(ParseRatingsCsv, AGradeOutOfRangeSaysWhichEndIsTheLowest) {
+  RatingsReadOptions o;
+  o.levels = 4;
+  try {
+    ParseRatingsCsv("rater,ratee,grade\na,x,4\n", "t.csv", o);
+    ADD_FAILURE() << "grade 4 of 4 levels was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "t.csv:2: column 'grade': found \"4\"; expected an integer 0..3 (0 = the lowest "
+              "grade, levels = 4) or an empty cell (abstention)");
+  }
 }
 
 }  // namespace

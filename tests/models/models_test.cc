@@ -409,7 +409,8 @@ TEST(ModelOptionsTest, WrongType) {
 TEST(ModelOptionsTest, PointsOfWrongLength) {
   for (const std::string name : {"weighted_mean", "trimmed_mean", "median"}) {
     const std::string msg = CreateError(name, "points = [0, 50, 100]", kCtx4);
-    EXPECT_NE(msg.find("has 3 values; expected one per grade (4 grades)"), std::string::npos)
+    EXPECT_NE(msg.find("has 3 values; expected one per grade, lowest first (4 grades)"),
+              std::string::npos)
         << name << ": " << msg;
   }
 }

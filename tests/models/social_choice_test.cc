@@ -631,8 +631,8 @@ std::string DataPath(const std::string& rel) {
 // ballot, a digit = the rank given (1 best, equal digits tied), '-' =
 // unranked. Identical ballots are merged. With `break_ties`, equally ranked
 // options are ordered by option number (lower first): the rule by which
-// PrefLib made its .soi files from these sheets (tests/data/preflib is a
-// copy of /work/shared/data/preflib, whose README describes the check).
+// PrefLib made its .soi files from these sheets (tests/data/preflib/README.md
+// gives their provenance).
 RankingBallots ReadTally(const std::string& path, int options, bool break_ties = false) {
   std::ifstream in(path);
   EXPECT_TRUE(in) << path;

@@ -835,6 +835,35 @@ TEST(ReportBrowser, SweepOfThreePoints) {
                 "sweep");
 }
 
+// The page of a scored tally (`score --report`): scores with their bootstrap
+// intervals and classes, and the grade shares per rater group.
+TEST(ReportBrowser, ScoredTally) {
+  const std::string chromium = FindChromium();
+  if (chromium.empty()) GTEST_SKIP() << "Chromium is not installed";
+  TempDir tmp("tally");
+  const fs::path page = tmp.path() / "tally.html";
+  const auto run = Evalsim("score --scenario " + Source("scenarios/district_review.toml") +
+                           " --model top2_gate --ballots " + Source("docs/example_tally.csv") +
+                           " --bootstrap 200 --report " + Quote(page));
+  ASSERT_EQ(run.code, 0) << run.out;
+  const BrowserRun b = RenderInChromium(chromium, page, tmp.path());
+  if (!b.failure.empty()) {
+    tmp.Keep();
+    FAIL() << b.failure << "\n(kept " << tmp.path() << ")";
+  }
+  const PageCheck c = CheckRenderedDom(b.dom, "tally");
+  EXPECT_EQ(c.chart_keys, (std::vector<std::string>{"tally-scores", "grades"}));
+  for (const char* key : {"tally-scores", "grades"}) {
+    const auto it = c.marks.find(key);
+    EXPECT_TRUE(it != c.marks.end() && it->second > 0) << key << " drew no data marks";
+  }
+  if (!c.problems.empty() || KeepOutput()) {
+    tmp.Keep();
+    std::cout << "[ kept ] " << tmp.path().string() << " (tally.html, dom.html, screenshot)\n";
+  }
+  EXPECT_TRUE(c.problems.empty()) << page << " in Chromium:" << Join(c.problems);
+}
+
 TEST(ReportBrowser, Manipulate) {
   CheckReportOf("manipulate",
                 "manipulate " + Source("scenarios/canvassing_presets.toml") + " --sample 6",

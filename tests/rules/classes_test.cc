@@ -312,7 +312,8 @@ bands = [ { min = 90, label = "A" }, { mni = 80, label = "B" } ]
 )");
   ASSERT_EQ(p.errors.size(), 1u);
   EXPECT_EQ(p.errors[0],
-            "c.toml:2:46: classes.bands[1].mni: unknown key; valid keys here: label, min");
+            "c.toml:2:46: classes.bands[1].mni: unknown key (did you mean `min`?); valid keys "
+            "here: label, min");
 }
 
 TEST(ReadClassRulesTest, BandMinsMustStrictlyDecrease) {

@@ -354,12 +354,16 @@ TEST(FairnessBins, TiesMergeAndMoveToTheNearerEndOfTheRun) {
   EXPECT_EQ(lone.lo, (std::vector<double>{0, 1}));
 }
 
-TEST(FairnessBins, LabelsGainDecimalsUntilDistinct) {
-  // Rounded to integers the five bins would all read "8"; one decimal still
-  // repeats "8.4" (8.45 is 8.4499... in binary), two decimals do not.
+TEST(FairnessBins, StrataAreCutOnTheValuesAsTheirLabelsShowThem) {
+  // Quantile bins "7.60", "7.70", "8.20-8.30", "8.40", "8.45" would split
+  // evaluees whose sizes all read 8 ballots: they are one stratum.
   const std::vector<double> v = {7.6, 7.7, 8.2, 8.3, 8.4, 8.45};
-  EXPECT_EQ(SizeStrata(v).labels,
-            (std::vector<std::string>{"7.60", "7.70", "8.20-8.30", "8.40", "8.45"}));
+  const Strata merged = SizeStrata(v);
+  EXPECT_EQ(merged.labels, (std::vector<std::string>{"8"}));
+  EXPECT_EQ(merged.of, (std::vector<int>(6, 0)));
+  // Bins never share an edge: 4.6 and 4.8 read 5, apart from 4.1 and 4.3.
+  const std::vector<double> w = {4.1, 4.3, 4.6, 4.8, 9.0, 9.2, 13.0, 13.2, 19.5, 20.0};
+  EXPECT_EQ(SizeStrata(w).labels, (std::vector<std::string>{"4", "5", "9", "13", "20"}));
   // Averages over replicates label with rounded bounds.
   const std::vector<double> avg = {4.6, 5.2, 7.9, 8.4, 11.5, 12.2, 15.1, 16.3, 19.0, 19.6};
   EXPECT_EQ(SizeStrata(avg).labels, (std::vector<std::string>{"5", "8", "12", "15-16", "19-20"}));
@@ -391,6 +395,34 @@ TEST(FairnessBins, ShareDimensionsOnlyForGroupsWhoseShareVaries) {
   EXPECT_EQ(strata[1].labels, (std::vector<std::string>{"2", "3", "4"}));  // 4/2, 6/2, 8/2
   EXPECT_EQ(strata[2].dimension, "share.b");
   EXPECT_EQ(strata[3].dimension, "share.c");
+}
+
+TEST(FairnessBins, DimensionsWhoseBinsAllMergeAreLeftOutWithANote) {
+  // Five evaluees that received 60-60.5 valid ballots per replicate (two
+  // replicates), and groups whose shares differ by less than 0.01 between
+  // evaluees: all would be charted as an effect of rounding.
+  const std::vector<uint64_t> valid = {106, 15,   // e0: a, b (121 ballots, b 0.124)
+                                       106, 15,   // e1
+                                       106, 15,   // e2
+                                       106, 14,   // e3 (120 ballots, b 0.117)
+                                       105, 15};  // e4 (120 ballots, b 0.125)
+  std::vector<std::string> notes;
+  const auto strata = FairnessStrata(valid, 2, {"a", "b"}, {}, {}, &notes);
+  std::vector<std::string> dims;
+  for (const Strata& st : strata) dims.push_back(st.dimension);
+  EXPECT_EQ(dims, (std::vector<std::string>{"all"}));
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_EQ(notes[0],
+            "size: left out: every evaluee received 60.00-60.50 valid ballots per replicate, "
+            "which round to the same whole number");
+  EXPECT_EQ(notes[1].rfind("share.a: left out: the group's share of an evaluee's valid ballots "
+                           "is 0.8750-0.8833 for every evaluee, which rounds to the same 0.88",
+                           0),
+            0u)
+      << notes[1];
+  EXPECT_EQ(notes[2].rfind("share.b: left out:", 0), 0u) << notes[2];
+  // Without a notes vector the strata are the same.
+  EXPECT_EQ(FairnessStrata(valid, 2, {"a", "b"}, {}, {}).size(), 1u);
 }
 
 // --- Evaluee types ------------------------------------------------------------

@@ -312,8 +312,8 @@ TEST(IndicatorKeys, BadValuesAreLocatedAndExplained) {
        "= -1\n",
        "-1", "indicators.x.sd", "expected a number >= 0"},
       {"[[indicators]]\nname = \"x\"\nlodaing = 0.5\n", "0.5", "indicators.x.lodaing",
-       "unknown key; valid keys here: ceiling, direction, loading, mean, missing, name, range, "
-       "sd, transform"},
+       "unknown key (did you mean `loading`?); valid keys here: ceiling, direction, loading, "
+       "mean, missing, name, range, sd, transform"},
       {"[[indicators]]\nname = \"a,b\"\n", "\"a,b\"", "indicators.a,b.name",
        "holds a comma, quote or line break"},
       {"[[indicators]]\nname = \"x\"\nloading = \"high\"\n", "\"high\"", "indicators.x.loading",

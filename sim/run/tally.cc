@@ -1,0 +1,171 @@
+#include "sim/run/tally.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string_view>
+
+#include "sim/core/errors.h"
+#include "sim/core/metrics.h"
+#include "sim/io/csv.h"
+
+namespace evalsim {
+
+const ModelEntry& FindModelEntry(const Scenario& s, const std::string& name) {
+  std::vector<std::string> names;
+  for (const ModelEntry& e : s.models) {
+    if (e.name == name) return e;
+    names.push_back(e.name);
+  }
+  throw InputError(fmt::format("--model {}: {} has no [[models]] entry named \"{}\"; entries: {}",
+                               name, s.file, name, fmt::join(names, ", ")));
+}
+
+ModelEntry PresetEntry(const std::string& preset, toml::table entry, const ModelContext& ctx,
+                       const std::string& where) {
+  entry.insert_or_assign("name", preset);
+  entry.insert_or_assign("preset", preset);
+  return ReadModelEntry(entry, ctx, where);
+}
+
+namespace {
+
+// The first line of `file` whose `column` cell is `value` (0 when none).
+long FirstLineWith(const std::string& file, const std::string& column, std::string_view value) {
+  long found = 0;
+  ReadCsvColumns(file, {column}, [&](long line, const std::vector<std::string_view>& f) {
+    if (found == 0 && f[0] == value) found = line;
+  });
+  return found;
+}
+
+}  // namespace
+
+void UseScenarioGroups(const Scenario& s, const std::string& file, RatingBallots& b) {
+  std::vector<std::string> groups;
+  for (const RaterGroupSpec& g : s.raters) groups.push_back(g.group);
+  const bool has_column = !(b.NumGroups() == 1 && b.group_names[0] == "all");
+  if (!has_column && groups.size() > 1) {
+    throw InputError(fmt::format(
+        "{}: the file has no `group` column, but the scenario's raters are in {} groups ({}), "
+        "which its rules weight; add a column `group` naming each rater's group",
+        file, groups.size(), fmt::join(groups, ", ")));
+  }
+  // The scenario's index of each of the file's groups.
+  std::vector<int> to(b.NumGroups());
+  for (int g = 0; g < b.NumGroups(); ++g) {
+    const auto it = std::find(groups.begin(), groups.end(), b.group_names[g]);
+    if (has_column && it == groups.end()) {
+      throw InputError(fmt::format(
+          "{}{}column 'group': \"{}\" is not a rater group of {}; expected one of: {}", file,
+          [&] {
+            const long line = FirstLineWith(file, "group", b.group_names[g]);
+            return line > 0 ? fmt::format(":{}: ", line) : std::string(": ");
+          }(),
+          b.group_names[g], s.file, fmt::join(groups, ", ")));
+    }
+    to[g] = has_column ? static_cast<int>(it - groups.begin()) : 0;
+  }
+  // Rebuild the slots (ratee * G + group) in the scenario's group order,
+  // keeping the file order within each slot.
+  const int n = b.NumRatees(), G_old = b.NumGroups(), G = static_cast<int>(groups.size());
+  std::vector<uint64_t> begin(static_cast<size_t>(n) * G + 1, 0);
+  for (int e = 0; e < n; ++e)
+    for (int g = 0; g < G_old; ++g)
+      begin[static_cast<size_t>(e) * G + to[g] + 1] +=
+          b.slot_begin[b.Slot(e, g) + 1] - b.slot_begin[b.Slot(e, g)];
+  for (size_t i = 1; i < begin.size(); ++i) begin[i] += begin[i - 1];
+  std::vector<uint32_t> ballot(b.ballot.size());
+  std::vector<float> weight(b.weight.size());
+  for (int e = 0; e < n; ++e) {
+    for (int g = 0; g < G_old; ++g) {
+      uint64_t at = begin[static_cast<size_t>(e) * G + to[g]];
+      for (uint64_t i = b.slot_begin[b.Slot(e, g)]; i < b.slot_begin[b.Slot(e, g) + 1]; ++i, ++at) {
+        ballot[at] = b.ballot[i];
+        if (!weight.empty()) weight[at] = b.weight[i];
+      }
+    }
+  }
+  for (uint8_t& g : b.rater_group) g = static_cast<uint8_t>(to[g]);
+  b.group_names = groups;
+  b.group_weights.clear();
+  for (const RaterGroupSpec& g : s.raters) b.group_weights.push_back(g.weight);
+  b.slot_begin = std::move(begin);
+  b.ballot = std::move(ballot);
+  b.weight = std::move(weight);
+  b.CheckInvariants();
+}
+
+void CheckGradesUsed(const RatingBallots& b, const std::string& file) {
+  std::vector<bool> used(b.levels, false);
+  for (uint32_t w : b.ballot)
+    if (BallotGrade(w) != kAbstain) used[BallotGrade(w)] = true;
+  const auto lowest = std::find(used.begin(), used.end(), true) - used.begin();
+  const int highest = b.levels - 1;
+  std::vector<int> missing;
+  for (int g = static_cast<int>(lowest); g < highest; ++g)
+    if (!used[g]) missing.push_back(g);
+  if (missing.empty()) return;
+  const long line = FirstLineWith(file, "grade", std::to_string(highest));
+  throw InputError(fmt::format(
+      "{}{}column 'grade': found {}, the highest grade of the file, but grade{} {} never "
+      "occur{}, so the file does not say how many grades the scale has (grades count from 0, "
+      "the lowest, to K-1, the highest); if the scale has {} grades, set levels={} (--set "
+      "levels={}), else correct this row",
+      file, line > 0 ? fmt::format(":{}: ", line) : std::string(": "), highest,
+      missing.size() == 1 ? "" : "s", fmt::join(missing, ", "), missing.size() == 1 ? "s" : "",
+      b.levels, b.levels, b.levels));
+}
+
+std::vector<std::string> TallyClasses::PerRatee() const {
+  std::vector<std::string> out;
+  for (int i : index) out.push_back(labels[i]);
+  return out;
+}
+
+TallyClasses AssignTallyClasses(const ClassRules& rules, const RatingBallots& b,
+                                const ScoreResult& result) {
+  TallyClasses c;
+  if (rules.Empty()) return c;
+  const std::vector<int> rank = CompetitionRanks(result.score, result.tiebreak);
+  ClassInputs in;
+  in.score = &result.score;
+  in.rank = &rank;
+  in.ballots = &b;
+  const std::vector<std::string> missing = MissingClassInputs(rules, {}, in);
+  if (!missing.empty())
+    throw InputError(fmt::format("classes: a ballot file cannot give what these rules need: {}",
+                                 fmt::join(missing, "; ")));
+  ClassOutcome out = AssignClasses(rules, {}, in);
+  c.index = std::move(out.cls);
+  c.labels = std::move(out.labels);
+  return c;
+}
+
+nlohmann::ordered_json GradeSharesByGroup(const RatingBallots& b) {
+  nlohmann::ordered_json by_group = nlohmann::ordered_json::array();
+  for (int g = 0; g < b.NumGroups(); ++g) {
+    std::vector<double> count(b.levels, 0.0);
+    double valid = 0, blank = 0;
+    for (int e = 0; e < b.NumRatees(); ++e) {
+      for (uint32_t w : b.SlotBallots(b.Slot(e, g))) {
+        if (BallotGrade(w) == kAbstain) {
+          blank += 1;
+        } else {
+          count[BallotGrade(w)] += 1;
+          valid += 1;
+        }
+      }
+    }
+    if (valid + blank == 0) continue;
+    for (double& c : count) c = valid > 0 ? c / valid : 0.0;
+    nlohmann::ordered_json e;
+    e["group"] = b.group_names[g];
+    e["grade_share"] = count;
+    e["abstain_share"] = blank / (valid + blank);
+    by_group.push_back(e);
+  }
+  return by_group;
+}
+
+}  // namespace evalsim
