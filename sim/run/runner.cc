@@ -141,6 +141,7 @@ struct RunPlan {
   const GeneratorSetup& setup;
   const std::vector<PreparedModel>& models;
   const Truth& truth;
+  int replicate_offset = 0;  // RunConfig::replicate_offset
 };
 
 // Counts each replicate writes into its own slots (valid_per_slot adds
@@ -260,13 +261,15 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   ReplicateBallots rb;
   const RatingBallots& b = rb.ratings;
   const auto g0 = Clock::now();
-  rb.Generate(p.s, p.org, p.setup, r, /*with_blocs=*/true);
+  const int drawn = r + p.replicate_offset;  // the streams of this replicate
+  rb.Generate(p.s, p.org, p.setup, drawn, /*with_blocs=*/true);
   const auto g1 = Clock::now();
   t.gen_seconds[r] = Seconds(g0, g1);
   t.ballots[r] = b.NumBallots();
   CountGrades(b, r, t);
   ReplicateBallots nobloc;
-  if (!p.truth.bloc_evaluees.empty()) nobloc.Generate(p.s, p.org, p.setup, r, /*with_blocs=*/false);
+  if (!p.truth.bloc_evaluees.empty())
+    nobloc.Generate(p.s, p.org, p.setup, drawn, /*with_blocs=*/false);
   std::vector<ScoreResult> results(M);
   std::vector<std::vector<int>> base_ranks(M);
   FitModels(p, r, rb, nobloc, results, base_ranks, out);
@@ -494,7 +497,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   const std::vector<PreparedModel> models = PrepareModels(s, ctx);
   const int R = s.replicates, M = static_cast<int>(models.size());
   const Truth truth = MakeTruth(s, org);
-  const RunPlan plan{s, org, setup, models, truth};
+  const RunPlan plan{s, org, setup, models, truth, config.replicate_offset};
 
   std::vector<std::vector<ReplicateModel>> reps(R, std::vector<ReplicateModel>(M));
   ReplicateTallies tallies(s, truth.n, R);
