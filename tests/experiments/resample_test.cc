@@ -301,6 +301,12 @@ TEST(ResampleStrata, RatersAreResampledWithinTheirGroupAndConnectedPart) {
   EXPECT_EQ(rs.SlotStratum()[b.Slot(4, 1)], 3);
   EXPECT_EQ(rs.SlotStratum()[b.Slot(5, 0)], -1);  // no superior rated evaluee 5
   EXPECT_EQ(rs.SlotStratum()[b.Slot(6, 1)], 5);
+  // raters-by-group: one stratum per group, across the parts.
+  const RaterResampler by_group(b, /*by_part=*/false);
+  ASSERT_EQ(by_group.Strata().size(), 2u);
+  EXPECT_EQ(by_group.Strata()[0], (V{0, 1, 2, 3, 10, 11, 12}));
+  EXPECT_EQ(by_group.Strata()[1].size(), 14u);
+  EXPECT_EQ(by_group.SlotStratum()[b.Slot(6, 1)], 1);
   // Every resample keeps each part's number of raters: a meeting never
   // loses its raters to another one, an evaluee never its own raters.
   std::vector<uint32_t> c;
