@@ -165,6 +165,26 @@ struct ManipulationData {
 // manipulation.csv, else manipulation_summary.csv, from `dir`.
 ManipulationData ReadManipulation(const std::filesystem::path& dir);
 
+// ---------------------------------------------------------------- calibration
+
+// calibration.csv: rows {model, quantity, nominal, coverage, lo, hi}, and
+// the models in file order.
+struct CalibrationData {
+  Json values = Json::array();
+  std::vector<std::string> models;
+};
+
+CalibrationData ReadCalibration(const std::filesystem::path& p);
+
+// reliability.csv: the non-empty bins {model, target, bin, mean_p_top,
+// frequency, count}; the models and targets in file order.
+struct ReliabilityData {
+  Json values = Json::array();
+  std::vector<std::string> models, targets;
+};
+
+ReliabilityData ReadReliability(const std::filesystem::path& p);
+
 // ---------------------------------------------------------------- tables
 
 // A CSV file as a table {"key", "title", "columns", "rows"}; the cells of the

@@ -40,10 +40,14 @@
 //     (fairness.csv size/class_error), "weights" and "rank-shift"
 //     (parameters.csv weight.* with evaluees.csv), "sweep-<metric>" (metric
 //     with non-alphanumerics as "-", e.g. "sweep-accuracy-kendall"),
-//     "manipulation" (manipulation.csv, else manipulation_summary.csv). Only
-//     charts whose files exist appear, in that order.
+//     "manipulation" (manipulation.csv, else manipulation_summary.csv),
+//     "calibration" (calibration.csv) and "reliability" (reliability.csv; a
+//     top-level param "target" bound to a select). Only charts whose files
+//     exist appear, in that order.
 //   - Tables: <section class="table" id="table-KEY"> ("table-metrics" for a
-//     run, "table-manipulation-summary" for a manipulation study); the
+//     run, "table-manipulation-summary" for a manipulation study,
+//     "table-calibration", "table-brier" and "table-metrics-calibration" for
+//     a calibration study); the
 //     scenario summary is <section id="summary">, the sweep's summary.txt a
 //     <pre class="summary-text">, the resolved scenario a <details> holding
 //     <pre class="resolved">.
@@ -57,7 +61,7 @@
 namespace evalsim {
 
 // The report's content from the output directory `dir`: {"kind": "run" |
-// "sweep" | "manipulate", "title", "summary": {...}, "tables": [...],
+// "sweep" | "manipulate" | "calibrate", "title", "summary": {...}, "tables": [...],
 // "charts": [{"key", "title", "guide", "spec"}, ...]}. Throws InputError
 // naming the file (and line) when a file it needs is missing or malformed.
 nlohmann::ordered_json BuildReportData(const std::filesystem::path& dir);

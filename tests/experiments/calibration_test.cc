@@ -15,6 +15,7 @@
 
 #include "models/registry.h"
 #include "sim/core/errors.h"
+#include "sim/run/runner.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulate/organisation.h"
 
@@ -266,6 +267,25 @@ TEST(CalibrationMetrics, RunsCheckTheMetricIntervalsForBothTargets) {
   EXPECT_EQ(csv.rfind("model,metric,target,nominal,runs,covered,coverage,lo,hi\n", 0), 0u);
   EXPECT_NE(csv.find("points,accuracy.kendall,same_organisation,0.95,4,"), std::string::npos)
       << csv;
+}
+
+TEST(CalibrationMetrics, ReplicateOffsetDrawsTheLaterReplicatesVotes) {
+  // A run of two replicates at offset 2 sees the votes of replicates 3 and 4
+  // of a plain run of four, on the same organisation.
+  const Scenario four = ParseScenario(kSmall, "small.toml", {"replicates=4"});
+  const Scenario two = ParseScenario(kSmall, "small.toml", {"replicates=2"});
+  RunConfig plain, offset;
+  offset.replicate_offset = 2;
+  const RunResult a = RunScenario(four, 2, plain);
+  const RunResult b = RunScenario(two, 1, offset);
+  ASSERT_EQ(a.models.size(), b.models.size());
+  for (size_t m = 0; m < a.models.size(); ++m) {
+    ASSERT_EQ(b.models[m].scores.size(), 2u);
+    EXPECT_EQ(b.models[m].scores[0], a.models[m].scores[2]) << a.models[m].name;
+    EXPECT_EQ(b.models[m].scores[1], a.models[m].scores[3]) << a.models[m].name;
+    EXPECT_NE(b.models[m].scores[0], a.models[m].scores[0]) << a.models[m].name;
+  }
+  EXPECT_EQ(a.organisation.quality, b.organisation.quality);
 }
 
 TEST(CalibrationDeterminism, SameBytesAtOneAndTwoThreads) {
