@@ -268,7 +268,8 @@ std::string ResampleScoresCsv(const std::vector<std::string>& ratee_names,
                               const ResampleResult& result);
 
 // The per-model figures as "name = value" lines (without a prefix):
-// resample.k_top, resample.k_bottom, bootstrap.resamples,
+// resample.k_top, resample.k_bottom, bootstrap.resamples, bootstrap.scheme,
+// bootstrap.interval,
 // bootstrap.topk_jaccard = x [lo, hi] (with B >= 2), jackknife.topk_jaccard
 // and jackknife.topk_jaccard.without.GROUP (one line per group).
 std::vector<std::string> ResampleSummaryLines(const RatingBallots& ballots,
