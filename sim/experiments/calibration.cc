@@ -501,6 +501,11 @@ CalibrationResult RunCalibration(const Scenario& scenario, const Organisation& o
   const int n = r.evaluees = org.NumEvaluees();
   r.k_top = QuotaCount(s.quota, n);
   CheckResampleMemory(n, o.bootstrap);
+  // The runs draw replicates 0 .. runs * replicates - 1: below the population's.
+  if (static_cast<int64_t>(o.runs) * s.replicates >= kPopulationReplicate)
+    throw InputError(fmt::format(
+        "--runs {}: {} runs of {} replicates draw more than {} replicates; use fewer runs",
+        o.runs, o.runs, s.replicates, kPopulationReplicate));
   const std::vector<CalibratedModel> models = PrepareModels(s, o, r);
   const GeneratorSetup setup = MakeGeneratorSetup(s, org);
   const Population pop = DrawPopulation(setup, models, o, n, r.k_top, r.models);
