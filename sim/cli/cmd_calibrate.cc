@@ -171,12 +171,13 @@ Command AddCalibrateCommand(CLI::App& parent) {
                                 "none (default {})",
                                 o.runs));
   c.app->add_option("--scheme", f->scheme,
-                    "resampling as score --scheme: smoothed (default), raters, bayesian or "
-                    "parametric");
+                    "resampling as score --scheme: smoothed (default), raters, "
+                    "raters-by-group, bayesian or parametric");
   c.app->add_option("--interval", f->interval,
                     "interval method as score --interval: percentile (default) or bca");
   c.app->add_option("--models", o.models, "[[models]] names to calibrate (comma-separated)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   c.app->add_flag("--every-ratings-model", o.every_ratings_model,
                   "calibrate every ratings model of the registry with its default options, in "
                   "place of the scenario's [[models]]");

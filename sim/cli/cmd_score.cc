@@ -234,8 +234,9 @@ Command AddScoreCommand(CLI::App& parent) {
   score->add_option("--bottom", rs.bottom, "bottom share: k = ceil(bottom * n) (default 0.05)");
   score->add_option("--level", rs.level, "coverage of the bootstrap intervals (default 0.95)");
   score->add_option("--scheme", rs.scheme,
-                    "smoothed (rater resamples with a prior rater, default), raters, bayesian "
-                    "(Dirichlet weights) or parametric (rating_scale only)");
+                    "smoothed (rater resamples with a prior rater, default), raters, "
+                    "raters-by-group, bayesian (Dirichlet weights) or parametric (rating_scale "
+                    "only)");
   score->add_option("--interval", rs.interval,
                     "percentile (default) or bca (bias-corrected and accelerated)");
   score->add_option("--threads", rs.threads, "worker threads (default: every core)")
