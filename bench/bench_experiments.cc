@@ -90,12 +90,15 @@ void SetCounters(benchmark::State& state, const RatingBallots& b, double fits) {
 }
 
 // 1,000 bootstrap resamples (draw counts, rewrite weights, fit, rank,
-// memberships) and the intervals; argument: threads.
-void BM_Bootstrap(benchmark::State& state) {
+// memberships) and the intervals, with the plain rater draws across each
+// group (scheme raters-by-group, the figures of bench/README.md); argument:
+// threads.
+void RunBootstrap(benchmark::State& state, ResampleScheme scheme) {
   const RatingBallots& b = Ballots().ballots;
   const auto model = MakeWeightedMean(b);
   ResampleOptions o;
   o.bootstrap = kResamples;
+  o.scheme = scheme;
   o.threads = static_cast<int>(state.range(0));
   for (auto _ : state) {
     ResampleResult r = Resample(*model, b, o);
@@ -103,6 +106,21 @@ void BM_Bootstrap(benchmark::State& state) {
   }
   SetCounters(state, b, kResamples);
 }
+
+void BM_Bootstrap(benchmark::State& state) { RunBootstrap(state, ResampleScheme::kRatersByGroup); }
+
+// The same with the default scheme, smoothed (draws within each meeting,
+// the prior rater, its pseudo-ballots).
+void BM_BootstrapSmoothed(benchmark::State& state) {
+  RunBootstrap(state, ResampleScheme::kSmoothed);
+}
+BENCHMARK(BM_BootstrapSmoothed)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime()
+    ->Iterations(1);
 BENCHMARK(BM_Bootstrap)
     ->ArgName("threads")
     ->Arg(1)

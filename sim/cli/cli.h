@@ -42,6 +42,7 @@ Command AddAhpCommand(CLI::App& parent);         // cmd_ahp.cc
 Command AddWeightsCommand(CLI::App& parent);     // cmd_weights.cc
 Command AddSweepCommand(CLI::App& parent);       // cmd_sweep.cc
 Command AddManipulateCommand(CLI::App& parent);  // cmd_manipulate.cc
+Command AddCalibrateCommand(CLI::App& parent);   // cmd_calibrate.cc
 Command AddReportCommand(CLI::App& parent);      // cmd_report.cc
 Command AddValidateCommand(CLI::App& parent);    // cmd_validate.cc
 

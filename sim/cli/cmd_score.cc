@@ -71,6 +71,7 @@ struct ScoreResampleFlags {
   bool jackknife = false;
   std::optional<uint64_t> seed;
   std::optional<double> top, bottom, level;
+  std::optional<std::string> scheme, interval;
   int threads = 0;
 
   bool Any() const { return bootstrap.has_value() || jackknife; }
@@ -83,6 +84,17 @@ void CheckScoreResampleFlags(const ScoreResampleFlags& f, const std::string& for
     throw InputError(
         fmt::format("--bootstrap {}: expected a positive number of resamples", *f.bootstrap));
   if (f.level && !f.bootstrap) throw InputError("--level applies with --bootstrap only");
+  if (f.scheme && !ParseResampleScheme(*f.scheme))
+    throw InputError(
+        fmt::format("--scheme {}: unknown scheme; expected smoothed, raters, raters-by-group, "
+                    "bayesian or parametric",
+                    *f.scheme));
+  if (f.interval && !ParseIntervalMethod(*f.interval))
+    throw InputError(
+        fmt::format("--interval {}: unknown method; expected percentile or bca", *f.interval));
+  if ((f.scheme || f.interval) && !f.bootstrap)
+    throw InputError(
+        fmt::format("{} applies with --bootstrap only", f.scheme ? "--scheme" : "--interval"));
   if (!f.Any()) {
     if (f.seed) throw InputError("--seed applies with --bootstrap only");
     if (f.top || f.bottom)
@@ -264,6 +276,8 @@ ScoreOutput ResampleScores(const Model& m, const ScoreInput& in, const ScoreResa
   ro.top = rs.top.value_or(s ? s->quota : ro.top);
   ro.bottom = rs.bottom.value_or(s ? s->bottom : ro.bottom);
   ro.level = rs.level.value_or(ro.level);
+  if (rs.scheme) ro.scheme = *ParseResampleScheme(*rs.scheme);
+  if (rs.interval) ro.interval = *ParseIntervalMethod(*rs.interval);
   ro.threads = rs.threads;
   ro.progress = StderrIsTerminal();
   ResampleResult rr = Resample(m, in.ratings, ro);
@@ -438,6 +452,12 @@ Command AddScoreCommand(CLI::App& parent) {
                     "bottom share: k = ceil(bottom * n) (default 0.05, or the scenario's "
                     "metrics.bottom)");
   score->add_option("--level", rs.level, "coverage of the bootstrap intervals (default 0.95)");
+  score->add_option("--scheme", rs.scheme,
+                    "smoothed (rater resamples with a prior rater, default), raters, "
+                    "raters-by-group, bayesian (Dirichlet weights) or parametric (rating_scale "
+                    "only)");
+  score->add_option("--interval", rs.interval,
+                    "percentile (default) or bca (bias-corrected and accelerated)");
   score->add_option("--threads", rs.threads, "worker threads (default: every core)")
       ->check(CLI::Range(0, 1024));
   c.run = [f] { return CmdScore(*f); };

@@ -20,9 +20,9 @@ namespace {
 
 // Every command, in the order `evalsim --help` lists them.
 constexpr Command (*kCommands[])(CLI::App&) = {
-    AddRunCommand,    AddGenerateCommand, AddScoreCommand, AddModelsCommand,
-    AddAhpCommand,    AddWeightsCommand,  AddSweepCommand, AddManipulateCommand,
-    AddReportCommand, AddValidateCommand};
+    AddRunCommand,       AddGenerateCommand, AddScoreCommand,   AddModelsCommand,
+    AddAhpCommand,       AddWeightsCommand,  AddSweepCommand,   AddManipulateCommand,
+    AddCalibrateCommand, AddReportCommand,   AddValidateCommand};
 
 // Parses the command line: the exit code when parsing ends the program
 // (help, version, a parse error), else nullopt.

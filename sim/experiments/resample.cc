@@ -8,15 +8,19 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <numeric>
+#include <tuple>
 #include <utility>
 
+#include "models/common/union_find.h"
 #include "sim/core/check.h"
 #include "sim/core/errors.h"
 #include "sim/core/interrupt.h"
 #include "sim/core/parallel.h"
 #include "sim/core/progress.h"
 #include "sim/core/rng.h"
+#include "sim/experiments/resample_schemes.h"
 #include "sim/io/csv_write.h"
 
 namespace evalsim {
@@ -26,13 +30,21 @@ namespace {
 // of one chunk hold 2 * kChunkCells doubles (16 MiB).
 constexpr int64_t kChunkCells = int64_t{1} << 20;
 constexpr uint64_t kBytesPerCell = sizeof(double) + sizeof(int32_t);
+// Blocks of raters of the BCa jackknife (fewer when there are fewer raters).
+constexpr uint64_t kBcaBlocks = 20;
 
 // One worker thread's private copy of the ballots (only `weight` is ever
 // rewritten) and its count buffer.
 struct Worker {
   RatingBallots ballots;
   std::vector<uint32_t> counts;
+  std::vector<float> rater_weight;
 };
+
+// The tag of the stream that deals the raters into the BCa jackknife's
+// blocks: DeriveSeed(seed, {kStreamBootstrap, kBlockTag}); resample
+// indices stay far below it.
+constexpr uint64_t kBlockTag = uint64_t{1} << 62;
 
 template <class F>
 void InArena(int threads, F&& f) {
@@ -75,6 +87,40 @@ Ranked RankFit(const ScoreResult& r, int k_top, int k_bottom) {
 
 }  // namespace
 
+const char* ResampleSchemeName(ResampleScheme scheme) {
+  switch (scheme) {
+    case ResampleScheme::kRatersByGroup:
+      return "raters-by-group";
+    case ResampleScheme::kBayesian:
+      return "bayesian";
+    case ResampleScheme::kSmoothed:
+      return "smoothed";
+    case ResampleScheme::kParametric:
+      return "parametric";
+    default:
+      return "raters";
+  }
+}
+
+const char* IntervalMethodName(IntervalMethod method) {
+  return method == IntervalMethod::kBca ? "bca" : "percentile";
+}
+
+std::optional<ResampleScheme> ParseResampleScheme(std::string_view name) {
+  if (name == "raters") return ResampleScheme::kRaters;
+  if (name == "raters-by-group") return ResampleScheme::kRatersByGroup;
+  if (name == "bayesian") return ResampleScheme::kBayesian;
+  if (name == "smoothed") return ResampleScheme::kSmoothed;
+  if (name == "parametric") return ResampleScheme::kParametric;
+  return std::nullopt;
+}
+
+std::optional<IntervalMethod> ParseIntervalMethod(std::string_view name) {
+  if (name == "percentile") return IntervalMethod::kPercentile;
+  if (name == "bca") return IntervalMethod::kBca;
+  return std::nullopt;
+}
+
 void CheckResampleOptions(const ResampleOptions& o) {
   if (o.bootstrap < 0)
     throw InputError(
@@ -89,16 +135,42 @@ void CheckResampleOptions(const ResampleOptions& o) {
     throw InputError(fmt::format("--threads {}: expected 0 (every core) or more", o.threads));
 }
 
-RaterResampler::RaterResampler(const RatingBallots& ballots)
-    : ballots_(&ballots), active_(ballots.NumGroups()) {
-  std::vector<bool> seen(ballots.num_raters, false);
+RaterResampler::RaterResampler(const RatingBallots& ballots, bool by_part) : ballots_(&ballots) {
+  const int n = ballots.NumRatees(), G = ballots.NumGroups();
+  const uint32_t R = ballots.num_raters;
+  std::vector<bool> seen(R, false);
   for (uint32_t w : ballots.ballot) seen[BallotRater(w)] = true;
-  for (uint32_t r = 0; r < ballots.num_raters; ++r) {
-    if (!seen[r]) continue;
-    const int g = ballots.rater_group[r];
-    EVALSIM_CHECK(g < ballots.NumGroups(), "resample: rater {} has group {} of {}", r, g,
-                  ballots.NumGroups());
-    active_[g].push_back(r);
+  for (uint32_t r = 0; r < R; ++r)
+    EVALSIM_CHECK(!seen[r] || ballots.rater_group[r] < G, "resample: rater {} has group {} of {}",
+                  r, ballots.rater_group[r], G);
+  slot_stratum_.assign(static_cast<size_t>(n) * G, -1);
+  // Per group: the parts of the graph of ratees (0..n-1) and raters (n + r)
+  // joined by the group's ballots.
+  for (int g = 0; g < G; ++g) {
+    DisjointSets parts(static_cast<size_t>(n) + R);
+    for (int e = 0; e < n; ++e) {
+      const int slot = ballots.Slot(e, g);
+      // One part per group unless by_part: every ratee joins ratee 0.
+      const uint32_t node = by_part ? static_cast<uint32_t>(e) : 0u;
+      if (!by_part) parts.Union(static_cast<uint32_t>(e), 0u);
+      for (uint64_t i = ballots.slot_begin[slot]; i < ballots.slot_begin[slot + 1]; ++i)
+        parts.Union(node, static_cast<uint32_t>(n) + BallotRater(ballots.ballot[i]));
+    }
+    std::vector<int> stratum_of_root(static_cast<size_t>(n) + R, -1);
+    for (uint32_t r = 0; r < R; ++r) {
+      if (!seen[r] || ballots.rater_group[r] != g) continue;
+      int& st = stratum_of_root[parts.Find(static_cast<uint32_t>(n) + r)];
+      if (st < 0) {
+        st = static_cast<int>(strata_.size());
+        strata_.emplace_back();
+      }
+      strata_[st].push_back(r);
+    }
+    for (int e = 0; e < n; ++e) {
+      const int slot = ballots.Slot(e, g);
+      if (ballots.slot_begin[slot + 1] > ballots.slot_begin[slot])
+        slot_stratum_[slot] = stratum_of_root[parts.Find(static_cast<uint32_t>(e))];
+    }
   }
 }
 
@@ -106,7 +178,7 @@ void RaterResampler::Counts(uint64_t seed, int64_t resample, std::vector<uint32_
   counts->assign(ballots_->num_raters, 0);
   Rng rng(DeriveSeed(seed, {kStreamBootstrap, static_cast<uint64_t>(resample)}));
   uint32_t* c = counts->data();
-  for (const auto& raters : active_) {
+  for (const auto& raters : strata_) {
     const uint64_t R = raters.size();
     for (uint64_t d = 0; d < R; ++d) ++c[raters[rng.Below(R)]];
   }
@@ -128,12 +200,6 @@ void RaterResampler::ApplyCounts(const std::vector<uint32_t>& counts,
   }
 }
 
-namespace {
-
-using Workers = tbb::enumerable_thread_specific<Worker>;
-
-// InputError when keeping every resampled score and rank would pass
-// kMaxResampleBytes.
 void CheckResampleMemory(int n, int B) {
   const uint64_t cells = static_cast<uint64_t>(n) * static_cast<uint64_t>(B);
   if (cells * kBytesPerCell > kMaxResampleBytes) {
@@ -142,6 +208,69 @@ void CheckResampleMemory(int n, int B) {
         "score and rank ({} bytes each); the limit is {} GiB: use fewer resamples",
         B, n, B, static_cast<double>(cells * kBytesPerCell) / (1u << 30), kBytesPerCell,
         kMaxResampleBytes >> 30));
+  }
+}
+
+void RaterResampler::DirichletWeights(uint64_t seed, int64_t resample,
+                                      std::vector<float>* rater_weight) const {
+  rater_weight->assign(ballots_->num_raters, 0.0f);
+  Rng rng(DeriveSeed(seed, {kStreamBootstrap, static_cast<uint64_t>(resample)}));
+  std::vector<double> g;
+  for (const auto& raters : strata_) {
+    g.resize(raters.size());
+    double sum = 0.0;
+    for (double& x : g) sum += x = -std::log(rng.UniformOpen());
+    const double scale = static_cast<double>(raters.size()) / sum;
+    for (size_t i = 0; i < raters.size(); ++i)
+      (*rater_weight)[raters[i]] = static_cast<float>(g[i] * scale);
+  }
+}
+
+void RaterResampler::ApplyRaterWeights(const std::vector<float>& rater_weight,
+                                       std::vector<float>* weight) const {
+  const RatingBallots& b = *ballots_;
+  const uint64_t N = b.NumBallots();
+  weight->resize(N);
+  const uint32_t* words = b.ballot.data();
+  const float* rw = rater_weight.data();
+  float* w = weight->data();
+  for (uint64_t i = 0; i < N; ++i) w[i] = rw[BallotRater(words[i])] * b.Weight(i);
+}
+
+namespace {
+
+using Workers = tbb::enumerable_thread_specific<Worker>;
+using resample_detail::MakeSmoothing;
+using resample_detail::ParametricGrades;
+using resample_detail::RatingScaleDraws;
+using resample_detail::RatingScaleOf;
+using resample_detail::SmoothedWeights;
+using resample_detail::Smoothing;
+
+// What a resample needs beyond the options: the original ballots and, for
+// the schemes that use them, the smoothed ballots or the parametric model
+// (the workers then hold copies of the smoothed or of the original
+// ballots).
+struct SchemeData {
+  const RatingBallots* original = nullptr;
+  const Smoothing* smoothing = nullptr;
+  const RatingScaleDraws* parametric = nullptr;
+};
+
+// Rewrites the worker's ballot weights (or, for the parametric scheme, its
+// grades) for resample `s`.
+void ReweighForResample(const RaterResampler& resampler, const SchemeData& data,
+                        const ResampleOptions& o, int64_t s, Worker& w) {
+  if (data.parametric) {
+    ParametricGrades(*data.parametric, *data.original, o.seed, s, &w.ballots.ballot);
+  } else if (data.smoothing) {
+    SmoothedWeights(resampler, *data.smoothing, o.seed, s, &w.counts, &w.ballots.weight);
+  } else if (o.scheme == ResampleScheme::kBayesian) {
+    resampler.DirichletWeights(o.seed, s, &w.rater_weight);
+    resampler.ApplyRaterWeights(w.rater_weight, &w.ballots.weight);
+  } else {
+    resampler.Counts(o.seed, s, &w.counts);
+    resampler.ApplyCounts(w.counts, &w.ballots.weight);
   }
 }
 
@@ -183,8 +312,8 @@ struct BootstrapState {
 
 // Fits resamples [b0, b1) in parallel: their scores and ranks into `r`,
 // their memberships into the chunk buffers.
-void FitChunk(const Model& model, const RaterResampler& resampler, Workers& workers,
-              const ResampleOptions& o, int64_t b0, int64_t b1, ResampleResult& r,
+void FitChunk(const Model& model, const RaterResampler& resampler, const SchemeData& data,
+              Workers& workers, const ResampleOptions& o, int64_t b0, int64_t b1, ResampleResult& r,
               BootstrapState& st, Progress& progress) {
   const int n = r.n;
   ParallelFor(tbb::blocked_range<int64_t>(b0, b1, 1),
@@ -192,8 +321,7 @@ void FitChunk(const Model& model, const RaterResampler& resampler, Workers& work
                 Worker& w = workers.local();
                 for (int64_t s = range.begin(); s < range.end(); ++s) {
                   if (Interrupted()) return;
-                  resampler.Counts(o.seed, s, &w.counts);
-                  resampler.ApplyCounts(w.counts, &w.ballots.weight);
+                  ReweighForResample(resampler, data, o, s, w);
                   const ScoreResult fr = FitIsolated(model, w);
                   CheckFit(fr, n);
                   const Ranked rk = RankFit(fr, r.k_top, r.k_bottom);
@@ -229,27 +357,6 @@ void AddChunk(int n, int64_t b0, int64_t b1, BootstrapState& st) {
   }
 }
 
-// Percentile intervals of every evaluee's scores and ranks.
-void PercentileIntervals(int B, double level, ResampleResult& r) {
-  const int n = r.n;
-  r.lo.assign(n, 0.0);
-  r.hi.assign(n, 0.0);
-  r.rank_lo.assign(n, 0.0);
-  r.rank_hi.assign(n, 0.0);
-  const double p_lo = (1.0 - level) / 2.0, p_hi = (1.0 + level) / 2.0;
-  ParallelFor(tbb::blocked_range<int>(0, n, 64), [&](const tbb::blocked_range<int>& er) {
-    std::vector<double> v(B);
-    for (int e = er.begin(); e < er.end(); ++e) {
-      for (int s = 0; s < B; ++s) v[s] = r.scores[static_cast<size_t>(s) * n + e];
-      r.lo[e] = Quantile(v, p_lo);
-      r.hi[e] = Quantile(v, p_hi);
-      for (int s = 0; s < B; ++s) v[s] = r.ranks[static_cast<size_t>(s) * n + e];
-      r.rank_lo[e] = Quantile(v, p_lo);
-      r.rank_hi[e] = Quantile(v, p_hi);
-    }
-  });
-}
-
 // The bootstrap's results from its sums, and its notes.
 void FinishBootstrap(int B, uint64_t num_ballots, const BootstrapState& st, ResampleResult& r) {
   const int n = r.n;
@@ -282,7 +389,7 @@ void Bootstrap(const Model& model, const RatingBallots& ballots, const ResampleO
                Workers& workers, ResampleResult& r) {
   const int n = r.n, B = o.bootstrap;
   const uint64_t cells = static_cast<uint64_t>(n) * static_cast<uint64_t>(B);
-  const RaterResampler resampler(ballots);
+  const RaterResampler resampler(ballots, o.scheme != ResampleScheme::kRatersByGroup);
   r.scores.assign(cells, 0.0);
   r.ranks.assign(cells, 0);
   BootstrapState st;
@@ -295,15 +402,42 @@ void Bootstrap(const Model& model, const RatingBallots& ballots, const ResampleO
   st.top_sum.assign(n, 0.0);
   st.bottom_sum.assign(n, 0.0);
   st.jaccard.reserve(B / 2);
+  // The smoothed scheme fits copies of the ballots with the prior raters',
+  // the parametric one copies of the ballots whose grades it rewrites.
+  std::optional<Smoothing> smoothing;
+  std::optional<RatingScaleDraws> parametric;
+  SchemeData data;
+  data.original = &ballots;
+  if (o.scheme == ResampleScheme::kSmoothed) {
+    smoothing.emplace(MakeSmoothing(ballots, resampler));
+    data.smoothing = &*smoothing;
+  }
+  if (o.scheme == ResampleScheme::kParametric) {
+    parametric = RatingScaleOf(r.full, ballots);
+    if (!parametric)
+      throw InputError(
+          "--scheme parametric draws grades from the fitted rating-scale model and needs a model "
+          "that reports one (rating_scale: thresholds tau_k and rater severities)");
+    data.parametric = &*parametric;
+  }
+  std::optional<Workers> own_workers;
+  if (data.smoothing || data.parametric) {
+    const RatingBallots& copy = data.smoothing ? data.smoothing->ballots : ballots;
+    own_workers.emplace([&copy] {
+      Worker w;
+      w.ballots = copy;
+      return w;
+    });
+  }
+  Workers& fit_workers = own_workers ? *own_workers : workers;
   Progress progress("bootstrap", B, o.progress);
   InArena(o.threads, [&] {
     for (int64_t b0 = 0; b0 < B; b0 += chunk) {
       const int64_t b1 = std::min<int64_t>(B, b0 + chunk);
-      FitChunk(model, resampler, workers, o, b0, b1, r, st, progress);
+      FitChunk(model, resampler, data, fit_workers, o, b0, b1, r, st, progress);
       ThrowIfInterrupted();
       AddChunk(n, b0, b1, st);
     }
-    PercentileIntervals(B, o.level, r);
   });
   FinishBootstrap(B, ballots.NumBallots(), st, r);
 }
@@ -354,7 +488,139 @@ void Jackknife(const Model& model, const RatingBallots& ballots, const ResampleO
   r.jk_topk_jaccard = sum / J;
 }
 
+// The raters of each BCa jackknife block: the active raters of every group,
+// in an order shuffled from the block stream, dealt in turn to blocks 0, 1,
+// ..., J - 1 (group after group, the deal continuing where the last group
+// ended), so that every block leaves out about 1/J of every group.
+std::vector<std::vector<uint32_t>> JackknifeBlocks(const RaterResampler& resampler, uint64_t seed,
+                                                   int J) {
+  std::vector<std::vector<uint32_t>> blocks(J);
+  Rng rng(DeriveSeed(seed, {kStreamBootstrap, kBlockTag}));
+  int next = 0;
+  for (std::vector<uint32_t> raters : resampler.Strata()) {
+    for (size_t i = raters.size(); i > 1; --i) std::swap(raters[i - 1], raters[rng.Below(i)]);
+    for (uint32_t r : raters) {
+      blocks[next].push_back(r);
+      next = (next + 1) % J;
+    }
+  }
+  return blocks;
+}
+
+// Efron's acceleration sum d^3 / (6 (sum d^2)^1.5), d_j = mean - value_j,
+// of one evaluee's values over the jackknife fits; 0 when they all agree.
+double Acceleration(const std::vector<double>& values) {
+  double mean = 0.0;
+  for (double v : values) mean += v;
+  mean /= static_cast<double>(values.size());
+  double s2 = 0.0, s3 = 0.0;
+  for (double v : values) {
+    const double d = mean - v;
+    s2 += d * d;
+    s3 += d * d * d;
+  }
+  return s2 > 0.0 ? s3 / (6.0 * std::pow(s2, 1.5)) : 0.0;
+}
+
+// The BCa accelerations: one fit without each block of raters (weight 0),
+// then Acceleration per evaluee of the scores and of the ranks.
+void BcaAcceleration(const Model& model, const RatingBallots& ballots, const ResampleOptions& o,
+                     Workers& workers, ResampleResult& r) {
+  const RaterResampler resampler(ballots, o.scheme != ResampleScheme::kRatersByGroup);
+  uint64_t active = 0;
+  for (const auto& st : resampler.Strata()) active += st.size();
+  const int J = static_cast<int>(std::min<uint64_t>(kBcaBlocks, active));
+  const int n = r.n;
+  r.accel_blocks = J;
+  r.accel_score.assign(n, 0.0);
+  r.accel_rank.assign(n, 0.0);
+  if (J < 2) return;
+  const std::vector<std::vector<uint32_t>> blocks = JackknifeBlocks(resampler, o.seed, J);
+  std::vector<ScoreResult> fits(J);
+  InArena(o.threads, [&] {
+    ParallelFor(0, J, [&](int j) {
+      if (Interrupted()) return;
+      Worker& w = workers.local();
+      w.rater_weight.assign(ballots.num_raters, 1.0f);
+      for (uint32_t rater : blocks[j]) w.rater_weight[rater] = 0.0f;
+      resampler.ApplyRaterWeights(w.rater_weight, &w.ballots.weight);
+      fits[j] = FitIsolated(model, w);
+    });
+  });
+  ThrowIfInterrupted();
+  std::vector<std::vector<int>> ranks(J);
+  for (int j = 0; j < J; ++j) {
+    CheckFit(fits[j], n);
+    ranks[j] = CompetitionRanks(fits[j].score, fits[j].tiebreak);
+  }
+  std::vector<double> v(J);
+  for (int e = 0; e < n; ++e) {
+    for (int j = 0; j < J; ++j) v[j] = fits[j].score[e];
+    r.accel_score[e] = Acceleration(v);
+    for (int j = 0; j < J; ++j) v[j] = ranks[j][e];
+    r.accel_rank[e] = Acceleration(v);
+  }
+}
+
+// The interval of one evaluee's B resampled values `v` (sorted in place):
+// their quantiles at p_lo and p_hi, moved by BCa when `bca`: z0 =
+// Phi^-1(share of values below `full`, values equal to it counting half,
+// kept within [1 / 2B, 1 - 1 / 2B]) and p -> Phi(z0 + (z0 + z_p) / (1 -
+// a (z0 + z_p))) (Efron 1987; Efron & Tibshirani 1993, ch. 14).
+std::pair<double, double> IntervalOf(std::vector<double>& v, double p_lo, double p_hi, bool bca,
+                                     double full, double a) {
+  // NaN first, as Quantile orders them.
+  std::sort(v.begin(), v.end(),
+            [](double x, double y) { return std::isnan(x) ? !std::isnan(y) : x < y; });
+  if (bca) {
+    const double B = static_cast<double>(v.size());
+    const auto below = std::lower_bound(v.begin(), v.end(), full) - v.begin();
+    const auto equal = std::upper_bound(v.begin(), v.end(), full) - v.begin() - below;
+    const double share =
+        std::clamp((static_cast<double>(below) + 0.5 * static_cast<double>(equal)) / B, 0.5 / B,
+                   1.0 - 0.5 / B);
+    const double z0 = NormalQuantile(share);
+    const auto adjust = [&](double p) {
+      const double zz = z0 + NormalQuantile(p);
+      const double den = 1.0 - a * zz;
+      if (den <= 0.0) return p < 0.5 ? 0.0 : 1.0;
+      return NormalCdf(z0 + zz / den);
+    };
+    p_lo = adjust(p_lo);
+    p_hi = adjust(p_hi);
+  }
+  return {SortedQuantile(v, p_lo), SortedQuantile(v, p_hi)};
+}
+
 }  // namespace
+
+BootstrapIntervalSet BootstrapIntervals(const ResampleResult& r, double level,
+                                        IntervalMethod method) {
+  const int n = r.n, B = r.resamples;
+  const bool bca = method == IntervalMethod::kBca;
+  EVALSIM_CHECK(!bca || (static_cast<int>(r.accel_score.size()) == n &&
+                         static_cast<int>(r.accel_rank.size()) == n),
+                "BootstrapIntervals: BCa needs the accelerations");
+  BootstrapIntervalSet out;
+  out.lo.assign(n, 0.0);
+  out.hi.assign(n, 0.0);
+  out.rank_lo.assign(n, 0.0);
+  out.rank_hi.assign(n, 0.0);
+  if (B == 0) return out;
+  const double p_lo = (1.0 - level) / 2.0, p_hi = (1.0 + level) / 2.0;
+  ParallelFor(tbb::blocked_range<int>(0, n, 64), [&](const tbb::blocked_range<int>& er) {
+    std::vector<double> v(B);
+    for (int e = er.begin(); e < er.end(); ++e) {
+      for (int s = 0; s < B; ++s) v[s] = r.scores[static_cast<size_t>(s) * n + e];
+      std::tie(out.lo[e], out.hi[e]) =
+          IntervalOf(v, p_lo, p_hi, bca, r.full.score[e], bca ? r.accel_score[e] : 0.0);
+      for (int s = 0; s < B; ++s) v[s] = r.ranks[static_cast<size_t>(s) * n + e];
+      std::tie(out.rank_lo[e], out.rank_hi[e]) =
+          IntervalOf(v, p_lo, p_hi, bca, r.rank[e], bca ? r.accel_rank[e] : 0.0);
+    }
+  });
+  return out;
+}
 
 ResampleResult Resample(const Model& model, const RatingBallots& ballots,
                         const ResampleOptions& o) {
@@ -392,7 +658,18 @@ ResampleResult Resample(const Model& model, const RatingBallots& ballots,
     w.ballots.weight.resize(N);
     return w;
   });
-  if (B > 0) Bootstrap(model, ballots, o, workers, r);
+  r.scheme = o.scheme;
+  r.interval = o.interval;
+  if (B > 0) {
+    Bootstrap(model, ballots, o, workers, r);
+    if (o.interval == IntervalMethod::kBca) BcaAcceleration(model, ballots, o, workers, r);
+    BootstrapIntervalSet iv;
+    InArena(o.threads, [&] { iv = BootstrapIntervals(r, o.level, o.interval); });
+    r.lo = std::move(iv.lo);
+    r.hi = std::move(iv.hi);
+    r.rank_lo = std::move(iv.rank_lo);
+    r.rank_hi = std::move(iv.rank_hi);
+  }
   if (o.jackknife) Jackknife(model, ballots, o, groups_with, full, workers, r);
   return r;
 }
@@ -437,6 +714,8 @@ std::vector<std::string> ResampleSummaryLines(const RatingBallots& ballots,
   }
   if (r.resamples > 0) {
     lines.push_back(fmt::format("bootstrap.resamples = {}", r.resamples));
+    lines.push_back(fmt::format("bootstrap.scheme = {}", ResampleSchemeName(r.scheme)));
+    lines.push_back(fmt::format("bootstrap.interval = {}", IntervalMethodName(r.interval)));
     if (r.jaccard_pairs > 0) {
       lines.push_back(fmt::format("bootstrap.topk_jaccard = {} [{}, {}]", r.topk_jaccard.value,
                                   r.topk_jaccard.lo, r.topk_jaccard.hi));

@@ -800,4 +800,115 @@ std::optional<Json> ManipulationChart(const ManipulationData& d, const Json& man
   return Chart("manipulation", title, guide, s);
 }
 
+// ---------------------------------------------------------------- calibration
+
+std::optional<Json> CalibrationChart(const CalibrationData& d) {
+  if (d.values.empty()) return std::nullopt;
+  const std::string title =
+      "Do the bootstrap intervals cover the population value as often as "
+      "they claim?";
+  Json s = BaseSpec(title);
+  Json models = Json::array();
+  for (const std::string& m : d.models) models.push_back(m);
+  s["data"] = {{"values", d.values}};
+  s["facet"] = {
+      {"column",
+       {{"field", "quantity"},
+        {"type", "nominal"},
+        {"sort", Json::array({"score", "rank"})},
+        {"title", nullptr},
+        {"header", {{"labelExpr", "datum.value + ' intervals'"}, {"labelFontSize", 13}}}}}};
+  const Json x = {{"field", "nominal"},
+                  {"type", "ordinal"},
+                  {"title", "nominal level"},
+                  {"axis", {{"labelAngle", 0}}}};
+  const Json y_title = {{"title", "actual coverage (95 % interval over ballot sets)"}};
+  const Json colour = {{"field", "model"}, {"type", "nominal"}, {"sort", models}};
+  const Json offset = {{"field", "model"}, {"type", "nominal"}, {"sort", models}};
+  Json tooltip =
+      Json::array({{{"field", "model"}}, {{"field", "quantity"}}, {{"field", "nominal"}}});
+  for (const char* f : {"coverage", "lo", "hi"})
+    tooltip.push_back({{"field", f}, {"format", ".3f"}});
+  Json layer = Json::array();
+  layer.push_back({{"mark", {{"type", "tick"}, {"color", "#444"}, {"thickness", 2}}},
+                   {"encoding",
+                    {{"x", x},
+                     {"y",
+                      {{"field", "nominal"},
+                       {"type", "quantitative"},
+                       {"scale", {{"zero", false}}},
+                       {"title", y_title["title"]}}}}}});
+  layer.push_back({{"mark", {{"type", "rule"}, {"strokeWidth", 1.5}}},
+                   {"encoding",
+                    {{"x", x},
+                     {"xOffset", offset},
+                     {"y", {{"field", "lo"}, {"type", "quantitative"}}},
+                     {"y2", {{"field", "hi"}}},
+                     {"color", colour},
+                     {"tooltip", tooltip}}}});
+  layer.push_back({{"mark", {{"type", "point"}, {"filled", true}, {"size", 50}}},
+                   {"encoding",
+                    {{"x", x},
+                     {"xOffset", offset},
+                     {"y", {{"field", "coverage"}, {"type", "quantitative"}}},
+                     {"color", colour},
+                     {"tooltip", tooltip}}}});
+  s["spec"] = {{"width", kPanelWidth}, {"height", 320}, {"layer", layer}};
+  return Chart("calibration", title,
+               "At each nominal level the grey tick is the coverage an interval promises and each "
+               "dot a model's actual coverage of the population value, with its 95 % interval over "
+               "the ballot sets: a dot below the tick means intervals that are too narrow.",
+               s);
+}
+
+std::optional<Json> ReliabilityChart(const ReliabilityData& d) {
+  if (d.values.empty() || d.targets.empty()) return std::nullopt;
+  const std::string title =
+      "When the bootstrap says P(top k) = p, how often is the evaluee in the "
+      "top k?";
+  Json s = BaseSpec(title);
+  s["width"] = kPlotWidthBesideLegend - 200;
+  s["height"] = 360;
+  Json options = Json::array(), models = Json::array();
+  for (const std::string& t : d.targets) options.push_back(t);
+  for (const std::string& m : d.models) models.push_back(m);
+  s["params"] = Json::array(
+      {{{"name", "target"},
+        {"value", d.targets.front()},
+        {"bind", {{"input", "select"}, {"options", options}, {"name", "in the top k of: "}}}}});
+  const Json px = {{"field", "p"}, {"type", "quantitative"}};
+  const Json x = {{"field", "mean_p_top"},
+                  {"type", "quantitative"},
+                  {"title", "bootstrap p_top (mean in its bin)"},
+                  {"scale", {{"domain", Json::array({0, 1})}}}};
+  const Json y = {{"field", "frequency"},
+                  {"type", "quantitative"},
+                  {"title", "share in the top k (mean outcome in the bin)"},
+                  {"scale", {{"domain", Json::array({0, 1})}}}};
+  Json tooltip = Json::array({{{"field", "model"}}, {{"field", "target"}}, {{"field", "count"}}});
+  for (const char* f : {"mean_p_top", "frequency"})
+    tooltip.push_back({{"field", f}, {"format", ".3f"}});
+  Json layer = Json::array();
+  layer.push_back(
+      {{"data", {{"values", Json::array({{{"p", 0}}, {{"p", 1}}})}}},
+       {"mark", {{"type", "line"}, {"color", "#999"}, {"strokeDash", Json::array({4, 3})}}},
+       {"encoding", {{"x", px}, {"y", px}}}});
+  layer.push_back({{"data", {{"values", d.values}}},
+                   {"transform", Json::array({{{"filter", "datum.target == target"}}})},
+                   {"mark", {{"type", "line"}, {"point", {{"filled", true}}}}},
+                   {"encoding",
+                    {{"x", x},
+                     {"y", y},
+                     {"color", {{"field", "model"}, {"type", "nominal"}, {"sort", models}}},
+                     {"order", {{"field", "bin"}, {"type", "quantitative"}}},
+                     {"tooltip", tooltip}}}});
+  s["layer"] = layer;
+  return Chart("reliability", title,
+               "Forecasts are binned by p_top (p = 0 and p = 1 have bins of their own); a line on "
+               "the dashed diagonal is a calibrated forecast. Choose what \"top k\" means: of a "
+               "rerun with other raters (what p_top estimates), of the population ranking, or of "
+               "the true quality.",
+               s);
+}
+
 }  // namespace evalsim::report

@@ -46,6 +46,14 @@ std::optional<Json> TallyScoresChart(const TallyScores& t);
 // "manipulation": the cost of lifting a target into the goal.
 std::optional<Json> ManipulationChart(const ManipulationData& d, const Json& manifest);
 
+// "calibration": the actual against the nominal coverage of the score and
+// rank intervals, per model (calibration.csv).
+std::optional<Json> CalibrationChart(const CalibrationData& d);
+
+// "reliability": the reliability diagram of p_top, one target at a time
+// (reliability.csv; a top-level param "target" bound to a select).
+std::optional<Json> ReliabilityChart(const ReliabilityData& d);
+
 }  // namespace evalsim::report
 
 #endif  // EVALSIM_SIM_REPORT_CHARTS_H_

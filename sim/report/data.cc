@@ -140,6 +140,11 @@ Json Summary(const Json& m, const std::string& kind) {
     copy("bury", {"bury"});
     copy("targets", {"targets"});
   }
+  if (kind == "calibrate") {
+    for (const char* key : {"sets", "bootstrap", "scheme", "interval", "levels", "population",
+                            "runs", "replicates_per_run"})
+      if (const Json* v = Find(m, {"calibration", key})) s["calibration_design"][key] = *v;
+  }
   copy("model_notes", {"model_notes"});
   copy("resolved", {"resolved"});
   return s;
@@ -550,6 +555,48 @@ TallyScores ReadTallyScores(const fs::path& p) {
     t.rows.push_back(std::move(r));
   });
   return t;
+}
+
+// ---------------------------------------------------------------- calibration
+
+CalibrationData ReadCalibration(const fs::path& p) {
+  CalibrationData d;
+  ReadCsvColumns(p, {"model", "quantity", "nominal", "coverage", "lo", "hi"},
+                 [&](long line, const std::vector<std::string_view>& f) {
+                   const std::string model(f[0]);
+                   if (std::find(d.models.begin(), d.models.end(), model) == d.models.end())
+                     d.models.push_back(model);
+                   d.values.push_back({{"model", model},
+                                       {"quantity", std::string(f[1])},
+                                       {"nominal", RequiredNumber(f[2], p, line, "nominal")},
+                                       {"coverage", NumOrNull(Number(f[3], p, line, "coverage"))},
+                                       {"lo", NumOrNull(Number(f[4], p, line, "lo"))},
+                                       {"hi", NumOrNull(Number(f[5], p, line, "hi"))}});
+                 });
+  return d;
+}
+
+ReliabilityData ReadReliability(const fs::path& p) {
+  ReliabilityData d;
+  ReadCsvColumns(p, {"model", "target", "bin", "count", "mean_p_top", "frequency"},
+                 [&](long line, const std::vector<std::string_view>& f) {
+                   const std::string model(f[0]), target(f[1]);
+                   if (std::find(d.models.begin(), d.models.end(), model) == d.models.end())
+                     d.models.push_back(model);
+                   if (std::find(d.targets.begin(), d.targets.end(), target) == d.targets.end())
+                     d.targets.push_back(target);
+                   const double count = RequiredNumber(f[3], p, line, "count");
+                   const std::optional<double> mean_p = Number(f[4], p, line, "mean_p_top");
+                   const std::optional<double> freq = Number(f[5], p, line, "frequency");
+                   if (count <= 0 || !mean_p || !freq) return;
+                   d.values.push_back({{"model", model},
+                                       {"target", target},
+                                       {"bin", RequiredNumber(f[2], p, line, "bin")},
+                                       {"mean_p_top", NumOrNull(mean_p)},
+                                       {"frequency", NumOrNull(freq)},
+                                       {"count", count}});
+                 });
+  return d;
 }
 
 // ---------------------------------------------------------------- tables

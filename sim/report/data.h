@@ -205,6 +205,25 @@ struct TallyScores {
 };
 
 TallyScores ReadTallyScores(const std::filesystem::path& p);
+// ---------------------------------------------------------------- calibration
+
+// calibration.csv: rows {model, quantity, nominal, coverage, lo, hi}, and
+// the models in file order.
+struct CalibrationData {
+  Json values = Json::array();
+  std::vector<std::string> models;
+};
+
+CalibrationData ReadCalibration(const std::filesystem::path& p);
+
+// reliability.csv: the non-empty bins {model, target, bin, mean_p_top,
+// frequency, count}; the models and targets in file order.
+struct ReliabilityData {
+  Json values = Json::array();
+  std::vector<std::string> models, targets;
+};
+
+ReliabilityData ReadReliability(const std::filesystem::path& p);
 
 // ---------------------------------------------------------------- tables
 

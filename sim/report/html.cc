@@ -120,6 +120,7 @@ std::string SummaryHtml(const Json& s) {
       {"quota", "quota"},
       {"bury", "bury rivals"},
       {"targets", "targets"},
+      {"calibration_design", "calibration design"},
       {"model_notes", "model notes"}};
   for (const auto& [key, label] : fields) {
     if (!s.contains(key)) continue;

@@ -18,6 +18,10 @@
 //   manipulation_summary.csv
 //   scores.csv                a scored tally only (manifest "command":
 //                             "score"): scores by rank, intervals, classes
+//   calibration.csv,          coverage against the nominal level; p_top
+//   reliability.csv,          reliability diagram; tables of the coverage,
+//   brier.csv,                the Brier scores and the metric-interval
+//   metrics_calibration.csv   coverage
 //
 // A file that is absent leaves its chart out; a file that is present but
 // malformed throws InputError naming it (and the line). Nothing of the machine
@@ -42,11 +46,12 @@ namespace evalsim {
 namespace report {
 namespace {
 
-// "run", "sweep", "manipulate" or "tally", from the manifest and the files
-// present.
+// "run", "sweep", "manipulate", "tally" or "calibrate", from the manifest
+// and the files present.
 std::string Kind(const Json& manifest, const std::filesystem::path& dir) {
   if (const Json* c = Find(manifest, {"command"}); c && *c == "score") return "tally";
   if (manifest.contains("sweep") || IsFile(dir / "sweep.csv")) return "sweep";
+  if (manifest.contains("calibration") || IsFile(dir / "calibration.csv")) return "calibrate";
   if (manifest.contains("manipulation_models") || IsFile(dir / "manipulation.csv") ||
       IsFile(dir / "manipulation_summary.csv"))
     return "manipulate";
@@ -61,6 +66,7 @@ std::string Title(const Json& manifest, const std::string& kind) {
                      kind == "sweep"        ? "sweep"
                      : kind == "manipulate" ? "manipulation study"
                      : kind == "tally"      ? "scored tally"
+                     : kind == "calibrate"  ? "calibration study"
                                             : "run");
 }
 
@@ -86,6 +92,24 @@ void AddManipulation(const std::filesystem::path& dir, const Json& manifest, Con
     out.tables.push_back(
         CsvTable(dir / "manipulation_summary.csv", "manipulation-summary",
                  "Cost of lifting a target, per model (manipulation_summary.csv)"));
+}
+
+void AddCalibration(const std::filesystem::path& dir, Content& out) {
+  if (IsFile(dir / "calibration.csv")) {
+    out.Add(CalibrationChart(ReadCalibration(dir / "calibration.csv")));
+    out.tables.push_back(CsvTable(dir / "calibration.csv", "calibration",
+                                  "Coverage of the bootstrap intervals (calibration.csv)"));
+  }
+  if (IsFile(dir / "reliability.csv"))
+    out.Add(ReliabilityChart(ReadReliability(dir / "reliability.csv")));
+  if (IsFile(dir / "brier.csv"))
+    out.tables.push_back(CsvTable(dir / "brier.csv", "brier",
+                                  "Brier score of p_top against each outcome (brier.csv)"));
+  if (IsFile(dir / "metrics_calibration.csv"))
+    out.tables.push_back(
+        CsvTable(dir / "metrics_calibration.csv", "metrics-calibration",
+                 "Coverage of the 95 % intervals of metrics.csv over repeated runs "
+                 "(metrics_calibration.csv)"));
 }
 
 void AddRun(const std::filesystem::path& dir, const Json& manifest, Content& out) {
@@ -160,6 +184,8 @@ nlohmann::ordered_json BuildReportData(const std::filesystem::path& dir) {
     AddManipulation(dir, manifest, content);
   else if (kind == "tally")
     AddTally(dir, manifest, content);
+  else if (kind == "calibrate")
+    AddCalibration(dir, content);
   else
     AddRun(dir, manifest, content);
   data["tables"] = content.tables;

@@ -43,14 +43,18 @@
 //     (parameters.csv weight.* with evaluees.csv), "sweep-<metric>" (metric
 //     with non-alphanumerics as "-", e.g. "sweep-accuracy-kendall"),
 //     "manipulation" (manipulation.csv, else manipulation_summary.csv),
-//     "tally-scores" (a scored tally's scores.csv). Only charts whose files
-//     exist appear, in that order.
+//     "tally-scores" (a scored tally's scores.csv), "calibration"
+//     (calibration.csv) and "reliability" (reliability.csv; a top-level
+//     param "target" bound to a select). Only charts whose files exist
+//     appear, in that order.
 //   - A scored tally (`evalsim score --report`; kind "tally", manifest
 //     "command": "score"): the charts "tally-scores" and "grades" and the
 //     tables "table-classes" (with classes) and "table-scores".
 //   - Tables: <section class="table" id="table-KEY"> ("table-metrics" and,
 //     with vetoes.csv, "table-vetoes" for a run,
-//     "table-manipulation-summary" for a manipulation study); the
+//     "table-manipulation-summary" for a manipulation study,
+//     "table-calibration", "table-brier" and "table-metrics-calibration" for
+//     a calibration study); the
 //     scenario summary is <section id="summary">, the sweep's summary.txt a
 //     <pre class="summary-text">, the resolved scenario a <details> holding
 //     <pre class="resolved">.
@@ -64,7 +68,8 @@
 namespace evalsim {
 
 // The report's content from the output directory `dir`: {"kind": "run" |
-// "sweep" | "manipulate" | "tally", "title", "summary": {...}, "tables": [...],
+// "sweep" | "manipulate" | "tally" | "calibrate", "title", "summary": {...},
+// "tables": [...],
 // "charts": [{"key", "title", "guide", "spec"}, ...]}. Throws InputError
 // naming the file (and line) when a file it needs is missing or malformed.
 nlohmann::ordered_json BuildReportData(const std::filesystem::path& dir);

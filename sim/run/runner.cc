@@ -151,6 +151,7 @@ struct RunPlan {
   const std::vector<PreparedModel>& models;
   const Truth& truth;
   const UnitColumns& scopes;  // what class rules count within
+  int replicate_offset = 0;   // RunConfig::replicate_offset
 };
 
 // Counts each replicate writes into its own slots (valid_per_slot adds
@@ -321,7 +322,8 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   ReplicateBallots rb;
   const RatingBallots& b = rb.ratings;
   const auto g0 = Clock::now();
-  rb.Generate(p.s, p.org, p.setup, r, /*with_blocs=*/true);
+  const int drawn = r + p.replicate_offset;  // the streams of this replicate
+  rb.Generate(p.s, p.org, p.setup, drawn, /*with_blocs=*/true);
   const auto g1 = Clock::now();
   t.gen_seconds[r] = Seconds(g0, g1);
   t.ballots[r] = b.NumBallots();
@@ -329,7 +331,8 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   if (!t.meetings.empty()) t.meetings[r] = std::move(rb.meetings);
   if (b.HasItems()) t.item_metrics[r] = ComputeItemMetrics(b);
   ReplicateBallots nobloc;
-  if (!p.truth.bloc_evaluees.empty()) nobloc.Generate(p.s, p.org, p.setup, r, /*with_blocs=*/false);
+  if (!p.truth.bloc_evaluees.empty())
+    nobloc.Generate(p.s, p.org, p.setup, drawn, /*with_blocs=*/false);
   std::vector<ScoreResult> results(M);
   std::vector<std::vector<int>> base_ranks(M);
   FitModels(p, r, rb, nobloc, results, base_ranks, out);
@@ -601,7 +604,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   const int R = s.replicates, M = static_cast<int>(models.size());
   const Truth truth = MakeTruth(s, org);
   const UnitColumns scopes = ScopeColumns(org);
-  const RunPlan plan{s, org, setup, models, truth, scopes};
+  const RunPlan plan{s, org, setup, models, truth, scopes, config.replicate_offset};
 
   std::vector<std::vector<ReplicateModel>> reps(R, std::vector<ReplicateModel>(M));
   ReplicateTallies tallies(s, truth.n, R);

@@ -26,6 +26,10 @@ namespace evalsim {
 struct RunConfig {
   bool progress = false;    // progress line on stderr
   bool keep_scores = true;  // keep every replicate's scores (the full scores.csv)
+  // Replicate r draws its ballots (and indicators) as replicate
+  // r + replicate_offset would: a run with offset R gets fresh votes on the
+  // same organisation (the calibration of the metrics' intervals).
+  int replicate_offset = 0;
 };
 
 struct MetricRow {

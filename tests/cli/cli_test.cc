@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/cli_util.h"
@@ -508,6 +510,97 @@ TEST_F(Cli, BadMeetingRuleExitsTwoNamingFileLineAndKey) {
             std::string::npos)
       << r.out;
   EXPECT_FALSE(fs::exists(dir_ / "o"));
+}
+
+// A calibration small enough for a test: two models of quickstart, three
+// ballot sets of 20 resamples, six population sets, two runs of three
+// replicates per metrics target.
+std::string SmallCalibration(const std::string& quickstart) {
+  return "calibrate " + quickstart +
+         " --models standard,median --sets 3 --bootstrap 20 --population 6 --runs 2 "
+         "--replicates 3 --level 0.5,0.9";
+}
+
+TEST_F(Cli, CalibrateIsByteIdenticalForOneAndTwoThreads) {
+  const auto a = dir_ / "a", b = dir_ / "b";
+  const ::testing_util::CliResult ra =
+      Evalsim(SmallCalibration(Quickstart()) + " --threads 1 --out " + a.string());
+  ASSERT_EQ(ra.code, 0) << ra.out;
+  const ::testing_util::CliResult rb =
+      Evalsim(SmallCalibration(Quickstart()) + " --threads 2 --out " + b.string());
+  ASSERT_EQ(rb.code, 0) << rb.out;
+  for (const char* f : {"calibration.csv", "calibration_strata.csv", "reliability.csv", "brier.csv",
+                        "metrics_calibration.csv", "report.html"}) {
+    ASSERT_TRUE(fs::exists(a / f)) << f;
+    EXPECT_EQ(Slurp(a / f), Slurp(b / f)) << f;
+  }
+  auto ma = nlohmann::json::parse(Slurp(a / "manifest.json"));
+  auto mb = nlohmann::json::parse(Slurp(b / "manifest.json"));
+  for (auto* m : {&ma, &mb}) {
+    m->erase("wall_time");
+    m->erase("threads");
+  }
+  EXPECT_EQ(ma, mb);
+  EXPECT_EQ(ma["calibration"]["sets"], 3);
+  EXPECT_EQ(ma["calibration"]["levels"], nlohmann::json::parse("[0.5, 0.9]"));
+  // The contract's columns; two models x two quantities x two levels.
+  const std::string csv = Slurp(a / "calibration.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "model,quantity,nominal,coverage,lo,hi");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 2 * 2 * 2);
+  EXPECT_NE(csv.find("\nstandard,score,0.5,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nmedian,rank,0.9,"), std::string::npos) << csv;
+  EXPECT_NE(ra.out.find("brier.rerun"), std::string::npos) << ra.out;
+}
+
+TEST_F(Cli, CalibrateBadArgumentsExitTwoAndWriteNothing) {
+  const std::string base = "calibrate " + Quickstart() + " --out " + (dir_ / "o").string();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {" --level 1.5", "--level 1.5"},
+      {" --level 0", "--level 0"},
+      {" --sets 1", "--sets 1"},
+      {" --bootstrap 1", "--bootstrap 1"},
+      {" --sets 10 --population 5", "--population 5"},
+      {" --runs 1", "--runs 1"},
+      {" --runs -2", "--runs -2"},
+      {" --scheme jackknife", "--scheme jackknife"},
+      {" --interval studentized", "--interval studentized"},
+      {" --models nosuch", "nosuch"},
+      {" --threads -1", "--threads"},
+      {" --sets many", "--sets"},
+      {" --set raters.member.noise=-1", "raters.member.noise"},
+  };
+  for (const auto& [flags, want] : cases) {
+    const ::testing_util::CliResult r = Evalsim(base + flags);
+    EXPECT_EQ(r.code, 2) << flags << ": " << r.out;
+    EXPECT_NE(r.out.find(want), std::string::npos) << flags << ": " << r.out;
+    EXPECT_FALSE(fs::exists(dir_ / "o")) << flags;
+  }
+  // --out is required; a missing scenario is a located error.
+  EXPECT_EQ(Evalsim("calibrate " + Quickstart()).code, 2);
+  const ::testing_util::CliResult m =
+      Evalsim("calibrate " + (dir_ / "nope.toml").string() + " --out " + (dir_ / "o").string());
+  EXPECT_EQ(m.code, 2) << m.out;
+  EXPECT_NE(m.out.find("nope.toml"), std::string::npos) << m.out;
+  EXPECT_TRUE(fs::is_empty(dir_));  // no staging directory left either
+}
+
+TEST_F(Cli, ScoreSchemeAndIntervalFlags) {
+  const std::string base = "score --model weighted_mean --ballots " +
+                           std::string(EVALSIM_SOURCE_DIR) + "/tests/data/ratings_small.csv";
+  for (const char* flags : {" --bootstrap 50 --scheme raters", " --bootstrap 50 --scheme bayesian",
+                            " --bootstrap 50 --scheme smoothed", " --bootstrap 50 --interval bca",
+                            " --bootstrap 50 --interval percentile"}) {
+    const ::testing_util::CliResult r = Evalsim(base + flags);
+    EXPECT_EQ(r.code, 0) << flags << ": " << r.out;
+    EXPECT_NE(r.out.find("ratee,score,rank,lo,hi,rank_lo,rank_hi,p_top,p_bottom"),
+              std::string::npos)
+        << flags << ": " << r.out;
+  }
+  for (const char* flags : {" --bootstrap 50 --scheme nope", " --bootstrap 50 --interval nope",
+                            " --scheme raters", " --interval bca"}) {
+    const ::testing_util::CliResult r = Evalsim(base + flags);
+    EXPECT_EQ(r.code, 2) << flags << ": " << r.out;
+  }
 }
 
 }  // namespace

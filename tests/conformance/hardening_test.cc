@@ -491,9 +491,17 @@ std::vector<std::string> LongRun(const fs::path& out) {
           "--threads", "2",         "--out",        out.string()};
 }
 
-void ExpectCleanInterrupt(int sig) {
+// A calibration long enough to be interrupted: 2000 ballot sets of 400
+// resamples (minutes).
+std::vector<std::string> LongCalibration(const fs::path& out) {
+  return {"calibrate",    kQuickstart, "--models",    "standard",  "--sets", "2000",
+          "--population", "2000",      "--bootstrap", "400",       "--runs", "0",
+          "--threads",    "2",         "--out",       out.string()};
+}
+
+void ExpectCleanInterrupt(int sig, std::vector<std::string> (*command)(const fs::path&) = LongRun) {
   const fs::path dir = TempDir(sig == SIGINT ? "sigint" : "sigterm");
-  Child c(LongRun(dir / "out"), dir / "log.txt");
+  Child c(command(dir / "out"), dir / "log.txt");
   // The staging directory exists once the run has started.
   ASSERT_TRUE(WaitUntil(c, 30, [&] { return Contains(Entries(dir), ".out.tmp-"); })) << c.Output();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // mid-run
@@ -508,6 +516,9 @@ void ExpectCleanInterrupt(int sig) {
 
 TEST(Interrupt, SigintStopsARunWithNothingLeft) { ExpectCleanInterrupt(SIGINT); }
 TEST(Interrupt, SigtermStopsARunWithNothingLeft) { ExpectCleanInterrupt(SIGTERM); }
+TEST(Interrupt, SigintStopsACalibrationWithNothingLeft) {
+  ExpectCleanInterrupt(SIGINT, LongCalibration);
+}
 
 TEST(Interrupt, SweepKeepsFinishedPointsAndResumes) {
   const fs::path dir = TempDir("sweep-signal");

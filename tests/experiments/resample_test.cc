@@ -49,6 +49,10 @@ std::unique_ptr<Model> WeightedMean(const RatingBallots& b, const std::string& o
                   "models.x");
 }
 
+// Random ballots of n evaluees by `raters` raters in three groups (defined
+// below).
+RatingBallots RandomBallots(int n, int raters, uint64_t seed);
+
 // ---- Coverage -------------------------------------------------------------
 
 // Grade = number of cut points at or below the latent value; the latent is
@@ -109,6 +113,7 @@ TEST(ResampleCoverage, PercentileIntervalsCoverExpectedPointsAtTheirLevel) {
     const RatingBallots b = BuildBallots(n, {"member"}, 4, rows, false);
     const auto model = WeightedMean(b);
     ResampleOptions o;
+    o.scheme = ResampleScheme::kRaters;  // the multinomial rater bootstrap
     o.bootstrap = 1000;
     o.seed = 77 + d;
     const ResampleResult r95 = Resample(*model, b, o);
@@ -144,6 +149,7 @@ TEST(ResampleBootstrap, IdenticalBallotsPerEvalueeGiveZeroWidthIntervals) {
   const RatingBallots b = BuildBallots(n, {"member"}, 10, rows, false);
   const auto model = WeightedMean(b);
   ResampleOptions o;
+  o.scheme = ResampleScheme::kRaters;  // the multinomial rater bootstrap
   o.bootstrap = 200;
   o.top = 0.2;     // k = 2
   o.bottom = 0.1;  // k = 1
@@ -180,6 +186,7 @@ TEST(ResampleBootstrap, FarAheadTopIsCertainAndMembershipsSumToK) {
   const RatingBallots b = BuildBallots(n, {"superior", "member"}, 4, rows, false);
   const auto model = WeightedMean(b);
   ResampleOptions o;
+  o.scheme = ResampleScheme::kRaters;  // the multinomial rater bootstrap
   o.bootstrap = 300;
   o.top = 0.1;      // k = 2
   o.bottom = 0.15;  // k = 3
@@ -218,8 +225,8 @@ TEST(ResampleWeights, CountsAreMultinomialWithinEachGroup) {
   for (int r = 0; r < 5; ++r) bo.rater_group[r] = 0;
   const RatingBallots b = BuildBallots(4, {"superior", "member"}, 4, rows, true, bo);
   const RaterResampler rs(b);
-  ASSERT_EQ(rs.ActiveRaters()[0].size(), 5u);
-  ASSERT_EQ(rs.ActiveRaters()[1].size(), 20u);
+  ASSERT_EQ(rs.Strata()[0].size(), 5u);
+  ASSERT_EQ(rs.Strata()[1].size(), 20u);
 
   const int B = 4000;
   std::vector<double> sum(27, 0.0), sumsq(27, 0.0);
@@ -262,6 +269,122 @@ TEST(ResampleWeights, CountsAreMultinomialWithinEachGroup) {
   }
   EXPECT_NEAR(var0 / 5, 1.0 - 1.0 / 5, 0.05);
   EXPECT_NEAR(var1 / 20, 1.0 - 1.0 / 20, 0.05);
+}
+
+TEST(ResampleStrata, RatersAreResampledWithinTheirGroupAndConnectedPart) {
+  // Two meetings: raters 0..3 (group 0) and 4..9 (group 1) rate evaluees
+  // 0..2; raters 10..12 (group 0) and 13..16 (group 1) rate evaluees 3..4;
+  // raters 17..19 (group 1) are attached to evaluee 5 alone, rater 20
+  // (group 1) to evaluee 6 alone.
+  std::vector<BallotRow> rows;
+  auto rate = [&](uint32_t r, int group, int e0, int e1) {
+    for (int e = e0; e <= e1; ++e) rows.push_back({e, group, r, static_cast<uint8_t>((r + e) % 4)});
+  };
+  for (uint32_t r = 0; r < 4; ++r) rate(r, 0, 0, 2);
+  for (uint32_t r = 4; r < 10; ++r) rate(r, 1, 0, 2);
+  for (uint32_t r = 10; r < 13; ++r) rate(r, 0, 3, 4);
+  for (uint32_t r = 13; r < 17; ++r) rate(r, 1, 3, 4);
+  for (uint32_t r = 17; r < 20; ++r) rate(r, 1, 5, 5);
+  rate(20, 1, 6, 6);
+  const RatingBallots b = BuildBallots(7, {"superior", "member"}, 4, rows, false);
+  const RaterResampler rs(b);
+  using V = std::vector<uint32_t>;
+  // Groups in order, a group's parts in the order of their smallest rater.
+  ASSERT_EQ(rs.Strata().size(), 6u);
+  EXPECT_EQ(rs.Strata()[0], (V{0, 1, 2, 3}));
+  EXPECT_EQ(rs.Strata()[1], (V{10, 11, 12}));
+  EXPECT_EQ(rs.Strata()[2], (V{4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(rs.Strata()[3], (V{13, 14, 15, 16}));
+  EXPECT_EQ(rs.Strata()[4], (V{17, 18, 19}));
+  EXPECT_EQ(rs.Strata()[5], (V{20}));
+  EXPECT_EQ(rs.SlotStratum()[b.Slot(1, 0)], 0);
+  EXPECT_EQ(rs.SlotStratum()[b.Slot(4, 1)], 3);
+  EXPECT_EQ(rs.SlotStratum()[b.Slot(5, 0)], -1);  // no superior rated evaluee 5
+  EXPECT_EQ(rs.SlotStratum()[b.Slot(6, 1)], 5);
+  // raters-by-group: one stratum per group, across the parts.
+  const RaterResampler by_group(b, /*by_part=*/false);
+  ASSERT_EQ(by_group.Strata().size(), 2u);
+  EXPECT_EQ(by_group.Strata()[0], (V{0, 1, 2, 3, 10, 11, 12}));
+  EXPECT_EQ(by_group.Strata()[1].size(), 14u);
+  EXPECT_EQ(by_group.SlotStratum()[b.Slot(6, 1)], 1);
+  // Every resample keeps each part's number of raters: a meeting never
+  // loses its raters to another one, an evaluee never its own raters.
+  std::vector<uint32_t> c;
+  for (int s = 0; s < 200; ++s) {
+    rs.Counts(9, s, &c);
+    for (const V& stratum : rs.Strata()) {
+      uint32_t sum = 0;
+      for (uint32_t r : stratum) sum += c[r];
+      ASSERT_EQ(sum, stratum.size()) << s;
+    }
+    ASSERT_EQ(c[20], 1u);  // alone in its part
+  }
+}
+
+TEST(ResampleWeights, DirichletWeightsSumToEachStratumsSize) {
+  const RatingBallots b = RandomBallots(12, 30, 2);
+  const RaterResampler rs(b);
+  std::vector<float> w, again;
+  double sum_sq = 0.0;
+  int cells = 0;
+  for (int s = 0; s < 3000; ++s) {
+    rs.DirichletWeights(3, s, &w);
+    rs.DirichletWeights(3, s, &again);
+    ASSERT_EQ(w, again);
+    for (const auto& stratum : rs.Strata()) {
+      double sum = 0.0;
+      for (uint32_t r : stratum) {
+        ASSERT_GT(w[r], 0.0f);
+        sum += w[r];
+        sum_sq += (w[r] - 1.0) * (w[r] - 1.0);
+        ++cells;
+      }
+      ASSERT_NEAR(sum, static_cast<double>(stratum.size()), 1e-3);
+    }
+  }
+  // R * Dirichlet(1, ..., 1) has variance (R - 1) / (R + 1) per rater, 9/11
+  // for the three strata of 10 raters here (the multinomial count's is 0.9);
+  // the mean over 30,000 cells has sd about 0.01.
+  ASSERT_EQ(rs.Strata().size(), 3u);
+  EXPECT_NEAR(sum_sq / cells, 9.0 / 11.0, 0.05);
+}
+
+TEST(ResampleWeights, SmoothedSchemeAddsPriorBallotsFromThePooledShares) {
+  // One meeting; every rater gives evaluee 0 the top grade (3) and evaluee
+  // 1 grade 1, so the pooled shares are 1/2 for grades 1 and 3.
+  std::vector<BallotRow> rows;
+  for (uint32_t r = 0; r < 4; ++r) {
+    rows.push_back({0, 0, r, 3});
+    rows.push_back({1, 0, r, 1});
+  }
+  const RatingBallots b = BuildBallots(2, {"member"}, 4, rows, false);
+  const auto model = WeightedMean(b);  // points 0, 60, 80, 100
+  ResampleOptions o;
+  o.bootstrap = 2000;
+  o.scheme = ResampleScheme::kRaters;
+  const ResampleResult plain = Resample(*model, b, o);
+  EXPECT_EQ(plain.lo[0], 100.0);  // every rater resample is all top grades
+  EXPECT_EQ(plain.hi[0], 100.0);
+  o.scheme = ResampleScheme::kSmoothed;
+  const ResampleResult sm = Resample(*model, b, o);
+  EXPECT_EQ(sm.full.score[0], 100.0);  // the point estimate is the ballots' own
+  // A resample holds the prior rater with probability 1 - (4/5)^4 = 0.59;
+  // each of its draws gives evaluee 0 grade 1 (60 points) with probability
+  // 1/2, so about 1/3 of the resamples score evaluee 0 below 100, never
+  // above, and never below 60.
+  int below = 0;
+  for (int s = 0; s < o.bootstrap; ++s) {
+    const double x = sm.scores[static_cast<size_t>(s) * 2];
+    ASSERT_LE(x, 100.0);
+    ASSERT_GE(x, 60.0);
+    below += x < 100.0;
+  }
+  EXPECT_NEAR(below / 2000.0, 0.33, 0.05);
+  EXPECT_LT(sm.lo[0], 100.0);
+  EXPECT_EQ(sm.hi[0], 100.0);
+  // Evaluee 1 is pulled up toward the pooled shares the same way.
+  EXPECT_GT(sm.hi[1], 60.0);
+  EXPECT_EQ(sm.lo[1], 60.0);
 }
 
 // A model that checks what every fit sees: the same ballot words as the
@@ -331,6 +454,7 @@ TEST(ResampleWeights, FitsSeeRewrittenWeightsOnOneCopyPerThread) {
   const RatingBallots b = BuildBallots(6, {"superior", "member"}, 4, rows, true);
   const SpyModel spy(b);
   ResampleOptions o;
+  o.scheme = ResampleScheme::kRaters;  // the multinomial rater bootstrap
   o.bootstrap = 64;
   o.threads = 2;
   const ResampleResult r = Resample(spy, b, o);
@@ -481,6 +605,67 @@ class FixedModel : public Model {
     return r;
   }
 };
+
+TEST(ResampleIntervals, BcaMovesThePercentilesByTheBiasAndAcceleration) {
+  // One evaluee, B = 1000 resampled scores 1..1000 (ranks all 1).
+  ResampleResult r;
+  r.n = 1;
+  r.resamples = 1000;
+  for (int s = 1; s <= 1000; ++s) {
+    r.scores.push_back(s);
+    r.ranks.push_back(1);
+  }
+  r.rank = {1};
+  r.full.score = Eigen::VectorXd::Constant(1, 500.5);  // the median: z0 = 0
+  r.accel_score = {0.0};
+  r.accel_rank = {0.0};
+  const BootstrapIntervalSet pct = BootstrapIntervals(r, 0.9, IntervalMethod::kPercentile);
+  const BootstrapIntervalSet bca = BootstrapIntervals(r, 0.9, IntervalMethod::kBca);
+  // Type-7 quantiles of 1..1000 at 0.05 and 0.95: 1 + 999 p.
+  EXPECT_NEAR(pct.lo[0], 50.95, 1e-9);
+  EXPECT_NEAR(pct.hi[0], 950.05, 1e-9);
+  EXPECT_NEAR(bca.lo[0], pct.lo[0], 1e-6);  // z0 = 0, a = 0: the percentiles
+  EXPECT_NEAR(bca.hi[0], pct.hi[0], 1e-6);
+  // 841 of the values lie below 841.5: z0 = Phi^-1(0.841) = 0.99858; with
+  // a = 0 the levels become Phi(2 z0 -+ 1.64485).
+  r.full.score[0] = 841.5;
+  r.accel_score = {0.0};
+  const BootstrapIntervalSet up = BootstrapIntervals(r, 0.9, IntervalMethod::kBca);
+  const double z0 = NormalQuantile(0.841), z = NormalQuantile(0.95);
+  EXPECT_NEAR(up.lo[0], 1 + 999 * NormalCdf(2 * z0 - z), 1e-6);
+  EXPECT_NEAR(up.hi[0], 1 + 999 * NormalCdf(2 * z0 + z), 1e-6);
+  // With acceleration a: Phi(z0 + (z0 + z_p) / (1 - a (z0 + z_p))).
+  r.full.score[0] = 500.5;
+  r.accel_score = {0.1};
+  const BootstrapIntervalSet acc = BootstrapIntervals(r, 0.9, IntervalMethod::kBca);
+  const double z0m = NormalQuantile(0.5);
+  EXPECT_NEAR(acc.lo[0], 1 + 999 * NormalCdf(z0m + (z0m - z) / (1 - 0.1 * (z0m - z))), 1e-6);
+  EXPECT_NEAR(acc.hi[0], 1 + 999 * NormalCdf(z0m + (z0m + z) / (1 - 0.1 * (z0m + z))), 1e-6);
+  EXPECT_EQ(acc.rank_lo[0], 1.0);
+  EXPECT_EQ(acc.rank_hi[0], 1.0);
+}
+
+TEST(ResampleIntervals, BcaFitsTheJackknifeBlocksAndIsDeterministic) {
+  const RatingBallots b = RandomBallots(40, 25, 3);
+  const auto model = WeightedMean(b);
+  ResampleOptions o;
+  o.bootstrap = 100;
+  o.interval = IntervalMethod::kBca;
+  o.threads = 1;
+  const ResampleResult r1 = Resample(*model, b, o);
+  o.threads = 2;
+  const ResampleResult r2 = Resample(*model, b, o);
+  EXPECT_EQ(r1.accel_blocks, 20);
+  EXPECT_EQ(r1.accel_score, r2.accel_score);
+  EXPECT_EQ(Render(b, r1), Render(b, r2));
+  bool any = false;
+  for (int e = 0; e < r1.n; ++e) {
+    EXPECT_LE(r1.lo[e], r1.hi[e]);
+    EXPECT_LT(std::abs(r1.accel_score[e]), 0.5);
+    any = any || r1.accel_score[e] != 0.0;
+  }
+  EXPECT_TRUE(any);
+}
 
 TEST(ResampleCsv, WithoutResamplingEqualsScoresCsv) {
   std::vector<BallotRow> rows;

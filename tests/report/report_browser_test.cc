@@ -1,5 +1,5 @@
-// End-to-end test of report.html in a real browser: `evalsim run`, `sweep`
-// and `manipulate` write their outputs into a fresh directory, headless
+// End-to-end test of report.html in a real browser: `evalsim run`, `sweep`,
+// `manipulate` and `calibrate` write their outputs into a fresh directory, headless
 // Chromium opens the report.html there, and the test reads back the DOM the
 // page's scripts built. It checks the page contract of sim/report/report.h: the
 // body says data-report-status="rendered", every figure.chart has a caption,
@@ -868,6 +868,14 @@ TEST(ReportBrowser, Manipulate) {
   CheckReportOf("manipulate",
                 "manipulate " + Source("scenarios/canvassing_presets.toml") + " --sample 6",
                 "manipulate");
+}
+
+TEST(ReportBrowser, Calibrate) {
+  CheckReportOf("calibrate",
+                "calibrate " + Source("scenarios/quickstart.toml") +
+                    " --models standard,median --sets 4 --bootstrap 40 --population 8 --runs 2 "
+                    "--replicates 3",
+                "calibrate");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // report.html (sim/report/report.h): the page's content built from real output
-// directories of `evalsim run`, `sweep` and `manipulate`, checked against the
+// directories of `evalsim run`, `sweep`, `manipulate` and `calibrate`, checked against the
 // CSV/JSON files by independent readers here; the page's self-containment and
 // escaping; and the command-line contract (byte-identical rebuilds, thread
 // independence, errors that name the file).
@@ -123,6 +123,10 @@ class Report : public ::testing::Test {
          (root_ / "manipulate").string());
     Make("run " + Scenario("veto_overlay.toml") + " --replicates 3 --out " +
          (root_ / "veto").string());
+    Make("calibrate " + Scenario("quickstart.toml") +
+         " --models standard,median --sets 3 --bootstrap 30 --population 6 --runs 2 "
+         "--replicates 3 --out " +
+         (root_ / "calibrate").string());
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
   static void Make(const std::string& args) {
@@ -519,8 +523,36 @@ TEST_F(Report, ManipulationCostMatchesTheSummary) {
   EXPECT_EQ(matched, values.size());
 }
 
+TEST_F(Report, CalibrationChartsHoldCalibrationAndReliabilityCsv) {
+  const Json data = Data("calibrate");
+  EXPECT_EQ(data["kind"], "calibrate");
+  ExpectCharts(data, {"calibration", "reliability"});
+  EXPECT_EQ(FindChart(data, "headline"), nullptr);
+  // The calibration chart's rows are calibration.csv's, cell for cell.
+  const auto table = ReadTable(Dir("calibrate") / "calibration.csv");
+  const Json& values = (*FindChart(data, "calibration"))["spec"]["data"]["values"];
+  ASSERT_EQ(values.size(), table.size());
+  for (size_t i = 0; i < table.size(); ++i) {
+    EXPECT_EQ(values[i]["model"], table[i].at("model"));
+    EXPECT_EQ(values[i]["quantity"], table[i].at("quantity"));
+    EXPECT_DOUBLE_EQ(values[i]["nominal"].get<double>(), D(table[i].at("nominal")));
+    EXPECT_DOUBLE_EQ(values[i]["coverage"].get<double>(), D(table[i].at("coverage")));
+  }
+  // The reliability chart keeps the non-empty bins, one select per target.
+  const Json& rel = *FindChart(data, "reliability");
+  EXPECT_EQ(rel["spec"]["params"][0]["name"], "target");
+  EXPECT_EQ(rel["spec"]["params"][0]["bind"]["options"],
+            Json::parse(R"(["rerun","population","truth"])"));
+  for (const Json& v : rel["spec"]["layer"][1]["data"]["values"]) EXPECT_GT(v["count"], 0);
+  // The tables of the page.
+  std::set<std::string> tables;
+  for (const Json& t : data["tables"]) tables.insert(t["key"].get<std::string>());
+  EXPECT_EQ(tables, (std::set<std::string>{"calibration", "brier", "metrics-calibration"}));
+  EXPECT_EQ(data["summary"]["calibration_design"]["sets"], 3);
+}
+
 TEST_F(Report, PageIsSelfContainedAndHoldsItsData) {
-  for (const char* kind : {"run", "composite", "sweep", "manipulate"}) {
+  for (const char* kind : {"run", "composite", "sweep", "manipulate", "calibrate"}) {
     const std::string html = Slurp(Dir(kind) / "report.html");
     ASSERT_FALSE(html.empty()) << kind;
     EXPECT_EQ(Count(html, evalsim::ReportScripts()), 1u) << kind;
@@ -569,7 +601,7 @@ TEST_F(Report, TextIsEscapedInHtmlAndScriptJson) {
 }
 
 TEST_F(Report, ReportCommandRewritesTheSameBytes) {
-  for (const char* kind : {"run", "composite", "sweep", "manipulate"}) {
+  for (const char* kind : {"run", "composite", "sweep", "manipulate", "calibrate"}) {
     const fs::path page = Dir(kind) / "report.html";
     const std::string before = Slurp(page);
     ASSERT_FALSE(before.empty()) << kind;
