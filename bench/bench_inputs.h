@@ -49,6 +49,7 @@ uint64_t SumWords(const uint32_t* words, uint64_t n);
 // Registration (custom main in bench_main.cc).
 void RegisterSimBenchmarks();
 void RegisterModelBenchmarks();
+void RegisterIngestBenchmarks();
 
 }  // namespace evalsim::bench
 

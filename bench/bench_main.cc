@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
                               std::to_string(tbb::info::default_concurrency()));
   evalsim::bench::RegisterSimBenchmarks();
   evalsim::bench::RegisterModelBenchmarks();
+  evalsim::bench::RegisterIngestBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

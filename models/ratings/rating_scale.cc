@@ -244,6 +244,19 @@ class RatingScaleFit {
   // The iteration, part by part (see Iterate()).
   void BuildParts();
   int Iterate(bool* converged, double* change);
+  // Which parts an iteration sweeps (see Iterate()).
+  struct PartSchedule {
+    static constexpr double kSettle = 0.1;
+    static constexpr double kInfinity = std::numeric_limits<double>::infinity();
+    PartSchedule(int parts, int categories);
+    void WakeAll();
+    void Update(const std::vector<double>& coef, double tolerance);
+    std::vector<int32_t> active;      // swept in the next iteration, ascending
+    std::vector<double> change;       // largest move of each part in its last sweep
+    std::vector<double> last_change;  // the move of the sweep before
+    std::vector<double> frozen_at;    // the thresholds when each part settled
+    int categories_;
+  };
   void IterateOnce(std::span<const int32_t> active, std::vector<double>& sums,
                    std::vector<double>& part_change, double* anchored_change);
   std::span<const int32_t> PartRatees(int p) const {
@@ -1008,37 +1021,84 @@ void RatingScaleFit::AttachAnchored() {
 // parts not yet converged, in parallel: the parts are disjoint, and every
 // part keeps its threshold sums, so that a part left out still counts with
 // its last ones. The anchored evaluees and raters are swept with the part
-// they depend on (AttachAnchored). A part converges when its sweep moved
-// nothing by tolerance while the thresholds and the anchored evaluees and
-// raters of no part did not either; a larger move of these wakes every part.
+// they depend on (AttachAnchored). A part is left out once it has settled
+// (PartSchedule::Update); a move of the thresholds or of the anchored
+// evaluees and raters of no part by tolerance or more wakes every part. The
+// fit stops, as the plain sweep does, when an iteration moved nothing by
+// tolerance or more.
 // Sums are added in part order, so the result does not depend on threads;
 // with one part and nothing anchored the iterates are the plain sweep's.
 int RatingScaleFit::Iterate(bool* converged, double* change) {
   std::vector<double> sums((static_cast<size_t>(components_) + 1) * SumsStride(), 0.0);
-  std::vector<double> part_change(components_, 0.0);
-  std::vector<int32_t> active(components_);
-  std::iota(active.begin(), active.end(), 0);
+  PartSchedule schedule(components_, cat_.count);
   int iterations = 0;
   *converged = false;
   while (iterations < o_.max_iterations && !*converged) {
     ++iterations;
     const std::vector<double> old_coef = cat_.coef;
     double anchored_change = 0.0;
-    IterateOnce(active, sums, part_change, &anchored_change);
+    IterateOnce(schedule.active, sums, schedule.change, &anchored_change);
     double threshold_change = 0.0;
     for (int u = 0; u < cat_.count; ++u)
       threshold_change = std::max(threshold_change, std::abs(cat_.coef[u] - old_coef[u]));
     *change = std::max(anchored_change, threshold_change);
-    for (int32_t p : active) *change = std::max(*change, part_change[p]);
+    for (int32_t p : schedule.active) *change = std::max(*change, schedule.change[p]);
     *converged = *change < o_.tolerance;
     if (threshold_change >= o_.tolerance || anchored_change >= o_.tolerance) {
-      active.resize(components_);
-      std::iota(active.begin(), active.end(), 0);
+      schedule.WakeAll();
     } else {
-      std::erase_if(active, [&](int32_t p) { return part_change[p] < o_.tolerance; });
+      schedule.Update(cat_.coef, o_.tolerance);
     }
   }
   return iterations;
+}
+
+RatingScaleFit::PartSchedule::PartSchedule(int parts, int categories)
+    : change(parts, 0.0),
+      last_change(parts, kInfinity),
+      frozen_at(static_cast<size_t>(parts) * categories, 0.0),
+      categories_(categories) {
+  WakeAll();
+}
+
+void RatingScaleFit::PartSchedule::WakeAll() {
+  active.resize(change.size());
+  std::iota(active.begin(), active.end(), 0);
+  std::fill(last_change.begin(), last_change.end(), kInfinity);
+}
+
+// A part settles when its last move was under the tolerance and the moves
+// still to come, estimated from the ratio of its last two moves as a
+// geometric series, are under a tenth of it: a part left out then is as
+// near its solution as the iteration would take it. A settled part wakes
+// when the thresholds have moved by more than that since it settled.
+void RatingScaleFit::PartSchedule::Update(const std::vector<double>& coef, double tolerance) {
+  const double bound = kSettle * tolerance;
+  std::vector<int32_t> next;
+  std::vector<char> was_active(change.size(), 0);
+  for (int32_t p : active) {
+    was_active[p] = 1;
+    const double ratio = change[p] / last_change[p];
+    const double to_come = ratio < 1.0 ? change[p] * ratio / (1.0 - ratio) : kInfinity;
+    last_change[p] = change[p];
+    if (change[p] < tolerance && to_come < bound) {
+      std::copy(coef.begin(), coef.end(), frozen_at.begin() + static_cast<size_t>(p) * categories_);
+    } else {
+      next.push_back(p);
+    }
+  }
+  for (size_t p = 0; p < change.size(); ++p) {
+    if (was_active[p]) continue;
+    const double* at = &frozen_at[p * categories_];
+    double drift = 0.0;
+    for (int u = 0; u < categories_; ++u) drift = std::max(drift, std::abs(coef[u] - at[u]));
+    if (drift > bound) {
+      last_change[p] = kInfinity;
+      next.push_back(static_cast<int32_t>(p));
+    }
+  }
+  std::sort(next.begin(), next.end());
+  active = std::move(next);
 }
 
 // One iteration over the `active` parts and the anchored evaluees and
