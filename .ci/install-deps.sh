@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev   # manifest.json
   libtbb-dev           # parallel loops over meetings and replicates
   libcsv-dev           # RFC 4180 CSV reader (ballot files)
+  libabsl-dev          # flat hash maps of the ballot-file readers' names
   libssl-dev           # SHA-256 of scenario files
   zlib1g-dev           # gzip-compressed per-replicate score tables
   libgtest-dev libgmock-dev googletest

@@ -50,6 +50,7 @@ uint64_t SumWords(const uint32_t* words, uint64_t n);
 void RegisterSimBenchmarks();
 void RegisterModelBenchmarks();
 void RegisterItemBenchmarks();
+void RegisterIngestBenchmarks();
 
 }  // namespace evalsim::bench
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   evalsim::bench::RegisterSimBenchmarks();
   evalsim::bench::RegisterModelBenchmarks();
   evalsim::bench::RegisterItemBenchmarks();
+  evalsim::bench::RegisterIngestBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -42,6 +42,25 @@ void Run(const std::string& file, Parse&& parse) {
   }
 }
 
+// The outcome of `read()`: its result, compared by `key`, or the message of
+// the InputError it threw.
+template <typename Read, typename Key>
+std::string Outcome(Read&& read, Key&& key) {
+  try {
+    return "ok " + key(read());
+  } catch (const InputError& e) {
+    return std::string("error ") + e.what();
+  }
+}
+
+// The fast path of a reader (chunks of `chunk_bytes`) and its exact path
+// must agree: the same result or the same message.
+template <typename Fast, typename Exact, typename Key>
+void SameAsExact(Fast&& fast, Exact&& exact, Key&& key) {
+  const std::string a = Outcome(fast, key), b = Outcome(exact, key);
+  if (a != b) Finding("fast and exact readers disagree", (a + " / " + b).c_str());
+}
+
 }  // namespace evalsim::fuzz
 
 #endif  // EVALSIM_FUZZ_FUZZ_COMMON_H_

@@ -1,5 +1,8 @@
 // libFuzzer target: the indicators CSV reader (ParseIndicatorsCsv).
+#include <fmt/format.h>
+
 #include <cmath>
+#include <vector>
 
 #include "fuzz/fuzz_common.h"
 #include "sim/io/csv.h"
@@ -17,5 +20,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (std::isinf(t.values.data()[i])) fuzz::Finding("infinite indicator value", "");
     }
   });
+  // The fast path, cut into small chunks, against the exact reader.
+  fuzz::SameAsExact(
+      [&] { return ParseIndicatorsCsv(fuzz::AsText(data, size), file, {1 + size % 13}); },
+      [&] { return ParseIndicatorsCsv(fuzz::AsText(data, size), file, {.fast = false}); },
+      [](const IndicatorTable& t) {
+        std::vector<double> v(t.values.data(), t.values.data() + t.values.size());
+        return fmt::format("{} {} {}", fmt::join(t.ratee_names, "|"), fmt::join(t.names, "|"),
+                           fmt::join(v, ","));
+      });
   return 0;
 }

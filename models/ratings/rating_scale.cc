@@ -1,6 +1,8 @@
 #include "models/ratings/rating_scale.h"
 
 #include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -10,12 +12,14 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "models/common/union_find.h"
+#include "sim/core/parallel.h"
 
 namespace evalsim {
 namespace {
@@ -238,6 +242,63 @@ class RatingScaleFit {
   void SumRatersFor(std::vector<double>& mean, std::vector<double>& var, bool thresholds);
   void ThresholdStep();
   void Centre();
+  // The iteration, part by part (see Iterate()).
+  void BuildParts();
+  int Iterate(bool* converged, double* change);
+  // Which parts an iteration sweeps (see Iterate()).
+  struct PartSchedule {
+    static constexpr double kSettle = 0.1;
+    static constexpr double kInfinity = std::numeric_limits<double>::infinity();
+    PartSchedule(int parts, int categories);
+    void WakeAll();
+    void Update(const std::vector<double>& coef, double tolerance);
+    std::vector<int32_t> active;      // swept in the next iteration, ascending
+    std::vector<double> change;       // largest move of each part in its last sweep
+    std::vector<double> last_change;  // the move of the sweep before
+    std::vector<double> frozen_at;    // the thresholds when each part settled
+    int categories_;
+  };
+  void IterateOnce(std::span<const int32_t> active, std::vector<double>& sums,
+                   std::vector<double>& part_change, double* anchored_change);
+  std::span<const int32_t> PartRatees(int p) const {
+    return {part_ratees_.data() + part_ratee_begin_[p],
+            part_ratees_.data() + part_ratee_begin_[p + 1]};
+  }
+  std::span<const int32_t> PartRaters(int p) const {
+    return {part_raters_.data() + part_rater_begin_[p],
+            part_raters_.data() + part_rater_begin_[p + 1]};
+  }
+  template <int M>
+  double StepPart(int part, const Kernel& kernel, double* sums);
+  double CentrePart(int part);
+  template <int M>
+  double StepAnchoredRatees(const Kernel& kernel, std::span<const int32_t> ratees);
+  template <int M>
+  double StepAnchoredRaters(const Kernel& kernel, std::span<const int32_t> raters);
+  // The anchored evaluees and raters (indices into anchored_raters_) swept
+  // with part p; p = components_: those swept on their own.
+  std::span<const int32_t> AnchoredRatees(int p) const {
+    return {anchored_ratee_by_part_.data() + anchored_ratee_part_begin_[p],
+            anchored_ratee_by_part_.data() + anchored_ratee_part_begin_[p + 1]};
+  }
+  std::span<const int32_t> AnchoredRaters(int p) const {
+    return {anchored_rater_by_part_.data() + anchored_rater_part_begin_[p],
+            anchored_rater_by_part_.data() + anchored_rater_part_begin_[p + 1]};
+  }
+  void AttachAnchored();
+  void AddThresholdSums(const std::vector<double>& sums);
+  // The threshold sums of one evaluee's ballots (ThresholdStep's s, q, and
+  // the Schur terms of its own equation), added into `sums`.
+  template <int M>
+  void AddThresholdTerms(int i, const Kernel& kernel, bool core, double* s_sum, double* q_sum,
+                         double* sums);
+  template <int M>
+  void AddThresholdTermsOf(std::span<const int32_t> ratees, const Kernel& kernel, bool core,
+                           double* sums);
+  size_t SumsStride() const {
+    const size_t inner = cat_.count > 2 ? static_cast<size_t>(cat_.count - 2) : 0;
+    return 2 * inner + 2 * inner * inner;
+  }
   ScoreResult Result(int iterations, bool converged, double change);
   // Parts of Result: standard errors, severities, thresholds and notes.
   int AddScores(const std::vector<double>& ratee_var, ScoreResult& r) const;
@@ -270,6 +331,23 @@ class RatingScaleFit {
   // Connected parts of the core: severities are centred within each.
   int components_ = 0;
   std::vector<int32_t> ratee_comp_, rater_comp_;
+  // The members of each part (core evaluees and raters), by part.
+  std::vector<size_t> part_ratee_begin_, part_rater_begin_;
+  std::vector<int32_t> part_ratees_, part_raters_;
+  // The evaluees and raters estimated against the core, and the ballots of
+  // those raters on core evaluees (by rater).
+  std::vector<int32_t> anchored_ratees_, anchored_raters_;
+  std::vector<size_t> anchored_begin_;
+  std::vector<int32_t> anchored_ratee_;
+  std::vector<double> anchored_weight_;
+  // The part each anchored evaluee and rater is swept with (see
+  // AttachAnchored()), grouped by part.
+  std::vector<size_t> anchored_ratee_part_begin_, anchored_rater_part_begin_;
+  std::vector<int32_t> anchored_ratee_by_part_, anchored_rater_by_part_;
+  // Per rater: Kernel::ExpHalf(-delta), and the sums of its equation.
+  std::vector<double> exp_neg_delta_, rater_mean_, rater_var_;
+  // The estimates before the current iteration (of the parts it sweeps).
+  std::vector<double> old_theta_, old_delta_;
 
   std::vector<double> theta_, delta_;
   // Threshold sums of one pass: s_u = sum w p_u and q = sum w p p' over the
@@ -837,40 +915,429 @@ ScoreResult RatingScaleFit::Run() {
   }
   Centre();
 
-  std::vector<double> ratee_mean(n_), ratee_var(n_), rater_mean(num_raters_),
-      rater_var(num_raters_);
-  std::vector<double> old_theta, old_delta, old_coef;
-  int iterations = 0;
+  BuildParts();
   bool converged = false;
   double change = 0.0;
-  while (iterations < o_.max_iterations && !converged) {
-    ++iterations;
-    old_theta = theta_;
-    old_delta = delta_;
-    old_coef = cat_.coef;
-    // (i) Evaluees, against the current severities and thresholds.
-    SumRatees(ratee_mean, ratee_var);
-    for (int i = 0; i < n_; ++i) {
-      if (ratee_eq_.weight[i] > 0.0)
-        theta_[i] += LimitedStep(ratee_eq_.target[i] - ratee_mean[i], ratee_var[i]);
-    }
-    // (ii) Raters and thresholds, against the new abilities.
-    SumRaters(rater_mean, rater_var, true);
-    for (int j = 0; j < num_raters_; ++j) {
-      if (rater_eq_.weight[j] > 0.0)
-        delta_[j] += LimitedStep(rater_mean[j] - rater_eq_.target[j], rater_var[j]);
-    }
-    ThresholdStep();
-    Centre();
-    change = 0.0;
-    for (int i = 0; i < n_; ++i) change = std::max(change, std::abs(theta_[i] - old_theta[i]));
-    for (int j = 0; j < num_raters_; ++j)
-      change = std::max(change, std::abs(delta_[j] - old_delta[j]));
-    for (int u = 0; u < cat_.count; ++u)
-      change = std::max(change, std::abs(cat_.coef[u] - old_coef[u]));
-    converged = change < o_.tolerance;
-  }
+  const int iterations = Iterate(&converged, &change);
   return Result(iterations, converged, change);
+}
+
+// The members of every part, and the anchored evaluees and raters with the
+// ballots of those raters on core evaluees.
+void RatingScaleFit::BuildParts() {
+  auto group = [&](const std::vector<int32_t>& comp, std::vector<size_t>& begin,
+                   std::vector<int32_t>& members) {
+    begin.assign(static_cast<size_t>(components_) + 1, 0);
+    for (int32_t c : comp)
+      if (c >= 0) ++begin[c + 1];
+    for (int c = 0; c < components_; ++c) begin[c + 1] += begin[c];
+    members.resize(begin.back());
+    std::vector<size_t> fill(begin.begin(), begin.end() - 1);
+    for (size_t x = 0; x < comp.size(); ++x)
+      if (comp[x] >= 0) members[fill[comp[x]]++] = static_cast<int32_t>(x);
+  };
+  group(ratee_comp_, part_ratee_begin_, part_ratees_);
+  group(rater_comp_, part_rater_begin_, part_raters_);
+  for (int i = 0; i < n_; ++i)
+    if (ratee_role_[i] == kAnchored) anchored_ratees_.push_back(i);
+  std::vector<int32_t> slot(num_raters_, -1);
+  for (int j = 0; j < num_raters_; ++j) {
+    if (rater_role_[j] != kAnchored) continue;
+    slot[j] = static_cast<int32_t>(anchored_raters_.size());
+    anchored_raters_.push_back(j);
+  }
+  std::vector<std::vector<std::pair<int32_t, double>>> ballots(anchored_raters_.size());
+  for (int i = 0; i < n_; ++i) {
+    if (ratee_role_[i] != kCore) continue;
+    ForEachBallot(i, [&](int j, int, double w) {
+      if (slot[j] >= 0) ballots[slot[j]].emplace_back(i, w);
+    });
+  }
+  anchored_begin_.assign(1, 0);
+  for (const auto& list : ballots) {
+    for (const auto& [i, w] : list) {
+      anchored_ratee_.push_back(i);
+      anchored_weight_.push_back(w);
+    }
+    anchored_begin_.push_back(anchored_ratee_.size());
+  }
+  exp_neg_delta_.assign(num_raters_, 0.0);
+  rater_mean_.assign(num_raters_, 0.0);
+  rater_var_.assign(num_raters_, 0.0);
+  old_theta_.assign(n_, 0.0);
+  old_delta_.assign(num_raters_, 0.0);
+  AttachAnchored();
+}
+
+// An anchored rater is swept with the part of the core evaluees it rated,
+// an anchored evaluee with the part whose severities it reads (those of its
+// core raters and of anchored raters swept with that part), when there is
+// one such part; the others are swept on their own, before the parts (the
+// evaluees, against the old severities) and after them (the raters, against
+// the new abilities), as in the plain sweep. Parts then never read what
+// another part writes.
+void RatingScaleFit::AttachAnchored() {
+  const int global = components_;
+  auto owner_of = [&](int32_t current, int32_t part) {
+    return current == -1 || current == part ? part : global;
+  };
+  std::vector<int32_t> rater_owner(anchored_raters_.size());
+  std::vector<int32_t> owner_of_rater(num_raters_, -1);  // anchored raters only
+  for (size_t a = 0; a < anchored_raters_.size(); ++a) {
+    int32_t owner = -1;
+    for (size_t k = anchored_begin_[a]; k < anchored_begin_[a + 1]; ++k)
+      owner = owner_of(owner, ratee_comp_[anchored_ratee_[k]]);
+    rater_owner[a] = owner < 0 ? global : owner;
+    owner_of_rater[anchored_raters_[a]] = rater_owner[a];
+  }
+  std::vector<int32_t> ratee_owner;
+  for (int32_t i : anchored_ratees_) {
+    int32_t owner = -1;
+    ForEachBallot(i, [&](int j, int, double) {
+      if (rater_role_[j] == kCore) owner = owner_of(owner, rater_comp_[j]);
+      if (rater_role_[j] == kAnchored) owner = owner_of(owner, owner_of_rater[j]);
+    });
+    ratee_owner.push_back(owner < 0 ? global : owner);
+  }
+  auto group = [&](const std::vector<int32_t>& owner, const auto& member,
+                   std::vector<size_t>& begin, std::vector<int32_t>& members) {
+    begin.assign(static_cast<size_t>(global) + 2, 0);
+    for (int32_t o : owner) ++begin[o + 1];
+    for (int p = 0; p <= global; ++p) begin[p + 1] += begin[p];
+    members.resize(owner.size());
+    std::vector<size_t> fill(begin.begin(), begin.end() - 1);
+    for (size_t x = 0; x < owner.size(); ++x) members[fill[owner[x]]++] = member(x);
+  };
+  group(
+      ratee_owner, [&](size_t x) { return anchored_ratees_[x]; }, anchored_ratee_part_begin_,
+      anchored_ratee_by_part_);
+  group(
+      rater_owner, [](size_t x) { return static_cast<int32_t>(x); }, anchored_rater_part_begin_,
+      anchored_rater_by_part_);
+}
+
+// Iterates until no estimate moves by tolerance or more. Each iteration is
+// the joint Newton sweep of the whole design (evaluees, then raters and the
+// thresholds, then the centring of every part), but it sweeps only the
+// parts not yet converged, in parallel: the parts are disjoint, and every
+// part keeps its threshold sums, so that a part left out still counts with
+// its last ones. The anchored evaluees and raters are swept with the part
+// they depend on (AttachAnchored). A part is left out once it has settled
+// (PartSchedule::Update); a move of the thresholds or of the anchored
+// evaluees and raters of no part by tolerance or more wakes every part. The
+// fit stops, as the plain sweep does, when an iteration moved nothing by
+// tolerance or more.
+// Sums are added in part order, so the result does not depend on threads;
+// with one part and nothing anchored the iterates are the plain sweep's.
+int RatingScaleFit::Iterate(bool* converged, double* change) {
+  std::vector<double> sums((static_cast<size_t>(components_) + 1) * SumsStride(), 0.0);
+  PartSchedule schedule(components_, cat_.count);
+  int iterations = 0;
+  *converged = false;
+  while (iterations < o_.max_iterations && !*converged) {
+    ++iterations;
+    const std::vector<double> old_coef = cat_.coef;
+    double anchored_change = 0.0;
+    IterateOnce(schedule.active, sums, schedule.change, &anchored_change);
+    double threshold_change = 0.0;
+    for (int u = 0; u < cat_.count; ++u)
+      threshold_change = std::max(threshold_change, std::abs(cat_.coef[u] - old_coef[u]));
+    *change = std::max(anchored_change, threshold_change);
+    for (int32_t p : schedule.active) *change = std::max(*change, schedule.change[p]);
+    *converged = *change < o_.tolerance;
+    if (threshold_change >= o_.tolerance || anchored_change >= o_.tolerance) {
+      schedule.WakeAll();
+    } else {
+      schedule.Update(cat_.coef, o_.tolerance);
+    }
+  }
+  return iterations;
+}
+
+RatingScaleFit::PartSchedule::PartSchedule(int parts, int categories)
+    : change(parts, 0.0),
+      last_change(parts, kInfinity),
+      frozen_at(static_cast<size_t>(parts) * categories, 0.0),
+      categories_(categories) {
+  WakeAll();
+}
+
+void RatingScaleFit::PartSchedule::WakeAll() {
+  active.resize(change.size());
+  std::iota(active.begin(), active.end(), 0);
+  std::fill(last_change.begin(), last_change.end(), kInfinity);
+}
+
+// A part settles when its last move was under the tolerance and the moves
+// still to come, estimated from the ratio of its last two moves as a
+// geometric series, are under a tenth of it: a part left out then is as
+// near its solution as the iteration would take it. A settled part wakes
+// when the thresholds have moved by more than that since it settled.
+void RatingScaleFit::PartSchedule::Update(const std::vector<double>& coef, double tolerance) {
+  const double bound = kSettle * tolerance;
+  std::vector<int32_t> next;
+  std::vector<char> was_active(change.size(), 0);
+  for (int32_t p : active) {
+    was_active[p] = 1;
+    const double ratio = change[p] / last_change[p];
+    const double to_come = ratio < 1.0 ? change[p] * ratio / (1.0 - ratio) : kInfinity;
+    last_change[p] = change[p];
+    if (change[p] < tolerance && to_come < bound) {
+      std::copy(coef.begin(), coef.end(), frozen_at.begin() + static_cast<size_t>(p) * categories_);
+    } else {
+      next.push_back(p);
+    }
+  }
+  for (size_t p = 0; p < change.size(); ++p) {
+    if (was_active[p]) continue;
+    const double* at = &frozen_at[p * categories_];
+    double drift = 0.0;
+    for (int u = 0; u < categories_; ++u) drift = std::max(drift, std::abs(coef[u] - at[u]));
+    if (drift > bound) {
+      last_change[p] = kInfinity;
+      next.push_back(static_cast<int32_t>(p));
+    }
+  }
+  std::sort(next.begin(), next.end());
+  active = std::move(next);
+}
+
+// One iteration over the `active` parts and the anchored evaluees and
+// raters, in the order of the plain sweep: evaluees (against the old
+// severities), raters and threshold sums (against the new abilities), the
+// thresholds, the centring.
+void RatingScaleFit::IterateOnce(std::span<const int32_t> active, std::vector<double>& sums,
+                                 std::vector<double>& part_change, double* anchored_change) {
+  const size_t stride = SumsStride();
+  const Kernel kernel(cat_.score, cat_.coef);
+  for (int j = 0; j < num_raters_; ++j)
+    if (rater_role_[j] != kCore) exp_neg_delta_[j] = kernel.ExpHalf(-delta_[j]);
+  // The anchored evaluees on their own read the old severities of core raters too.
+  for (int32_t i : AnchoredRatees(components_))
+    ForEachBallot(i, [&](int j, int, double) { exp_neg_delta_[j] = kernel.ExpHalf(-delta_[j]); });
+  WithCategoryCount(cat_.count, [&](auto M) {
+    double* global_sums = &sums[components_ * stride];
+    *anchored_change = StepAnchoredRatees<M()>(kernel, AnchoredRatees(components_));
+    std::fill(global_sums, global_sums + stride, 0.0);
+    if (thresholds_from_all_)
+      AddThresholdTermsOf<M()>(AnchoredRatees(components_), kernel, false, global_sums);
+    ParallelFor(tbb::blocked_range<size_t>(0, active.size(), 8),
+                [&](const tbb::blocked_range<size_t>& r) {
+                  for (size_t a = r.begin(); a < r.end(); ++a) {
+                    const int p = active[a];
+                    part_change[p] = StepPart<M()>(p, kernel, &sums[p * stride]);
+                  }
+                });
+    *anchored_change =
+        std::max(*anchored_change, StepAnchoredRaters<M()>(kernel, AnchoredRaters(components_)));
+  });
+  AddThresholdSums(sums);
+  ThresholdStep();
+  ParallelFor(tbb::blocked_range<size_t>(0, active.size(), 64),
+              [&](const tbb::blocked_range<size_t>& r) {
+                for (size_t a = r.begin(); a < r.end(); ++a)
+                  part_change[active[a]] = std::max(part_change[active[a]], CentrePart(active[a]));
+              });
+}
+
+// thr_s_, thr_q_, thr_schur_, thr_hg_: the sums of every part and of the
+// anchored evaluees, in that order.
+void RatingScaleFit::AddThresholdSums(const std::vector<double>& sums) {
+  const int inner = cat_.count - 2;
+  if (inner <= 0) return;
+  const size_t stride = SumsStride(), square = static_cast<size_t>(inner) * inner;
+  thr_s_.assign(inner, 0.0);
+  thr_q_.assign(square, 0.0);
+  thr_schur_.assign(square, 0.0);
+  thr_hg_.assign(inner, 0.0);
+  for (size_t p = 0; p <= static_cast<size_t>(components_); ++p) {
+    const double* from = &sums[p * stride];
+    for (int a = 0; a < inner; ++a) thr_s_[a] += from[a];
+    for (size_t a = 0; a < square; ++a) thr_q_[a] += from[inner + a];
+    for (size_t a = 0; a < square; ++a) thr_schur_[a] += from[inner + square + a];
+    for (int a = 0; a < inner; ++a) thr_hg_[a] += from[inner + 2 * square + a];
+  }
+}
+
+// Newton steps of part p's evaluees, then of its raters, with the anchored
+// evaluees and raters swept with it; leaves the part's threshold sums in
+// `sums` and returns the largest move of the anchored ones.
+template <int M>
+double RatingScaleFit::StepPart(int part, const Kernel& kernel, double* sums) {
+  const uint32_t* words = b_.ballot.data();
+  const float* weights = b_.Weighted() ? b_.weight.data() : nullptr;
+  for (int32_t j : PartRaters(part)) {
+    old_delta_[j] = delta_[j];
+    exp_neg_delta_[j] = kernel.ExpHalf(-delta_[j]);
+    rater_mean_[j] = rater_var_[j] = 0.0;
+  }
+  double anchored_change = StepAnchoredRatees<M>(kernel, AnchoredRatees(part));
+  double p[M > 0 ? M : kMaxLevels];
+  for (int32_t i : PartRatees(part)) {
+    old_theta_[i] = theta_[i];
+    if (!(ratee_eq_.weight[i] > 0.0)) continue;
+    const double t = theta_[i], exp_t = kernel.ExpHalf(t);
+    double se = 0.0, sv = 0.0;
+    for (uint64_t k = Begin(i), end = End(i); k < end; ++k) {
+      const uint32_t word = words[k];
+      const double w = weights ? weights[k] : 1.0;
+      const uint32_t j = BallotRater(word);
+      if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0) || rater_role_[j] != kCore) continue;
+      double e, v;
+      Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta_[j], p, &e, &v);
+      se += w * e;
+      sv += w * v;
+    }
+    theta_[i] += LimitedStep(ratee_eq_.target[i] - se, sv);
+  }
+  std::fill(sums, sums + SumsStride(), 0.0);
+  AddThresholdTermsOf<M>(PartRatees(part), kernel, true, sums);
+  if (thresholds_from_all_) AddThresholdTermsOf<M>(AnchoredRatees(part), kernel, false, sums);
+  for (int32_t j : PartRaters(part)) {
+    if (rater_eq_.weight[j] > 0.0)
+      delta_[j] += LimitedStep(rater_mean_[j] - rater_eq_.target[j], rater_var_[j]);
+  }
+  return std::max(anchored_change, StepAnchoredRaters<M>(kernel, AnchoredRaters(part)));
+}
+
+// Centres part p's severities (as Centre() does every part); returns the
+// largest move of its estimates in this iteration.
+double RatingScaleFit::CentrePart(int part) {
+  double shift = 0.0;
+  for (int32_t j : PartRaters(part)) shift += delta_[j];
+  shift /= static_cast<double>(PartRaters(part).size());
+  double change = 0.0;
+  for (int32_t j : PartRaters(part)) {
+    delta_[j] -= shift;
+    change = std::max(change, std::abs(delta_[j] - old_delta_[j]));
+  }
+  for (int32_t i : PartRatees(part)) {
+    theta_[i] -= shift;
+    change = std::max(change, std::abs(theta_[i] - old_theta_[i]));
+  }
+  return change;
+}
+
+// AddThresholdTerms for each of `ratees`, with the sums s and q running
+// over all their ballots in order (in registers when M is fixed).
+template <int M>
+void RatingScaleFit::AddThresholdTermsOf(std::span<const int32_t> ratees, const Kernel& kernel,
+                                         bool core, double* sums) {
+  const int inner = (M > 0 ? M : cat_.count) - 2;
+  constexpr int kLocal = M > 2 ? M - 2 : 1;
+  double s_local[kLocal] = {}, q_local[kLocal * kLocal] = {};
+  double* s_sum = M > 0 ? s_local : sums;
+  double* q_sum = M > 0 ? q_local : sums + inner;
+  for (int32_t i : ratees) AddThresholdTerms<M>(i, kernel, core, s_sum, q_sum, sums);
+  if (M > 0 && inner > 0) {
+    for (int a = 0; a < inner; ++a) sums[a] += s_local[a];
+    for (int a = 0; a < inner * inner; ++a) sums[inner + a] += q_local[a];
+  }
+}
+
+// Evaluee i's ballots at the current estimates: the sums of its raters'
+// equations (core evaluee, core raters; into rater_mean_ and rater_var_) and
+// its threshold terms: s and q into s_sum and q_sum, the Schur terms of its
+// own equation into `sums`.
+template <int M>
+void RatingScaleFit::AddThresholdTerms(int i, const Kernel& kernel, bool core, double* s_sum,
+                                       double* q_sum, double* sums) {
+  const int m = M > 0 ? M : cat_.count, inner = m - 2;
+  const double* score = cat_.score.data();
+  const uint32_t* words = b_.ballot.data();
+  const float* weights = b_.Weighted() ? b_.weight.data() : nullptr;
+  double* schur = sums + inner + inner * inner;
+  double* hg = sums + inner + 2 * inner * inner;
+  double p[M > 0 ? M : kMaxLevels], h[M > 0 ? M : kMaxLevels] = {};
+  const bool thresholds = inner > 0 && (core || thresholds_from_all_);
+  const double t = theta_[i], exp_t = kernel.ExpHalf(t);
+  double ratee_e = 0.0, ratee_v = 0.0;
+  for (uint64_t k = Begin(i), end = End(i); k < end; ++k) {
+    const uint32_t word = words[k];
+    const double w = weights ? weights[k] : 1.0;
+    const uint32_t j = BallotRater(word);
+    if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0)) continue;
+    const bool core_rater = rater_role_[j] == kCore;
+    const bool for_thresholds = thresholds && (thresholds_from_all_ || core_rater);
+    if (!(core && core_rater) && !for_thresholds) continue;
+    double e, v;
+    Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta_[j], p, &e, &v);
+    if (core && core_rater) {
+      rater_mean_[j] += w * e;
+      rater_var_[j] += w * v;
+    }
+    if (!for_thresholds) continue;
+    for (int a = 0; a < inner; ++a) {
+      const double wa = w * p[a + 1];
+      s_sum[a] += wa;
+      for (int c = a; c < inner; ++c) q_sum[a * inner + c] += wa * p[c + 1];
+    }
+    if (!core || core_rater) {
+      ratee_e += w * e;
+      ratee_v += w * v;
+      for (int a = 0; a < inner; ++a) h[a] += w * p[a + 1] * (score[a + 1] - e);
+    }
+  }
+  if (thresholds && ratee_v > 0.0) {
+    const double g = ratee_eq_.target[i] - ratee_e;
+    for (int a = 0; a < inner; ++a) {
+      const double ha = h[a] / ratee_v;
+      hg[a] += ha * g;
+      for (int c = a; c < inner; ++c) schur[a * inner + c] += ha * h[c];
+    }
+  }
+}
+
+// Newton steps of anchored evaluees, against the severities of all their
+// raters (old, as exp_neg_delta_ holds them). Returns the largest move.
+template <int M>
+double RatingScaleFit::StepAnchoredRatees(const Kernel& kernel, std::span<const int32_t> ratees) {
+  const uint32_t* words = b_.ballot.data();
+  const float* weights = b_.Weighted() ? b_.weight.data() : nullptr;
+  double p[M > 0 ? M : kMaxLevels];
+  double change = 0.0;
+  for (int32_t i : ratees) {
+    if (!(ratee_eq_.weight[i] > 0.0)) continue;
+    const double t = theta_[i], exp_t = kernel.ExpHalf(t);
+    double se = 0.0, sv = 0.0;
+    for (uint64_t k = Begin(i), end = End(i); k < end; ++k) {
+      const uint32_t word = words[k];
+      const double w = weights ? weights[k] : 1.0;
+      const uint32_t j = BallotRater(word);
+      if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0)) continue;
+      double e, v;
+      Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta_[j], p, &e, &v);
+      se += w * e;
+      sv += w * v;
+    }
+    theta_[i] = t + LimitedStep(ratee_eq_.target[i] - se, sv);
+    change = std::max(change, std::abs(theta_[i] - t));
+  }
+  return change;
+}
+
+// Newton steps of anchored raters (indices into anchored_raters_), against
+// the new abilities of the core evaluees they rated. Returns the largest move.
+template <int M>
+double RatingScaleFit::StepAnchoredRaters(const Kernel& kernel, std::span<const int32_t> raters) {
+  double p[M > 0 ? M : kMaxLevels];
+  double change = 0.0;
+  for (int32_t a : raters) {
+    const int32_t j = anchored_raters_[a];
+    const double d = delta_[j], exp_d = kernel.ExpHalf(-d);
+    double se = 0.0, sv = 0.0;
+    for (size_t k = anchored_begin_[a]; k < anchored_begin_[a + 1]; ++k) {
+      const int32_t i = anchored_ratee_[k];
+      const double w = anchored_weight_[k];
+      double e, v;
+      Moments<M>(kernel, theta_[i] - d, kernel.ExpHalf(theta_[i]) * exp_d, p, &e, &v);
+      se += w * e;
+      sv += w * v;
+    }
+    if (rater_eq_.weight[j] > 0.0) delta_[j] = d + LimitedStep(se - rater_eq_.target[j], sv);
+    change = std::max(change, std::abs(delta_[j] - d));
+  }
+  return change;
 }
 
 // Scores and their standard errors; returns the number of evaluees without a valid ballot.

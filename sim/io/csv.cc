@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cfloat>
 #include <charconv>
@@ -16,13 +17,16 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "sim/core/errors.h"
+#include "sim/core/progress.h"
 #include "sim/core/text.h"
+#include "sim/io/csv_fast.h"
 #include "sim/io/files.h"
 
 namespace evalsim {
@@ -958,32 +962,95 @@ IndicatorTable ParseIndicators(std::string_view text, const std::string& file) {
   return IndicatorsBuilder(file).Parse(text);
 }
 
+// A file to read: mapped when it is a regular file (ReadFile otherwise, a
+// pipe for instance, and for its messages when it cannot be opened), with
+// the progress line and the release of the pages already parsed.
+class InputFile {
+ public:
+  explicit InputFile(const std::string& path) {
+    if (IsRegularFile(path)) {
+      mapped_.emplace(path);
+      text_ = mapped_->Text();
+    } else {
+      copy_ = ReadFile(path);
+      text_ = copy_;
+    }
+    if (text_.size() >= kProgressBytes && StderrIsTerminal())
+      progress_.emplace(fmt::format("reading {} (MiB)", path),
+                        static_cast<long>(text_.size() >> 20), true);
+  }
+  std::string_view Text() const { return text_; }
+  ChunkOptions Chunking() {
+    ChunkOptions o;
+    if (progress_) {
+      o.on_bytes = [this](size_t bytes) {
+        const size_t before = bytes_.fetch_add(bytes);
+        progress_->Advance(static_cast<long>(((before + bytes) >> 20) - (before >> 20)));
+      };
+    }
+    if (mapped_) o.release = [this](size_t offset, size_t size) { mapped_->Release(offset, size); };
+    return o;
+  }
+
+ private:
+  static constexpr size_t kProgressBytes = size_t{64} << 20;
+  std::optional<MappedFile> mapped_;
+  std::string copy_;
+  std::string_view text_;
+  std::optional<Progress> progress_;
+  std::atomic<size_t> bytes_{0};
+};
+
+ChunkOptions ChunkingOf(const CsvReading& reading) {
+  ChunkOptions o;
+  o.chunk_bytes = reading.chunk_bytes;
+  return o;
+}
+
 }  // namespace
 
 RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_name,
-                              const RatingsReadOptions& options) {
+                              const RatingsReadOptions& options, const CsvReading& reading) {
+  if (reading.fast) {
+    if (std::optional<RatingBallots> b = FastRatings(text, options, ChunkingOf(reading))) return *b;
+  }
   RatingsBuilder builder(file_name, options);
   return builder.Parse(text);
 }
 
 RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& options) {
-  return ParseRatingsCsv(ReadFile(path), path, options);
+  InputFile file(path);
+  if (std::optional<RatingBallots> b = FastRatings(file.Text(), options, file.Chunking()))
+    return *b;
+  return ParseRatingsCsv(file.Text(), path, options, {.fast = false});
 }
 
-PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_name) {
+PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_name,
+                                 const CsvReading& reading) {
+  if (reading.fast) {
+    if (std::optional<PairwiseBallots> b = FastPairwise(text, ChunkingOf(reading))) return *b;
+  }
   return ParsePairwise(text, file_name);
 }
 
 PairwiseBallots ReadPairwiseCsv(const std::string& path) {
-  return ParsePairwise(ReadFile(path), path);
+  InputFile file(path);
+  if (std::optional<PairwiseBallots> b = FastPairwise(file.Text(), file.Chunking())) return *b;
+  return ParsePairwise(file.Text(), path);
 }
 
-IndicatorTable ParseIndicatorsCsv(std::string_view text, const std::string& file_name) {
+IndicatorTable ParseIndicatorsCsv(std::string_view text, const std::string& file_name,
+                                  const CsvReading& reading) {
+  if (reading.fast) {
+    if (std::optional<IndicatorTable> t = FastIndicators(text, ChunkingOf(reading))) return *t;
+  }
   return ParseIndicators(text, file_name);
 }
 
 IndicatorTable ReadIndicatorsCsv(const std::string& path) {
-  return ParseIndicators(ReadFile(path), path);
+  InputFile file(path);
+  if (std::optional<IndicatorTable> t = FastIndicators(file.Text(), file.Chunking())) return *t;
+  return ParseIndicators(file.Text(), path);
 }
 
 }  // namespace evalsim

@@ -94,12 +94,26 @@ struct RatingsReadOptions {
   std::vector<std::string> grade_labels;
 };
 
+// How the ratings, pairwise and indicators readers read. A file is first
+// read the fast way: mapped, cut into chunks at line ends, the chunks parsed
+// on every core of the current task arena and merged in file order (names
+// keep their order of first appearance). Anything doubtful (an error, or
+// what might be one) makes the reader read the whole text again the exact
+// way, record by record, which is what reports errors; so the result, or the
+// message, is always the exact reader's. A file read from a path shows a
+// progress line on stderr when stderr is a terminal and the file is large.
+struct CsvReading {
+  size_t chunk_bytes = 0;  // bytes per chunk; 0 = automatic (tests cut small texts)
+  bool fast = true;        // false: the exact way only (tests compare the two)
+};
+
 // Reads the ratings CSV at `path` (see the rules above).
 RatingBallots ReadRatingsCsv(const std::string& path, const RatingsReadOptions& options = {});
 
 // Parses ratings CSV text; `file_name` is used only in error messages.
 RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_name,
-                              const RatingsReadOptions& options = {});
+                              const RatingsReadOptions& options = {},
+                              const CsvReading& reading = {});
 
 // Reader for the pairwise CSV (README "Command line"): one comparison per row,
 //
@@ -115,7 +129,8 @@ RatingBallots ParseRatingsCsv(std::string_view text, const std::string& file_nam
 // left to right. The rows, in file order, become the sequence (seq_*), and
 // the aggregate is built from it by AggregatePairwise.
 PairwiseBallots ReadPairwiseCsv(const std::string& path);
-PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_name);
+PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_name,
+                                 const CsvReading& reading = {});
 
 // Reader for the indicators CSV (README "Command line"): one row per unit,
 //
@@ -130,7 +145,8 @@ PairwiseBallots ParsePairwiseCsv(std::string_view text, const std::string& file_
 // the indicator and the unit. Every indicator is a benefit (`cost` false);
 // models take directions from their options. CSV rules as above.
 IndicatorTable ReadIndicatorsCsv(const std::string& path);
-IndicatorTable ParseIndicatorsCsv(std::string_view text, const std::string& file_name);
+IndicatorTable ParseIndicatorsCsv(std::string_view text, const std::string& file_name,
+                                  const CsvReading& reading = {});
 
 }  // namespace evalsim
 

@@ -15,6 +15,9 @@ namespace evalsim {
 // REASON" or "PATH: cannot read: REASON" (the system's reason).
 std::string ReadFile(const std::filesystem::path& path);
 
+// True when `path` names a regular file (after symbolic links).
+bool IsRegularFile(const std::filesystem::path& path);
+
 // A regular file's bytes, read-only, mapped rather than copied so that a large
 // output file (evaluees.csv) is paged through instead of held on the heap.
 // Throws InputError "PATH: cannot be opened", "PATH: not a regular file" or
@@ -28,6 +31,9 @@ class MappedFile {
 
   std::string_view Text() const { return {data_ ? data_ : "", size_}; }
   const std::string& Name() const { return name_; }
+  // Lets the resident pages of bytes [offset, offset + size) go (the whole
+  // pages inside the range); reading them again reads the file again.
+  void Release(size_t offset, size_t size) const;
 
  private:
   std::string name_;

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -712,6 +713,61 @@ TEST(RatingScaleTest, ManySmallBranchesConverge) {
   // The design does exercise the rule.
   EXPECT_TRUE(HasNote(r, "without a finite joint estimate (not strongly connected)"))
       << fmt::format("{}", fmt::join(r.notes, "; "));
+}
+
+// Many separate branches: the design of ManySmallBranchesConverge.
+Design ManyBranches(uint64_t seed) {
+  Rng rng(DeriveSeed(seed, {1}));
+  Design d;
+  const std::vector<double> tau = {-1.5, 0.0, 1.5};
+  int first = 0;
+  for (int branch = 0; branch < 300; ++branch) {
+    const int size = 3 + static_cast<int>(rng.Below(18));
+    std::vector<double> theta(size), delta(size);
+    for (double& x : theta) x = 1.5 * rng.Normal();
+    for (double& x : delta) x = 0.5 * rng.Normal();
+    for (int a = 0; a < size; ++a)
+      for (int b = 0; b < size; ++b)
+        if (a != b)
+          d.votes.push_back({first + a, first + b, DrawGrade(rng, theta[a] - delta[b], tau)});
+    first += size;
+  }
+  d.ratees = d.raters = first;
+  return d;
+}
+
+// The parts are swept only until they settle, yet every estimate stays
+// within 2e-6 of a fit run to a far tighter tolerance (where every part is
+// swept until the whole fit has converged to 1e-12). The default tolerance
+// (1e-6) bounds the last move, not the distance to the solution, which for
+// a part converging at rate r is about move * r / (1 - r); the plain sweep
+// of every part is no nearer than that either.
+TEST(RatingScaleTest, PartsLeftOutWhenSettledGiveTheSameEstimates) {
+  for (uint64_t seed : {23, 24, 25}) {
+    const Design d = ManyBranches(seed);
+    const ScoreResult r = Fit(d), tight = Fit(d, "tolerance = 1e-12");
+    ASSERT_EQ(Parameter(r, "converged"), 1.0);
+    ASSERT_EQ(Parameter(tight, "converged"), 1.0);
+    EXPECT_LT((r.score - tight.score).cwiseAbs().maxCoeff(), 2e-6) << seed;
+    EXPECT_LT((Severity(r) - Severity(tight)).cwiseAbs().maxCoeff(), 2e-6) << seed;
+    for (int k = 1; k <= 3; ++k) {
+      const std::string tau = fmt::format("tau_{}", k);
+      EXPECT_NEAR(Parameter(r, tau), Parameter(tight, tau), 2e-6) << seed;
+    }
+  }
+}
+
+// The parts are swept in parallel, and their sums added in part order: the
+// fit is the same, bit for bit, on 1 and on 2 threads.
+TEST(RatingScaleTest, SameBitsOnOneAndTwoThreads) {
+  const Design d = ManyBranches(26);
+  ScoreResult one, two;
+  tbb::task_arena(1).execute([&] { one = Fit(d); });
+  tbb::task_arena(2).execute([&] { two = Fit(d); });
+  for (Eigen::Index i = 0; i < one.score.size(); ++i) ASSERT_EQ(one.score[i], two.score[i]) << i;
+  for (Eigen::Index j = 0; j < Severity(one).size(); ++j)
+    ASSERT_EQ(Severity(one)[j], Severity(two)[j]) << j;
+  EXPECT_EQ(Parameter(one, "iterations"), Parameter(two, "iterations"));
 }
 
 // A strongly connected design is fitted exactly as before the rule above
