@@ -366,6 +366,11 @@ int CmdScore(const ScoreFlags& f) {
   if (!f.scenario.empty()) {
     scenario = LoadScenario(f.scenario, f.sets);
     PrintScenarioWarnings(*scenario);
+    if (!scenario->vetoes.empty())
+      std::cerr << fmt::format(
+          "evalsim: warning: {}: the scenario's {} [[vetoes]] are not applied: a ballot file "
+          "holds neither the events nor the indicators they fire on\n",
+          scenario->file, scenario->vetoes.size());
   }
   const Scenario* s = scenario ? &*scenario : nullptr;
   ScoreInput in;

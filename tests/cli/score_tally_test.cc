@@ -257,6 +257,46 @@ TEST_F(ScoreTally, TallyErrorsNameTheFileAndLine) {
       << entry.out;
 }
 
+// What a ballot file cannot give is said, not guessed: it has no units to
+// count a quota within, no events for a veto, and --scenario reads one grade
+// per ballot.
+TEST_F(ScoreTally, RulesABallotFileCannotServeAreRefusedOrWarnedAbout) {
+  std::string text = kTallyScenario;
+  text += R"toml(
+[[models]]
+name = "per_meeting"
+model = "weighted_mean"
+points = [0, 60, 80, 100]
+classes = { top_quota = 0.3, top_label = "优秀", within = "meeting" }
+[[vetoes]]
+name = "discipline"
+rate = 0.02
+label = "一票否决"
+)toml";
+  const std::string s = Write("scoped.toml", text);
+  ASSERT_EQ(Evalsim("validate " + s).code, 0) << Evalsim("validate " + s).out;
+  const std::string csv = Write("tally.csv", kTally);
+  const std::string out = (dir_ / "o.csv").string();
+  CliResult scoped = Evalsim("score --scenario " + s + " --model per_meeting --ballots " + csv +
+                             " --out " + out);
+  EXPECT_EQ(scoped.code, 2) << scoped.out;
+  EXPECT_NE(scoped.out.find("a ballot file cannot give what these rules need: within = "
+                            "\"meeting\": no such unit column"),
+            std::string::npos)
+      << scoped.out;
+  EXPECT_FALSE(fs::exists(out));
+  CliResult plain =
+      Evalsim("score --scenario " + s + " --model points --ballots " + csv + " --out " + out);
+  EXPECT_EQ(plain.code, 0) << plain.out;
+  EXPECT_NE(plain.out.find("the scenario's 1 [[vetoes]] are not applied"), std::string::npos)
+      << plain.out;
+  const std::string items =
+      Write("items.csv", "rater,ratee,grade,group,item\ns1,A,好,superior,\ns1,A,好,superior,德\n");
+  CliResult item = Evalsim("score --scenario " + s + " --model points --ballots " + items);
+  EXPECT_EQ(item.code, 2) << item.out;
+  EXPECT_NE(item.out.find("the ballots have an `item` column"), std::string::npos) << item.out;
+}
+
 TEST_F(ScoreTally, ReportOfAScoredTally) {
   const std::string s = Write("tally.toml", kTallyScenario);
   const std::string csv = Write("tally.csv", kTally);
