@@ -107,6 +107,16 @@ void AddMean(std::vector<MetricRow>& rows, const std::string& name, const std::v
   rows.push_back({name, i.value, true, i.lo, i.hi});
 }
 
+// AddMean for a share: the normal interval of a rare event's mean can reach
+// below 0 (or above 1), where no share lies; it is clipped to [0, 1].
+void AddShareMean(std::vector<MetricRow>& rows, const std::string& name,
+                  const std::vector<double>& v) {
+  AddMean(rows, name, v);
+  if (rows.empty() || rows.back().metric != name) return;
+  rows.back().lo = std::clamp(rows.back().lo, 0.0, 1.0);
+  rows.back().hi = std::clamp(rows.back().hi, 0.0, 1.0);
+}
+
 std::vector<PreparedModel> PrepareModels(const Scenario& s, const ModelContext& ctx) {
   std::vector<PreparedModel> models;
   for (const ModelEntry& e : s.models)
@@ -387,8 +397,8 @@ void VetoMetrics(const Scenario& s, const ReplicateTallies& t, RunResult& result
       top.push_back(t.veto_top[r][v]);
     }
     std::vector<MetricRow> rows;
-    AddMean(rows, "rate", rate);
-    AddMean(rows, "p_veto_if_top", top);
+    AddShareMean(rows, "rate", rate);
+    AddShareMean(rows, "p_veto_if_top", top);
     result.veto_metrics.emplace_back(v < s.vetoes.size() ? s.vetoes[v].name : "any",
                                      std::move(rows));
   }

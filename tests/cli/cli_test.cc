@@ -420,7 +420,7 @@ TEST_F(Cli, AVetoThatNeverStrikesChangesNoOutputFile) {
 TEST_F(Cli, VetoScenarioStrikesAndReportsItsRates) {
   const auto out = dir_ / "v";
   const auto r = Evalsim("run " + std::string(EVALSIM_SOURCE_DIR) +
-                         "/scenarios/veto_overlay.toml --replicates 4 --out " + out.string());
+                         "/scenarios/veto_overlay.toml --replicates 5 --out " + out.string());
   ASSERT_EQ(r.code, 0) << r.out;
   std::map<std::string, double> rate;
   std::map<std::string, double> without, with;
@@ -444,6 +444,16 @@ TEST_F(Cli, VetoScenarioStrikesAndReportsItsRates) {
       struck[row["replicate"] + "/" + row["ratee"]].insert(row["model"]);
   ASSERT_FALSE(struck.empty());
   for (const auto& [key, models] : struck) EXPECT_EQ(models.size(), 3u) << key;
+  // Rates are shares: over 5 replicates the rare strikes of a truly top
+  // town spread widely, and their interval stays within [0, 1].
+  int rows = 0;
+  for (auto& row : ReadRows(out / "vetoes.csv")) {
+    if (row["metric"] != "rate" && row["metric"] != "p_veto_if_top") continue;
+    EXPECT_GE(std::stod(row["lo"]), 0.0) << row["veto"] << " " << row["metric"];
+    EXPECT_LE(std::stod(row["hi"]), 1.0) << row["veto"] << " " << row["metric"];
+    ++rows;
+  }
+  EXPECT_EQ(rows, 8);
 }
 
 TEST_F(Cli, MeetingRulesWriteMeetingsCsvAndCountVoidMeetings) {
