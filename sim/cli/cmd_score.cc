@@ -116,6 +116,7 @@ void CheckScoreResampleFlags(const ScoreResampleFlags& f, const std::string& for
 
 struct ScoreFlags {
   std::string model, preset, scenario, ballots, format = "ratings", ties = "split", out, report;
+  std::string units;  // with --scenario: each ratee's units and struck event vetoes
   std::vector<std::string> sets;
   ScoreResampleFlags resample;
 
@@ -125,6 +126,9 @@ struct ScoreFlags {
 // Checks which rules the flags name (a model, a preset, or an entry of a
 // scenario) before any file is read.
 void CheckRuleFlags(const ScoreFlags& f) {
+  if (!f.units.empty() && f.scenario.empty())
+    throw InputError(fmt::format(
+        "--units {}: needs --scenario (the units and vetoes are the scenario's)", f.units));
   if (!f.preset.empty() && !f.scenario.empty())
     throw InputError(fmt::format(
         "--preset {} with --scenario {}: score a preset alone, or name a [[models]] entry of the "
@@ -358,6 +362,20 @@ void WriteTallyReport(const ScoreFlags& f, const ScoreRules& rules, const Scenar
   WriteReport(parts.Path(), f.report);
 }
 
+// The scenario's vetoes a tally leaves out: indicator vetoes always (a
+// ballot file holds no indicators), event vetoes without a `vetoes` column
+// in --units.
+void WarnVetoesLeftOut(const Scenario& s, const TallyUnits* units) {
+  std::vector<std::string> left;
+  for (const Veto& v : s.vetoes)
+    if (!v.IsEvent() || !units || !units->has_vetoes) left.push_back(v.name);
+  if (left.empty()) return;
+  std::cerr << fmt::format(
+      "evalsim: warning: {}: [[vetoes]] not applied: {} (a ballot file holds no indicators; "
+      "event vetoes apply with a `vetoes` column in --units)\n",
+      s.file, fmt::join(left, ", "));
+}
+
 int CmdScore(const ScoreFlags& f) {
   const ScoreResampleFlags& rs = f.resample;
   CheckScoreResampleFlags(rs, f.format);
@@ -366,15 +384,13 @@ int CmdScore(const ScoreFlags& f) {
   if (!f.scenario.empty()) {
     scenario = LoadScenario(f.scenario, f.sets);
     PrintScenarioWarnings(*scenario);
-    if (!scenario->vetoes.empty())
-      std::cerr << fmt::format(
-          "evalsim: warning: {}: the scenario's {} [[vetoes]] are not applied: a ballot file "
-          "holds neither the events nor the indicators they fire on\n",
-          scenario->file, scenario->vetoes.size());
   }
   const Scenario* s = scenario ? &*scenario : nullptr;
   ScoreInput in;
   const ScoreRules rules = ReadAndResolve(f, s, in);
+  std::optional<TallyUnits> units;
+  if (!f.units.empty()) units = ReadTallyUnits(f.units, *s, in.names);
+  if (s) WarnVetoesLeftOut(*s, units ? &*units : nullptr);
   const ModelSpec& spec = ScoreModel(rules, rs);
   auto m =
       Models().Create(rules.model, rules.options, rules.ctx, rules.file, rules.path, rules.ignored);
@@ -387,7 +403,7 @@ int CmdScore(const ScoreFlags& f) {
   }
   // Classes from the fit on the ballots as given, by the run's own rules.
   const std::vector<std::string> classes =
-      AssignTallyClasses(rules.classes, in.ratings, o.result).PerRatee();
+      AssignTallyClasses(rules.classes, in.ratings, o.result, units ? &*units : nullptr).PerRatee();
   o.csv = o.resampled ? ResampleScoresCsv(in.names, *o.resampled, classes)
                       : ScoresCsv(in.names, o.result, classes);
   const ScoreResult& r = o.result;
@@ -425,6 +441,10 @@ Command AddScoreCommand(CLI::App& parent) {
                     "score by an entry of this scenario: its model, parameters, scale (grades may "
                     "be written as its labels), rater groups and weights (the file's `group` "
                     "column), and classes");
+  score->add_option("--units", f->units,
+                    "with --scenario: a CSV of each ratee's units (columns ratee, then levels of "
+                    "the scenario or meeting) for classes counted within a unit, and optionally "
+                    "`vetoes`, the event vetoes that struck the ratee (names separated by ;)");
   score->add_option("--ballots", f->ballots, "ballot file")->required();
   score->add_option("--format", f->format, "ratings (default), pairwise, preflib or indicators")
       ->check(CLI::IsMember({"ratings", "pairwise", "preflib", "indicators"}));

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
+#include <span>
 #include <string_view>
 
 #include "sim/core/errors.h"
@@ -123,20 +125,134 @@ std::vector<std::string> TallyClasses::PerRatee() const {
   return out;
 }
 
+namespace {
+
+// The columns a units file may have besides `ratee`.
+std::vector<std::string> UnitFileColumns(const Scenario& s) {
+  std::vector<std::string> names = ClassContextOf(s).scopes;
+  names.emplace_back("vetoes");
+  return names;
+}
+
+// One `vetoes` cell: the indices into `events` of the vetoes it names.
+std::vector<size_t> VetoesOf(std::string_view cell, const std::vector<Veto>& events,
+                             const std::string& where) {
+  std::vector<size_t> out;
+  while (!cell.empty()) {
+    const size_t end = std::min(cell.find(';'), cell.size());
+    const std::string_view name = cell.substr(0, end);
+    cell.remove_prefix(std::min(end + 1, cell.size()));
+    if (name.empty()) continue;
+    const auto it =
+        std::find_if(events.begin(), events.end(), [&](const Veto& v) { return v.name == name; });
+    if (it == events.end()) {
+      std::vector<std::string> names;
+      for (const Veto& v : events) names.push_back(v.name);
+      throw InputError(fmt::format(
+          "{}column 'vetoes': \"{}\" is not an event veto of the scenario; expected names "
+          "separated by \";\" of: {}",
+          where, name,
+          names.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(names, ", "))));
+    }
+    out.push_back(static_cast<size_t>(it - events.begin()));
+  }
+  return out;
+}
+
+}  // namespace
+
+TallyUnits ReadTallyUnits(const std::string& file, const Scenario& s,
+                          const std::vector<std::string>& ratee_names) {
+  TallyUnits t;
+  for (const Veto& v : s.vetoes)
+    if (v.IsEvent()) t.vetoes.push_back(v);
+  const std::vector<std::string> allowed = UnitFileColumns(s);
+  std::vector<int> column_of;  // per file column: -1 ratee, else index into allowed
+  std::vector<std::map<std::string, int, std::less<>>> ids;
+  const size_t n = ratee_names.size();
+  std::map<std::string_view, size_t> ratee_index;
+  for (size_t e = 0; e < n; ++e) ratee_index.emplace(ratee_names[e], e);
+  std::vector<long> seen(n, 0);
+  const auto on_header = [&](long line, std::span<const std::string> f) {
+    for (size_t i = 0; i < f.size(); ++i) {
+      const std::string& name = f[i];
+      if (std::find(f.begin(), f.begin() + static_cast<long>(i), name) !=
+          f.begin() + static_cast<long>(i))
+        throw InputError(fmt::format("{}:{}: column '{}' appears twice", file, line, name));
+      const auto it = std::find(allowed.begin(), allowed.end(), name);
+      if (name != "ratee" && it == allowed.end())
+        throw InputError(fmt::format("{}:{}: column '{}': expected ratee, then any of: {}", file,
+                                     line, name, fmt::join(allowed, ", ")));
+      column_of.push_back(name == "ratee" ? -1 : static_cast<int>(it - allowed.begin()));
+      if (name != "ratee" && name != "vetoes") {
+        t.units.names.push_back(name);
+        t.units.unit.emplace_back(n, -1);
+        ids.emplace_back();
+      }
+    }
+    if (std::find(column_of.begin(), column_of.end(), -1) == column_of.end())
+      throw InputError(fmt::format("{}:{}: expected a column 'ratee'", file, line));
+    t.has_vetoes = std::find(f.begin(), f.end(), "vetoes") != f.end();
+    if (t.has_vetoes) t.draws.assign(t.vetoes.size(), std::vector<uint8_t>(n, 0));
+  };
+  ReadCsvTable(file, on_header, [&](long line, std::span<const std::string> f) {
+    const std::string where = fmt::format("{}:{}: ", file, line);
+    const size_t r =
+        static_cast<size_t>(std::find(column_of.begin(), column_of.end(), -1) - column_of.begin());
+    const auto e = ratee_index.find(f[r]);
+    if (e == ratee_index.end())
+      throw InputError(
+          fmt::format("{}column 'ratee': \"{}\" has no ballot in the tally", where, f[r]));
+    if (seen[e->second])
+      throw InputError(fmt::format("{}column 'ratee': \"{}\" is listed twice (first on line {})",
+                                   where, f[r], seen[e->second]));
+    seen[e->second] = line;
+    size_t level = 0;
+    for (size_t c = 0; c < f.size(); ++c) {
+      if (column_of[c] < 0) continue;
+      if (allowed[column_of[c]] == "vetoes") {
+        for (size_t v : VetoesOf(f[c], t.vetoes, where)) t.draws[v][e->second] = 1;
+        continue;
+      }
+      if (f[c].empty())
+        throw InputError(
+            fmt::format("{}column '{}': expected the ratee's unit, found an empty "
+                        "cell",
+                        where, allowed[column_of[c]]));
+      auto& table = ids[level];
+      const auto [it, added] = table.emplace(f[c], static_cast<int>(table.size()));
+      t.units.unit[level++][e->second] = it->second;
+    }
+  });
+  for (size_t e = 0; e < n; ++e)
+    if (!seen[e])
+      throw InputError(
+          fmt::format("{}: ratee \"{}\" of the ballots has no row; every ratee "
+                      "needs its units",
+                      file, ratee_names[e]));
+  return t;
+}
+
 TallyClasses AssignTallyClasses(const ClassRules& rules, const RatingBallots& b,
-                                const ScoreResult& result) {
+                                const ScoreResult& result, const TallyUnits* units) {
   TallyClasses c;
-  if (rules.Empty()) return c;
+  const bool vetoes = units && units->has_vetoes && !units->vetoes.empty();
+  if (rules.Empty() && !vetoes) return c;
   const std::vector<int> rank = CompetitionRanks(result.score, result.tiebreak);
   ClassInputs in;
   in.score = &result.score;
   in.rank = &rank;
   in.ballots = &b;
-  const std::vector<std::string> missing = MissingClassInputs(rules, {}, in);
+  if (units) in.units = &units->units;
+  if (vetoes) in.veto_draws = &units->draws;
+  const std::span<const Veto> applied =
+      vetoes ? std::span<const Veto>(units->vetoes) : std::span<const Veto>();
+  const std::vector<std::string> missing = MissingClassInputs(rules, applied, in);
   if (!missing.empty())
-    throw InputError(fmt::format("classes: a ballot file cannot give what these rules need: {}",
-                                 fmt::join(missing, "; ")));
-  ClassOutcome out = AssignClasses(rules, {}, in);
+    throw InputError(fmt::format(
+        "classes: a ballot file cannot give what these rules need: {}{}", fmt::join(missing, "; "),
+        rules.Scoped() && !units ? " (give each ratee's units with --units FILE)" : ""));
+  ClassOutcome out = AssignClasses(rules, applied, in);
   c.index = std::move(out.cls);
   c.labels = std::move(out.labels);
   return c;

@@ -27,6 +27,7 @@
 #include "models/model.h"
 #include "sim/core/ballots.h"
 #include "sim/rules/classes.h"
+#include "sim/rules/vetoes.h"
 #include "sim/scenario/scenario.h"
 
 namespace evalsim {
@@ -63,11 +64,30 @@ struct TallyClasses {
   std::vector<std::string> PerRatee() const;
 };
 
+// What a ballot file lacks for scoped rules and vetoes, from a units file
+// (`score --units FILE`): a `ratee` column, then any of the scenario's scopes
+// (a level above the evaluees, or "meeting") naming each ratee's unit, and
+// optionally `vetoes`, the event vetoes of the scenario that struck the
+// ratee this year, separated by ";". Every ratee of the ballots appears once.
+struct TallyUnits {
+  UnitColumns units;
+  std::vector<Veto> vetoes;  // the scenario's event vetoes, with a `vetoes` column
+  VetoDraws draws;           // per veto of `vetoes`, per ratee: 1 = struck
+  bool has_vetoes = false;   // the file has a `vetoes` column
+};
+
+// Reads a units file for the ratees `ratee_names`. InputError "FILE:LINE:
+// ..." for an unknown column, ratee, veto or a repeated ratee, and for a
+// ratee of the ballots the file does not list.
+TallyUnits ReadTallyUnits(const std::string& file, const Scenario& s,
+                          const std::vector<std::string>& ratee_names);
+
 // Assigns `rules` to the scores of `b`'s ratees, ranked as every output
-// ranks them (competition ranks of score, then tiebreak). Empty when the
-// rules are.
+// ranks them (competition ranks of score, then tiebreak), with the units and
+// event vetoes of `units` when given. Empty when the rules are. InputError
+// naming what is missing when the rules need units or vetoes the file lacks.
 TallyClasses AssignTallyClasses(const ClassRules& rules, const RatingBallots& b,
-                                const ScoreResult& result);
+                                const ScoreResult& result, const TallyUnits* units = nullptr);
 
 // Grade shares of `b` per rater group (valid ballots, by weight) and the
 // share of blank ballots, in the shape of a run manifest's

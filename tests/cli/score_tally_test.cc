@@ -260,7 +260,7 @@ TEST_F(ScoreTally, TallyErrorsNameTheFileAndLine) {
 // What a ballot file cannot give is said, not guessed: it has no units to
 // count a quota within, no events for a veto, and --scenario reads one grade
 // per ballot.
-TEST_F(ScoreTally, RulesABallotFileCannotServeAreRefusedOrWarnedAbout) {
+TEST_F(ScoreTally, ScopedClassesAndEventVetoesTakeAUnitsFile) {
   std::string text = kTallyScenario;
   text += R"toml(
 [[models]]
@@ -277,19 +277,59 @@ label = "一票否决"
   ASSERT_EQ(Evalsim("validate " + s).code, 0) << Evalsim("validate " + s).out;
   const std::string csv = Write("tally.csv", kTally);
   const std::string out = (dir_ / "o.csv").string();
-  CliResult scoped = Evalsim("score --scenario " + s + " --model per_meeting --ballots " + csv +
-                             " --out " + out);
+  CliResult scoped =
+      Evalsim("score --scenario " + s + " --model per_meeting --ballots " + csv + " --out " + out);
   EXPECT_EQ(scoped.code, 2) << scoped.out;
   EXPECT_NE(scoped.out.find("a ballot file cannot give what these rules need: within = "
-                            "\"meeting\": no such unit column"),
+                            "\"meeting\": no such unit column (give each ratee's units with "
+                            "--units FILE)"),
             std::string::npos)
       << scoped.out;
   EXPECT_FALSE(fs::exists(out));
   CliResult plain =
       Evalsim("score --scenario " + s + " --model points --ballots " + csv + " --out " + out);
   EXPECT_EQ(plain.code, 0) << plain.out;
-  EXPECT_NE(plain.out.find("the scenario's 1 [[vetoes]] are not applied"), std::string::npos)
-      << plain.out;
+  EXPECT_NE(plain.out.find("[[vetoes]] not applied: discipline"), std::string::npos) << plain.out;
+  // With the units: A (96) and B (76) meet in m1, C (56) alone in m2, and a
+  // 30 % quota per meeting is ceil(0.6) = 1 place each. C would take m2's
+  // place, but the discipline veto struck it this year.
+  const std::string units =
+      Write("units.csv", "ratee,meeting,vetoes\nA,m1,\nB,m1,\nC,m2,discipline\n");
+  CliResult unit = Evalsim("score --scenario " + s + " --model per_meeting --ballots " + csv +
+                           " --units " + units + " --out " + out);
+  ASSERT_EQ(unit.code, 0) << unit.out;
+  EXPECT_EQ(unit.out.find("not applied"), std::string::npos) << unit.out;
+  std::map<std::string, std::string> cls;
+  for (const auto& row : Rows(Slurp(out))) cls[row[0]] = row.back();
+  EXPECT_EQ(cls["A"], "优秀");
+  EXPECT_EQ(cls["B"], "-");
+  EXPECT_EQ(cls["C"], "一票否决");
+  // Without the veto C keeps its meeting's place.
+  const std::string calm = Write("calm.csv", "ratee,meeting\nA,m1\nB,m1\nC,m2\n");
+  ASSERT_EQ(Evalsim("score --scenario " + s + " --model per_meeting --ballots " + csv +
+                    " --units " + calm + " --out " + out)
+                .code,
+            0);
+  for (const auto& row : Rows(Slurp(out))) cls[row[0]] = row.back();
+  EXPECT_EQ(cls["C"], "优秀");
+  // Each mistake names the file, the line and what was expected.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"ratee,county\nA,x\n",
+       "bad.csv:1: column 'county': expected ratee, then any of: meeting, vetoes"},
+      {"ratee,meeting\nA,m1\nD,m1\n",
+       "bad.csv:3: column 'ratee': \"D\" has no ballot in the tally"},
+      {"ratee,meeting\nA,m1\nB,m1\n", "bad.csv: ratee \"C\" of the ballots has no row"},
+      {"ratee,meeting\nA,m1\nA,m2\n",
+       "bad.csv:3: column 'ratee': \"A\" is listed twice (first on line 2)"},
+      {"ratee,vetoes\nA,fraud\n",
+       "bad.csv:2: column 'vetoes': \"fraud\" is not an event veto of the scenario"}};
+  for (const auto& [csv_text, message] : bad) {
+    CliResult r = Evalsim("score --scenario " + s + " --model per_meeting --ballots " + csv +
+                          " --units " + Write("bad.csv", csv_text) + " --out " + out + ".bad");
+    EXPECT_EQ(r.code, 2) << csv_text << r.out;
+    EXPECT_NE(r.out.find(message), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(out + ".bad"));
+  }
   const std::string items =
       Write("items.csv", "rater,ratee,grade,group,item\ns1,A,好,superior,\ns1,A,好,superior,德\n");
   CliResult item = Evalsim("score --scenario " + s + " --model points --ballots " + items);
