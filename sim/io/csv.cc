@@ -235,6 +235,31 @@ class CsvRecordReader {
   size_t num_fields_ = 0;
 };
 
+// Of the ballots laid out in slots (`slot_begin`, `ballot`, and the file row
+// of each place, `row_at`), the rater who appears twice in one slot whose
+// second row comes first: {first row, second row}, or {0, SIZE_MAX} when no
+// rater repeats.
+std::pair<size_t, size_t> FirstRepeat(const std::vector<uint64_t>& slot_begin,
+                                      const std::vector<uint32_t>& ballot, size_t num_raters,
+                                      const std::vector<size_t>& row_at) {
+  std::vector<uint64_t> seen_in_slot(num_raters, UINT64_MAX);
+  std::vector<size_t> first_row(num_raters);
+  size_t best_first = 0, best_second = SIZE_MAX;
+  for (uint64_t s = 0; s + 1 < slot_begin.size(); ++s) {
+    for (uint64_t at = slot_begin[s]; at < slot_begin[s + 1]; ++at) {
+      const uint32_t rater = BallotRater(ballot[at]);
+      if (seen_in_slot[rater] != s) {
+        seen_in_slot[rater] = s;
+        first_row[rater] = row_at[at];
+      } else if (row_at[at] < best_second) {
+        best_first = first_row[rater];
+        best_second = row_at[at];
+      }
+    }
+  }
+  return {best_first, best_second};
+}
+
 // Turns the records of CsvRecordReader into RatingBallots.
 class RatingsBuilder {
  public:
@@ -510,22 +535,8 @@ RatingBallots RatingsBuilder::Build() {
   }
 
   // A rater has one group, so a repeated (rater, ratee) pair lies within one
-  // slot. Of all repeats, report the one whose second line comes first.
-  std::vector<uint64_t> seen_in_slot(b.num_raters, UINT64_MAX);
-  std::vector<size_t> first_row(b.num_raters);
-  size_t best_first = 0, best_second = SIZE_MAX;
-  for (uint64_t s = 0; s < num_slots; ++s) {
-    for (uint64_t at = b.slot_begin[s]; at < b.slot_begin[s + 1]; ++at) {
-      const uint32_t rater = BallotRater(b.ballot[at]);
-      if (seen_in_slot[rater] != s) {
-        seen_in_slot[rater] = s;
-        first_row[rater] = row_at[at];
-      } else if (row_at[at] < best_second) {
-        best_first = first_row[rater];
-        best_second = row_at[at];
-      }
-    }
-  }
+  // slot.
+  const auto [best_first, best_second] = FirstRepeat(b.slot_begin, b.ballot, b.num_raters, row_at);
   if (best_second != SIZE_MAX) {
     Fail(row_line_[best_second],
          fmt::format("rater {} rates ratee {} again (first on line {}); a rater rates each "
@@ -619,23 +630,9 @@ void RatingsBuilder::BuildItems(RatingBallots& b) {
     b.item_ballot[at] = PackBallot(r.rater[i], r.grade[i]);
     if (has_weight_) b.item_weight[at] = r.weight[i];
   }
-  // A repeated (rater, ratee, item) lies within one slot: report the repeat
-  // whose second line comes first.
-  std::vector<uint64_t> seen_in_slot(b.num_raters, UINT64_MAX);
-  std::vector<size_t> first_row(b.num_raters);
-  size_t best_first = 0, best_second = SIZE_MAX;
-  for (uint64_t s = 0; s < num_slots; ++s) {
-    for (uint64_t at = b.item_slot_begin[s]; at < b.item_slot_begin[s + 1]; ++at) {
-      const uint32_t rater = BallotRater(b.item_ballot[at]);
-      if (seen_in_slot[rater] != s) {
-        seen_in_slot[rater] = s;
-        first_row[rater] = row_at[at];
-      } else if (row_at[at] < best_second) {
-        best_first = first_row[rater];
-        best_second = row_at[at];
-      }
-    }
-  }
+  // A repeated (rater, ratee, item) lies within one slot.
+  const auto [best_first, best_second] =
+      FirstRepeat(b.item_slot_begin, b.item_ballot, b.num_raters, row_at);
   if (best_second != SIZE_MAX) {
     Fail(r.line[best_second],
          fmt::format("rater {} grades item {} of ratee {} again (first on line {}); a rater "
