@@ -138,8 +138,9 @@ Command AddManipulateCommand(CLI::App& parent) {
       parent.add_subcommand("manipulate", "the smallest bloc that buys an evaluee a better place");
   AddScenarioFlags(c.app, f->scenario, false);
   c.app->add_option("--goal", f->goal,
-                    "top (enter the quota's top k of the meeting, default) or positions=P (gain "
-                    "at least P places)");
+                    "top (enter the quota's top k of the meeting, default), positions=P (gain "
+                    "at least P places), class=LABEL (get the class under the entry's classes) "
+                    "or escape=LABEL (stay out of it)");
   c.app->add_flag("--bury", f->bury, "bloc members also give every rival they rated grade 0");
   c.app->add_option("--sample", f->sample,
                     "at most this many target evaluees (a seeded sample; default 200)");
