@@ -131,12 +131,20 @@ ClassOutcome ClassesOf(const ClassGoalContext& ctx, const RatingBallots& b, cons
 class Search {
  public:
   Search(const Model& model, RatingBallots& b, int target, int goal_rank, int64_t* fits,
-         const ClassGoal* cls = nullptr)
-      : model_(model), b_(b), target_(target), goal_rank_(goal_rank), fits_(fits), cls_(cls) {}
+         const ClassGoal* cls = nullptr, const IndicatorTable* indicators = nullptr)
+      : model_(model),
+        b_(b),
+        target_(target),
+        goal_rank_(goal_rank),
+        fits_(fits),
+        cls_(cls),
+        indicators_(indicators) {}
 
   ScoreResult Fit() {
     ++*fits_;
-    return model_.Score(ModelInput{&b_});
+    ModelInput in{&b_};
+    in.indicators = indicators_;
+    return model_.Score(in);
   }
   bool Reached(const ScoreResult& r) const {
     if (cls_) {
@@ -194,6 +202,7 @@ class Search {
   int target_, goal_rank_;
   int64_t* fits_;
   const ClassGoal* cls_;
+  const IndicatorTable* indicators_;
   mutable std::vector<int> rivals_;
 };
 
@@ -330,13 +339,14 @@ RatingBallots ExtractMeeting(const RatingBallots& all, const Meeting& m) {
 }
 
 ManipulationCost FindManipulationCost(const Model& model, RatingBallots& ballots, int target,
-                                      const ManipulationOptions& o) {
+                                      const ManipulationOptions& o,
+                                      const IndicatorTable* indicators) {
   ManipulationCost c;
   const int n = ballots.NumRatees();
   c.raters = static_cast<int>(ballots.num_raters);
   int64_t fits = 0;
   {
-    Search probe(model, ballots, target, 1, &fits);
+    Search probe(model, ballots, target, 1, &fits, nullptr, indicators);
     ScoreResult honest = probe.Fit();
     c.notes = honest.notes;
     c.rank_before = CompetitionRanks(honest.score, honest.tiebreak)[target];
@@ -349,7 +359,7 @@ ManipulationCost FindManipulationCost(const Model& model, RatingBallots& ballots
     }
     const Switches sw = BuildSwitches(ballots, target, o, 0, ballots.num_raters);
     c.eligible = sw.Size();
-    Search search(model, ballots, target, c.goal_rank, &fits);
+    Search search(model, ballots, target, c.goal_rank, &fits, nullptr, indicators);
     int cost;
     if (c.eligible == 0) {
       cost = -1;
@@ -373,7 +383,7 @@ ManipulationCost FindClassManipulationCost(const Model& model, RatingBallots& ba
   ManipulationCost c;
   c.raters = static_cast<int>(ctx.num_raters);
   const ClassGoal goal{&ctx, o.label, o.goal == ManipulationGoal::kEscape};
-  Search search(model, ballots, target, 0, &c.fits, &goal);
+  Search search(model, ballots, target, 0, &c.fits, &goal, ctx.indicators);
   const ScoreResult honest = search.Fit();
   c.notes = honest.notes;
   c.rank_before = CompetitionRanks(honest.score, honest.tiebreak)[target];
@@ -440,6 +450,12 @@ void CheckManipulationConfig(const ManipulationConfig& config) {
 
 namespace {
 
+// An indicator model that reads the rating ballots too: ruian_points (its
+// leader ranking and vote parts), or a composite with a `vote` component.
+bool ReadsVotes(const ModelEntry& e) {
+  return e.model == "ruian_points" || e.options.contains("vote");
+}
+
 // The chosen [[models]] entries in scenario order, into result->models; the
 // models that read rating ballots, one per entry (null when skipped).
 std::vector<std::unique_ptr<Model>> CreateManipulationModels(const Scenario& s,
@@ -455,7 +471,9 @@ std::vector<std::unique_ptr<Model>> CreateManipulationModels(const Scenario& s,
     mm.model = e.model;
     const ModelSpec* spec = Models().Find(e.model);
     std::unique_ptr<Model> model = Models().Create(e.model, e.options, ctx, s.file, e.path);
-    if (!spec || spec->input != InputKind::kRatings) {
+    const bool composite = spec && spec->input == InputKind::kIndicators && ReadsVotes(e) &&
+                           (config.options.composites || config.options.ClassGoal());
+    if (!spec || (spec->input != InputKind::kRatings && !composite)) {
       mm.skipped = true;
       mm.notes.push_back(
           fmt::format("skipped: {} reads {}, and a bloc's switch is defined on rating ballots",
@@ -497,7 +515,9 @@ std::vector<RatingBallots> TargetMeetingBallots(const RatingBallots& all, const 
 void SearchTargets(const Organisation& org, const ManipulationConfig& config,
                    const std::vector<std::unique_ptr<Model>>& fitted,
                    const std::vector<int>& meeting_of,
-                   const std::vector<RatingBallots>& meeting_ballots, ManipulationResult* result) {
+                   const std::vector<RatingBallots>& meeting_ballots,
+                   const std::vector<IndicatorTable>& meeting_indicators,
+                   ManipulationResult* result) {
   const ManipulationOptions& o = config.options;
   const int T = static_cast<int>(result->targets.size());
   const int M = static_cast<int>(result->models.size());
@@ -515,7 +535,9 @@ void SearchTargets(const Organisation& org, const ManipulationConfig& config,
         ManipulationRow& row = result->models[k].rows[t];
         row.meeting = mi;
         row.evaluee = e;
-        row.cost = FindManipulationCost(*fitted[k], work, local, o);
+        row.cost =
+            FindManipulationCost(*fitted[k], work, local, o,
+                                 meeting_indicators.empty() ? nullptr : &meeting_indicators[mi]);
       }
       progress.Advance();
     }
@@ -555,6 +577,16 @@ void SkipClassless(const Scenario& s, const ManipulationOptions& o,
     throw InputError(fmt::format(
         "--goal {}: no chosen [[models]] entry's classes give {} ({})", ManipulationGoalName(o),
         o.label, seen.empty() ? "none has classes" : fmt::format("{}", fmt::join(seen, ", "))));
+}
+
+// The rows of evaluees [first, first + n).
+IndicatorTable CutIndicators(const IndicatorTable& t, int first, int n) {
+  IndicatorTable out;
+  out.names = t.names;
+  out.cost = t.cost;
+  out.ratee_names.assign(t.ratee_names.begin() + first, t.ratee_names.begin() + first + n);
+  out.values = t.values.middleRows(first, n);
+  return out;
 }
 
 // A class goal's universe: the run of whole meetings [first, last] and what
@@ -628,13 +660,8 @@ Universe CutUniverse(const Organisation& org, const ClassSources& src, std::pair
   for (const std::vector<int>& col : src.units.unit)
     u.units.unit.push_back(CutColumn(col, first, n));
   if (src.has_indicators) {
-    const IndicatorTable& t = src.indicators;
     u.has_indicators = true;
-    u.indicators.names = t.names;
-    u.indicators.cost = t.cost;
-    u.indicators.ratee_names.assign(t.ratee_names.begin() + first,
-                                    t.ratee_names.begin() + first + n);
-    u.indicators.values = t.values.middleRows(first, n);
+    u.indicators = CutIndicators(src.indicators, first, n);
   }
   for (const std::vector<uint8_t>& d : src.draws)
     u.draws.push_back(d.empty() ? d
@@ -751,7 +778,18 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
       TargetMeetingBallots(all, org, result.targets, meeting_of);
   std::vector<uint32_t>().swap(all.ballot);  // the meetings hold what is needed
 
-  SearchTargets(org, config, fitted, meeting_of, meeting_ballots, &result);
+  // Replicate 1's indicators per meeting, when a composite is searched.
+  std::vector<IndicatorTable> meeting_indicators;
+  bool composite = false;
+  for (size_t k = 0; k < fitted.size(); ++k)
+    composite = composite || (fitted[k] && Models().Find(result.models[k].model)->input ==
+                                               InputKind::kIndicators);
+  if (composite && !s.indicators.empty()) {
+    const IndicatorTable ind = GenerateIndicators(s, org, 0);
+    for (const Meeting& m : org.meetings)
+      meeting_indicators.push_back(CutIndicators(ind, m.first_evaluee, m.num_evaluees));
+  }
+  SearchTargets(org, config, fitted, meeting_of, meeting_ballots, meeting_indicators, &result);
   CollectFitsAndNotes(&result);
   return result;
 }

@@ -90,6 +90,17 @@
 //   rank_before is the target's competition rank in the universe;
 //   goal_rank is empty.
 //
+// Composites. An indicator model that also reads the rating ballots
+// (ruian_points, and composite / topsis / grey_relational with a `vote`
+// component) is searched for class goals, and for top and positions with
+// `composites` (--composites; off by default so that earlier outputs stay
+// the same): the bloc switches its ballots as above, so it moves whatever
+// the model reads from them (the vote component; for ruian_points also the
+// leader ranking when bloc members are leaders), and replicate 1's
+// indicators, cut to the meeting or universe, are held fixed. Banded vote
+// points (ruian_points) make a bloc worthless until the share it moves
+// crosses a band edge. Other indicator models stay skipped.
+//
 // Targets. Every evaluee when the scenario has at most `sample` evaluees,
 // else `sample` of them drawn without replacement from
 // Rng(DeriveSeed(seed, {kStreamManipulation})) and sorted by evaluee index.
@@ -117,11 +128,12 @@ enum class ManipulationGoal { kTop, kPositions, kClass, kEscape };
 
 struct ManipulationOptions {
   ManipulationGoal goal = ManipulationGoal::kTop;
-  int positions = 1;    // goal kPositions: places to gain (>= 1)
-  bool bury = false;    // bloc members also give every rival they rated grade 0
-  int exact_max = 12;   // exact search up to this many eligible raters (0..kMaxExactRaters)
-  double quota = 0.15;  // goal kTop: k = QuotaCount(quota, m)
-  std::string label;    // goals kClass and kEscape: the class to get or to escape
+  int positions = 1;        // goal kPositions: places to gain (>= 1)
+  bool bury = false;        // bloc members also give every rival they rated grade 0
+  int exact_max = 12;       // exact search up to this many eligible raters (0..kMaxExactRaters)
+  double quota = 0.15;      // goal kTop: k = QuotaCount(quota, m)
+  std::string label;        // goals kClass and kEscape: the class to get or to escape
+  bool composites = false;  // goals kTop and kPositions: search composites too (see Composites)
 
   bool ClassGoal() const {
     return goal == ManipulationGoal::kClass || goal == ManipulationGoal::kEscape;
@@ -173,8 +185,11 @@ struct ClassGoalContext {
 // under `model`. `ballots` is modified during the search and restored before
 // returning (same words, same order); the caller gives each worker its own
 // copy. Never throws on degenerate input: one evaluee, no rater, all tied.
+// `indicators` (rows = the ballots' evaluees, held fixed) are given to the
+// model with the ballots: a composite reads them.
 ManipulationCost FindManipulationCost(const Model& model, RatingBallots& ballots, int target,
-                                      const ManipulationOptions& o);
+                                      const ManipulationOptions& o,
+                                      const IndicatorTable* indicators = nullptr);
 // The same for a class goal: `ballots` are the universe's, `target` is its
 // index there.
 ManipulationCost FindClassManipulationCost(const Model& model, RatingBallots& ballots, int target,

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "models/indicators/ruian_points.h"
 #include "models/ratings/weighted_mean.h"
 #include "models/registry.h"
 #include "sim/core/ballots.h"
@@ -325,6 +326,60 @@ TEST(ManipulationClassRun, HonestClassesAreTheRunsClasses) {
   EXPECT_GT(vetoed, 0);
 }
 
+// 瑞安 (ruian_points): one leader grading both evaluees 好 (tied: 198 points
+// each), 20 voters, one key-project indicator equal for both (600 each).
+//   e0 (target): 16 好 + 4 较好 -> share 0.80 -> 190; total 988
+//   e1 (rival):  18 好 + 2 较好 -> share 0.90 -> 200; total 998
+// One more 好 for e0 gives 0.85: still 190, the score does not move (a bloc
+// of one is worthless); two give 0.90 -> 200, 998, a tie for first (k = 1,
+// kept with ties = include): cost 2, exact and greedy.
+TEST(ManipulationComposite, ARuianBandEdgeWhereOneMoreVoteChangesNothing) {
+  std::vector<testing_util::BallotRow> rows;
+  rows.push_back({0, 0, 0, 3});
+  rows.push_back({1, 0, 0, 3});
+  for (uint32_t r = 1; r <= 20; ++r) {
+    rows.push_back({0, 1, r, static_cast<uint8_t>(r <= 16 ? 3 : 2)});
+    rows.push_back({1, 1, r, static_cast<uint8_t>(r <= 18 ? 3 : 2)});
+  }
+  RatingBallots b = testing_util::BuildBallots(2, {"leader", "vote"}, kLevels, rows, false);
+  IndicatorTable ind;
+  ind.ratee_names = b.ratee_names;
+  ind.names = {"key_projects"};
+  ind.cost = {false};
+  ind.values = Eigen::MatrixXd::Constant(2, 1, 1.0);
+  Registry registry;
+  registry.Add(RuianPointsSpec());
+  const toml::table opts = toml::parse("leader_groups = [\"leader\"]\nvote_groups = [\"vote\"]");
+  const auto model =
+      registry.Create("ruian_points", opts,
+                      ModelContext{kLevels, {"leader", "vote"}, {"key_projects"}}, "t", "models.x");
+  ModelInput in{&b};
+  in.indicators = &ind;
+  const ScoreResult honest = model->Score(in);
+  EXPECT_DOUBLE_EQ(honest.score[0], 988);
+  EXPECT_DOUBLE_EQ(honest.score[1], 998);
+
+  // A bloc of one: r17 raises e0 to 好 (share 0.85): nothing changes.
+  RatingBallots one = b;
+  for (uint32_t& w : one.ballot)
+    if (BallotRater(w) == 17) w = PackBallot(17, 3);
+  // (r17 also rates e1, already 好 there.)
+  ModelInput in1{&one};
+  in1.indicators = &ind;
+  EXPECT_DOUBLE_EQ(model->Score(in1).score[0], 988);
+
+  ManipulationOptions o;
+  o.quota = 0.5;  // k = 1 of 2
+  for (int exact_max : {12, 0}) {
+    o.exact_max = exact_max;
+    const ManipulationCost c = FindManipulationCost(*model, b, 0, o, &ind);
+    EXPECT_EQ(c.eligible, 4);  // r17..r20; the leader already gives 好
+    ASSERT_TRUE(c.buyable);
+    EXPECT_EQ(c.cost, 2) << exact_max;
+    EXPECT_EQ(c.exact, exact_max > 0);
+  }
+}
+
 // ---- The command line ----
 
 namespace fs = std::filesystem;
@@ -383,6 +438,22 @@ TEST_F(ManipulateClassCli, SkipsEntriesWithoutTheClassAndRefusesAnUnknownLabel) 
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.out.find("--goal class=nosuch"), std::string::npos) << bad.out;
   EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(ManipulateClassCli, CompositesAreSearchedWithTheFlag) {
+  const std::string common = "manipulate " + ScenarioPath("canvassing_presets.toml") +
+                             " --sample 4 --exact-max 0 --models ruian_composite_1000,median";
+  const auto off = Evalsim(common + " --out " + (dir_ / "off").string());
+  ASSERT_EQ(off.code, 0) << off.out;
+  EXPECT_NE(off.out.find("ruian_composite_1000  skipped"), std::string::npos) << off.out;
+  const auto on = Evalsim(common + " --composites --out " + (dir_ / "on").string());
+  ASSERT_EQ(on.code, 0) << on.out;
+  const std::string csv = Slurp(dir_ / "on" / "manipulation.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 2 * 4) << csv;
+  EXPECT_NE(csv.find("\nruian_composite_1000,"), std::string::npos) << csv;
+  // The median rows are the same with and without the flag.
+  const std::string before = Slurp(dir_ / "off" / "manipulation.csv");
+  EXPECT_NE(csv.find(before.substr(before.find("\nmedian,"))), std::string::npos);
 }
 
 }  // namespace
