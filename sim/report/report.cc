@@ -13,6 +13,8 @@
 //   units.csv                 top-class places per unit against the truth's
 //   vetoes.csv                table of the vetoes' metrics
 //   parameters.csv            mean weight vectors of composite models
+//   uncertainty.csv,          rank intervals across a composite's modelling
+//   sensitivity.csv           choices, and the share of rank variance by choice
 //   sweep.csv, summary.txt    sweep lines and the sweep's text summary
 //   manipulation.csv,         cost of lifting a target into the top class
 //   manipulation_summary.csv
@@ -103,6 +105,10 @@ void AddRun(const std::filesystem::path& dir, const Json& manifest, Content& out
   if (IsFile(dir / "units.csv")) out.Add(AllocationChart(ReadUnits(dir / "units.csv")));
   out.Add(WeightsChart(weights));
   if (evaluees) out.Add(RankShiftChart(weights, *evaluees));
+  if (IsFile(dir / "uncertainty.csv"))
+    out.Add(UncertaintyChart(ReadUncertainty(dir / "uncertainty.csv")));
+  if (IsFile(dir / "sensitivity.csv"))
+    out.Add(SensitivityChart(ReadSensitivity(dir / "sensitivity.csv")));
   if (!metrics.empty()) out.tables.push_back(MetricsTable(metrics));
   if (IsFile(dir / "vetoes.csv"))
     out.tables.push_back(CsvTable(dir / "vetoes.csv", "vetoes",

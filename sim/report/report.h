@@ -40,7 +40,8 @@
 //     (fairness.csv size/class_error), "allocation" (units.csv, the top
 //     class per unit of the first level; a top-level param "model" bound to
 //     a select), "weights" and "rank-shift"
-//     (parameters.csv weight.* with evaluees.csv), "sweep-<metric>" (metric
+//     (parameters.csv weight.* with evaluees.csv), "uncertainty"
+//     (uncertainty.csv) and "sensitivity" (sensitivity.csv), "sweep-<metric>" (metric
 //     with non-alphanumerics as "-", e.g. "sweep-accuracy-kendall"),
 //     "manipulation" (manipulation.csv, else manipulation_summary.csv). Only
 //     charts whose files exist appear, in that order.

@@ -591,7 +591,8 @@ bool KeepOutput() {
 
 // Runs `evalsim COMMAND ... --out DIR`, opens DIR/report.html in Chromium
 // and checks the rendered page; `args` holds everything but --out.
-void CheckReportOf(const std::string& tag, const std::string& args, const std::string& kind) {
+void CheckReportOf(const std::string& tag, const std::string& args, const std::string& kind,
+                   const std::vector<std::string>& expected_charts = {}) {
   const std::string chromium = FindChromium();
   if (chromium.empty()) {
     GTEST_SKIP() << "Chromium is not installed (neither /usr/bin/chromium nor `chromium` on "
@@ -629,6 +630,8 @@ void CheckReportOf(const std::string& tag, const std::string& args, const std::s
       std::cout << ", " << bad->second << " without geometry";
     std::cout << "\n";
   }
+  for (const std::string& key : expected_charts)
+    EXPECT_GT(c.marks.count(key) ? c.marks.at(key) : 0, 0) << "chart-" << key << " not drawn";
   EXPECT_TRUE(fs::is_regular_file(b.screenshot) && fs::file_size(b.screenshot) > 0)
       << "no screenshot at " << b.screenshot;
   if (!c.problems.empty() || ::testing::Test::HasFailure() || KeepOutput()) {
@@ -825,7 +828,8 @@ TEST(ReportBrowser, RunQuickstart) {
 
 TEST(ReportBrowser, RunCompositeIndex) {
   CheckReportOf("run-composite",
-                "run " + Source("scenarios/composite_index.toml") + " --replicates 3", "run");
+                "run " + Source("scenarios/composite_index.toml") + " --replicates 3", "run",
+                {"weights", "rank-shift", "uncertainty", "sensitivity"});
 }
 
 TEST(ReportBrowser, SweepOfThreePoints) {

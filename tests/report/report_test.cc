@@ -424,7 +424,34 @@ TEST_F(Report, VetoRunHasTheVetoTable) {
 
 TEST_F(Report, CompositeRunHasWeightsAndRankShifts) {
   const Json data = Data("composite");
-  ExpectCharts(data, {"headline", "caterpillar", "grades", "fairness", "weights", "rank-shift"});
+  ExpectCharts(data, {"headline", "caterpillar", "grades", "fairness", "weights", "rank-shift",
+                      "uncertainty", "sensitivity"});
+  // The Monte Carlo over modelling choices: every choice of sensitivity.csv,
+  // and uncertainty.csv's evaluees by base rank, thinned to at most 150.
+  const auto sens = ReadTable(Dir("composite") / "sensitivity.csv");
+  const Json& cv = (*FindChart(data, "sensitivity"))["spec"]["data"]["values"];
+  ASSERT_EQ(cv.size(), sens.size());
+  for (size_t i = 0; i < sens.size(); ++i) {
+    EXPECT_EQ(cv[i]["choice"], sens[i].at("choice"));
+    EXPECT_EQ(cv[i]["share"].get<double>(), D(sens[i].at("share")));
+  }
+  const auto unc = ReadTable(Dir("composite") / "uncertainty.csv");
+  const Json& uv = (*FindChart(data, "uncertainty"))["spec"]["layer"];
+  const Json& values = (*FindChart(data, "uncertainty"))["spec"]["data"]["values"];
+  EXPECT_EQ(uv.size(), 2u);
+  const size_t step = (unc.size() + 149) / 150;
+  EXPECT_EQ(values.size(), (unc.size() + step - 1) / step);
+  std::map<std::string, std::map<std::string, std::string>> by_name;
+  for (const auto& r : unc) by_name[r.at("evaluee")] = r;
+  double last = 0;
+  for (const Json& v : values) {
+    const auto& r = by_name.at(v["evaluee"].get<std::string>());
+    EXPECT_EQ(v["rank_lo"].get<double>(), D(r.at("rank_lo")));
+    EXPECT_EQ(v["rank_hi"].get<double>(), D(r.at("rank_hi")));
+    EXPECT_GE(v["base_rank"].get<double>(), last);
+    last = v["base_rank"].get<double>();
+  }
+  EXPECT_EQ(FindChart(Data("run"), "uncertainty"), nullptr);
   // Mean weight over replicates, recomputed from parameters.csv.
   std::map<std::pair<std::string, std::string>, std::pair<double, int>> sum;
   std::vector<std::string> weighted;
