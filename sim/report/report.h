@@ -45,6 +45,9 @@
 //     with non-alphanumerics as "-", e.g. "sweep-accuracy-kendall"),
 //     "manipulation" (manipulation.csv, else manipulation_summary.csv). Only
 //     charts whose files exist appear, in that order.
+//   - A sweep's page lists its points in <section id="points">, one
+//     <li><a href="points/NNN/report.html"> each with the point's values;
+//     a point's page is a run's page titled "NAME: sweep point NNN".
 //   - Tables: <section class="table" id="table-KEY"> ("table-metrics" and,
 //     with vetoes.csv, "table-vetoes" for a run,
 //     "table-manipulation-summary" for a manipulation study); the
@@ -71,6 +74,10 @@ std::string RenderReportHtml(const nlohmann::ordered_json& data);
 
 // Builds the report from `dir` and writes it atomically to `out`.
 void WriteReport(const std::filesystem::path& dir, const std::filesystem::path& out);
+
+// A sweep's pages: points/NNN/report.html for every point (a run's page of
+// the point's files), then the sweep's report.html, which links to them.
+void WriteSweepReports(const std::filesystem::path& dir);
 
 }  // namespace evalsim
 

@@ -591,8 +591,10 @@ bool KeepOutput() {
 
 // Runs `evalsim COMMAND ... --out DIR`, opens DIR/report.html in Chromium
 // and checks the rendered page; `args` holds everything but --out.
+// `sub`: the page of that subdirectory of the output (a sweep point's).
 void CheckReportOf(const std::string& tag, const std::string& args, const std::string& kind,
-                   const std::vector<std::string>& expected_charts = {}) {
+                   const std::vector<std::string>& expected_charts = {},
+                   const std::string& sub = "") {
   const std::string chromium = FindChromium();
   if (chromium.empty()) {
     GTEST_SKIP() << "Chromium is not installed (neither /usr/bin/chromium nor `chromium` on "
@@ -600,8 +602,9 @@ void CheckReportOf(const std::string& tag, const std::string& args, const std::s
                     "chromium-driver";
   }
   TempDir tmp(tag);
-  const fs::path out = tmp.path() / "out";
-  const auto run = Evalsim(args + " --out " + Quote(out));
+  const fs::path top = tmp.path() / "out";
+  const auto run = Evalsim(args + " --out " + Quote(top));
+  const fs::path out = sub.empty() ? top : top / sub;
   ASSERT_EQ(run.code, 0) << "evalsim " << args << "\n" << run.out;
   const fs::path page = out / "report.html";
   ASSERT_TRUE(fs::is_regular_file(page)) << "evalsim " << args << " wrote no " << page;
@@ -837,6 +840,13 @@ TEST(ReportBrowser, SweepOfThreePoints) {
                 "sweep " + Source("scenarios/quickstart.toml") +
                     " --replicates 3 --vary raters.superior.weight=0.1,0.3,0.5",
                 "sweep");
+}
+
+TEST(ReportBrowser, SweepPointPage) {
+  CheckReportOf("sweep-point",
+                "sweep " + Source("scenarios/quickstart.toml") +
+                    " --replicates 3 --vary raters.superior.weight=0.1,0.3",
+                "run", {"headline"}, "points/002");
 }
 
 TEST(ReportBrowser, Manipulate) {

@@ -5,6 +5,7 @@
 // independence, errors that name the file).
 #include "sim/report/report.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -521,6 +522,26 @@ TEST_F(Report, SweepHasOneLineChartPerHeadlineMetric) {
   EXPECT_EQ(spec["layer"][1]["encoding"]["x"]["axis"]["values"], Json::array({0.5, 1.0, 2.0}));
   const std::string html = Slurp(Dir("sweep") / "report.html");
   EXPECT_NE(html.find("<pre class=\"summary-text\">"), std::string::npos);
+  // A page per point, linked from the sweep's page with the point's value.
+  ASSERT_EQ(data["points"].size(), 3u);
+  const char* noise[] = {"0.5", "1", "2"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = fmt::format("{:03}", i + 1);
+    EXPECT_EQ(data["points"][i]["point"], name);
+    EXPECT_EQ(data["points"][i]["href"], "points/" + name + "/report.html");
+    const fs::path page = Dir("sweep") / "points" / name / "report.html";
+    ASSERT_TRUE(fs::is_regular_file(page)) << page;
+    EXPECT_NE(html.find(fmt::format("<li><a href=\"points/{}/report.html\">point {}</a>: "
+                                    "raters.superior.noise = {}</li>",
+                                    name, name, noise[i])),
+              std::string::npos)
+        << html.substr(html.find("<section id=\"points\">"), 600);
+    const Json point = evalsim::BuildReportData(Dir("sweep") / "points" / name);
+    EXPECT_EQ(point["kind"], "run");
+    EXPECT_EQ(point["title"], "quickstart: sweep point " + name);
+    ExpectCharts(point, {"headline"});
+    EXPECT_EQ(Slurp(page), evalsim::RenderReportHtml(point));
+  }
 }
 
 TEST_F(Report, ManipulationCostMatchesTheSummary) {
@@ -551,7 +572,16 @@ TEST_F(Report, PageIsSelfContainedAndHoldsItsData) {
     const std::string html = Slurp(Dir(kind) / "report.html");
     ASSERT_FALSE(html.empty()) << kind;
     EXPECT_EQ(Count(html, evalsim::ReportScripts()), 1u) << kind;
-    const std::string rest = WithoutScripts(html);
+    std::string rest = WithoutScripts(html);
+    // A sweep links to its points' pages (relative links, nothing fetched):
+    // every href of the points section is one, and the rest has none.
+    if (const size_t a = rest.find("<section id=\"points\">"); a != std::string::npos) {
+      const size_t z = rest.find("</section>", a);
+      const std::string points = rest.substr(a, z - a);
+      EXPECT_EQ(Count(points, "href=\"points/"), Count(points, "href=")) << points;
+      EXPECT_EQ(Count(points, "/report.html\""), Count(points, "href=")) << points;
+      rest.erase(a, z - a);
+    }
     for (const char* ref : {"src=", "href=", "url(", "@import", "$schema", "http://", "https://"})
       EXPECT_EQ(rest.find(ref), std::string::npos) << kind << ": " << ref;
     // The contract elements.
