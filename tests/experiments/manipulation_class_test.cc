@@ -1,8 +1,10 @@
 // Class goals of the manipulation search (`--goal class=LABEL`,
 // `escape=LABEL`): cases worked on paper (a gate a bloc of two trips, a
 // city-wide quota dearer than the meeting's top k, an escape from a vote
-// gate), exact against greedy, and the command line (vetoes named, 1 and 2
-// threads byte-identical, unknown labels refused).
+// gate, a 瑞安 band edge where one more vote changes nothing), exact against
+// greedy, the honest classes against a run's, and the command line (vetoes
+// named, 1 and 2 threads byte-identical, unknown labels refused, composites
+// searched with --composites).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <toml++/toml.h>

@@ -842,6 +842,13 @@ TEST(ReportBrowser, SweepOfThreePoints) {
                 "sweep");
 }
 
+TEST(ReportBrowser, ManipulateClassGoal) {
+  CheckReportOf(
+      "manipulate-class",
+      "manipulate " + Source("scenarios/veto_overlay.toml") + " --sample 20 --goal class=优秀",
+      "manipulate", {"manipulation"});
+}
+
 TEST(ReportBrowser, SweepPointPage) {
   CheckReportOf("sweep-point",
                 "sweep " + Source("scenarios/quickstart.toml") +
