@@ -420,7 +420,8 @@ TEST_F(Report, VetoRunHasTheVetoTable) {
   ASSERT_NE(table, nullptr);
   EXPECT_EQ((*table)["rows"].size(), ReadTable(Dir("veto") / "vetoes.csv").size());
   EXPECT_EQ((*table)["columns"], Json::array({"veto", "model", "metric", "value", "lo", "hi"}));
-  for (const Json& t : Data("run")["tables"]) EXPECT_NE(t["key"], "vetoes");
+  const Json run = Data("run");
+  for (const Json& t : run["tables"]) EXPECT_NE(t["key"], "vetoes");
 }
 
 TEST_F(Report, CompositeRunHasWeightsAndRankShifts) {
