@@ -26,6 +26,7 @@ struct ManipulateFlags {
   ScenarioFlags scenario;
   std::string goal = "top";
   bool bury = false;
+  bool composites = false;
   int sample = 200;
   int exact_max = 12;
   std::optional<double> quota;
@@ -43,6 +44,7 @@ nlohmann::ordered_json ManipulationManifest(const Scenario& s, const ManipulateF
   man["goal"] = ManipulationGoalName(o);
   man["quota"] = o.quota;
   man["bury"] = o.bury;
+  if (o.composites) man["composites"] = true;
   man["sample"] = config.sample;
   man["exact_max"] = o.exact_max;
   man["threads"] = r.threads;
@@ -100,6 +102,7 @@ int CmdManipulate(const ManipulateFlags& f) {
   ManipulationConfig config;
   ParseManipulationGoal(f.goal, &config.options);
   config.options.bury = f.bury;
+  config.options.composites = f.composites;
   config.options.exact_max = f.exact_max;
   config.sample = f.sample;
   config.models = f.models;
@@ -139,9 +142,14 @@ Command AddManipulateCommand(CLI::App& parent) {
       parent.add_subcommand("manipulate", "the smallest bloc that buys an evaluee a better place");
   AddScenarioFlags(c.app, f->scenario, false);
   c.app->add_option("--goal", f->goal,
-                    "top (enter the quota's top k of the meeting, default) or positions=P (gain "
-                    "at least P places)");
+                    "top (enter the quota's top k of the meeting, default), positions=P (gain "
+                    "at least P places), class=LABEL (get the class under the entry's classes) "
+                    "or escape=LABEL (stay out of it)");
   c.app->add_flag("--bury", f->bury, "bloc members also give every rival they rated grade 0");
+  c.app->add_flag("--composites", f->composites,
+                  "goals top and positions: also search composites that read the votes "
+                  "(ruian_points, a composite with `vote`), indicators held fixed; class goals "
+                  "always do");
   c.app->add_option("--sample", f->sample,
                     "at most this many target evaluees (a seeded sample; default 200)");
   c.app->add_option("--exact-max", f->exact_max,

@@ -38,7 +38,7 @@ int CmdSweep(const SweepFlags& f) {
   o.threads = f.threads;
   o.resume = f.resume;
   o.progress = StderrIsTerminal();
-  o.finish = [](const std::filesystem::path& dir) { WriteReport(dir, dir / "report.html"); };
+  o.finish = [](const std::filesystem::path& dir) { WriteSweepReports(dir); };
   // The base scenario's warnings, once (RunSweep loads it again per point).
   PrintScenarioWarnings(LoadScenario(o.scenario, o.overrides));
   const SweepOutcome r = RunSweep(o);

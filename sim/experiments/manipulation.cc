@@ -10,12 +10,14 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <set>
 #include <utility>
 
 #include "models/registry.h"
+#include "sim/core/check.h"
 #include "sim/core/errors.h"
 #include "sim/core/interrupt.h"
 #include "sim/core/metrics.h"
@@ -24,6 +26,7 @@
 #include "sim/core/rng.h"
 #include "sim/io/csv_write.h"
 #include "sim/simulate/generator.h"
+#include "sim/simulate/indicator_gen.h"
 
 namespace evalsim {
 namespace {
@@ -64,7 +67,9 @@ struct Switches {
   }
 };
 
-Switches BuildSwitches(const RatingBallots& b, int target, const ManipulationOptions& o) {
+// Only raters in [first, first + count) switch.
+Switches BuildSwitches(const RatingBallots& b, int target, const ManipulationOptions& o,
+                       uint32_t first, uint32_t count) {
   const int n = b.NumRatees(), G = b.NumGroups();
   const uint8_t top = static_cast<uint8_t>(std::max(0, b.levels - 1));
   struct Change {
@@ -81,7 +86,7 @@ Switches BuildSwitches(const RatingBallots& b, int target, const ManipulationOpt
       const int slot = b.Slot(e, g);
       for (uint64_t i = b.slot_begin[slot]; i < b.slot_begin[slot + 1]; ++i) {
         const uint32_t w = b.ballot[i];
-        if (BallotGrade(w) == grade) continue;
+        if (BallotGrade(w) == grade || BallotRater(w) - first >= count) continue;
         changes.push_back({BallotRater(w), i, PackBallot(BallotRater(w), grade)});
       }
     }
@@ -102,21 +107,55 @@ Switches BuildSwitches(const RatingBallots& b, int target, const ManipulationOpt
   return s;
 }
 
+// A class goal: the rules, and the label to get (or to escape).
+struct ClassGoal {
+  const ClassGoalContext* ctx = nullptr;
+  std::string label;
+  bool escape = false;
+};
+
+// The classes of the universe's evaluees for one fit.
+ClassOutcome ClassesOf(const ClassGoalContext& ctx, const RatingBallots& b, const ScoreResult& r) {
+  const std::vector<int> rank = CompetitionRanks(r.score, r.tiebreak);
+  ClassInputs in;
+  in.score = &r.score;
+  in.rank = &rank;
+  in.ballots = &b;
+  in.units = ctx.units;
+  in.indicators = ctx.indicators;
+  in.veto_draws = ctx.draws;
+  return AssignClasses(*ctx.rules, ctx.vetoes, in);
+}
+
 // The search state for one target: the goal test and the margin.
 class Search {
  public:
-  Search(const Model& model, RatingBallots& b, int target, int goal_rank, int64_t* fits)
-      : model_(model), b_(b), target_(target), goal_rank_(goal_rank), fits_(fits) {}
+  Search(const Model& model, RatingBallots& b, int target, int goal_rank, int64_t* fits,
+         const ClassGoal* cls = nullptr, const IndicatorTable* indicators = nullptr)
+      : model_(model),
+        b_(b),
+        target_(target),
+        goal_rank_(goal_rank),
+        fits_(fits),
+        cls_(cls),
+        indicators_(indicators) {}
 
   ScoreResult Fit() {
     ++*fits_;
-    return model_.Score(ModelInput{&b_});
+    ModelInput in{&b_};
+    in.indicators = indicators_;
+    return model_.Score(in);
   }
   bool Reached(const ScoreResult& r) const {
+    if (cls_) {
+      const ClassOutcome c = ClassesOf(*cls_->ctx, b_, r);
+      return (c.labels[c.cls[target_]] == cls_->label) != cls_->escape;
+    }
     return CompetitionRanks(r.score, r.tiebreak)[target_] <= goal_rank_;
   }
   // Target minus the goal_rank-th best rival (see the header).
   Margin MarginOf(const ScoreResult& r) const {
+    if (cls_) return ClassMargin(r);
     const bool tb = r.tiebreak.size() > 0;
     const auto better = [&](int x, int y) {
       const double sx = Finite(r.score[x]), sy = Finite(r.score[y]);
@@ -138,10 +177,32 @@ class Search {
   }
 
  private:
+  // Target minus the mean of the other evaluees of its scope unit (finite
+  // values only; see the header).
+  Margin ClassMargin(const ScoreResult& r) const {
+    const ClassRules& rules = *cls_->ctx->rules;
+    const std::vector<int>* unit = rules.Scoped() ? cls_->ctx->units->Find(rules.within) : nullptr;
+    const bool tb = r.tiebreak.size() > 0;
+    double sum = 0, sum_tb = 0, count = 0;
+    for (int e = 0; e < b_.NumRatees(); ++e) {
+      if (e == target_ || (unit && (*unit)[e] != (*unit)[target_])) continue;
+      if (!std::isfinite(r.score[e])) continue;
+      sum += r.score[e];
+      if (tb && std::isfinite(r.tiebreak[e])) sum_tb += r.tiebreak[e];
+      count += 1;
+    }
+    Margin m;
+    m.score = count > 0 ? Diff(r.score[target_], sum / count) : Finite(r.score[target_]);
+    if (tb) m.tiebreak = count > 0 ? Diff(r.tiebreak[target_], sum_tb / count) : 0.0;
+    return m;
+  }
+
   const Model& model_;
   RatingBallots& b_;
   int target_, goal_rank_;
   int64_t* fits_;
+  const ClassGoal* cls_;
+  const IndicatorTable* indicators_;
   mutable std::vector<int> rivals_;
 };
 
@@ -219,12 +280,32 @@ void ParseManipulationGoal(const std::string& text, ManipulationOptions* o) {
       return;
     }
   }
-  throw InputError(fmt::format(
-      "--goal {}: expected top or positions=P with P a positive integer (e.g. positions=2)", text));
+  for (const auto& [name, goal] : {std::pair{std::string("class="), ManipulationGoal::kClass},
+                                   std::pair{std::string("escape="), ManipulationGoal::kEscape}}) {
+    if (text.rfind(name, 0) == 0 && text.size() > name.size()) {
+      o->goal = goal;
+      o->label = text.substr(name.size());
+      return;
+    }
+  }
+  throw InputError(
+      fmt::format("--goal {}: expected top, positions=P with P a positive integer (e.g. "
+                  "positions=2), class=LABEL or escape=LABEL",
+                  text));
 }
 
 std::string ManipulationGoalName(const ManipulationOptions& o) {
-  return o.goal == ManipulationGoal::kTop ? "top" : fmt::format("positions={}", o.positions);
+  switch (o.goal) {
+    case ManipulationGoal::kTop:
+      return "top";
+    case ManipulationGoal::kPositions:
+      return fmt::format("positions={}", o.positions);
+    case ManipulationGoal::kClass:
+      return "class=" + o.label;
+    case ManipulationGoal::kEscape:
+      return "escape=" + o.label;
+  }
+  return "";
 }
 
 RatingBallots ExtractMeeting(const RatingBallots& all, const Meeting& m) {
@@ -258,13 +339,14 @@ RatingBallots ExtractMeeting(const RatingBallots& all, const Meeting& m) {
 }
 
 ManipulationCost FindManipulationCost(const Model& model, RatingBallots& ballots, int target,
-                                      const ManipulationOptions& o) {
+                                      const ManipulationOptions& o,
+                                      const IndicatorTable* indicators) {
   ManipulationCost c;
   const int n = ballots.NumRatees();
   c.raters = static_cast<int>(ballots.num_raters);
   int64_t fits = 0;
   {
-    Search probe(model, ballots, target, 1, &fits);
+    Search probe(model, ballots, target, 1, &fits, nullptr, indicators);
     ScoreResult honest = probe.Fit();
     c.notes = honest.notes;
     c.rank_before = CompetitionRanks(honest.score, honest.tiebreak)[target];
@@ -275,9 +357,9 @@ ManipulationCost FindManipulationCost(const Model& model, RatingBallots& ballots
       c.fits = fits;
       return c;
     }
-    const Switches sw = BuildSwitches(ballots, target, o);
+    const Switches sw = BuildSwitches(ballots, target, o, 0, ballots.num_raters);
     c.eligible = sw.Size();
-    Search search(model, ballots, target, c.goal_rank, &fits);
+    Search search(model, ballots, target, c.goal_rank, &fits, nullptr, indicators);
     int cost;
     if (c.eligible == 0) {
       cost = -1;
@@ -292,6 +374,51 @@ ManipulationCost FindManipulationCost(const Model& model, RatingBallots& ballots
     c.cost = c.buyable ? cost : 0;
   }
   c.fits = fits;
+  return c;
+}
+
+ManipulationCost FindClassManipulationCost(const Model& model, RatingBallots& ballots, int target,
+                                           const ManipulationOptions& o,
+                                           const ClassGoalContext& ctx) {
+  ManipulationCost c;
+  c.raters = static_cast<int>(ctx.num_raters);
+  const ClassGoal goal{&ctx, o.label, o.goal == ManipulationGoal::kEscape};
+  Search search(model, ballots, target, 0, &c.fits, &goal, ctx.indicators);
+  const ScoreResult honest = search.Fit();
+  c.notes = honest.notes;
+  c.rank_before = CompetitionRanks(honest.score, honest.tiebreak)[target];
+  const ClassOutcome before = ClassesOf(ctx, ballots, honest);
+  c.class_before = before.labels[before.cls[target]];
+  if (search.Reached(honest)) {
+    c.already = c.buyable = true;
+    return c;
+  }
+  const Switches sw = BuildSwitches(ballots, target, o, ctx.first_rater, ctx.num_raters);
+  c.eligible = sw.Size();
+  c.exact = true;
+  if (const int v = before.veto[target]; v >= 0) {
+    const Veto& veto = ctx.vetoes[v];
+    c.vetoed = true;
+    c.note = veto.IsEvent()
+                 ? fmt::format("event veto {}: an event cannot be bought", veto.name)
+                 : fmt::format("indicator veto {}: indicators are held fixed", veto.name);
+    return c;
+  }
+  int cost = -1;
+  if (c.eligible > std::min(o.exact_max, kMaxExactRaters)) {
+    c.exact = false;
+    cost = GreedySearch(search, ballots, sw, honest);
+  } else if (c.eligible > 0) {
+    cost = ExactSearch(search, ballots, sw);
+  }
+  c.buyable = cost > 0;
+  c.cost = c.buyable ? cost : 0;
+  if (!c.buyable)
+    for (const Gate& g : ctx.rules->gates)
+      if (!g.indicator.empty() && g.label == c.class_before) {
+        c.note = fmt::format("indicator gate {}: indicators are held fixed", g.label);
+        break;
+      }
   return c;
 }
 
@@ -323,6 +450,12 @@ void CheckManipulationConfig(const ManipulationConfig& config) {
 
 namespace {
 
+// An indicator model that reads the rating ballots too: ruian_points (its
+// leader ranking and vote parts), or a composite with a `vote` component.
+bool ReadsVotes(const ModelEntry& e) {
+  return e.model == "ruian_points" || e.options.contains("vote");
+}
+
 // The chosen [[models]] entries in scenario order, into result->models; the
 // models that read rating ballots, one per entry (null when skipped).
 std::vector<std::unique_ptr<Model>> CreateManipulationModels(const Scenario& s,
@@ -338,7 +471,9 @@ std::vector<std::unique_ptr<Model>> CreateManipulationModels(const Scenario& s,
     mm.model = e.model;
     const ModelSpec* spec = Models().Find(e.model);
     std::unique_ptr<Model> model = Models().Create(e.model, e.options, ctx, s.file, e.path);
-    if (!spec || spec->input != InputKind::kRatings) {
+    const bool composite = spec && spec->input == InputKind::kIndicators && ReadsVotes(e) &&
+                           (config.options.composites || config.options.ClassGoal());
+    if (!spec || (spec->input != InputKind::kRatings && !composite)) {
       mm.skipped = true;
       mm.notes.push_back(
           fmt::format("skipped: {} reads {}, and a bloc's switch is defined on rating ballots",
@@ -380,7 +515,9 @@ std::vector<RatingBallots> TargetMeetingBallots(const RatingBallots& all, const 
 void SearchTargets(const Organisation& org, const ManipulationConfig& config,
                    const std::vector<std::unique_ptr<Model>>& fitted,
                    const std::vector<int>& meeting_of,
-                   const std::vector<RatingBallots>& meeting_ballots, ManipulationResult* result) {
+                   const std::vector<RatingBallots>& meeting_ballots,
+                   const std::vector<IndicatorTable>& meeting_indicators,
+                   ManipulationResult* result) {
   const ManipulationOptions& o = config.options;
   const int T = static_cast<int>(result->targets.size());
   const int M = static_cast<int>(result->models.size());
@@ -398,7 +535,185 @@ void SearchTargets(const Organisation& org, const ManipulationConfig& config,
         ManipulationRow& row = result->models[k].rows[t];
         row.meeting = mi;
         row.evaluee = e;
-        row.cost = FindManipulationCost(*fitted[k], work, local, o);
+        row.cost =
+            FindManipulationCost(*fitted[k], work, local, o,
+                                 meeting_indicators.empty() ? nullptr : &meeting_indicators[mi]);
+      }
+      progress.Advance();
+    }
+  });
+  ThrowIfInterrupted();
+}
+
+const ModelEntry& EntryOf(const Scenario& s, const std::string& name) {
+  for (const ModelEntry& e : s.models)
+    if (e.name == name) return e;
+  EVALSIM_CHECK(false, "manipulate: no entry {}", name);
+  return s.models.front();
+}
+
+// Class goals: the entries that cannot be searched for the goal's label
+// (no classes, or rules that never give it) are skipped with a note; an
+// InputError when no chosen entry gives it.
+void SkipClassless(const Scenario& s, const ManipulationOptions& o,
+                   std::vector<std::unique_ptr<Model>>& fitted, ManipulationResult* result) {
+  bool any = false;
+  std::set<std::string> seen;
+  for (size_t k = 0; k < fitted.size(); ++k) {
+    ManipulationModel& mm = result->models[k];
+    const ClassRules& rules = EntryOf(s, mm.name).classes;
+    const std::vector<std::string> labels = ClassLabels(rules, s.vetoes);
+    seen.insert(labels.begin(), labels.end());
+    const bool gives = !rules.Empty() && std::count(labels.begin(), labels.end(), o.label) > 0;
+    any = any || gives;
+    if (!fitted[k] || gives) continue;
+    mm.skipped = true;
+    mm.notes.push_back(rules.Empty() ? "skipped: the entry has no classes"
+                                     : fmt::format("skipped: its classes never give {} ({})",
+                                                   o.label, fmt::join(labels, ", ")));
+    fitted[k].reset();
+  }
+  if (!any)
+    throw InputError(fmt::format(
+        "--goal {}: no chosen [[models]] entry's classes give {} ({})", ManipulationGoalName(o),
+        o.label, seen.empty() ? "none has classes" : fmt::format("{}", fmt::join(seen, ", "))));
+}
+
+// The rows of evaluees [first, first + n).
+IndicatorTable CutIndicators(const IndicatorTable& t, int first, int n) {
+  IndicatorTable out;
+  out.names = t.names;
+  out.cost = t.cost;
+  out.ratee_names.assign(t.ratee_names.begin() + first, t.ratee_names.begin() + first + n);
+  out.values = t.values.middleRows(first, n);
+  return out;
+}
+
+// A class goal's universe: the run of whole meetings [first, last] and what
+// the class rules read, cut to its evaluees (see Class goals in the header).
+struct Universe {
+  int first_evaluee = 0;
+  uint32_t first_rater = 0;
+  RatingBallots ballots;
+  UnitColumns units;
+  IndicatorTable indicators;
+  bool has_indicators = false;
+  VetoDraws draws;
+};
+
+// What every universe is cut from.
+struct ClassSources {
+  const RatingBallots* ballots = nullptr;
+  UnitColumns units;
+  IndicatorTable indicators;
+  bool has_indicators = false;
+  VetoDraws draws;
+};
+
+// The meetings [first, last] of target e's universe under `rules`.
+std::pair<int, int> UniverseOf(const Organisation& org, const ClassRules& rules,
+                               const UnitColumns& units, const std::vector<int>& meeting_of,
+                               int e) {
+  const int last = static_cast<int>(org.meetings.size()) - 1;
+  if (!rules.Scoped() || rules.quota_shift) return {0, last};
+  const std::vector<int>& unit = *units.Find(rules.within);
+  int lo = meeting_of[e], hi = meeting_of[e];
+  for (int x = 0; x < static_cast<int>(unit.size()); ++x) {
+    if (unit[x] != unit[e]) continue;
+    lo = std::min(lo, meeting_of[x]);
+    hi = std::max(hi, meeting_of[x]);
+  }
+  return {lo, hi};
+}
+
+// Column values of evaluees [first, first + n), renumbered densely in order
+// of first appearance.
+std::vector<int> CutColumn(const std::vector<int>& col, int first, int n) {
+  std::map<int, int> dense;
+  std::vector<int> out(n);
+  for (int i = 0; i < n; ++i)
+    out[i] = dense.emplace(col[first + i], static_cast<int>(dense.size())).first->second;
+  return out;
+}
+
+Universe CutUniverse(const Organisation& org, const ClassSources& src, std::pair<int, int> range) {
+  const Meeting& a = org.meetings[range.first];
+  const Meeting& z = org.meetings[range.second];
+  Meeting span;
+  span.first_evaluee = a.first_evaluee;
+  span.num_evaluees = z.first_evaluee + z.num_evaluees - a.first_evaluee;
+  span.first_rater = a.first_rater;
+  span.num_raters = z.first_rater + z.num_raters - a.first_rater;
+  for (int m = range.first; m < range.second; ++m) {
+    const Meeting& x = org.meetings[m];
+    const Meeting& y = org.meetings[m + 1];
+    EVALSIM_CHECK(y.first_evaluee == x.first_evaluee + x.num_evaluees &&
+                      y.first_rater == x.first_rater + x.num_raters,
+                  "manipulate: meetings {} and {} are not contiguous", m + 1, m + 2);
+  }
+  Universe u;
+  u.first_evaluee = span.first_evaluee;
+  u.first_rater = span.first_rater;
+  u.ballots = ExtractMeeting(*src.ballots, span);
+  const int first = span.first_evaluee, n = span.num_evaluees;
+  u.units.names = src.units.names;
+  for (const std::vector<int>& col : src.units.unit)
+    u.units.unit.push_back(CutColumn(col, first, n));
+  if (src.has_indicators) {
+    u.has_indicators = true;
+    u.indicators = CutIndicators(src.indicators, first, n);
+  }
+  for (const std::vector<uint8_t>& d : src.draws)
+    u.draws.push_back(d.empty() ? d
+                                : std::vector<uint8_t>(d.begin() + first, d.begin() + first + n));
+  return u;
+}
+
+// Every target's class-goal cost under every model that is not skipped, in
+// parallel over the targets.
+void SearchClassTargets(const Scenario& s, const Organisation& org,
+                        const ManipulationConfig& config,
+                        const std::vector<std::unique_ptr<Model>>& fitted,
+                        const std::vector<int>& meeting_of, const ClassSources& src,
+                        ManipulationResult* result) {
+  const int T = static_cast<int>(result->targets.size());
+  const int M = static_cast<int>(result->models.size());
+  // Universes, cut once each before the parallel loop.
+  std::map<std::pair<int, int>, Universe> universes;
+  std::vector<std::vector<const Universe*>> of(M, std::vector<const Universe*>(T, nullptr));
+  for (int k = 0; k < M; ++k) {
+    if (!fitted[k]) continue;
+    result->models[k].rows.resize(T);
+    const ClassRules& rules = EntryOf(s, result->models[k].name).classes;
+    for (int t = 0; t < T; ++t) {
+      const auto range = UniverseOf(org, rules, src.units, meeting_of, result->targets[t]);
+      auto it = universes.find(range);
+      if (it == universes.end()) it = universes.emplace(range, CutUniverse(org, src, range)).first;
+      of[k][t] = &it->second;
+    }
+  }
+  Progress progress("targets", T, config.progress);
+  ParallelFor(tbb::blocked_range<int>(0, T, 1), [&](const tbb::blocked_range<int>& range) {
+    for (int t = range.begin(); t != range.end(); ++t) {
+      if (Interrupted()) return;
+      const int e = result->targets[t], mi = meeting_of[e];
+      for (int k = 0; k < M; ++k) {
+        if (!fitted[k]) continue;
+        const Universe& u = *of[k][t];
+        RatingBallots work = u.ballots;
+        ClassGoalContext ctx;
+        ctx.rules = &EntryOf(s, result->models[k].name).classes;
+        ctx.vetoes = s.vetoes;
+        ctx.units = &u.units;
+        ctx.indicators = u.has_indicators ? &u.indicators : nullptr;
+        ctx.draws = &u.draws;
+        ctx.first_rater = org.meetings[mi].first_rater - u.first_rater;
+        ctx.num_raters = org.meetings[mi].num_raters;
+        ManipulationRow& row = result->models[k].rows[t];
+        row.meeting = mi;
+        row.evaluee = e;
+        row.cost =
+            FindClassManipulationCost(*fitted[k], work, e - u.first_evaluee, config.options, ctx);
       }
       progress.Advance();
     }
@@ -430,7 +745,9 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, result.threads);
   result.evaluees = org.NumEvaluees();
   result.meetings = static_cast<int>(org.meetings.size());
-  const std::vector<std::unique_ptr<Model>> fitted = CreateManipulationModels(s, config, &result);
+  std::vector<std::unique_ptr<Model>> fitted = CreateManipulationModels(s, config, &result);
+  result.goal = ManipulationGoalName(config.options);
+  result.class_goal = config.options.ClassGoal();
 
   // The honest ballots, meetings, targets.
   const GeneratorSetup setup = MakeGeneratorSetup(s, org);
@@ -439,11 +756,40 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
   const std::vector<int> meeting_of = MeetingOf(org);
   result.sample_seed = DeriveSeed(s.seed, {kStreamManipulation});
   result.targets = ManipulationTargets(org.NumEvaluees(), config.sample, result.sample_seed);
+  if (config.options.ClassGoal()) {
+    SkipClassless(s, config.options, fitted, &result);
+    ClassSources src;
+    src.ballots = &all;
+    src.units = ScopeColumns(org);
+    if (!s.indicators.empty()) {
+      src.indicators = GenerateIndicators(s, org, 0);
+      src.has_indicators = true;
+    }
+    if (!s.vetoes.empty()) {
+      std::vector<double> z;
+      for (double q : org.quality) z.push_back(s.quality_sd > 0 ? q / s.quality_sd : 0.0);
+      src.draws = DrawVetoEvents(s.vetoes, z, s.seed, 0);
+    }
+    SearchClassTargets(s, org, config, fitted, meeting_of, src, &result);
+    CollectFitsAndNotes(&result);
+    return result;
+  }
   const std::vector<RatingBallots> meeting_ballots =
       TargetMeetingBallots(all, org, result.targets, meeting_of);
   std::vector<uint32_t>().swap(all.ballot);  // the meetings hold what is needed
 
-  SearchTargets(org, config, fitted, meeting_of, meeting_ballots, &result);
+  // Replicate 1's indicators per meeting, when a composite is searched.
+  std::vector<IndicatorTable> meeting_indicators;
+  bool composite = false;
+  for (size_t k = 0; k < fitted.size(); ++k)
+    composite = composite || (fitted[k] && Models().Find(result.models[k].model)->input ==
+                                               InputKind::kIndicators);
+  if (composite && !s.indicators.empty()) {
+    const IndicatorTable ind = GenerateIndicators(s, org, 0);
+    for (const Meeting& m : org.meetings)
+      meeting_indicators.push_back(CutIndicators(ind, m.first_evaluee, m.num_evaluees));
+  }
+  SearchTargets(org, config, fitted, meeting_of, meeting_ballots, meeting_indicators, &result);
   CollectFitsAndNotes(&result);
   return result;
 }
@@ -451,7 +797,7 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
 namespace {
 
 struct Summary {
-  int targets = 0, already = 0, searched = 0, buyable = 0, greedy = 0;
+  int targets = 0, already = 0, searched = 0, buyable = 0, greedy = 0, vetoed = 0;
   std::vector<double> cost, share;
 };
 
@@ -466,6 +812,7 @@ Summary Summarise(const ManipulationModel& mm) {
     }
     ++s.searched;
     if (!c.exact) ++s.greedy;
+    if (c.vetoed) ++s.vetoed;
     if (!c.buyable) continue;
     ++s.buyable;
     s.cost.push_back(c.cost);
@@ -489,19 +836,27 @@ std::string ManipulationCsv(const Organisation& org, const ManipulationResult& r
   auto it = std::back_inserter(out);
   fmt::format_to(it,
                  "model,meeting,ratee,true_quality,rank_before,goal_rank,raters,eligible,cost,"
-                 "share,method,buyable\n");
+                 "share,method,buyable{}\n",
+                 r.class_goal ? ",goal,class_before,note" : "");
   for (const ManipulationModel& mm : r.models) {
     if (mm.skipped) continue;
     for (const ManipulationRow& row : mm.rows) {
       const ManipulationCost& c = row.cost;
       const bool has = c.buyable;
-      const char* method = c.already ? "already" : c.exact ? "exact" : "greedy";
-      fmt::format_to(it, "{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(mm.name),
-                     row.meeting + 1, CsvField(org.evaluee_names[row.evaluee]),
-                     Num(org.quality[row.evaluee]), c.rank_before, c.goal_rank, c.raters,
-                     c.eligible, has ? fmt::format("{}", c.cost) : "",
+      const char* method = c.already  ? "already"
+                           : c.vetoed ? "vetoed"
+                           : c.exact  ? "exact"
+                                      : "greedy";
+      fmt::format_to(it, "{},{},{},{},{},{},{},{},{},{},{},{}", CsvField(mm.name), row.meeting + 1,
+                     CsvField(org.evaluee_names[row.evaluee]), Num(org.quality[row.evaluee]),
+                     c.rank_before, r.class_goal ? std::string() : fmt::format("{}", c.goal_rank),
+                     c.raters, c.eligible, has ? fmt::format("{}", c.cost) : "",
                      Cell(has && c.raters > 0, c.raters > 0 ? double(c.cost) / c.raters : 0.0),
                      method, has ? 1 : 0);
+      if (r.class_goal)
+        fmt::format_to(it, ",{},{},{}", CsvField(r.goal), CsvField(c.class_before),
+                       CsvField(c.note));
+      fmt::format_to(it, "\n");
     }
   }
   return fmt::to_string(out);
@@ -512,18 +867,21 @@ std::string ManipulationSummaryCsv(const ManipulationResult& r) {
   auto it = std::back_inserter(out);
   fmt::format_to(it,
                  "model,targets,already,searched,buyable_share,cost_p10,cost_median,cost_mean,"
-                 "cost_p90,share_median,greedy_share\n");
+                 "cost_p90,share_median,greedy_share{}\n",
+                 r.class_goal ? ",goal,vetoed" : "");
   for (const ManipulationModel& mm : r.models) {
     if (mm.skipped) continue;
     const Summary s = Summarise(mm);
     const bool any = !s.cost.empty(), searched = s.searched > 0;
     fmt::format_to(
-        it, "{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(mm.name), s.targets, s.already,
-        s.searched, Cell(searched, searched ? double(s.buyable) / s.searched : 0.0),
+        it, "{},{},{},{},{},{},{},{},{},{},{}", CsvField(mm.name), s.targets, s.already, s.searched,
+        Cell(searched, searched ? double(s.buyable) / s.searched : 0.0),
         Cell(any, any ? Quantile(s.cost, 0.1) : 0.0), Cell(any, any ? Quantile(s.cost, 0.5) : 0.0),
         Cell(any, any ? Mean(s.cost) : 0.0), Cell(any, any ? Quantile(s.cost, 0.9) : 0.0),
         Cell(any, any ? Quantile(s.share, 0.5) : 0.0),
         Cell(searched, searched ? double(s.greedy) / s.searched : 0.0));
+    if (r.class_goal) fmt::format_to(it, ",{},{}", CsvField(r.goal), s.vetoed);
+    fmt::format_to(it, "\n");
   }
   return fmt::to_string(out);
 }

@@ -57,8 +57,49 @@
 // Ballots. Replicate 1 of the scenario without blocs (the honest votes):
 // GenerateBallots(setup, 0, with_blocs = false). Only models reading ratings
 // are searched; models on pairwise comparisons, rankings or indicators are
-// skipped with a note. Class rules ([[models]] `classes`) are not used: the
+// skipped with a note. The goals top and positions use no class rules: the
 // goal is the quota's top k of the score ranking.
+//
+// Class goals (`class=LABEL`, `escape=LABEL`). The goal is that the target
+// gets the class LABEL (class) or any class but LABEL (escape) under the
+// [[models]] entry's own `classes` and the scenario's [[vetoes]], assigned by
+// AssignClasses (sim/rules/classes.h) exactly as a run assigns them. Entries
+// without classes, or whose rules cannot give LABEL, are skipped with a note.
+//   Universe. The model is fitted on the ballots of the smallest run of
+//   whole meetings that holds the target's meeting and the target's unit of
+//   the rules' scope (`within`): the meeting for "meeting" or a level inside
+//   it, every meeting for "all" or with `quota_shift` (which compares every
+//   unit's mean score). So a city-wide quota is scored against the whole
+//   city, a per-county one against the county. The universe is cut from the
+//   organisation like a meeting (ExtractMeeting); its unit columns, replicate
+//   1's indicators and replicate 1's veto draws are cut to its evaluees.
+//   Models whose parameters are shared by every meeting (rater or threshold
+//   models) may score a universe smaller than the organisation slightly
+//   differently from a run, which fits every evaluee at once.
+//   Bloc. Only the target's meeting's raters (R = its raters) switch, as
+//   above; with bury they give grade 0 to every rival they rated, which may
+//   push a rival under a vote gate (a gated rival keeps its place in the
+//   counts, so burying helps the target only through the rival's score).
+//   Vetoes. A target struck by a veto whose label is not the goal cannot be
+//   bought: an event veto is drawn whatever the votes, and an indicator veto
+//   reads indicators, which a bloc does not change. Its row has method
+//   `vetoed`, buyable = 0 and a note naming the veto.
+//   Greedy margin. (target score - mean score of the other evaluees of the
+//   target's scope unit in the universe, the same for the tiebreak),
+//   lexicographic; raters are ordered by the gain of their single switch.
+//   rank_before is the target's competition rank in the universe;
+//   goal_rank is empty.
+//
+// Composites. An indicator model that also reads the rating ballots
+// (ruian_points, and composite / topsis / grey_relational with a `vote`
+// component) is searched for class goals, and for top and positions with
+// `composites` (--composites; off by default so that earlier outputs stay
+// the same): the bloc switches its ballots as above, so it moves whatever
+// the model reads from them (the vote component; for ruian_points also the
+// leader ranking when bloc members are leaders), and replicate 1's
+// indicators, cut to the meeting or universe, are held fixed. Banded vote
+// points (ruian_points) make a bloc worthless until the share it moves
+// crosses a band edge. Other indicator models stay skipped.
 //
 // Targets. Every evaluee when the scenario has at most `sample` evaluees,
 // else `sample` of them drawn without replacement from
@@ -69,33 +110,44 @@
 #define EVALSIM_SIM_EXPERIMENTS_MANIPULATION_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "models/model.h"
 #include "sim/core/ballots.h"
+#include "sim/core/indicators.h"
+#include "sim/rules/classes.h"
+#include "sim/rules/vetoes.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulate/organisation.h"
 
 namespace evalsim {
 
-enum class ManipulationGoal { kTop, kPositions };
+enum class ManipulationGoal { kTop, kPositions, kClass, kEscape };
 
 struct ManipulationOptions {
   ManipulationGoal goal = ManipulationGoal::kTop;
-  int positions = 1;    // goal kPositions: places to gain (>= 1)
-  bool bury = false;    // bloc members also give every rival they rated grade 0
-  int exact_max = 12;   // exact search up to this many eligible raters (0..kMaxExactRaters)
-  double quota = 0.15;  // goal kTop: k = QuotaCount(quota, m)
+  int positions = 1;        // goal kPositions: places to gain (>= 1)
+  bool bury = false;        // bloc members also give every rival they rated grade 0
+  int exact_max = 12;       // exact search up to this many eligible raters (0..kMaxExactRaters)
+  double quota = 0.15;      // goal kTop: k = QuotaCount(quota, m)
+  std::string label;        // goals kClass and kEscape: the class to get or to escape
+  bool composites = false;  // goals kTop and kPositions: search composites too (see Composites)
+
+  bool ClassGoal() const {
+    return goal == ManipulationGoal::kClass || goal == ManipulationGoal::kEscape;
+  }
 };
 
 // The exact search enumerates 2^R subsets: R is capped so that it ends.
 inline constexpr int kMaxExactRaters = 24;
 
-// Parses --goal: "top" or "positions=P" (P a positive integer). Throws
-// InputError naming the flag and what was expected.
+// Parses --goal: "top", "positions=P" (P a positive integer), "class=LABEL"
+// or "escape=LABEL" (LABEL not empty). Throws InputError naming the flag and
+// what was expected.
 void ParseManipulationGoal(const std::string& text, ManipulationOptions* o);
-// "top" or "positions=P".
+// "top", "positions=P", "class=LABEL" or "escape=LABEL".
 std::string ManipulationGoalName(const ManipulationOptions& o);
 
 // The meeting's ballots alone (see Scope above).
@@ -112,14 +164,37 @@ struct ManipulationCost {
   bool exact = false;              // exact search (true) or greedy (false); false when already
   int64_t fits = 0;                // model fits spent (the honest fit included)
   std::vector<std::string> notes;  // of the honest fit
+  // Class goals only.
+  std::string class_before;  // the class with honest ballots
+  bool vetoed = false;       // struck by a veto that keeps it from the goal (no search)
+  std::string note;          // why it cannot be bought (the veto)
+};
+
+// What a class goal is scored by besides the universe's ballots (see Class
+// goals above); every pointer is into data that outlives the search.
+struct ClassGoalContext {
+  const ClassRules* rules = nullptr;
+  std::span<const Veto> vetoes;
+  const UnitColumns* units = nullptr;          // cut to the universe
+  const IndicatorTable* indicators = nullptr;  // cut to the universe; null: none
+  const VetoDraws* draws = nullptr;            // cut to the universe
+  uint32_t first_rater = 0, num_raters = 0;    // the bloc's raters (universe ids)
 };
 
 // The cost of buying `target` (an evaluee of `ballots`, 0-based) its goal
 // under `model`. `ballots` is modified during the search and restored before
 // returning (same words, same order); the caller gives each worker its own
 // copy. Never throws on degenerate input: one evaluee, no rater, all tied.
+// `indicators` (rows = the ballots' evaluees, held fixed) are given to the
+// model with the ballots: a composite reads them.
 ManipulationCost FindManipulationCost(const Model& model, RatingBallots& ballots, int target,
-                                      const ManipulationOptions& o);
+                                      const ManipulationOptions& o,
+                                      const IndicatorTable* indicators = nullptr);
+// The same for a class goal: `ballots` are the universe's, `target` is its
+// index there.
+ManipulationCost FindClassManipulationCost(const Model& model, RatingBallots& ballots, int target,
+                                           const ManipulationOptions& o,
+                                           const ClassGoalContext& ctx);
 
 // Target evaluees (global indices, increasing): all of them when n <= sample,
 // else a seeded sample without replacement (see Targets above).
@@ -155,6 +230,8 @@ struct ManipulationResult {
   int64_t fits = 0;
   uint64_t sample_seed = 0;
   int threads = 1;
+  std::string goal;         // ManipulationGoalName
+  bool class_goal = false;  // a class or escape goal (extra columns)
 };
 
 // Throws InputError naming the flag on an option out of range.
@@ -171,7 +248,9 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
 //   cost,share,method,buyable
 // meeting is 1-based; cost and share (cost / raters) are empty when the
 // target is unbuyable (buyable = 0); method is exact, greedy, or already
-// (at the goal with honest ballots: cost 0, no search).
+// (at the goal with honest ballots: cost 0, no search). Class goals add three
+// columns, goal,class_before,note (goal_rank is empty), and the method
+// vetoed (see Class goals).
 std::string ManipulationCsv(const Organisation& org, const ManipulationResult& r);
 // manipulation_summary.csv: one row per searched model:
 //   model,targets,already,searched,buyable_share,cost_p10,cost_median,
@@ -180,6 +259,8 @@ std::string ManipulationCsv(const Organisation& org, const ManipulationResult& r
 // unbuyable share is 1 - buyable_share); the cost and share statistics are
 // over the buyable searched targets (quantiles of type 7), empty when there
 // is none; greedy_share = searched targets that needed the greedy search.
+// Class goals add goal,vetoed (vetoed targets count as searched and
+// unbuyable).
 std::string ManipulationSummaryCsv(const ManipulationResult& r);
 // The summary for stdout: one aligned line per model, scenario order
 // (skipped models say so).

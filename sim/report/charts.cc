@@ -632,6 +632,76 @@ std::optional<Json> FairnessChart(const FairnessLines& d) {
                s);
 }
 
+// ------------------------------------------- uncertainty.csv, sensitivity.csv
+
+std::optional<Json> UncertaintyChart(const UncertaintyLines& d) {
+  if (d.values.empty()) return std::nullopt;
+  const std::string title =
+      "How far do the composite's modelling choices move each evaluee's rank?";
+  Json s = BaseSpec(title);
+  s["width"] = kPlotWidth;
+  s["height"] = 360;
+  s["data"] = {{"values", d.values}};
+  const std::string x_title =
+      static_cast<int>(d.values.size()) < d.evaluees
+          ? fmt::format("evaluee by rank under the base choices (every {}th of {})",
+                        (d.evaluees + kUncertaintyRows - 1) / kUncertaintyRows, d.evaluees)
+          : "evaluee by rank under the base choices";
+  const Json x = {{"field", "base_rank"}, {"type", "quantitative"}, {"title", x_title}};
+  const Json tooltip = Json::array({{{"field", "evaluee"}},
+                                    {{"field", "base_rank"}},
+                                    {{"field", "median_rank"}},
+                                    {{"field", "rank_lo"}},
+                                    {{"field", "rank_hi"}}});
+  Json rule = {{"mark", {{"type", "rule"}, {"color", "#9ecae1"}}},
+               {"encoding",
+                {{"x", x},
+                 {"y",
+                  {{"field", "rank_lo"},
+                   {"type", "quantitative"},
+                   {"title", "rank across the choices (interval, median)"},
+                   {"scale", {{"reverse", true}}}}},
+                 {"y2", {{"field", "rank_hi"}}},
+                 {"tooltip", tooltip}}}};
+  Json point = {{"mark", {{"type", "point"}, {"filled", true}, {"color", "#08519c"}}},
+                {"encoding",
+                 {{"x", x},
+                  {"y", {{"field", "median_rank"}, {"type", "quantitative"}}},
+                  {"tooltip", tooltip}}}};
+  s["layer"] = Json::array({rule, point});
+  return Chart("uncertainty", title,
+               "Each bar spans the ranks an evaluee takes over the sampled modelling choices "
+               "(uncertainty.csv, rank_lo to rank_hi), the dot is its median; long bars are "
+               "ranks the choice of method decides more than the data.",
+               s);
+}
+
+std::optional<Json> SensitivityChart(const Json& values) {
+  if (values.empty()) return std::nullopt;
+  const std::string title = "Which modelling choice moves the ranks most?";
+  Json s = BaseSpec(title);
+  s["width"] = kPlotWidth;
+  s["height"] = std::max(120, 24 * static_cast<int>(values.size()));
+  s["data"] = {{"values", values}};
+  s["mark"] = {{"type", "bar"}, {"color", "#3182bd"}};
+  s["encoding"] = {
+      {"y",
+       {{"field", "choice"}, {"type", "nominal"}, {"sort", "-x"}, {"title", "modelling choice"}}},
+      {"x",
+       {{"field", "share"},
+        {"type", "quantitative"},
+        {"title", "share of the explained rank variance"},
+        {"axis", {{"format", ".0%"}}}}},
+      {"tooltip", Json::array({{{"field", "choice"}},
+                               {{"field", "first_order"}, {"format", ".4f"}},
+                               {{"field", "share"}, {"format", ".3f"}}})}};
+  return Chart("sensitivity", title,
+               "Longer bars are choices (a weight, the normalisation, the aggregation, the vote's "
+               "weight) whose variation explains more of the variance of the ranks "
+               "(sensitivity.csv, first-order index scaled to sum 1).",
+               s);
+}
+
 // ---------------------------------------------------------------- units.csv
 
 std::optional<Json> AllocationChart(const UnitAllocation& d) {

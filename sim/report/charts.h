@@ -28,6 +28,15 @@ std::optional<Json> FairnessChart(const FairnessLines& d);
 // the truth's, one model at a time (units.csv).
 std::optional<Json> AllocationChart(const UnitAllocation& d);
 
+// "uncertainty": each evaluee's rank interval across the composite's
+// modelling choices against its rank under the base choices
+// (uncertainty.csv).
+std::optional<Json> UncertaintyChart(const UncertaintyLines& d);
+
+// "sensitivity": the share of the rank variance each modelling choice
+// explains (sensitivity.csv).
+std::optional<Json> SensitivityChart(const Json& values);
+
 // "weights": the mean weight vectors of the composite models
 // (parameters.csv).
 std::optional<Json> WeightsChart(const WeightMeans& w);

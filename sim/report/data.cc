@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <span>
 
 #include "sim/core/errors.h"
@@ -290,6 +291,51 @@ FairnessLines ReadFairness(const fs::path& p) {
                                        {"class_error", NumOrNull(Number(f[5], p, line, "value"))}});
                  });
   return d;
+}
+
+// ------------------------------------------- uncertainty.csv, sensitivity.csv
+
+UncertaintyLines ReadUncertainty(const fs::path& p) {
+  struct Line {
+    std::string evaluee;
+    std::optional<double> median, lo, hi, base;
+  };
+  std::vector<Line> lines;
+  ReadCsvColumns(
+      p, {"evaluee", "median_rank", "rank_lo", "rank_hi", "base_rank"},
+      [&](long line, const std::vector<std::string_view>& f) {
+        lines.push_back({std::string(f[0]), Number(f[1], p, line, "median_rank"),
+                         Number(f[2], p, line, "rank_lo"), Number(f[3], p, line, "rank_hi"),
+                         Number(f[4], p, line, "base_rank")});
+      });
+  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+    const double inf = std::numeric_limits<double>::infinity();
+    return a.base.value_or(inf) < b.base.value_or(inf);
+  });
+  UncertaintyLines d;
+  d.evaluees = static_cast<int>(lines.size());
+  const size_t step = (lines.size() + kUncertaintyRows - 1) / kUncertaintyRows;
+  for (size_t i = 0; i < lines.size(); i += std::max<size_t>(step, 1)) {
+    const Line& l = lines[i];
+    d.values.push_back({{"evaluee", l.evaluee},
+                        {"median_rank", NumOrNull(l.median)},
+                        {"rank_lo", NumOrNull(l.lo)},
+                        {"rank_hi", NumOrNull(l.hi)},
+                        {"base_rank", NumOrNull(l.base)}});
+  }
+  return d;
+}
+
+Json ReadSensitivity(const fs::path& p) {
+  Json values = Json::array();
+  ReadCsvColumns(
+      p, {"choice", "first_order", "share"},
+      [&](long line, const std::vector<std::string_view>& f) {
+        values.push_back({{"choice", std::string(f[0])},
+                          {"first_order", NumOrNull(Number(f[1], p, line, "first_order"))},
+                          {"share", NumOrNull(Number(f[2], p, line, "share"))}});
+      });
+  return values;
 }
 
 // ---------------------------------------------------------------- units.csv

@@ -124,6 +124,24 @@ struct FairnessLines {
 // The class error by unit size.
 FairnessLines ReadFairness(const std::filesystem::path& p);
 
+// ------------------------------------------- uncertainty.csv, sensitivity.csv
+
+// Evaluees the uncertainty chart keeps: every one up to this many, else
+// every ceil(n / kUncertaintyRows)-th in order of base rank.
+inline constexpr int kUncertaintyRows = 150;
+
+struct UncertaintyLines {
+  Json values = Json::array();  // {evaluee, median_rank, rank_lo, rank_hi, base_rank}
+  int evaluees = 0;             // rows of the file
+};
+
+// The rank intervals across modelling choices, ordered by base rank (ties
+// in file order), thinned to kUncertaintyRows.
+UncertaintyLines ReadUncertainty(const std::filesystem::path& p);
+
+// {choice, first_order, share} per varied choice, in file order.
+Json ReadSensitivity(const std::filesystem::path& p);
+
 // ---------------------------------------------------------------- units.csv
 
 // Units per model the allocation chart keeps: those farthest from the

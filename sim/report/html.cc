@@ -168,6 +168,20 @@ std::string TableHtml(const Json& t) {
 
 }  // namespace
 
+// A sweep's points, each linked to its own page.
+std::string PointsHtml(const Json& points) {
+  std::string h = "<section id=\"points\">\n<h2>Sweep points</h2>\n<ul class=\"points\">\n";
+  for (const Json& p : points) {
+    std::string values;
+    if (p.contains("values") && p["values"].is_object())
+      for (const auto& [key, v] : p["values"].items())
+        values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", key, Text(v));
+    h += fmt::format("<li><a href=\"{}\">point {}</a>{}{}</li>\n", Html(Text(p["href"])),
+                     Html(Text(p["point"])), values.empty() ? "" : ": ", Html(values));
+  }
+  return h + "</ul>\n</section>\n";
+}
+
 std::string PageHtml(const Json& data) {
   const std::string title = data.contains("title") ? Text(data["title"]) : "evalsim report";
   const Json summary = data.contains("summary") ? data["summary"] : Json::object();
@@ -195,6 +209,7 @@ std::string PageHtml(const Json& data) {
         "class=\"resolved\">{}</pre>\n</details>\n",
         Html(Dump(summary["resolved"], 2)));
   h += "</section>\n";
+  if (data.contains("points")) h += PointsHtml(data["points"]);
   if (data.contains("charts"))
     for (const Json& c : data["charts"])
       h += fmt::format(

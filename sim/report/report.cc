@@ -13,6 +13,8 @@
 //   units.csv                 top-class places per unit against the truth's
 //   vetoes.csv                table of the vetoes' metrics
 //   parameters.csv            mean weight vectors of composite models
+//   uncertainty.csv,          rank intervals across a composite's modelling
+//   sensitivity.csv           choices, and the share of rank variance by choice
 //   sweep.csv, summary.txt    sweep lines and the sweep's text summary
 //   manipulation.csv,         cost of lifting a target into the top class
 //   manipulation_summary.csv
@@ -31,6 +33,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <string>
@@ -58,10 +61,13 @@ std::string Kind(const Json& manifest, const std::filesystem::path& dir) {
   return "run";
 }
 
-std::string Title(const Json& manifest, const std::string& kind) {
+std::string Title(const Json& manifest, const std::string& kind, const std::filesystem::path& dir) {
   std::string name = "evalsim";
   if (const Json* n = Find(manifest, {"resolved", "name"}); n && n->is_string())
     name = n->get<std::string>();
+  if (manifest.contains("point_values"))
+    return fmt::format("{}: sweep point {}", name,
+                       (dir.has_filename() ? dir : dir.parent_path()).filename().string());
   return fmt::format("{}: {}", name,
                      kind == "sweep"        ? "sweep"
                      : kind == "manipulate" ? "manipulation study"
@@ -80,8 +86,31 @@ struct Content {
   }
 };
 
+// The sweep's points (points/NNN holding a manifest.json), in name order,
+// each with the link to its page and its values of the varied keys.
+Json SweepPoints(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "points", ec)) {
+    const std::string n = entry.path().filename().string();
+    if (!n.empty() && n[0] != '.' && IsFile(entry.path() / "manifest.json")) names.push_back(n);
+  }
+  std::sort(names.begin(), names.end());
+  Json points = Json::array();
+  for (const std::string& n : names) {
+    const Json man = ReadManifest(dir / "points" / n);
+    Json p;
+    p["point"] = n;
+    p["href"] = "points/" + n + "/report.html";
+    p["values"] = man.contains("point_values") ? man["point_values"] : Json::object();
+    points.push_back(std::move(p));
+  }
+  return points;
+}
+
 void AddSweep(const std::filesystem::path& dir, Json& data, Content& out) {
   if (IsFile(dir / "summary.txt")) data["summary"]["summary_text"] = ReadWhole(dir / "summary.txt");
+  if (Json points = SweepPoints(dir); !points.empty()) data["points"] = std::move(points);
   if (IsFile(dir / "sweep.csv"))
     for (Json& c : SweepCharts(ReadSweep(dir / "sweep.csv"))) out.charts.push_back(std::move(c));
 }
@@ -132,6 +161,10 @@ void AddRun(const std::filesystem::path& dir, const Json& manifest, Content& out
   if (IsFile(dir / "units.csv")) out.Add(AllocationChart(ReadUnits(dir / "units.csv")));
   out.Add(WeightsChart(weights));
   if (evaluees) out.Add(RankShiftChart(weights, *evaluees));
+  if (IsFile(dir / "uncertainty.csv"))
+    out.Add(UncertaintyChart(ReadUncertainty(dir / "uncertainty.csv")));
+  if (IsFile(dir / "sensitivity.csv"))
+    out.Add(SensitivityChart(ReadSensitivity(dir / "sensitivity.csv")));
   if (!metrics.empty()) out.tables.push_back(MetricsTable(metrics));
   if (IsFile(dir / "vetoes.csv"))
     out.tables.push_back(CsvTable(dir / "vetoes.csv", "vetoes",
@@ -175,7 +208,7 @@ nlohmann::ordered_json BuildReportData(const std::filesystem::path& dir) {
   const std::string kind = Kind(manifest, dir);
   Json data;
   data["kind"] = kind;
-  data["title"] = Title(manifest, kind);
+  data["title"] = Title(manifest, kind, dir);
   data["summary"] = Summary(manifest, kind);
   Content content;
   if (kind == "sweep")
@@ -200,6 +233,14 @@ std::string RenderReportHtml(const nlohmann::ordered_json& data) { return report
 void WriteReport(const std::filesystem::path& dir, const std::filesystem::path& out) {
   const std::string html = RenderReportHtml(BuildReportData(dir));
   WriteFileAtomically(out, html);
+}
+
+void WriteSweepReports(const std::filesystem::path& dir) {
+  for (const report::Json& p : report::SweepPoints(dir)) {
+    const std::filesystem::path point = dir / "points" / p["point"].get<std::string>();
+    WriteReport(point, point / "report.html");
+  }
+  WriteReport(dir, dir / "report.html");
 }
 
 }  // namespace evalsim

@@ -40,7 +40,8 @@
 //     (fairness.csv size/class_error), "allocation" (units.csv, the top
 //     class per unit of the first level; a top-level param "model" bound to
 //     a select), "weights" and "rank-shift"
-//     (parameters.csv weight.* with evaluees.csv), "sweep-<metric>" (metric
+//     (parameters.csv weight.* with evaluees.csv), "uncertainty"
+//     (uncertainty.csv) and "sensitivity" (sensitivity.csv), "sweep-<metric>" (metric
 //     with non-alphanumerics as "-", e.g. "sweep-accuracy-kendall"),
 //     "manipulation" (manipulation.csv, else manipulation_summary.csv),
 //     "tally-scores" (a scored tally's scores.csv), "calibration"
@@ -50,6 +51,9 @@
 //   - A scored tally (`evalsim score --report`; kind "tally", manifest
 //     "command": "score"): the charts "tally-scores" and "grades" and the
 //     tables "table-classes" (with classes) and "table-scores".
+//   - A sweep's page lists its points in <section id="points">, one
+//     <li><a href="points/NNN/report.html"> each with the point's values;
+//     a point's page is a run's page titled "NAME: sweep point NNN".
 //   - Tables: <section class="table" id="table-KEY"> ("table-metrics" and,
 //     with vetoes.csv, "table-vetoes" for a run,
 //     "table-manipulation-summary" for a manipulation study,
@@ -79,6 +83,10 @@ std::string RenderReportHtml(const nlohmann::ordered_json& data);
 
 // Builds the report from `dir` and writes it atomically to `out`.
 void WriteReport(const std::filesystem::path& dir, const std::filesystem::path& out);
+
+// A sweep's pages: points/NNN/report.html for every point (a run's page of
+// the point's files), then the sweep's report.html, which links to them.
+void WriteSweepReports(const std::filesystem::path& dir);
 
 }  // namespace evalsim
 

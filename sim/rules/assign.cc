@@ -293,6 +293,12 @@ std::vector<std::string> MissingClassInputs(const ClassRules& rules, std::span<c
   return missing;
 }
 
+std::vector<std::string> ClassLabels(const ClassRules& rules, std::span<const Veto> vetoes) {
+  std::vector<std::string> labels;
+  MakeLabels(rules, vetoes, &labels);
+  return labels;
+}
+
 ClassOutcome AssignClasses(const ClassRules& rules, std::span<const Veto> vetoes,
                            const ClassInputs& in) {
   const int n = in.score ? static_cast<int>(in.score->size()) : 0;

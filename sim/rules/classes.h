@@ -151,6 +151,10 @@ struct ClassOutcome {
 std::vector<std::string> MissingClassInputs(const ClassRules& rules, std::span<const Veto> vetoes,
                                             const ClassInputs& in);
 
+// The labels `rules` and `vetoes` can give, in rule order (the `labels` of
+// every ClassOutcome they produce).
+std::vector<std::string> ClassLabels(const ClassRules& rules, std::span<const Veto> vetoes);
+
 // The classes of every evaluee. `in` must be complete (MissingClassInputs).
 ClassOutcome AssignClasses(const ClassRules& rules, std::span<const Veto> vetoes,
                            const ClassInputs& in);

@@ -591,7 +591,10 @@ bool KeepOutput() {
 
 // Runs `evalsim COMMAND ... --out DIR`, opens DIR/report.html in Chromium
 // and checks the rendered page; `args` holds everything but --out.
-void CheckReportOf(const std::string& tag, const std::string& args, const std::string& kind) {
+// `sub`: the page of that subdirectory of the output (a sweep point's).
+void CheckReportOf(const std::string& tag, const std::string& args, const std::string& kind,
+                   const std::vector<std::string>& expected_charts = {},
+                   const std::string& sub = "") {
   const std::string chromium = FindChromium();
   if (chromium.empty()) {
     GTEST_SKIP() << "Chromium is not installed (neither /usr/bin/chromium nor `chromium` on "
@@ -599,8 +602,9 @@ void CheckReportOf(const std::string& tag, const std::string& args, const std::s
                     "chromium-driver";
   }
   TempDir tmp(tag);
-  const fs::path out = tmp.path() / "out";
-  const auto run = Evalsim(args + " --out " + Quote(out));
+  const fs::path top = tmp.path() / "out";
+  const auto run = Evalsim(args + " --out " + Quote(top));
+  const fs::path out = sub.empty() ? top : top / sub;
   ASSERT_EQ(run.code, 0) << "evalsim " << args << "\n" << run.out;
   const fs::path page = out / "report.html";
   ASSERT_TRUE(fs::is_regular_file(page)) << "evalsim " << args << " wrote no " << page;
@@ -629,6 +633,8 @@ void CheckReportOf(const std::string& tag, const std::string& args, const std::s
       std::cout << ", " << bad->second << " without geometry";
     std::cout << "\n";
   }
+  for (const std::string& key : expected_charts)
+    EXPECT_GT(c.marks.count(key) ? c.marks.at(key) : 0, 0) << "chart-" << key << " not drawn";
   EXPECT_TRUE(fs::is_regular_file(b.screenshot) && fs::file_size(b.screenshot) > 0)
       << "no screenshot at " << b.screenshot;
   if (!c.problems.empty() || ::testing::Test::HasFailure() || KeepOutput()) {
@@ -825,7 +831,8 @@ TEST(ReportBrowser, RunQuickstart) {
 
 TEST(ReportBrowser, RunCompositeIndex) {
   CheckReportOf("run-composite",
-                "run " + Source("scenarios/composite_index.toml") + " --replicates 3", "run");
+                "run " + Source("scenarios/composite_index.toml") + " --replicates 3", "run",
+                {"weights", "rank-shift", "uncertainty", "sensitivity"});
 }
 
 TEST(ReportBrowser, SweepOfThreePoints) {
@@ -862,6 +869,20 @@ TEST(ReportBrowser, ScoredTally) {
     std::cout << "[ kept ] " << tmp.path().string() << " (tally.html, dom.html, screenshot)\n";
   }
   EXPECT_TRUE(c.problems.empty()) << page << " in Chromium:" << Join(c.problems);
+}
+
+TEST(ReportBrowser, ManipulateClassGoal) {
+  CheckReportOf(
+      "manipulate-class",
+      "manipulate " + Source("scenarios/veto_overlay.toml") + " --sample 20 --goal class=优秀",
+      "manipulate", {"manipulation"});
+}
+
+TEST(ReportBrowser, SweepPointPage) {
+  CheckReportOf("sweep-point",
+                "sweep " + Source("scenarios/quickstart.toml") +
+                    " --replicates 3 --vary raters.superior.weight=0.1,0.3",
+                "run", {"headline"}, "points/002");
 }
 
 TEST(ReportBrowser, Manipulate) {

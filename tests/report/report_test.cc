@@ -5,6 +5,7 @@
 // independence, errors that name the file).
 #include "sim/report/report.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -423,12 +424,40 @@ TEST_F(Report, VetoRunHasTheVetoTable) {
   ASSERT_NE(table, nullptr);
   EXPECT_EQ((*table)["rows"].size(), ReadTable(Dir("veto") / "vetoes.csv").size());
   EXPECT_EQ((*table)["columns"], Json::array({"veto", "model", "metric", "value", "lo", "hi"}));
-  for (const Json& t : Data("run")["tables"]) EXPECT_NE(t["key"], "vetoes");
+  const Json run = Data("run");
+  for (const Json& t : run["tables"]) EXPECT_NE(t["key"], "vetoes");
 }
 
 TEST_F(Report, CompositeRunHasWeightsAndRankShifts) {
   const Json data = Data("composite");
-  ExpectCharts(data, {"headline", "caterpillar", "grades", "fairness", "weights", "rank-shift"});
+  ExpectCharts(data, {"headline", "caterpillar", "grades", "fairness", "weights", "rank-shift",
+                      "uncertainty", "sensitivity"});
+  // The Monte Carlo over modelling choices: every choice of sensitivity.csv,
+  // and uncertainty.csv's evaluees by base rank, thinned to at most 150.
+  const auto sens = ReadTable(Dir("composite") / "sensitivity.csv");
+  const Json& cv = (*FindChart(data, "sensitivity"))["spec"]["data"]["values"];
+  ASSERT_EQ(cv.size(), sens.size());
+  for (size_t i = 0; i < sens.size(); ++i) {
+    EXPECT_EQ(cv[i]["choice"], sens[i].at("choice"));
+    EXPECT_EQ(cv[i]["share"].get<double>(), D(sens[i].at("share")));
+  }
+  const auto unc = ReadTable(Dir("composite") / "uncertainty.csv");
+  const Json& uv = (*FindChart(data, "uncertainty"))["spec"]["layer"];
+  const Json& values = (*FindChart(data, "uncertainty"))["spec"]["data"]["values"];
+  EXPECT_EQ(uv.size(), 2u);
+  const size_t step = (unc.size() + 149) / 150;
+  EXPECT_EQ(values.size(), (unc.size() + step - 1) / step);
+  std::map<std::string, std::map<std::string, std::string>> by_name;
+  for (const auto& r : unc) by_name[r.at("evaluee")] = r;
+  double last = 0;
+  for (const Json& v : values) {
+    const auto& r = by_name.at(v["evaluee"].get<std::string>());
+    EXPECT_EQ(v["rank_lo"].get<double>(), D(r.at("rank_lo")));
+    EXPECT_EQ(v["rank_hi"].get<double>(), D(r.at("rank_hi")));
+    EXPECT_GE(v["base_rank"].get<double>(), last);
+    last = v["base_rank"].get<double>();
+  }
+  EXPECT_EQ(FindChart(Data("run"), "uncertainty"), nullptr);
   // Mean weight over replicates, recomputed from parameters.csv.
   std::map<std::pair<std::string, std::string>, std::pair<double, int>> sum;
   std::vector<std::string> weighted;
@@ -498,6 +527,26 @@ TEST_F(Report, SweepHasOneLineChartPerHeadlineMetric) {
   EXPECT_EQ(spec["layer"][1]["encoding"]["x"]["axis"]["values"], Json::array({0.5, 1.0, 2.0}));
   const std::string html = Slurp(Dir("sweep") / "report.html");
   EXPECT_NE(html.find("<pre class=\"summary-text\">"), std::string::npos);
+  // A page per point, linked from the sweep's page with the point's value.
+  ASSERT_EQ(data["points"].size(), 3u);
+  const char* noise[] = {"0.5", "1", "2"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = fmt::format("{:03}", i + 1);
+    EXPECT_EQ(data["points"][i]["point"], name);
+    EXPECT_EQ(data["points"][i]["href"], "points/" + name + "/report.html");
+    const fs::path page = Dir("sweep") / "points" / name / "report.html";
+    ASSERT_TRUE(fs::is_regular_file(page)) << page;
+    EXPECT_NE(html.find(fmt::format("<li><a href=\"points/{}/report.html\">point {}</a>: "
+                                    "raters.superior.noise = {}</li>",
+                                    name, name, noise[i])),
+              std::string::npos)
+        << html.substr(html.find("<section id=\"points\">"), 600);
+    const Json point = evalsim::BuildReportData(Dir("sweep") / "points" / name);
+    EXPECT_EQ(point["kind"], "run");
+    EXPECT_EQ(point["title"], "quickstart: sweep point " + name);
+    ExpectCharts(point, {"headline"});
+    EXPECT_EQ(Slurp(page), evalsim::RenderReportHtml(point));
+  }
 }
 
 TEST_F(Report, ManipulationCostMatchesTheSummary) {
@@ -556,7 +605,16 @@ TEST_F(Report, PageIsSelfContainedAndHoldsItsData) {
     const std::string html = Slurp(Dir(kind) / "report.html");
     ASSERT_FALSE(html.empty()) << kind;
     EXPECT_EQ(Count(html, evalsim::ReportScripts()), 1u) << kind;
-    const std::string rest = WithoutScripts(html);
+    std::string rest = WithoutScripts(html);
+    // A sweep links to its points' pages (relative links, nothing fetched):
+    // every href of the points section is one, and the rest has none.
+    if (const size_t a = rest.find("<section id=\"points\">"); a != std::string::npos) {
+      const size_t z = rest.find("</section>", a);
+      const std::string points = rest.substr(a, z - a);
+      EXPECT_EQ(Count(points, "href=\"points/"), Count(points, "href=")) << points;
+      EXPECT_EQ(Count(points, "/report.html\""), Count(points, "href=")) << points;
+      rest.erase(a, z - a);
+    }
     for (const char* ref : {"src=", "href=", "url(", "@import", "$schema", "http://", "https://"})
       EXPECT_EQ(rest.find(ref), std::string::npos) << kind << ": " << ref;
     // The contract elements.
