@@ -1090,7 +1090,7 @@ void RatingScaleFit::PartSchedule::Update(const std::vector<double>& coef, doubl
   }
   for (size_t p = 0; p < change.size(); ++p) {
     if (was_active[p]) continue;
-    const double* at = &frozen_at[p * categories_];
+    const double* at = frozen_at.data() + p * categories_;
     double drift = 0.0;
     for (int u = 0; u < categories_; ++u) drift = std::max(drift, std::abs(coef[u] - at[u]));
     if (drift > bound) {
@@ -1116,7 +1116,7 @@ void RatingScaleFit::IterateOnce(std::span<const int32_t> active, std::vector<do
   for (int32_t i : AnchoredRatees(components_))
     ForEachBallot(i, [&](int j, int, double) { exp_neg_delta_[j] = kernel.ExpHalf(-delta_[j]); });
   WithCategoryCount(cat_.count, [&](auto M) {
-    double* global_sums = &sums[components_ * stride];
+    double* global_sums = sums.data() + components_ * stride;
     *anchored_change = StepAnchoredRatees<M()>(kernel, AnchoredRatees(components_));
     std::fill(global_sums, global_sums + stride, 0.0);
     if (thresholds_from_all_)
@@ -1125,7 +1125,7 @@ void RatingScaleFit::IterateOnce(std::span<const int32_t> active, std::vector<do
                 [&](const tbb::blocked_range<size_t>& r) {
                   for (size_t a = r.begin(); a < r.end(); ++a) {
                     const int p = active[a];
-                    part_change[p] = StepPart<M()>(p, kernel, &sums[p * stride]);
+                    part_change[p] = StepPart<M()>(p, kernel, sums.data() + p * stride);
                   }
                 });
     *anchored_change =
@@ -1151,7 +1151,7 @@ void RatingScaleFit::AddThresholdSums(const std::vector<double>& sums) {
   thr_schur_.assign(square, 0.0);
   thr_hg_.assign(inner, 0.0);
   for (size_t p = 0; p <= static_cast<size_t>(components_); ++p) {
-    const double* from = &sums[p * stride];
+    const double* from = sums.data() + p * stride;
     for (int a = 0; a < inner; ++a) thr_s_[a] += from[a];
     for (size_t a = 0; a < square; ++a) thr_q_[a] += from[inner + a];
     for (size_t a = 0; a < square; ++a) thr_schur_[a] += from[inner + square + a];
