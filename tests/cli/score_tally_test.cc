@@ -23,24 +23,12 @@ using ::testing_util::CliResult;
 using ::testing_util::Evalsim;
 using ::testing_util::Slurp;
 
-class ScoreTally : public ::testing::Test {
+class ScoreTally : public ::testing_util::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("evalsim_tally_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string Write(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name, std::ios::binary) << text;
     return (dir_ / name).string();
   }
-  static std::string Scenario(const std::string& name) {
-    return std::string(EVALSIM_SOURCE_DIR) + "/scenarios/" + name;
-  }
-  fs::path dir_;
 };
 
 // CSV text as rows of cells (no quoting needed in these tests).
@@ -132,7 +120,7 @@ TEST_F(ScoreTally, ScoresARealTallyByAScenarioEntryAsWorkedByHand) {
 }
 
 TEST_F(ScoreTally, ScenarioEntriesScoreAGeneratedTallyExactlyAsTheRun) {
-  const std::string qs = Scenario("quickstart.toml");
+  const std::string qs = ScenarioPath("quickstart.toml");
   ASSERT_EQ(Evalsim("generate " + qs + " --out " + (dir_ / "gen").string()).code, 0);
   ASSERT_EQ(Evalsim("run " + qs + " --replicates 1 --out " + (dir_ / "run").string()).code, 0);
   // Replicate 1 of the run is the generated ballots: every entry's scores,
@@ -362,7 +350,7 @@ TEST_F(ScoreTally, ReportOfAScoredTally) {
 }
 
 TEST_F(ScoreTally, AReversedScaleIsWarnedAboutWithTheOrder) {
-  std::string text = Slurp(Scenario("quickstart.toml"));
+  std::string text = Slurp(ScenarioPath("quickstart.toml"));
   const std::string from = "labels = [\"差\", \"一般\", \"较好\", \"好\"]";
   ASSERT_NE(text.find(from), std::string::npos);
   text.replace(text.find(from), from.size(), "labels = [\"好\", \"较好\", \"一般\", \"差\"]");
@@ -376,11 +364,12 @@ TEST_F(ScoreTally, AReversedScaleIsWarnedAboutWithTheOrder) {
       << r.out;
   EXPECT_NE(r.out.find("lowest first"), std::string::npos) << r.out;
   // The shipped scales, lowest first, draw no warning.
-  EXPECT_EQ(Evalsim("validate " + Scenario("quickstart.toml") + " 2>&1 >/dev/null | cat").out, "");
+  EXPECT_EQ(Evalsim("validate " + ScenarioPath("quickstart.toml") + " 2>&1 >/dev/null | cat").out,
+            "");
 }
 
 TEST_F(ScoreTally, SetErrorsNameTheFlagAndEveryLineHasThePrefix) {
-  const std::string qs = Scenario("quickstart.toml");
+  const std::string qs = ScenarioPath("quickstart.toml");
   CliResult typo = Evalsim("validate " + qs + " --set raters.member.per_evalue=3");
   EXPECT_EQ(typo.code, 2);
   EXPECT_EQ(typo.out,
@@ -394,7 +383,7 @@ TEST_F(ScoreTally, SetErrorsNameTheFlagAndEveryLineHasThePrefix) {
             "expected a number >= 0\n");
   // A misspelt per_evaluee in a file: the cause (the unknown key) comes
   // before its consequence (a group of no kind), each line with the prefix.
-  std::string text = Slurp(Scenario("small_unit_noise.toml"));
+  std::string text = Slurp(ScenarioPath("small_unit_noise.toml"));
   ASSERT_NE(text.find("per_evaluee ="), std::string::npos);
   text.replace(text.find("per_evaluee ="), 13, "per_evalue =");
   CliResult file = Evalsim("validate " + Write("typo.toml", text));
@@ -429,7 +418,7 @@ TEST_F(ScoreTally, GateThresholdsTakeFractionsAndABareFractionSaysHowToWriteIt) 
 
 TEST_F(ScoreTally, TheRunTableShowsIntervalsTheBestAndClassMetricsThatNeverFired) {
   // A gate that never fires: class.bottom_precision cannot be computed.
-  CliResult r = Evalsim("run " + Scenario("quickstart.toml") + " --replicates 4 --out " +
+  CliResult r = Evalsim("run " + ScenarioPath("quickstart.toml") + " --replicates 4 --out " +
                         (dir_ / "out").string() +
                         " --set 'models.top2_gate.classes.gates=[{grades=[0],above=0.99,label="
                         "\"x\"}]'");

@@ -620,21 +620,7 @@ namespace fs = std::filesystem;
 using ::testing_util::Evalsim;
 using ::testing_util::Slurp;
 
-class ManipulateCli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("evalsim_manip_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  static std::string ScenarioPath(const char* name) {
-    return std::string(EVALSIM_SOURCE_DIR) + "/scenarios/" + name;
-  }
-  fs::path dir_;
-};
+class ManipulateCli : public ::testing_util::TempDirTest {};
 
 TEST_F(ManipulateCli, ByteIdenticalForOneAndTwoThreads) {
   const std::string common = "manipulate " + ScenarioPath("quickstart.toml") +

@@ -2,7 +2,9 @@
 #ifndef EVALSIM_TESTS_SUPPORT_CLI_UTIL_H_
 #define EVALSIM_TESTS_SUPPORT_CLI_UTIL_H_
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -38,6 +40,25 @@ inline std::string Slurp(const std::filesystem::path& p) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+// A fixture with a fresh directory per test (named after the suite, the test
+// and the process), removed afterwards, and the path of a shipped scenario.
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("evalsim_" + std::string(info->test_suite_name()) + "_" + std::to_string(::getpid()) +
+            "_" + info->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  static std::string ScenarioPath(const std::string& name) {
+    return std::string(EVALSIM_SOURCE_DIR) + "/scenarios/" + name;
+  }
+  std::filesystem::path dir_;
+};
 
 }  // namespace testing_util
 
