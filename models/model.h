@@ -56,6 +56,24 @@ struct ModelContext {
   std::vector<std::string> indicator_names;  // indicator columns (may be empty)
   std::vector<std::string> item_names;       // ballot items (empty = one grade per ballot)
   std::vector<double> item_weights;          // the items' default weights (empty = equal)
+  // Named scales of some rater groups (RatingBallots::scales): their names
+  // and numbers of grades, and each group's (-1 = the main scale of
+  // `levels`). Empty when every group grades on the main scale.
+  std::vector<std::string> scale_names;
+  std::vector<int> scale_levels;
+  std::vector<int> group_scale;
+
+  bool HasGroupScales() const { return !scale_names.empty(); }
+  // Copies the named scales of `b`.
+  void SetScales(const RatingBallots& b) {
+    scale_names.clear();
+    scale_levels.clear();
+    for (const BallotScale& sc : b.scales) {
+      scale_names.push_back(sc.name);
+      scale_levels.push_back(sc.levels);
+    }
+    group_scale = b.group_scale;
+  }
 };
 
 class Model {

@@ -42,7 +42,30 @@ const char* InputKindName(InputKind kind) {
   return "?";
 }
 
+namespace {
+
+// InputError when `spec` reads every group's grades on one scale and `ctx`
+// has groups on scales of their own.
+void CheckScales(const ModelSpec& spec, const ModelContext& ctx, const toml::table& options,
+                 const std::string& file, const std::string& path) {
+  if (!ctx.HasGroupScales() || !spec.pools_grades) return;
+  std::vector<std::string> own;
+  for (size_t g = 0; g < ctx.group_scale.size() && g < ctx.group_names.size(); ++g)
+    if (ctx.group_scale[g] >= 0)
+      own.push_back(fmt::format("{} on \"{}\"", ctx.group_names[g],
+                                ctx.scale_names[static_cast<size_t>(ctx.group_scale[g])]));
+  if (own.empty()) return;
+  throw InputError(fmt::format(
+      "{}{}: model {} reads every ballot on one {}-grade scale, but some rater groups grade on "
+      "scales of their own ({}); use weighted_mean (points per scale: scale_points) or a "
+      "comparison model, or give those groups the main scale",
+      NodeLocation(options, file), path, spec.name, ctx.levels, fmt::join(own, ", ")));
+}
+
+}  // namespace
+
 void Registry::Add(ModelSpec spec) {
+  if (spec.input == InputKind::kRatings && !spec.group_scales) spec.pools_grades = true;
   if (spec.input == InputKind::kRatings && !spec.models_items)
     spec.params.push_back(ItemWeightsParam());
   specs_.push_back(std::move(spec));
@@ -71,6 +94,7 @@ std::unique_ptr<Model> Registry::Create(const std::string& name, const toml::tab
                                  NodeLocation(options, file), path, name,
                                  fmt::join(Names(), ", ")));
   }
+  CheckScales(*spec, ctx, options, file, path);
   OptionReader reader(options, file, path, ignored, fallback);
   ParamReader in(reader, spec->params, ctx);
   std::unique_ptr<Model> model = spec->make(in);

@@ -135,6 +135,13 @@ struct ModelSpec {
   // or a fixed effect). Every other ratings model gets `item_weights` and is
   // wrapped so that it scores each item alone (models/items.h).
   bool models_items = false;
+  // Rater groups on scales of their own (ModelContext::scale_names): a model
+  // that reads each group on its own scale sets `group_scales`; a model that
+  // reads every group's grades on one K-grade scale (`pools_grades`, set for
+  // every other ratings model) refuses such ballots. Comparison models read
+  // pairs within a rater, whose grades share one scale, and take them.
+  bool group_scales = false;
+  bool pools_grades = false;
   // The working set of one fit on ballots with `levels` grades and
   // `groups` rater groups.
   FitMemory (*memory)(int levels, int groups) = ConvertedInputMemory;

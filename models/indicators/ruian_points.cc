@@ -342,6 +342,7 @@ ModelSpec RuianPointsSpec() {
   ModelSpec spec;
   spec.name = "ruian_points";
   spec.input = InputKind::kIndicators;
+  spec.pools_grades = true;  // its vote reads every group's grades on one scale
   spec.summary =
       "瑞安 1,000-point rule: key projects 600 x own / best + leader ranking 200 (rank 1 = 200, "
       "-2 % per rank) + the vote banded on the top-grade share (200/190/180/170/160, 130 when "

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "models/common/tally.h"
 
 namespace evalsim {
@@ -10,15 +12,64 @@ namespace {
 // Set from the parameter declarations of WeightedMeanSpec().
 struct WeightedMeanOptions {
   std::vector<double> points;
-  std::vector<double> group_weights;  // empty: the ballots' group weights
+  std::vector<std::vector<double>> scale_points;  // per named scale of the ballots
+  std::vector<double> group_weights;              // empty: the ballots' group weights
   double veto_share{};
   std::vector<int64_t> veto_grades = {0};
   double veto_score{};
 };
 
+// `scale_points`: one list per named scale of the ballots (ctx), each
+// DefaultPoints(K) unless given.
+std::vector<std::vector<double>> ReadScalePoints(ParamReader& in) {
+  const ModelContext& ctx = in.ctx();
+  std::vector<std::vector<double>> out;
+  for (int levels : ctx.scale_levels) out.push_back(DefaultPoints(levels));
+  const std::string& key = in.Param("scale_points").name;
+  const toml::node* node = in.opts().Raw(key);
+  if (!node) return out;
+  const toml::table* t = node->as_table();
+  if (!t) {
+    in.opts().Error(
+        key, fmt::format("found {}; expected a table {{scale = [points]}}", ATypeName(*node)));
+    return out;
+  }
+  for (const auto& [name, value] : *t) {
+    const auto it = std::find(ctx.scale_names.begin(), ctx.scale_names.end(), name.str());
+    if (it == ctx.scale_names.end()) {
+      in.opts().ErrorAt(value, key,
+                        fmt::format("names scale \"{}\", which no rater group grades on; "
+                                    "scales: {}",
+                                    name.str(), fmt::join(ctx.scale_names, ", ")));
+      continue;
+    }
+    const size_t k = static_cast<size_t>(it - ctx.scale_names.begin());
+    const toml::array* a = value.as_array();
+    std::vector<double> pts;
+    for (size_t i = 0; a && i < a->size(); ++i)
+      if (auto v = a->get(i)->value<double>()) pts.push_back(*v);
+    if (!a || pts.size() != a->size() || pts.size() != static_cast<size_t>(ctx.scale_levels[k])) {
+      in.opts().ErrorAt(value, key,
+                        fmt::format("{}: expected {} numbers, the points of each grade of the "
+                                    "scale, lowest first",
+                                    name.str(), ctx.scale_levels[k]));
+      continue;
+    }
+    out[k] = std::move(pts);
+  }
+  return out;
+}
+
 class WeightedMean : public Model {
  public:
   explicit WeightedMean(WeightedMeanOptions o) : o_(std::move(o)) {}
+
+  // The points of group g's grades: its scale's, or `points`.
+  const std::vector<double>& PointsOf(const RatingBallots& b, int g) const {
+    const int sc = b.ScaleOf(g);
+    return sc >= 0 && static_cast<size_t>(sc) < o_.scale_points.size() ? o_.scale_points[sc]
+                                                                       : o_.points;
+  }
 
   ScoreResult Score(const ModelInput& input) const override {
     const RatingBallots& b = *input.ratings;
@@ -39,9 +90,10 @@ class WeightedMean : public Model {
       for (int g = 0; g < G; ++g) {
         std::fill(counts.begin(), counts.end(), 0.0);
         TallySlot(b, b.Slot(e, g), counts.data());
+        const std::vector<double>& points = PointsOf(b, g);
         double num = 0.0, den = 0.0;
-        for (int k = 0; k < K; ++k) {
-          num += counts[k] * o_.points[k];
+        for (int k = 0; k < std::min(K, static_cast<int>(points.size())); ++k) {
+          num += counts[k] * points[k];
           den += counts[k];
           if (is_veto[k]) veto += counts[k];
         }
@@ -83,12 +135,16 @@ class WeightedMean : public Model {
 ModelSpec WeightedMeanSpec() {
   ModelSpec spec;
   spec.name = "weighted_mean";
+  spec.group_scales = true;
   spec.summary =
       "points per grade, averaged within each rater group, combined by group weight; optional "
       "veto share";
   spec.params = {
       PointsParam(),
       GroupWeightsParam("weight of each rater group's mean"),
+      OtherParam("scale_points", "{scale = [number]}", "0..100 evenly per scale",
+                 "points of each grade of a named scale (rater groups on a scale of their own), "
+                 "lowest grade first; \"don't know\" ballots are not graded"),
       NumberParam("veto_share", 1.0, Probability(),
                   "a share of veto_grades above this forces veto_score")
           .WithDefault("1 (off)"),
@@ -100,6 +156,7 @@ ModelSpec WeightedMeanSpec() {
   spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     WeightedMeanOptions o;
     o.points = ReadPoints(in);
+    o.scale_points = ReadScalePoints(in);
     o.group_weights = ReadGroupWeights(in);
     o.veto_share = in.Double("veto_share");
     if (auto v = in.opts().IntList(in.Param("veto_grades").name, Between(0, in.ctx().levels - 1)))

@@ -205,8 +205,9 @@ ScoreRules ModelRules(const ScoreFlags& f, toml::table options, const ScoreInput
   r.options = std::move(options);
   r.file = "--set";
   r.ignored = {"levels"};
-  r.ctx = ModelContext(in.ratings.levels, in.ratings.group_names, in.indicators.names);
+  r.ctx = ModelContext(in.ratings.MainLevels(), in.ratings.group_names, in.indicators.names);
   r.ctx.item_names = in.ratings.item_names;
+  r.ctx.SetScales(in.ratings);
   return r;
 }
 
@@ -214,8 +215,9 @@ ScoreRules ModelRules(const ScoreFlags& f, toml::table options, const ScoreInput
 ScoreRules PresetRules(const ScoreFlags& f, toml::table options, const ScoreInput& in) {
   options.erase("levels");
   ScoreRules r;
-  r.ctx = ModelContext(in.ratings.levels, in.ratings.group_names);
+  r.ctx = ModelContext(in.ratings.MainLevels(), in.ratings.group_names);
   r.ctx.item_names = in.ratings.item_names;
+  r.ctx.SetScales(in.ratings);
   const ModelEntry e = PresetEntry(f.preset, std::move(options), r.ctx, "--set");
   r.name = r.preset = f.preset;
   r.model = e.model;
@@ -313,10 +315,15 @@ ScoreRules ReadAndResolve(const ScoreFlags& f, const Scenario* s, ScoreInput& in
           "{}: the ballots have an `item` column; score --scenario reads one grade per ballot, "
           "so score item ballots with --model or --preset",
           f.ballots));
+    if (s && in.ratings.HasGroupScales())
+      throw InputError(fmt::format(
+          "{}: the ballots have a `scale` column; score --scenario reads one scale, so score "
+          "ballots on several scales with --model or --preset",
+          f.ballots));
     if (s) {
       UseScenarioGroups(*s, f.ballots, in.ratings);
       in.ratings.grade_labels = s->labels;
-    } else if (!read.levels) {
+    } else if (!read.levels && !in.ratings.HasGroupScales()) {
       CheckGradesUsed(in.ratings, f.ballots);
     }
   }

@@ -27,6 +27,9 @@ RatingBallots MetadataOf(const RatingBallots& b) {
   out.rater_names = b.rater_names;
   out.rater_group = b.rater_group;
   out.num_raters = b.num_raters;
+  out.scales = b.scales;
+  out.group_scale = b.group_scale;
+  out.main_levels = b.main_levels;
   return out;
 }
 
@@ -68,6 +71,10 @@ void RatingBallots::CheckInvariants() const {
     EVALSIM_CHECK(slot_begin[s] >= slot_begin[s - 1], "RatingBallots: slot_begin not sorted");
   EVALSIM_CHECK(!(!weight.empty() && weight.size() != ballot.size()), "RatingBallots: weight size");
   EVALSIM_CHECK(rater_group.size() == num_raters, "RatingBallots: rater_group size");
+  EVALSIM_CHECK(scales.empty() ? group_scale.empty() : group_scale.size() == group_names.size(),
+                "RatingBallots: group_scale size");
+  for (int g : group_scale)
+    EVALSIM_CHECK(g >= -1 && g < static_cast<int>(scales.size()), "RatingBallots: group_scale");
   if (!item_names.empty()) {
     EVALSIM_CHECK(
         item_slot_begin.size() == item_names.size() * ratee_names.size() * group_names.size() + 1,
@@ -81,12 +88,12 @@ void RatingBallots::CheckInvariants() const {
   }
   for (uint32_t w : item_ballot) {
     const uint8_t g = BallotGrade(w);
-    EVALSIM_CHECK(!(g != kAbstain && g >= levels), "RatingBallots: item grade out of range");
+    EVALSIM_CHECK(!(IsGrade(g) && g >= levels), "RatingBallots: item grade out of range");
     EVALSIM_CHECK(BallotRater(w) < num_raters, "RatingBallots: item rater out of range");
   }
   for (uint32_t w : ballot) {
     const uint8_t g = BallotGrade(w);
-    EVALSIM_CHECK(!(g != kAbstain && g >= levels), "RatingBallots: grade out of range");
+    EVALSIM_CHECK(!(IsGrade(g) && g >= levels), "RatingBallots: grade out of range");
     EVALSIM_CHECK(BallotRater(w) < num_raters, "RatingBallots: rater out of range");
   }
 }

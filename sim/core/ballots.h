@@ -14,6 +14,14 @@
 // [item_slot_begin[s], item_slot_begin[s + 1]). One item-grade is one 4-byte
 // word (plus an 8-byte offset per item slot). Without items every item_*
 // vector is empty and nothing else changes.
+//
+// Rater groups may grade on scales of their own (a public poll's 满意 /
+// 基本满意 / 不满意 beside the cadres' 好 / 较好 / 一般 / 差): `scales` lists
+// the named scales and `group_scale` gives each group's (-1 = the main scale
+// of `grade_labels`). A group's grades are 0..K_g-1 on its own scale, and
+// `levels` is the largest K of all scales. A "don't know" ballot (不了解) is
+// kDontKnow: recorded, but neither a grade nor a blank. Without named scales
+// both vectors are empty and nothing else changes.
 #ifndef EVALSIM_SIM_CORE_BALLOTS_H_
 #define EVALSIM_SIM_CORE_BALLOTS_H_
 
@@ -25,6 +33,9 @@
 namespace evalsim {
 
 inline constexpr uint8_t kAbstain = 0xFF;
+inline constexpr uint8_t kDontKnow = 0xFE;
+// The grade cell of a "don't know" ballot in the ratings CSV.
+inline constexpr const char* kDontKnowCell = "dont_know";
 inline constexpr int kMaxLevels = 250;
 inline constexpr uint32_t kMaxRaters = 1u << 24;
 // Where items are named (a model's item_weights), this name means the
@@ -34,6 +45,16 @@ inline constexpr const char* kOverallItem = "overall";
 constexpr uint32_t PackBallot(uint32_t rater, uint8_t grade) { return (rater << 8) | grade; }
 constexpr uint8_t BallotGrade(uint32_t word) { return static_cast<uint8_t>(word & 0xFF); }
 constexpr uint32_t BallotRater(uint32_t word) { return word >> 8; }
+// Whether a grade byte is a grade (not a blank or a "don't know").
+constexpr bool IsGrade(uint8_t grade) { return grade < kMaxLevels; }
+
+// A named scale of some rater groups (see RatingBallots).
+struct BallotScale {
+  std::string name;
+  int levels = 0;                   // K of this scale
+  std::vector<std::string> labels;  // optional, size levels, lowest first
+  std::string dont_know;            // the "don't know" label (empty = none named)
+};
 
 struct RatingBallots {
   int levels = 0;                         // K: grades are 0..K-1, higher is better
@@ -54,6 +75,10 @@ struct RatingBallots {
   std::vector<uint32_t> item_ballot;      // packed words, item-major
   std::vector<float> item_weight;         // empty, or one weight per item ballot
 
+  std::vector<BallotScale> scales;  // named scales; empty = every group on the main scale
+  std::vector<int> group_scale;     // size G with scales: index into scales, -1 = main
+  int main_levels = 0;              // with scales: K of the main scale (else `levels`)
+
   int NumRatees() const { return static_cast<int>(ratee_names.size()); }
   int NumGroups() const { return static_cast<int>(group_names.size()); }
   uint64_t NumBallots() const { return ballot.size(); }
@@ -65,6 +90,14 @@ struct RatingBallots {
   float Weight(uint64_t i) const { return weight.empty() ? 1.0f : weight[i]; }
   int NumItems() const { return static_cast<int>(item_names.size()); }
   bool HasItems() const { return !item_names.empty(); }
+  bool HasGroupScales() const { return !scales.empty(); }
+  // The scale of group g: an index into scales, or -1 for the main scale.
+  int ScaleOf(int g) const { return group_scale.empty() ? -1 : group_scale[g]; }
+  int MainLevels() const { return scales.empty() ? levels : main_levels; }
+  // K of the scale group g grades on.
+  int GroupLevels(int g) const {
+    return ScaleOf(g) < 0 ? MainLevels() : scales[static_cast<size_t>(ScaleOf(g))].levels;
+  }
   int ItemSlot(int item, int ratee, int group) const {
     return (item * NumRatees() + ratee) * NumGroups() + group;
   }

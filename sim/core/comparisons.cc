@@ -101,7 +101,7 @@ ByRater GroupByRater(const RatingBallots& r) {
   const uint32_t num_raters = r.num_raters;
   out.begin.assign(static_cast<size_t>(num_raters) + 1, 0);
   for (uint32_t w : r.ballot)
-    if (BallotGrade(w) != kAbstain) ++out.begin[BallotRater(w) + 1];
+    if (IsGrade(BallotGrade(w))) ++out.begin[BallotRater(w) + 1];
   for (uint32_t k = 0; k < num_raters; ++k) out.begin[k + 1] += out.begin[k];
   out.ratee.resize(out.begin.back());
   out.grade.resize(out.begin.back());
@@ -112,7 +112,7 @@ ByRater GroupByRater(const RatingBallots& r) {
     const uint32_t ratee = static_cast<uint32_t>(s / groups);
     for (uint32_t w : r.SlotBallots(s)) {
       const uint8_t g = BallotGrade(w);
-      if (g == kAbstain) continue;
+      if (!IsGrade(g)) continue;
       const uint64_t at = next[BallotRater(w)]++;
       out.ratee[at] = ratee;
       out.grade[at] = g;

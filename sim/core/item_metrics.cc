@@ -30,7 +30,7 @@ std::vector<Cell> Cells(const RatingBallots& b) {
         const int s = b.ItemSlot(m, e, g);
         for (uint64_t k = b.item_slot_begin[s]; k < b.item_slot_begin[s + 1]; ++k) {
           const uint8_t grade = BallotGrade(b.item_ballot[k]);
-          if (grade == kAbstain) continue;
+          if (!IsGrade(grade)) continue;
           cells.push_back({BallotRater(b.item_ballot[k]), static_cast<uint32_t>(e),
                            static_cast<uint16_t>(m), grade});
         }

@@ -54,6 +54,9 @@ enum StreamTag : uint64_t {
   kStreamVetoes = 21,        // event vetoes ([[vetoes]] with a rate), keyed by name
   kStreamMeetings = 13,      // attendance and void counts of meetings ([meetings] rules)
   kStreamItems = 14,         // item qualities and item grades of multi-item ballots
+  kStreamDontKnow = 31,      // "don't know" ballots of groups on a scale with dont_know
+  kStreamAnchor = 32,        // the views stated before the vote (raters' `anchor`)
+  kStreamConformity = 33,    // which ballots follow the meeting's majority (`conformity`)
 };
 
 // xoshiro256** (Blackman & Vigna), seeded through SplitMix64.

@@ -67,7 +67,7 @@ Smoothing MakeSmoothing(const RatingBallots& b, const RaterResampler& resampler)
     for (uint64_t i = b.slot_begin[slot]; i < b.slot_begin[slot + 1]; ++i) {
       a.ballot.push_back(b.ballot[i]);
       a.weight.push_back(b.Weight(i));
-      valid = valid || BallotGrade(b.ballot[i]) != kAbstain;
+      valid = valid || IsGrade(BallotGrade(b.ballot[i]));
     }
     if (valid && !sm.cumulative[slot % G].empty()) {
       sm.prior[slot] = a.ballot.size();
@@ -168,7 +168,7 @@ void ParametricGrades(const RatingScaleDraws& m, const RatingBallots& original, 
   for (int e = 0; e < n; ++e) {
     for (uint64_t i = original.slot_begin[e * G]; i < original.slot_begin[(e + 1) * G]; ++i) {
       const uint32_t word = original.ballot[i];
-      if (BallotGrade(word) == kAbstain || X == 0) continue;
+      if (!IsGrade(BallotGrade(word)) || X == 0) continue;
       const double eta = m.theta[e] - m.severity[BallotRater(word)];
       double logit = 0.0, top = 0.0;
       for (size_t j = 0; j < X; ++j) {

@@ -36,8 +36,9 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr size_t kMaxGroups = 256;  // rater_group holds one byte
 constexpr size_t kQuoteLimit = 60;  // bytes of a bad value shown in a message
 
-enum class Column { kRater, kRatee, kGrade, kGroup, kWeight, kItem };
-constexpr std::string_view kColumnNames[] = {"rater", "ratee", "grade", "group", "weight", "item"};
+enum class Column { kRater, kRatee, kGrade, kGroup, kWeight, kItem, kScale };
+constexpr std::string_view kColumnNames[] = {"rater",  "ratee", "grade", "group",
+                                             "weight", "item",  "scale"};
 
 std::string_view ColumnName(Column c) { return kColumnNames[static_cast<int>(c)]; }
 
@@ -294,6 +295,9 @@ class RatingsBuilder {
   int32_t ItemOf(std::string_view name);
   void SplitItemRows();
   void BuildItems(RatingBallots& b);
+  // Rater groups on scales of their own (the optional `scale` column).
+  int ScaleOf(uint32_t group, std::string_view name);
+  void BuildScales(RatingBallots& b);
 
   const std::string& file_;
   const RatingsReadOptions& options_;
@@ -305,12 +309,19 @@ class RatingsBuilder {
   bool have_header_ = false;
   std::vector<Column> columns_;  // role of each header column
   std::string header_text_;      // the header as read, for messages
-  bool has_group_ = false, has_weight_ = false, has_item_ = false;
+  bool has_group_ = false, has_weight_ = false, has_item_ = false, has_scale_ = false;
 
   IdTable raters_, ratees_, groups_;
   std::vector<uint8_t> rater_group_;
   std::vector<long> rater_first_line_;
-  int max_grade_ = -1;
+  int max_grade_ = -1;  // on the main scale
+
+  // Scales: per group its scale (-1 = main, -2 = not seen yet), the line
+  // that set it, and per named scale its largest grade.
+  IdTable scales_;
+  std::vector<int> group_scale_;
+  std::vector<long> group_scale_line_;
+  std::vector<int> scale_max_;
 
   // One entry per row, in file order.
   std::vector<uint32_t> row_rater_, row_ratee_;
@@ -354,7 +365,7 @@ void RatingsBuilder::Header() {
     if (found < 0) {
       Fail(record_line_,
            fmt::format("unknown column {}; expected a header with rater, ratee, grade and "
-                       "optionally group, weight, item (the header found: {})",
+                       "optionally group, weight, item, scale (the header found: {})",
                        QuoteName(name), header_text_));
     }
     if (seen[found]) {
@@ -373,6 +384,7 @@ void RatingsBuilder::Header() {
   has_group_ = seen[static_cast<int>(Column::kGroup)];
   has_weight_ = seen[static_cast<int>(Column::kWeight)];
   has_item_ = seen[static_cast<int>(Column::kItem)];
+  has_scale_ = seen[static_cast<int>(Column::kScale)];
   if (!has_group_) groups_.Add("all");
   have_header_ = true;
 }
@@ -395,6 +407,7 @@ uint32_t RatingsBuilder::IdOf(IdTable& table, Column c, std::string_view name) {
 
 uint8_t RatingsBuilder::Grade(std::string_view s) {
   if (s.empty()) return kAbstain;
+  if (has_scale_ && s == kDontKnowCell) return kDontKnow;
   const std::vector<std::string>& labels = options_.grade_labels;
   if (!labels.empty()) {
     for (size_t g = 0; g < labels.size(); ++g)
@@ -468,7 +481,9 @@ void RatingsBuilder::Row() {
                            Quote(groups_.Name(rater_group_[rater])), rater_first_line_[rater]));
   }
   const uint8_t grade = Grade(field[static_cast<int>(Column::kGrade)]);
-  if (grade != kAbstain && grade > max_grade_) max_grade_ = grade;
+  const int scale = has_scale_ ? ScaleOf(group, field[static_cast<int>(Column::kScale)]) : -1;
+  if (scale >= 0 && IsGrade(grade)) scale_max_[scale] = std::max<int>(scale_max_[scale], grade);
+  if (scale < 0 && IsGrade(grade) && grade > max_grade_) max_grade_ = grade;
   if (has_weight_) row_weight_.push_back(Weight(field[static_cast<int>(Column::kWeight)]));
   row_rater_.push_back(rater);
   row_ratee_.push_back(ratee);
@@ -496,6 +511,8 @@ RatingBallots RatingsBuilder::Build() {
   RatingBallots b;
   if (options_.levels) {
     b.levels = *options_.levels;
+  } else if (max_grade_ < 0 && scales_.size() > 0) {
+    b.levels = 2;  // no ballot on the main scale: BuildScales sets the levels
   } else if (max_grade_ < 0) {
     throw InputError(Location(file_) +
                      "every grade is empty (abstention), so the number of levels is unknown; "
@@ -546,6 +563,7 @@ RatingBallots RatingsBuilder::Build() {
   }
 
   if (has_item_) BuildItems(b);
+  if (scales_.size() > 0) BuildScales(b);
   b.group_names = groups_.TakeNames();
   b.ratee_names = ratees_.TakeNames();
   b.rater_names = raters_.TakeNames();
@@ -642,6 +660,58 @@ void RatingsBuilder::BuildItems(RatingBallots& b) {
                      Quote(ratees_.Name(r.ratee[best_second])), r.line[best_first]));
   }
   b.item_names = items_.TakeNames();
+}
+
+// --- Scales -----------------------------------------------------------------
+// The optional `scale` column: an empty cell is the main scale, a name a
+// scale of the row's group's own; a group grades on one scale. The number of
+// grades of a named scale is its largest grade + 1; `levels` becomes the
+// largest of all scales'.
+
+int RatingsBuilder::ScaleOf(uint32_t group, std::string_view name) {
+  int scale = -1;
+  if (!name.empty()) {
+    const bool known = scales_.Find(name) >= 0;
+    scale = static_cast<int>(IdOf(scales_, Column::kScale, name));
+    if (!known) scale_max_.push_back(-1);
+  }
+  if (group >= group_scale_.size()) {
+    group_scale_.resize(group + 1, -2);
+    group_scale_line_.resize(group + 1, 0);
+  }
+  if (group_scale_[group] == -2) {
+    group_scale_[group] = scale;
+    group_scale_line_[group] = record_line_;
+  } else if (group_scale_[group] != scale) {
+    const auto shown = [&](int sc) {
+      return sc < 0 ? std::string("the main scale (empty cell)")
+                    : Quote(scales_.Name(static_cast<uint32_t>(sc)));
+    };
+    FailColumn(Column::kScale,
+               fmt::format("group {} grades on {} here but on {} on line {}; a group grades on "
+                           "one scale",
+                           Quote(groups_.Name(group)), shown(scale), shown(group_scale_[group]),
+                           group_scale_line_[group]));
+  }
+  return scale;
+}
+
+void RatingsBuilder::BuildScales(RatingBallots& b) {
+  b.main_levels = b.levels;
+  for (size_t sc = 0; sc < scales_.size(); ++sc) {
+    if (scale_max_[sc] < 0)
+      throw InputError(Location(file_) +
+                       fmt::format("scale {} has no graded ballot, so its number of grades is "
+                                   "unknown; expected at least one grade on it",
+                                   Quote(scales_.Name(static_cast<uint32_t>(sc)))));
+    BallotScale scale;
+    scale.name = std::string(scales_.Name(static_cast<uint32_t>(sc)));
+    scale.levels = scale_max_[sc] + 1;
+    b.levels = std::max(b.levels, scale.levels);
+    b.scales.push_back(std::move(scale));
+  }
+  b.group_scale.assign(group_scale_.begin(), group_scale_.end());
+  b.group_scale.resize(groups_.size(), -1);
 }
 
 // ---------------------------------------------------------------------------

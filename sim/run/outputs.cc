@@ -379,6 +379,19 @@ nlohmann::ordered_json OrganisationJson(const Organisation& org) {
   return o;
 }
 
+// A group's entry of the manifest's ballots.by_group with named scales: its
+// scale, its grade shares on that scale, the target and the "don't know" share.
+void AddScaleShares(const Scenario& s, const RunResult& r, size_t g, nlohmann::ordered_json& e) {
+  const int sc = s.raters[g].scale;
+  const std::vector<double>& target = sc < 0 ? s.shares : s.scales[sc].shares;
+  std::vector<double> grade = r.grade_share_by_group[g];
+  grade.resize(target.size());
+  e["scale"] = sc < 0 ? std::string() : s.scales[sc].name;
+  e["grade_share"] = grade;
+  e["target_share"] = target;
+  e["dont_know_share"] = r.dont_know_share_by_group[g];
+}
+
 // The manifest's "ballots" object: totals and observed grade shares.
 nlohmann::ordered_json BallotsJson(const Scenario& s, const RunResult& r) {
   nlohmann::ordered_json b;
@@ -392,6 +405,7 @@ nlohmann::ordered_json BallotsJson(const Scenario& s, const RunResult& r) {
     e["group"] = s.raters[g].group;
     e["grade_share"] = r.grade_share_by_group[g];
     e["abstain_share"] = r.abstain_share_by_group[g];
+    if (!r.dont_know_share_by_group.empty()) AddScaleShares(s, r, g, e);
     by_group.push_back(e);
   }
   b["by_group"] = by_group;
@@ -616,8 +630,15 @@ std::string IndicatorsCsv(const IndicatorTable& t) {
 
 namespace {
 
-// Rows of one set of ballots (overall or one item) in slot order;
-// `item_cell` ends every row (empty without items, else ",item").
+// The cells that end a row of group g: `item_cell` (empty without items,
+// else ",item"), then ",scale" when some group grades on a scale of its own.
+std::string RowTail(const RatingBallots& b, int g, const std::string& item_cell) {
+  if (!b.HasGroupScales()) return item_cell;
+  const int sc = b.ScaleOf(g);
+  return item_cell + "," + (sc < 0 ? std::string() : CsvField(b.scales[sc].name));
+}
+
+// Rows of one set of ballots (overall or one item) in slot order.
 void AppendBallotRows(const RatingBallots& b, const std::vector<uint64_t>& begin,
                       const std::vector<uint32_t>& words, size_t first_slot,
                       const std::string& item_cell, fmt::memory_buffer& out) {
@@ -626,6 +647,7 @@ void AppendBallotRows(const RatingBallots& b, const std::vector<uint64_t>& begin
     const std::string ratee = CsvField(b.ratee_names[e]);
     for (int g = 0; g < G; ++g) {
       const std::string group = CsvField(b.group_names[g]);
+      const std::string tail = RowTail(b, g, item_cell);
       const size_t slot = first_slot + b.Slot(e, g);
       for (uint64_t at = begin[slot]; at < begin[slot + 1]; ++at) {
         const uint32_t rater = BallotRater(words[at]);
@@ -633,10 +655,13 @@ void AppendBallotRows(const RatingBallots& b, const std::vector<uint64_t>& begin
         const std::string rname =
             b.rater_names.empty() ? fmt::format("r{}", rater + 1) : CsvField(b.rater_names[rater]);
         if (grade == kAbstain)
-          fmt::format_to(std::back_inserter(out), "{},{},,{}{}\n", rname, ratee, group, item_cell);
+          fmt::format_to(std::back_inserter(out), "{},{},,{}{}\n", rname, ratee, group, tail);
+        else if (grade == kDontKnow)
+          fmt::format_to(std::back_inserter(out), "{},{},{},{}{}\n", rname, ratee, kDontKnowCell,
+                         group, tail);
         else
           fmt::format_to(std::back_inserter(out), "{},{},{},{}{}\n", rname, ratee, grade, group,
-                         item_cell);
+                         tail);
       }
     }
   }
@@ -646,13 +671,14 @@ void AppendBallotRows(const RatingBallots& b, const std::vector<uint64_t>& begin
 
 std::string BallotsCsv(const RatingBallots& b) {
   fmt::memory_buffer out;
+  const char* scale = b.HasGroupScales() ? ",scale" : "";
   if (!b.HasItems()) {
-    fmt::format_to(std::back_inserter(out), "rater,ratee,grade,group\n");
+    fmt::format_to(std::back_inserter(out), "rater,ratee,grade,group{}\n", scale);
     AppendBallotRows(b, b.slot_begin, b.ballot, 0, "", out);
     return fmt::to_string(out);
   }
   // Multi-item ballots: the overall grades (empty item cell), then item by item.
-  fmt::format_to(std::back_inserter(out), "rater,ratee,grade,group,item\n");
+  fmt::format_to(std::back_inserter(out), "rater,ratee,grade,group,item{}\n", scale);
   AppendBallotRows(b, b.slot_begin, b.ballot, 0, ",", out);
   const size_t slots = static_cast<size_t>(b.NumRatees()) * b.NumGroups();
   for (int i = 0; i < b.NumItems(); ++i)

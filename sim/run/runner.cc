@@ -174,6 +174,7 @@ struct ReplicateTallies {
   std::vector<std::atomic<uint64_t>> valid_per_slot;
   // Ballots per (rater group, grade or abstention), per replicate.
   std::vector<std::vector<double>> grade_counts;
+  std::vector<std::vector<double>> dont_know;  // per replicate and group
   std::vector<uint64_t> ballots;
   std::vector<double> gen_seconds, score_seconds;
   // Per replicate, per veto then "any": the share of evaluees struck and
@@ -184,9 +185,10 @@ struct ReplicateTallies {
 
   ReplicateTallies(const Scenario& s, int n, int R)
       : G(s.raters.size()),
-        K1(s.labels.size() + 1),
+        K1(s.MaxLevels() + 1),
         valid_per_slot(static_cast<size_t>(n) * G),
         grade_counts(R, std::vector<double>(G * K1, 0)),
+        dont_know(R, std::vector<double>(G, 0)),
         ballots(R, 0),
         gen_seconds(R, 0),
         score_seconds(R, 0),
@@ -203,6 +205,10 @@ void CountGrades(const RatingBallots& b, int r, ReplicateTallies& t) {
     uint64_t valid = 0;
     for (uint32_t w : b.SlotBallots(static_cast<int>(slot))) {
       const uint8_t g = BallotGrade(w);
+      if (g == kDontKnow) {
+        t.dont_know[r][slot % G] += 1;
+        continue;
+      }
       t.grade_counts[r][(slot % G) * K1 + (g == kAbstain ? K1 - 1 : g)] += 1;
       valid += g != kAbstain;
     }
@@ -362,28 +368,37 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
 
 // Shares of valid ballots per grade, and the abstaining share of all,
 // overall and per rater group.
-void GradeShares(const ReplicateTallies& t, int R, RunResult& result) {
+// With named scales, also the "don't know" share of all ballots per group.
+void GradeShares(const Scenario& s, const ReplicateTallies& t, int R, RunResult& result) {
   const size_t G = t.G, K1 = t.K1;
-  const auto shares = [&](const std::vector<double>& counts, std::vector<double>* grade,
-                          double* abstain) {
+  const auto shares = [&](const std::vector<double>& counts, double dk, std::vector<double>* grade,
+                          double* abstain, double* dont_know) {
     double valid = 0;
     for (size_t k = 0; k + 1 < K1; ++k) valid += counts[k];
     grade->clear();
     for (size_t k = 0; k + 1 < K1; ++k) grade->push_back(valid > 0 ? counts[k] / valid : 0.0);
-    const double all = valid + counts[K1 - 1];
+    const double all = valid + counts[K1 - 1] + dk;
     *abstain = all > 0 ? counts[K1 - 1] / all : 0.0;
+    *dont_know = all > 0 ? dk / all : 0.0;
   };
   std::vector<double> total(K1, 0);
+  double total_dk = 0, dk_share = 0;
   result.grade_share_by_group.resize(G);
   result.abstain_share_by_group.resize(G);
+  if (s.GroupScales()) result.dont_know_share_by_group.resize(G);
   for (size_t grp = 0; grp < G; ++grp) {
     std::vector<double> counts(K1, 0);
-    for (int r = 0; r < R; ++r)
+    double dk = 0;
+    for (int r = 0; r < R; ++r) {
       for (size_t k = 0; k < K1; ++k) counts[k] += t.grade_counts[r][grp * K1 + k];
+      dk += t.dont_know[r][grp];
+    }
     for (size_t k = 0; k < K1; ++k) total[k] += counts[k];
-    shares(counts, &result.grade_share_by_group[grp], &result.abstain_share_by_group[grp]);
+    total_dk += dk;
+    shares(counts, dk, &result.grade_share_by_group[grp], &result.abstain_share_by_group[grp],
+           s.GroupScales() ? &result.dont_know_share_by_group[grp] : &dk_share);
   }
-  shares(total, &result.grade_share, &result.abstain_share);
+  shares(total, total_dk, &result.grade_share, &result.abstain_share, &dk_share);
 }
 
 // The veto metrics over replicates, per veto and then for any veto.
@@ -633,7 +648,7 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
     result.seconds_generate += tallies.gen_seconds[r];
     result.seconds_score += tallies.score_seconds[r];
   }
-  GradeShares(tallies, R, result);
+  GradeShares(s, tallies, R, result);
   VetoMetrics(s, tallies, result);
   result.meeting_outcomes = std::move(tallies.meetings);
   ItemSummary(s, tallies, result);

@@ -71,6 +71,9 @@ struct RunResult {
   // The same per rater group, in scenario order ([group][grade], [group]).
   std::vector<std::vector<double>> grade_share_by_group;
   std::vector<double> abstain_share_by_group;
+  // With rater groups on scales of their own: per group, the share of its
+  // ballots that were "don't know" (empty otherwise).
+  std::vector<double> dont_know_share_by_group;
   // What the meeting rules did, [replicate][meeting] (empty without rules).
   std::vector<std::vector<MeetingOutcome>> meeting_outcomes;
   // Multi-item ballots (sim/core/item_metrics.h): the items, and the halo

@@ -101,7 +101,7 @@ void UseScenarioGroups(const Scenario& s, const std::string& file, RatingBallots
 void CheckGradesUsed(const RatingBallots& b, const std::string& file) {
   std::vector<bool> used(b.levels, false);
   for (uint32_t w : b.ballot)
-    if (BallotGrade(w) != kAbstain) used[BallotGrade(w)] = true;
+    if (IsGrade(BallotGrade(w))) used[BallotGrade(w)] = true;
   const auto lowest = std::find(used.begin(), used.end(), true) - used.begin();
   const int highest = b.levels - 1;
   std::vector<int> missing;
@@ -262,23 +262,34 @@ nlohmann::ordered_json GradeSharesByGroup(const RatingBallots& b) {
   nlohmann::ordered_json by_group = nlohmann::ordered_json::array();
   for (int g = 0; g < b.NumGroups(); ++g) {
     std::vector<double> count(b.levels, 0.0);
-    double valid = 0, blank = 0;
+    double valid = 0, blank = 0, dont_know = 0;
     for (int e = 0; e < b.NumRatees(); ++e) {
       for (uint32_t w : b.SlotBallots(b.Slot(e, g))) {
         if (BallotGrade(w) == kAbstain) {
           blank += 1;
+        } else if (BallotGrade(w) == kDontKnow) {
+          dont_know += 1;
         } else {
           count[BallotGrade(w)] += 1;
           valid += 1;
         }
       }
     }
-    if (valid + blank == 0) continue;
+    if (valid + blank + dont_know == 0) continue;
     for (double& c : count) c = valid > 0 ? c / valid : 0.0;
     nlohmann::ordered_json e;
     e["group"] = b.group_names[g];
+    if (b.HasGroupScales()) {
+      count.resize(b.GroupLevels(g));
+      e["scale"] = b.ScaleOf(g) < 0 ? std::string() : b.scales[b.ScaleOf(g)].name;
+    }
     e["grade_share"] = count;
-    e["abstain_share"] = blank / (valid + blank);
+    if (dont_know > 0 || b.HasGroupScales()) {
+      e["abstain_share"] = blank / (valid + blank + dont_know);
+      e["dont_know_share"] = dont_know / (valid + blank + dont_know);
+    } else {
+      e["abstain_share"] = blank / (valid + blank);
+    }
     by_group.push_back(e);
   }
   return by_group;

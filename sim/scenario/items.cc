@@ -34,6 +34,12 @@ void ReadItems(OptionReader& top, Scenario& s, std::vector<std::string>& errors)
     top.Error("items",
               "multi-item ballots cannot be combined with meeting rules ([meetings] absence, "
               "quorum, min_panel, overcount, max_top) yet; expected one or the other");
+  for (const RaterGroupSpec& g : s.raters)
+    if (!s.items.empty() && g.scale >= 0)
+      top.Error("items", fmt::format("multi-item ballots cannot be combined with a rater group on "
+                                     "a scale of its own (raters.{}.scale) yet; expected one or "
+                                     "the other",
+                                     g.group));
 }
 
 }  // namespace evalsim

@@ -75,6 +75,17 @@ struct OrganisationNotes {
 void ReadOrganisation(OptionReader& top, Scenario& s, OrganisationNotes& notes,
                       std::vector<std::string>& errors);
 
+// Reads the optional [[scales]] tables into s.scales (sim/scenario/scales.cc).
+void ReadScales(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
+
+// Reads a [[raters]] table's scale and influence keys (scale, anchor,
+// anchor_to, anchor_noise, conformity) into `g`.
+void ReadRaterInfluence(OptionReader& r, RaterGroupSpec& g);
+
+// Resolves every group's `scale` and `anchor_to` names (after [[scales]]
+// and [[raters]]); errors at the key that names what is not there.
+void ResolveRaterLinks(OptionReader& top, Scenario& s);
+
 // Reads the optional [[items]] tables into s.items (sim/scenario/items.cc).
 void ReadItems(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
 

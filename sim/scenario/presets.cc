@@ -42,6 +42,13 @@ description = "Public satisfaction (docs/sources.md §2, Shandong 2009): 满意 
 model = "weighted_mean"
 points = [55, 75, 100]
 
+[public_poll_6_4]
+description = "A random phone poll of the public and the on-site ballot combined 6 : 4 (docs/sources.md §2, Shandong 2009): rater group `public` on a scale named `satisfaction` (不满意 / 基本满意 / 满意 = 55 / 75 / 100, 不了解 not scored) weighs 0.6, rater group `onsite` on the main 4-grade scale (差 / 一般 / 较好 / 好 = 40 / 60 / 80 / 100) weighs 0.4."
+model = "weighted_mean"
+points = [40, 60, 80, 100]
+scale_points = { satisfaction = [55, 75, 100] }
+group_weights = { public = 0.6, onsite = 0.4 }
+
 [ruian_composite_1000]
 description = "瑞安 1,000-point scheme for town leaders (瑞委〔2012〕6号, http://wzdkw.gov.cn/system/2012/05/28/011038209_05.shtml): key projects 600 x own / best, ranking by the leaders 200 (rank 1 = 200, -2 % of it per rank), democratic vote 200 banded on the top-grade (优秀) share (>= 0.9 -> 200, >= 0.8 -> 190, >= 0.7 -> 180, >= 0.6 -> 170, else 160, or 130 when the two lowest grades reach 1/3). The model ruian_points with its defaults: every indicator is a key-project indicator (set `projects`), the first rater group ranks (set `leader_groups`) and every group votes (set `vote_groups`). Score in points, at most 1,000; 4-grade scale."
 model = "ruian_points"

@@ -141,6 +141,7 @@ void ReadRaters(OptionReader& top, Scenario& s, std::vector<std::string>& errors
     g.self_boost = r.Double("self_boost", 0.0, Between(-100, 100));
     if (g.self_vote && g.kind != RaterKind::kFromEvaluees)
       r.Error("self_vote", "is only for a from_evaluees group (raters who are evaluees)");
+    ReadRaterInfluence(r, g);
     s.raters.push_back(g);
   });
   if (s.raters.empty() && !top.Has("raters"))
@@ -178,7 +179,9 @@ void ReadScenario(const toml::table& root, Scenario& s) {
   OrganisationNotes notes;
   ReadOrganisation(top, s, notes, errors);
   ReadMeetings(top, s, notes.evaluees, errors);
+  ReadScales(top, s, errors);
   ReadRaters(top, s, errors);
+  ResolveRaterLinks(top, s);
   ResolveTypeGroups(s.file, s, notes.type_group_nodes, errors);
   ReadItems(top, s, errors);
   ReadBlocs(top, s, errors);
@@ -287,6 +290,14 @@ ModelContext ModelContextOf(const Scenario& s) {
   for (const auto& i : s.items) {
     ctx.item_names.push_back(i.name);
     ctx.item_weights.push_back(i.weight);
+  }
+  if (std::any_of(s.raters.begin(), s.raters.end(),
+                  [](const RaterGroupSpec& g) { return g.scale >= 0; })) {
+    for (const ScaleSpec& sc : s.scales) {
+      ctx.scale_names.push_back(sc.name);
+      ctx.scale_levels.push_back(static_cast<int>(sc.labels.size()));
+    }
+    for (const RaterGroupSpec& g : s.raters) ctx.group_scale.push_back(g.scale);
   }
   return ctx;
 }

@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -67,6 +68,34 @@ struct RaterGroupSpec {
   // itself, and the latent shift of that self-grade.
   bool self_vote = false;
   double self_boost = 0.0;
+  // The group's own ballot scale ([[scales]] `name`); empty = [scale].
+  std::string scale_name;
+  int scale = -1;  // index into Scenario::scales, -1 = [scale]
+  // Anchoring on the superior's comment (点评) before the vote: every
+  // perception becomes (1 - anchor) * y + anchor * view, where the view of
+  // the evaluee is stated once per meeting by `anchor_to`: "chair" (quality
+  // + anchor_noise * N(0, 1)) or a rater group (quality + its leniency mean
+  // + its noise * N(0, 1)). See sim/simulate/influence.h.
+  double anchor = 0.0;
+  std::string anchor_to = "chair";
+  int anchor_group = -1;  // index of the `anchor_to` group, -1 = the chair
+  double anchor_noise = 0.5;
+  // Conformity to the meeting's visible majority: with this probability a
+  // graded ballot takes the modal grade of the meeting's ballots on the
+  // evaluee (on the same scale).
+  double conformity = 0.0;
+};
+
+// A ballot scale of its own for some rater groups ([[scales]]): the labels,
+// the target share of each grade among the graded ballots (cut points are
+// calibrated per scale, on the groups that use it) and the probability that
+// a ballot is "don't know" (不了解): recorded, neither a blank nor a grade.
+struct ScaleSpec {
+  std::string name;
+  std::vector<std::string> labels;  // lowest first
+  std::vector<double> shares;       // sum to 1
+  double dont_know = 0.0;           // in [0, 1)
+  std::string dont_know_label = "不了解";
 };
 
 // One item of a multi-item ballot ([[items]]): a latent dimension of its own,
@@ -213,6 +242,7 @@ struct Scenario {
   int meeting_level = -1;              // index into levels, -1 = "all" (one meeting)
   MeetingRules meeting_rules;          // none set: every meeting counts as drawn
 
+  std::vector<ScaleSpec> scales;  // [[scales]]: named scales of some rater groups
   std::vector<RaterGroupSpec> raters;
   std::vector<ItemSpec> items;  // empty = one grade per ballot
   std::vector<BlocSpec> blocs;
@@ -225,6 +255,20 @@ struct Scenario {
 
   double quota = 0.15;   // top-class share for metrics: k = ceil(quota * n)
   double bottom = 0.05;  // bottom-tranche share for metrics
+
+  // Whether some rater group grades on a [[scales]] entry of its own.
+  bool GroupScales() const {
+    for (const RaterGroupSpec& g : raters)
+      if (g.scale >= 0) return true;
+    return false;
+  }
+  // The largest number of grades of [scale] and the scales groups use.
+  int MaxLevels() const {
+    size_t k = labels.size();
+    for (const RaterGroupSpec& g : raters)
+      if (g.scale >= 0) k = std::max(k, scales[static_cast<size_t>(g.scale)].labels.size());
+    return static_cast<int>(k);
+  }
 
   toml::table resolved;  // the effective TOML (after overrides and presets)
   // What is valid but probably not meant (a scale written best first), one

@@ -11,6 +11,7 @@
 
 #include "sim/core/parallel.h"
 #include "sim/core/rng.h"
+#include "sim/simulate/influence.h"
 #include "sim/simulate/meeting_rules.h"
 
 namespace evalsim {
@@ -104,13 +105,14 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
   const Organisation& org = *setup.organisation;
   const Meeting& m = org.meetings[mi];
   const int G = static_cast<int>(s.raters.size());
-  const int K = static_cast<int>(s.shares.size());
-  const double* cuts = setup.cuts.data();
 
   Rng rng(DeriveSeed(
       s.seed, {kStreamBallots, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
   const std::vector<double> leniency = DrawLeniency(s, m, rng);
   const std::vector<int> member_of = DrawBlocMembers(s, org, replicate, with_blocs, mi);
+  const AnchorViews views = DrawAnchorViews(s, org, replicate, mi);
+  Rng dk_rng(DeriveSeed(
+      s.seed, {kStreamDontKnow, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
   std::vector<ItemDraw>* items = setup.items.Active() ? &out.item_seen : nullptr;
   if (items) items->clear();
 
@@ -148,6 +150,13 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
       const double type_shift = org.TypeShift(s, e, g);
       const double base = q + type_shift;
       const bool capture = seen && spec.kind != RaterKind::kPerEvaluee;
+      // The group's scale: its cut points and "don't know" share.
+      const std::vector<double>& cuts = spec.scale < 0 ? setup.cuts : setup.scale_cuts[spec.scale];
+      const uint64_t dont_know =
+          spec.scale < 0 ? 0 : ProbabilityThreshold(s.scales[spec.scale].dont_know);
+      const double anchor = spec.anchor;
+      const double view =
+          anchor > 0.0 ? views.Of(le, spec.anchor_group < 0 ? G : spec.anchor_group) : 0.0;
       for (uint32_t r = a; r < b; ++r) {
         if (r == self) continue;
         if (sample && !rng.BernoulliThreshold(keep)) continue;
@@ -169,12 +178,22 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
               target == e ? s.blocs[org.bloc[target]].boost : -s.blocs[org.bloc[target]].penalty;
           y += bloc_shift;
         }
+        if (anchor > 0.0) y = (1.0 - anchor) * y + anchor * view;
+        if (dont_know > 0 && dk_rng.BernoulliThreshold(dont_know)) {
+          // Drawn like a graded ballot (the stream moves on alike), then recorded as 不了解.
+          out.words.push_back(PackBallot(r, kDontKnow));
+          if (keep_latent) out.latent.push_back(std::numeric_limits<double>::quiet_NaN());
+          if (items)
+            items->push_back(
+                {static_cast<uint32_t>(le), static_cast<uint32_t>(g), kNoPerception, 0});
+          continue;
+        }
         if (items)
           items->push_back({static_cast<uint32_t>(le), static_cast<uint32_t>(g), y,
                             type_shift + leniency[local] + bloc_shift});
         // Cut points are increasing, so the grade is the count of cuts <= y.
         int grade = 0;
-        for (int k = 0; k < K - 1; ++k) grade += y >= cuts[k];
+        for (const double c : cuts) grade += y >= c;
         out.words.push_back(PackBallot(r, static_cast<uint8_t>(grade)));
         if (keep_latent) out.latent.push_back(y);
         if (capture) seen->push_back({local, static_cast<uint32_t>(le), y});
@@ -182,6 +201,8 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
       out.slot_count[static_cast<size_t>(le) * G + g] = out.words.size() - before;
     }
   }
+  if (AnyConformity(s))
+    ApplyConformity(s, replicate, mi, m.num_evaluees, out.slot_count, out.words);
   if (rules.Any()) ApplyRules(s, m, replicate, mi, out, seen);
 }
 
@@ -322,9 +343,26 @@ void DrawItems(const GeneratorSetup& setup, int replicate, int mi, MeetingBallot
   std::vector<ItemDraw>().swap(b.item_seen);
 }
 
+// The named scales of `s` when some group grades on one (else none).
+void FillScales(const Scenario& s, RatingBallots* out) {
+  out->scales.clear();
+  out->group_scale.clear();
+  const bool any = std::any_of(s.raters.begin(), s.raters.end(),
+                               [](const RaterGroupSpec& g) { return g.scale >= 0; });
+  if (!any) return;
+  out->main_levels = out->levels;
+  for (const ScaleSpec& sc : s.scales) {
+    out->scales.push_back(
+        {sc.name, static_cast<int>(sc.labels.size()), sc.labels, sc.dont_know_label});
+    out->levels = std::max(out->levels, static_cast<int>(sc.labels.size()));
+  }
+  for (const RaterGroupSpec& g : s.raters) out->group_scale.push_back(g.scale);
+}
+
 void FillMetadata(const Scenario& s, const Organisation& org, RatingBallots* out) {
   out->levels = static_cast<int>(s.labels.size());
   out->grade_labels = s.labels;
+  FillScales(s, out);
   out->group_names.clear();
   out->group_weights.clear();
   for (const auto& g : s.raters) {
@@ -366,6 +404,8 @@ GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org) {
   setup.scenario = &s;
   setup.organisation = &org;
   setup.cuts = CalibrateCuts(s, org);
+  for (int sc = 0; sc < static_cast<int>(s.scales.size()); ++sc)
+    setup.scale_cuts.push_back(CalibrateCuts(s, org, sc));
   if (!s.items.empty()) setup.items = MakeItemSetup(s, org);
   // Expected ballots per meeting, to size each meeting's buffer once.
   const int G = static_cast<int>(s.raters.size());

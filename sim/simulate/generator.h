@@ -4,7 +4,11 @@
 // replicate, meeting), so the ballots do not depend on the thread count or
 // on the order in which meetings run. A ballot's latent value is
 //   quality(evaluee) + type shift(evaluee, group) + leniency(rater) + noise * N(0,1) + bloc shift
-// and its grade is the number of calibrated cut points at or below it.
+// and its grade is the number of calibrated cut points at or below it (the
+// cut points of the group's own scale, calibrated per scale). Anchoring and
+// conformity (sim/simulate/influence.h) and "don't know" ballots (drawn
+// from their own stream after the ballot's latent value, so the other
+// ballots stay as they are) apply only to groups that set them.
 // Bloc affiliations come from a separate stream, so a run without blocs
 // (`with_blocs = false`) sees exactly the same draws otherwise: the
 // difference between the two is the blocs' effect alone.
@@ -25,9 +29,10 @@ namespace evalsim {
 struct GeneratorSetup {
   const Scenario* scenario = nullptr;
   const Organisation* organisation = nullptr;
-  std::vector<double> cuts;                  // from CalibrateCuts
-  std::vector<double> expected_per_meeting;  // expected ballots, to size buffers
-  ItemSetup items;                           // item qualities (inactive without items)
+  std::vector<double> cuts;                     // from CalibrateCuts
+  std::vector<std::vector<double>> scale_cuts;  // per [[scales]] entry
+  std::vector<double> expected_per_meeting;     // expected ballots, to size buffers
+  ItemSetup items;                              // item qualities (inactive without items)
 };
 
 GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org);

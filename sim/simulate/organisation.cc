@@ -302,7 +302,7 @@ Organisation BuildOrganisation(const Scenario& s) {
   return org;
 }
 
-std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org) {
+std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org, int scale) {
   // The latent value of a ballot is quality + leniency + noise, a mixture of
   // normals over (evaluee, group) weighted by expected valid ballots. A
   // strided subsample of evaluees keeps this cheap at municipal size.
@@ -316,6 +316,7 @@ std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org) {
   for (const Meeting& m : org.meetings) {
     for (int g = 0; g < G; ++g) {
       const RaterGroupSpec& spec = s.raters[g];
+      if (spec.scale != scale) continue;
       for (int e = m.first_evaluee; e < m.first_evaluee + m.num_evaluees; ++e) {
         double raters = 0;
         switch (spec.kind) {
@@ -349,11 +350,12 @@ std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org) {
       total += w;
     }
   }
-  const int K = static_cast<int>(s.shares.size());
+  const std::vector<double>& shares = scale < 0 ? s.shares : s.scales[scale].shares;
+  const int K = static_cast<int>(shares.size());
   std::vector<double> cuts(K - 1);
   double cum = 0.0;
   for (int k = 1; k < K; ++k) {
-    cum += s.shares[k - 1];
+    cum += shares[k - 1];
     if (comps.empty() || cum <= 1e-12) {
       cuts[k - 1] = -std::numeric_limits<double>::infinity();
       continue;

@@ -78,8 +78,11 @@ Organisation BuildOrganisation(const Scenario& s);
 // Cut points on the latent scale (K-1 increasing values, +-inf allowed for a
 // zero share) calibrated so that the expected overall grade shares match
 // scale.shares for this organisation (blocs ignored; the types' leniency
-// shifts included).
-std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org);
+// shifts included). With `scale` >= 0 the cut points of that [[scales]]
+// entry instead, calibrated on the rater groups that grade on it (the main
+// scale's on the groups on [scale] only); anchoring and conformity are
+// ignored like blocs.
+std::vector<double> CalibrateCuts(const Scenario& s, const Organisation& org, int scale = -1);
 
 }  // namespace evalsim
 

@@ -154,6 +154,49 @@ TEST_F(Cli, GenerateThenScoreMatchesTheRun) {
   EXPECT_EQ(from_score, from_run);
 }
 
+// A scenario with a phone poll on a scale of its own: `score --preset` on
+// the generated ballots (with its `scale` column and dont_know cells) gives
+// the run's replicate-1 scores of the entry that uses the same preset.
+TEST_F(Cli, GenerateThenScoreWithAScalePerGroup) {
+  const auto gen = dir_ / "gen";
+  const std::string scenario =
+      std::string(EVALSIM_SOURCE_DIR) + "/scenarios/public_poll_towns.toml --set replicates=1";
+  ASSERT_EQ(Evalsim("generate " + scenario + " --out " + gen.string()).code, 0);
+  const std::string ballots = Slurp(gen / "ballots.csv");
+  EXPECT_EQ(ballots.rfind("rater,ratee,grade,group,scale\n", 0), 0u);
+  EXPECT_NE(ballots.find(",dont_know,public,satisfaction\n"), std::string::npos);
+  const auto scores = dir_ / "scores.csv";
+  ::testing_util::CliResult s =
+      Evalsim("score --preset public_poll_6_4 --ballots " + (gen / "ballots.csv").string() +
+              " --out " + scores.string());
+  ASSERT_EQ(s.code, 0) << s.out;
+  const auto run = dir_ / "run";
+  ASSERT_EQ(Evalsim("run " + scenario + " --out " + run.string()).code, 0);
+  std::map<std::string, std::string> from_score, from_run;
+  std::istringstream a(Slurp(scores)), b(Slurp(run / "scores.csv"));
+  std::string line;
+  std::getline(a, line);
+  while (std::getline(a, line)) {
+    const auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
+    from_score[line.substr(0, c1)] = line.substr(c1 + 1, c2 - c1 - 1);
+  }
+  std::getline(b, line);
+  while (std::getline(b, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    std::string cell;
+    while (std::getline(ls, cell, ',')) f.push_back(cell);
+    if (f.size() >= 5 && f[1] == "combined_6_4") from_run[f[2]] = f[4];
+  }
+  ASSERT_FALSE(from_run.empty());
+  EXPECT_EQ(from_score, from_run);
+  // A model that pools every grade on one scale refuses the file.
+  ::testing_util::CliResult m =
+      Evalsim("score --model median --ballots " + (gen / "ballots.csv").string());
+  EXPECT_EQ(m.code, 2);
+  EXPECT_NE(m.out.find("reads every ballot on one 4-grade scale"), std::string::npos) << m.out;
+}
+
 TEST_F(Cli, ScoreErrors) {
   const auto csv = Write("r.csv", "rater,ratee,grade\na,x,3\nb,x,7x\n");
   ::testing_util::CliResult r = Evalsim("score --model weighted_mean --ballots " + csv.string());

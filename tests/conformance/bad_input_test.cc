@@ -945,6 +945,35 @@ std::vector<ScenarioCase> ScenarioCases() {
       {"sweep unpaired lengths", "",
        "\n[sweep]\ngrid = false\nvary = { seed = [1, 2], replicates = [3] }\n",
        "every key needs the same number of values", 30},
+      {"rater scale unknown", "count = 5\n", "count = 5\nscale = \"public\"\n",
+       "raters.member.scale: found \"public\"; expected the name of a [[scales]] table", 23},
+      {"scales shares sum", "",
+       "\n[[scales]]\nname = \"p\"\nlabels = [\"x\", \"y\"]\nshares = [0.5, 0.6]\n",
+       "scales.p.shares: sum to 1.1; expected shares of the graded ballots that sum to 1", 31},
+      {"scales dont_know 1", "",
+       "\n[[scales]]\nname = \"p\"\nlabels = [\"x\", \"y\"]\nshares = [0.5, 0.5]\n"
+       "dont_know = 1\n",
+       "scales.p.dont_know", 32},
+      {"scales dont_know label a grade", "",
+       "\n[[scales]]\nname = \"p\"\nlabels = [\"x\", \"y\"]\nshares = [0.5, 0.5]\n"
+       "dont_know_label = \"x\"\n",
+       "\"don't know\" is not a grade", 32},
+      {"anchor_to unknown group", "count = 5\n",
+       "count = 5\nanchor = 0.5\nanchor_to = \"leaders\"\n",
+       "raters.member.anchor_to: found \"leaders\"; expected \"chair\" or a rater group", 24},
+      {"anchor above 1", "count = 5\n", "count = 5\nanchor = 1.5\n", "raters.member.anchor", 23},
+      {"conformity below 0", "count = 5\n", "count = 5\nconformity = -0.1\n",
+       "raters.member.conformity", 23},
+      {"pooling model on a group scale",
+       "count = 5\n",
+       "count = 5\nscale = \"p\"\n",
+       "model median reads every ballot on one 4-grade scale",
+       kAnyColumn,
+       false,
+       "",
+       {{"",
+         "\n[[scales]]\nname = \"p\"\nlabels = [\"x\", \"y\"]\nshares = [0.5, 0.5]\n"
+         "\n[[models]]\nname = \"med\"\nmodel = \"median\"\n"}}},
   };
   return v;
 }
