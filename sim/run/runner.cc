@@ -368,7 +368,8 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
 
 // Shares of valid ballots per grade, and the abstaining share of all,
 // overall and per rater group.
-// With named scales, also the "don't know" share of all ballots per group.
+// With named scales, also the "don't know" share of all ballots per group;
+// the overall shares are then those of the groups on the main scale.
 void GradeShares(const Scenario& s, const ReplicateTallies& t, int R, RunResult& result) {
   const size_t G = t.G, K1 = t.K1;
   const auto shares = [&](const std::vector<double>& counts, double dk, std::vector<double>* grade,
@@ -382,7 +383,7 @@ void GradeShares(const Scenario& s, const ReplicateTallies& t, int R, RunResult&
     *dont_know = all > 0 ? dk / all : 0.0;
   };
   std::vector<double> total(K1, 0);
-  double total_dk = 0, dk_share = 0;
+  double dk_share = 0;
   result.grade_share_by_group.resize(G);
   result.abstain_share_by_group.resize(G);
   if (s.GroupScales()) result.dont_know_share_by_group.resize(G);
@@ -393,12 +394,13 @@ void GradeShares(const Scenario& s, const ReplicateTallies& t, int R, RunResult&
       for (size_t k = 0; k < K1; ++k) counts[k] += t.grade_counts[r][grp * K1 + k];
       dk += t.dont_know[r][grp];
     }
-    for (size_t k = 0; k < K1; ++k) total[k] += counts[k];
-    total_dk += dk;
+    // The overall shares are those of the main scale's groups.
+    if (s.raters[grp].scale < 0)
+      for (size_t k = 0; k < K1; ++k) total[k] += counts[k];
     shares(counts, dk, &result.grade_share_by_group[grp], &result.abstain_share_by_group[grp],
            s.GroupScales() ? &result.dont_know_share_by_group[grp] : &dk_share);
   }
-  shares(total, total_dk, &result.grade_share, &result.abstain_share, &dk_share);
+  shares(total, 0.0, &result.grade_share, &result.abstain_share, &dk_share);
 }
 
 // The veto metrics over replicates, per veto and then for any veto.
