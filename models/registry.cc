@@ -55,11 +55,14 @@ void CheckScales(const ModelSpec& spec, const ModelContext& ctx, const toml::tab
       own.push_back(fmt::format("{} on \"{}\"", ctx.group_names[g],
                                 ctx.scale_names[static_cast<size_t>(ctx.group_scale[g])]));
   if (own.empty()) return;
+  // Without an entry path (score --model) the flag is the place to name.
+  const std::string where = path.empty() ? fmt::format("--model {}", spec.name)
+                                         : fmt::format("{}{}", NodeLocation(options, file), path);
   throw InputError(fmt::format(
-      "{}{}: model {} reads every ballot on one {}-grade scale, but some rater groups grade on "
+      "{}: model {} reads every ballot on one {}-grade scale, but some rater groups grade on "
       "scales of their own ({}); use weighted_mean (points per scale: scale_points) or a "
       "comparison model, or give those groups the main scale",
-      NodeLocation(options, file), path, spec.name, ctx.levels, fmt::join(own, ", ")));
+      where, spec.name, ctx.levels, fmt::join(own, ", ")));
 }
 
 }  // namespace

@@ -28,6 +28,11 @@ int CmdModels() {
       std::cout << (spec.models_items
                         ? "  items: modelled by the model itself (one fit over every item)\n"
                         : "  items: each item scored alone, combined with item_weights\n");
+    if (spec.group_scales)
+      std::cout << "  scales: each rater group on its own scale ([[scales]], scale_points)\n";
+    else if (spec.pools_grades)
+      std::cout << "  scales: one K-grade scale for every group (refuses groups on scales of "
+                   "their own)\n";
     for (const auto& p : spec.params)
       std::cout << fmt::format("    {:<14} {:<18} default {}\n    {:<14} {}\n", p.name, p.type,
                                p.default_value, "", p.doc);
