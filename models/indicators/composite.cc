@@ -499,10 +499,13 @@ void AddVote(const IndicatorOptions& o, const ModelInput& input, int n, Prepared
   }
   const RatingBallots& b = *input.ratings;
   if (!vote_model && o.vote_table) {
+    // The ballots' scales too: a vote model that pools every grade on one
+    // scale refuses groups on scales of their own (and the note says so).
+    ModelContext ctx{b.MainLevels(), b.group_names};
+    ctx.SetScales(b);
     try {
-      vote_model =
-          Models().Create(o.vote_model_name, *o.vote_table, ModelContext{b.levels, b.group_names},
-                          o.file, o.path + ".vote", {"model", "weight"});
+      vote_model = Models().Create(o.vote_model_name, *o.vote_table, ctx, o.file, o.path + ".vote",
+                                   {"model", "weight"});
     } catch (const InputError& e) {
       p.notes.push_back(
           fmt::format("vote model could not be created ({}): indicators only", e.what()));

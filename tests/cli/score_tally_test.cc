@@ -374,8 +374,9 @@ TEST_F(ScoreTally, SetErrorsNameTheFlagAndEveryLineHasThePrefix) {
   EXPECT_EQ(typo.code, 2);
   EXPECT_EQ(typo.out,
             "evalsim: --set raters.member.per_evalue=3: raters.member.per_evalue: unknown key "
-            "(did you mean `per_evaluee`?); valid keys here: abstain, count, coverage, "
-            "from_evaluees, group, halo, leniency, noise, per_evaluee, self_boost, self_vote, "
+            "(did you mean `per_evaluee`?); valid keys here: abstain, anchor, anchor_noise, "
+            "anchor_to, conformity, count, coverage, from_evaluees, group, halo, leniency, noise, "
+            "per_evaluee, scale, self_boost, self_vote, "
             "weight\n");
   CliResult range = Evalsim("validate " + qs + " --set raters.member.noise=-1");
   EXPECT_EQ(range.out,

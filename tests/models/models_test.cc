@@ -389,7 +389,8 @@ TEST(ModelOptionsTest, UnknownKeyNamesKeyAndListsValidKeys) {
   EXPECT_NE(msg.find("test.toml:1:"), std::string::npos) << msg;
   EXPECT_NE(msg.find("models.x.pointz"), std::string::npos) << msg;
   EXPECT_NE(msg.find("unknown key"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("group_weights, item_weights, points, veto_grades, veto_score, veto_share"),
+  EXPECT_NE(msg.find("group_weights, item_weights, points, scale_points, veto_grades, "
+                     "veto_score, veto_share"),
             std::string::npos)
       << msg;
   const std::string trimmed = CreateError("trimmed_mean", "trim = 1", kCtx4);
