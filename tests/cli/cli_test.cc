@@ -241,6 +241,21 @@ std::string Scenario(const std::string& name) {
   return std::string(EVALSIM_SOURCE_DIR) + "/scenarios/" + name;
 }
 
+// Anchoring, conformity and "don't know" ballots draw from keyed streams:
+// the run is the same at any thread count.
+TEST_F(Cli, BallotFormRunsAreByteIdenticalForOneAndTwoThreads) {
+  const auto a = dir_ / "a", b = dir_ / "b";
+  const std::string base =
+      "run " + Scenario("public_poll_towns.toml") +
+      " --replicates 4 --set raters.onsite.conformity=0.3"
+      " --set raters.onsite.anchor=0.4 --set 'raters.onsite.anchor_to=\"public\"'"
+      " --out ";
+  ASSERT_EQ(Evalsim(base + a.string() + " --threads 1").code, 0);
+  ASSERT_EQ(Evalsim(base + b.string() + " --threads 2").code, 0);
+  for (const char* f : {"metrics.csv", "scores.csv", "evaluees.csv"})
+    EXPECT_EQ(Slurp(a / f), Slurp(b / f)) << f;
+}
+
 TEST_F(Cli, ComparisonAndIndicatorRunsAreByteIdenticalForOneAndTwoThreads) {
   for (const char* scenario : {"horse_race.toml", "composite_index.toml"}) {
     const auto a = dir_ / "a", b = dir_ / "b";
