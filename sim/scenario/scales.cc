@@ -38,6 +38,16 @@ void ReadScaleGrades(OptionReader& r, ScaleSpec& sc) {
   }
 }
 
+// An error at key `key` of the [[raters]] table `t` of group `group`.
+void ErrorAtKey(OptionReader& top, const toml::table& t, const char* key, const std::string& group,
+                const std::string& message) {
+  const std::string path = fmt::format("raters.{}.{}", group, key);
+  if (const toml::node* node = t.get(key))
+    top.ErrorAt(*node, path, message);
+  else
+    top.Error(path, message);
+}
+
 }  // namespace
 
 void ReadScales(OptionReader& top, Scenario& s, std::vector<std::string>& errors) {
@@ -82,17 +92,17 @@ void ResolveRaterLinks(OptionReader& top, Scenario& s) {
       for (size_t k = 0; k < s.scales.size(); ++k)
         if (s.scales[k].name == g.scale_name) g.scale = static_cast<int>(k);
       if (g.scale < 0)
-        top.ErrorAt(*t->get("scale"), fmt::format("raters.{}.scale", g.group),
-                    fmt::format("found \"{}\"; expected the name of a [[scales]] table{}",
-                                g.scale_name, s.scales.empty() ? " (there is none)" : ""));
+        ErrorAtKey(top, *t, "scale", g.group,
+                   fmt::format("found \"{}\"; expected the name of a [[scales]] table{}",
+                               g.scale_name, s.scales.empty() ? " (there is none)" : ""));
     }
     if (g.anchor_to == "chair") continue;
     for (size_t k = 0; k < s.raters.size(); ++k)
       if (s.raters[k].group == g.anchor_to) g.anchor_group = static_cast<int>(k);
     if (g.anchor_group < 0)
-      top.ErrorAt(*t->get("anchor_to"), fmt::format("raters.{}.anchor_to", g.group),
-                  fmt::format("found \"{}\"; expected \"chair\" or a rater group of the scenario",
-                              g.anchor_to));
+      ErrorAtKey(top, *t, "anchor_to", g.group,
+                 fmt::format("found \"{}\"; expected \"chair\" or a rater group of the scenario",
+                             g.anchor_to));
   }
 }
 

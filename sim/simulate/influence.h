@@ -4,7 +4,8 @@
 // on each evaluee (点评). The stated view of evaluee e, drawn once per
 // meeting and replicate from the stream (seed, anchor, replicate, meeting),
 // is
-//   chair:   quality(e) + anchor_noise * N(0, 1)
+//   chair:   quality(e) + anchor_noise * N(0, 1)  (one chair per meeting: when several
+//            groups anchor on it, the anchor_noise of the last of them)
 //   group k: quality(e) + type shift(e, k) + leniency mean of k + noise of k * N(0, 1)
 // and a rater of an anchored group grades (1 - w) * y + w * view instead of
 // its own perception y (so w = 1 grades the view itself).
