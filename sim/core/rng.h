@@ -54,6 +54,7 @@ enum StreamTag : uint64_t {
   kStreamVetoes = 21,        // event vetoes ([[vetoes]] with a rate), keyed by name
   kStreamMeetings = 13,      // attendance and void counts of meetings ([meetings] rules)
   kStreamItems = 14,         // item qualities and item grades of multi-item ballots
+  kStreamPeriods = 40,       // innovations, fresh draws, turnover and raters between periods
 };
 
 // xoshiro256** (Blackman & Vigna), seeded through SplitMix64.
