@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -193,6 +194,30 @@ TEST_F(PeriodsCliTest, PeriodsCsvIsTheSameOnOneAndTwoThreads) {
       << csv.substr(0, 200);
   EXPECT_EQ(csv, testing_util::Slurp(dir_ / "b" / "periods.csv"));
   EXPECT_NE(a.out.find("over 5 periods"), std::string::npos) << a.out;
+}
+
+// The one-period outputs of a run with [periods] are those of the same
+// scenario without it: period 1 is that appraisal, and the periods draw from
+// streams of their own.
+TEST_F(PeriodsCliTest, PeriodsLeaveTheOnePeriodOutputsAlone) {
+  const std::string with = testing_util::Slurp(ScenarioPath("forced_distribution_years.toml"));
+  const size_t at = with.find("\n[periods]");
+  ASSERT_NE(at, std::string::npos);
+  const std::filesystem::path without = dir_ / "without.toml";
+  {
+    std::ofstream f(without);
+    f << with.substr(0, at + 1);
+  }
+  const std::string flags = " --replicates 3 --threads 2 --out ";
+  const auto a = testing_util::Evalsim("run " + ScenarioPath("forced_distribution_years.toml") +
+                                       flags + (dir_ / "a").string());
+  ASSERT_EQ(a.code, 0) << a.out;
+  const auto b = testing_util::Evalsim("run " + without.string() + flags + (dir_ / "b").string());
+  ASSERT_EQ(b.code, 0) << b.out;
+  for (const char* f : {"metrics.csv", "scores.csv", "evaluees.csv", "fairness.csv"})
+    EXPECT_EQ(testing_util::Slurp(dir_ / "a" / f), testing_util::Slurp(dir_ / "b" / f)) << f;
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "a" / "periods.csv"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "b" / "periods.csv"));
 }
 
 TEST_F(PeriodsCliTest, RunWithoutPeriodsWritesNoPeriodsCsv) {
