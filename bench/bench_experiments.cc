@@ -1,4 +1,11 @@
-// Benchmarks of the experiments: sweeps, bootstrap, manipulation search.
+// Benchmarks of the experiments: sweeps, bootstrap, manipulation search,
+// periods.
+//
+// Periods: RunPeriods on 1,000 evaluees (10 meetings of 100, 20 raters
+// each: 2 x 10^4 ballots a period), one model with a bottom tranche whose
+// evaluees are replaced, 4 replicates, one thread, for 1, 5 and 20
+// periods; the counter "per_period" is the wall time divided by the periods,
+// to compare with one period.
 //
 // Bootstrap: 1,000 resamples of weighted_mean on 10^6 ballots (10^4
 // evaluees x 100 raters), against a floor measured in the same run: per
@@ -16,6 +23,7 @@
 
 #include "bench/bench_inputs.h"
 #include "models/registry.h"
+#include "sim/experiments/periods.h"
 #include "sim/experiments/resample.h"
 
 namespace evalsim::bench {
@@ -178,6 +186,48 @@ BENCHMARK(BM_Jackknife)
     ->Arg(2)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+constexpr const char* kPeriodsToml = R"(
+name = "bench_periods"
+seed = 7
+replicates = 4
+[scale]
+labels = ["差", "一般", "较好", "好"]
+shares = [0.05, 0.15, 0.35, 0.45]
+[organisation]
+levels = [{ name = "district", count = 10 }, { name = "town", count = 100 }]
+evaluees = "town"
+[meetings]
+by = "district"
+[[raters]]
+group = "superior"
+count = 20
+noise = 0.8
+leniency = { sd = 0.3 }
+[[models]]
+name = "remove_10"
+model = "weighted_mean"
+classes = { bottom_share = 0.1, bottom_label = "out", ties = "break" }
+[periods]
+count = 1
+persistence = 0.9
+innovation = 0.44
+[[actions]]
+name = "replace"
+when = "out"
+effect = "replace"
+)";
+
+void BM_Periods(benchmark::State& state) {
+  const int periods = static_cast<int>(state.range(0));
+  const Scenario s =
+      ParseScenario(kPeriodsToml, "bench/periods.toml", {fmt::format("periods.count={}", periods)});
+  const Organisation org = BuildOrganisation(s);
+  for (auto _ : state) benchmark::DoNotOptimize(RunPeriods(s, org, 1));
+  state.counters["per_period"] = benchmark::Counter(
+      periods, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_Periods)->Arg(1)->Arg(5)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace evalsim::bench

@@ -9,6 +9,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/core/progress.h"
+#include "sim/experiments/periods.h"
 #include "sim/run/outputs.h"
 #include "sim/run/per_replicate.h"
 #include "sim/run/runner.h"
@@ -25,6 +26,24 @@ struct RunFlags {
   bool per_replicate = false;
   std::vector<std::string> models;
 };
+
+// The stdout lines of a run with periods: each model's mean true quality in
+// the first and the last period, and its actions over the periods.
+std::string PeriodsSummary(const Scenario& s, const PeriodsResult& r) {
+  std::string out = fmt::format("\nover {} periods (periods.csv):\n", s.periods.count);
+  for (const ModelEntry& m : s.models) {
+    double first = 0, last = 0, actions = 0;
+    for (const PeriodRow& row : r.rows) {
+      if (row.model != m.name) continue;
+      if (row.metric == "quality.mean" && row.period == 1) first = row.value;
+      if (row.metric == "quality.mean" && row.period == s.periods.count) last = row.value;
+      if (row.metric == "actions.count") actions += row.value;
+    }
+    out += fmt::format("  {}: quality.mean {:.3f} -> {:.3f}, {:.1f} actions per replicate\n",
+                       m.name, first, last, actions);
+  }
+  return out;
+}
 
 // Runs `s` and writes its files into `dir`; returns the manifest.
 nlohmann::ordered_json WriteRun(StagedDirectory& dir, const Scenario& s, const RunFlags& f,
@@ -54,6 +73,14 @@ nlohmann::ordered_json WriteRun(StagedDirectory& dir, const Scenario& s, const R
   table = WriteRunOutputs(dir, s, result, info, &manifest);
   manifest["memory_estimate_bytes"] = estimate.bytes;
   manifest["wall_time"]["memory_estimate_bytes_for_threads"] = estimate_here.bytes;
+  if (s.periods.Active()) {
+    const PeriodsResult periods = RunPeriods(s, result.organisation, f.threads);
+    WriteTextFile(dir.File("periods.csv"), PeriodsCsv(periods));
+    manifest["periods"] = {{"count", s.periods.count},
+                           {"file", "periods.csv: period,model,metric,value,lo,hi"}};
+    manifest["wall_time"]["periods_seconds"] = periods.seconds;
+    table += PeriodsSummary(s, periods);
+  }
   if (f.per_replicate) {
     const auto p0 = Clock::now();
     WritePerReplicateScores(dir.File("scores.csv.gz"), s, result);

@@ -57,6 +57,7 @@ enum StreamTag : uint64_t {
   kStreamDontKnow = 31,      // "don't know" ballots of groups on a scale with dont_know
   kStreamAnchor = 32,        // the views stated before the vote (raters' `anchor`)
   kStreamConformity = 33,    // which ballots follow the meeting's majority (`conformity`)
+  kStreamPeriods = 40,       // innovations, fresh draws, turnover and raters between periods
 };
 
 // xoshiro256** (Blackman & Vigna), seeded through SplitMix64.

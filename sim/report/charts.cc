@@ -981,4 +981,79 @@ std::optional<Json> ReliabilityChart(const ReliabilityData& d) {
                s);
 }
 
+std::optional<Json> PeriodsQualityChart(const PeriodsData& d) {
+  if (d.quality.empty()) return std::nullopt;
+  const std::string title = "What does each rule do to the true quality over the periods?";
+  Json s = BaseSpec(title);
+  Json models = Json::array();
+  for (const std::string& m : d.models) models.push_back(m);
+  s["data"] = {{"values", d.quality}};
+  s["width"] = kPanelWidth;
+  s["height"] = 300;
+  const Json x = {{"field", "period"},
+                  {"type", "quantitative"},
+                  {"axis", {{"tickMinStep", 1}, {"format", "d"}}},
+                  {"title", "period"}};
+  const Json colour = {{"field", "model"}, {"type", "nominal"}, {"sort", models}};
+  Json tooltip = Json::array({{{"field", "model"}}, {{"field", "period"}}});
+  for (const char* f : {"value", "lo", "hi"}) tooltip.push_back({{"field", f}, {"format", ".3f"}});
+  Json layer = Json::array();
+  layer.push_back({{"mark", {{"type", "area"}, {"opacity", 0.2}}},
+                   {"encoding",
+                    {{"x", x},
+                     {"y", {{"field", "lo"}, {"type", "quantitative"}}},
+                     {"y2", {{"field", "hi"}}},
+                     {"color", colour}}}});
+  layer.push_back({{"mark", {{"type", "line"}, {"point", true}}},
+                   {"encoding",
+                    {{"x", x},
+                     {"y",
+                      {{"field", "value"},
+                       {"type", "quantitative"},
+                       {"scale", {{"zero", false}}},
+                       {"title", "mean true quality (sd units)"}}},
+                     {"color", colour},
+                     {"tooltip", tooltip}}}});
+  s["layer"] = layer;
+  return Chart("periods-quality", title,
+               "Each line is a model's history: the mean true quality of the evaluees appraised "
+               "in each period, with its 95 % band over replicates; period 1 is before any "
+               "action, and every model's history saw the same random draws.",
+               s);
+}
+
+std::optional<Json> PeriodsDecileChart(const PeriodsData& d) {
+  if (d.deciles.empty()) return std::nullopt;
+  const std::string title = "Whom do the actions hit, by true quality?";
+  Json s = BaseSpec(title);
+  Json models = Json::array();
+  for (const std::string& m : d.models) models.push_back(m);
+  s["data"] = {{"values", d.deciles}};
+  s["facet"] = {{"row", {{"field", "action"}, {"type", "nominal"}, {"title", nullptr}}}};
+  const Json colour = {{"field", "model"}, {"type", "nominal"}, {"sort", models}};
+  Json tooltip = Json::array({{{"field", "model"}},
+                              {{"field", "action"}},
+                              {{"field", "decile"}},
+                              {{"field", "rate"}, {"format", ".3f"}}});
+  Json layer = Json::array();
+  layer.push_back(
+      {{"mark", {{"type", "bar"}}},
+       {"encoding",
+        {{"x",
+          {{"field", "decile"},
+           {"type", "ordinal"},
+           {"title", "true-quality decile (1 = lowest)"},
+           {"axis", {{"labelAngle", 0}}}}},
+         {"xOffset", {{"field", "model"}, {"type", "nominal"}, {"sort", models}}},
+         {"y", {{"field", "rate"}, {"type", "quantitative"}, {"title", "P(fires) per period"}}},
+         {"color", colour},
+         {"tooltip", tooltip}}}});
+  s["spec"] = {{"width", kPanelWidth}, {"height", 200}, {"layer", layer}};
+  return Chart("periods-deciles", title,
+               "Each bar is how often the action fired on an evaluee of that true-quality decile "
+               "in a period, averaged over the periods: a rule that finds the weak has tall bars "
+               "on the left and none on the right.",
+               s);
+}
+
 }  // namespace evalsim::report

@@ -63,6 +63,14 @@ std::optional<Json> CalibrationChart(const CalibrationData& d);
 // (reliability.csv; a top-level param "target" bound to a select).
 std::optional<Json> ReliabilityChart(const ReliabilityData& d);
 
+// "periods-quality": the mean true quality per period, a line and 95 %
+// band per model (periods.csv).
+std::optional<Json> PeriodsQualityChart(const PeriodsData& d);
+
+// "periods-deciles": how often each action fires by true-quality decile,
+// per model, averaged over the periods (periods.csv).
+std::optional<Json> PeriodsDecileChart(const PeriodsData& d);
+
 }  // namespace evalsim::report
 
 #endif  // EVALSIM_SIM_REPORT_CHARTS_H_

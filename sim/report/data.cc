@@ -11,7 +11,9 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <map>
 #include <span>
+#include <tuple>
 
 #include "sim/core/errors.h"
 #include "sim/core/metrics.h"
@@ -619,6 +621,47 @@ CalibrationData ReadCalibration(const fs::path& p) {
                                        {"lo", NumOrNull(Number(f[4], p, line, "lo"))},
                                        {"hi", NumOrNull(Number(f[5], p, line, "hi"))}});
                  });
+  return d;
+}
+
+PeriodsData ReadPeriods(const fs::path& p) {
+  PeriodsData d;
+  // (model, action, decile) -> sum of the periods' rates and their count.
+  std::map<std::tuple<std::string, std::string, int>, std::pair<double, int>> rates;
+  std::vector<std::tuple<std::string, std::string, int>> order;
+  const std::string prefix = "action.", marker = ".p_fires.decile";
+  ReadCsvColumns(p, {"period", "model", "metric", "value", "lo", "hi"},
+                 [&](long line, const std::vector<std::string_view>& f) {
+                   const std::string model(f[1]), metric(f[2]);
+                   if (std::find(d.models.begin(), d.models.end(), model) == d.models.end())
+                     d.models.push_back(model);
+                   const double period = RequiredNumber(f[0], p, line, "period");
+                   const double value = RequiredNumber(f[3], p, line, "value");
+                   if (metric == "quality.mean") {
+                     d.quality.push_back({{"model", model},
+                                          {"period", period},
+                                          {"value", value},
+                                          {"lo", NumOrNull(Number(f[4], p, line, "lo"))},
+                                          {"hi", NumOrNull(Number(f[5], p, line, "hi"))}});
+                     return;
+                   }
+                   const size_t at = metric.rfind(marker);
+                   if (metric.rfind(prefix, 0) != 0 || at == std::string::npos) return;
+                   const std::string action = metric.substr(prefix.size(), at - prefix.size());
+                   const int decile = std::atoi(metric.c_str() + at + marker.size());
+                   const auto key = std::make_tuple(model, action, decile);
+                   auto [it, fresh] = rates.try_emplace(key, 0.0, 0);
+                   if (fresh) order.push_back(key);
+                   it->second.first += value;
+                   it->second.second += 1;
+                 });
+  for (const auto& key : order) {
+    const auto& [sum, n] = rates.at(key);
+    d.deciles.push_back({{"model", std::get<0>(key)},
+                         {"action", std::get<1>(key)},
+                         {"decile", std::get<2>(key)},
+                         {"rate", sum / n}});
+  }
   return d;
 }
 

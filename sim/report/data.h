@@ -234,6 +234,20 @@ struct CalibrationData {
 
 CalibrationData ReadCalibration(const std::filesystem::path& p);
 
+// periods.csv: per model and period the mean true quality {model, period,
+// value, lo, hi}, and per model and action the rate at which it fires by
+// true-quality decile, averaged over the periods {model, action, decile,
+// rate} (every decile holds the same share of evaluees in every period, so
+// the mean of the periods' rates is the pooled rate); the models in file
+// order.
+struct PeriodsData {
+  Json quality = Json::array();
+  Json deciles = Json::array();
+  std::vector<std::string> models;
+};
+
+PeriodsData ReadPeriods(const std::filesystem::path& p);
+
 // reliability.csv: the non-empty bins {model, target, bin, mean_p_top,
 // frequency, count}; the models and targets in file order.
 struct ReliabilityData {

@@ -12,6 +12,8 @@
 //   fairness.csv              class error by unit size
 //   units.csv                 top-class places per unit against the truth's
 //   vetoes.csv                table of the vetoes' metrics
+//   periods.csv               quality trajectory per model; action rates by
+//                             true-quality decile
 //   parameters.csv            mean weight vectors of composite models
 //   uncertainty.csv,          rank intervals across a composite's modelling
 //   sensitivity.csv           choices, and the share of rank variance by choice
@@ -165,6 +167,11 @@ void AddRun(const std::filesystem::path& dir, const Json& manifest, Content& out
     out.Add(UncertaintyChart(ReadUncertainty(dir / "uncertainty.csv")));
   if (IsFile(dir / "sensitivity.csv"))
     out.Add(SensitivityChart(ReadSensitivity(dir / "sensitivity.csv")));
+  if (IsFile(dir / "periods.csv")) {
+    const PeriodsData periods = ReadPeriods(dir / "periods.csv");
+    out.Add(PeriodsQualityChart(periods));
+    out.Add(PeriodsDecileChart(periods));
+  }
   if (!metrics.empty()) out.tables.push_back(MetricsTable(metrics));
   if (IsFile(dir / "vetoes.csv"))
     out.tables.push_back(CsvTable(dir / "vetoes.csv", "vetoes",

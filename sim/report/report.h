@@ -41,7 +41,8 @@
 //     class per unit of the first level; a top-level param "model" bound to
 //     a select), "weights" and "rank-shift"
 //     (parameters.csv weight.* with evaluees.csv), "uncertainty"
-//     (uncertainty.csv) and "sensitivity" (sensitivity.csv), "sweep-<metric>" (metric
+//     (uncertainty.csv) and "sensitivity" (sensitivity.csv), "periods-quality"
+//     and "periods-deciles" (periods.csv), "sweep-<metric>" (metric
 //     with non-alphanumerics as "-", e.g. "sweep-accuracy-kendall"),
 //     "manipulation" (manipulation.csv, else manipulation_summary.csv),
 //     "tally-scores" (a scored tally's scores.csv), "calibration"

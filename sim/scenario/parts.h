@@ -122,6 +122,10 @@ void ReadVetoes(OptionReader& top, Scenario& s, std::vector<std::string>& errors
 // models, whose names it refers to).
 void ReadUncertainty(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
 
+// Reads the optional [periods] table and [[actions]] tables into s.periods
+// and s.actions (after the models, whose class labels the actions name).
+void ReadPeriods(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
+
 // Reads the optional [sweep] table into s.sweep.
 void ReadSweep(OptionReader& top, Scenario& s, std::vector<std::string>& errors);
 

@@ -192,6 +192,7 @@ void ReadScenario(const toml::table& root, Scenario& s) {
   // Models last: their options are checked against the scale and groups.
   ReadModels(top, s, errors);
   ReadUncertainty(top, s, errors);
+  ReadPeriods(top, s, errors);
   ReadSweep(top, s, errors);
 
   std::vector<std::string> top_errors = top.Finish();

@@ -210,6 +210,41 @@ struct SweepSpec {
   bool grid = true;  // every combination (true) or the i-th value of every key together
 };
 
+// The optional [periods] table: the appraisal repeated over `count` periods
+// (quarters, years). Between periods every evaluee's true quality follows
+//   q(t + 1) = persistence * q(t) + innovation * N(0, 1)
+// and is replaced by a fresh draw N(0, quality_sd^2) with probability
+// `turnover` (a new secretary); each rater keeps its leniency from one
+// period to the next and draws a new one with probability `rater_redraw`.
+// Each [[models]] entry runs its own history on the same random draws. See
+// sim/experiments/periods.h and scenarios/README.md.
+struct PeriodsSpec {
+  int count = 0;  // 0 = no [periods]: one appraisal, as without the table
+  double persistence = 1.0;
+  double innovation = 0.0;
+  double turnover = 0.0;
+  double rater_redraw = 0.0;
+
+  bool Active() const { return count > 0; }
+};
+
+// One [[actions]] table: what happens to an evaluee whose history of class
+// labels meets a rule. It fires on an evaluee that got the label `when` in
+// at least `times` of the last `window` periods (counting only the periods
+// since the action last fired on it, and since its last replacement).
+enum class ActionEffect { kReplace, kImprove, kLabel };
+
+struct ActionSpec {
+  std::string name;
+  std::string when;  // the class (or escalation) label counted
+  int times = 1;
+  int window = 1;
+  ActionEffect effect = ActionEffect::kReplace;
+  double shift = 0.0;  // kImprove: added to the evaluee's true quality
+  std::string label;   // kLabel: the escalation label added in this period
+  double cost = 0.0;   // per firing, summed in actions.cost
+};
+
 struct ModelEntry {
   std::string name;     // label in outputs
   std::string model;    // registry name
@@ -252,6 +287,8 @@ struct Scenario {
   std::vector<Veto> vetoes;  // [[vetoes]], applied in every model's classes
   UncertaintySpec uncertainty;
   SweepSpec sweep;
+  PeriodsSpec periods;              // [periods]; inactive when absent
+  std::vector<ActionSpec> actions;  // [[actions]], in the order they are tried
 
   double quota = 0.15;   // top-class share for metrics: k = ceil(quota * n)
   double bottom = 0.05;  // bottom-tranche share for metrics

@@ -108,7 +108,9 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
 
   Rng rng(DeriveSeed(
       s.seed, {kStreamBallots, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
-  const std::vector<double> leniency = DrawLeniency(s, m, rng);
+  std::vector<double> leniency = DrawLeniency(s, m, rng);
+  if (setup.leniency)
+    std::copy_n(setup.leniency->begin() + m.first_rater, m.num_raters, leniency.begin());
   const std::vector<int> member_of = DrawBlocMembers(s, org, replicate, with_blocs, mi);
   const AnchorViews views = DrawAnchorViews(s, org, replicate, mi);
   Rng dk_rng(DeriveSeed(

@@ -33,6 +33,11 @@ struct GeneratorSetup {
   std::vector<std::vector<double>> scale_cuts;  // per [[scales]] entry
   std::vector<double> expected_per_meeting;     // expected ballots, to size buffers
   ItemSetup items;                              // item qualities (inactive without items)
+  // Per rater (global id): the leniency to use instead of the one drawn for
+  // the replicate (null = drawn). The draw is still made, so that every other
+  // draw of the meeting's stream stays where it was. Repeated appraisals
+  // (sim/experiments/periods.h) keep their raters' leniency this way.
+  const std::vector<double>* leniency = nullptr;
 };
 
 GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org);

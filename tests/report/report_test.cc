@@ -124,6 +124,8 @@ class Report : public ::testing::Test {
          (root_ / "manipulate").string());
     Make("run " + Scenario("veto_overlay.toml") + " --replicates 3 --out " +
          (root_ / "veto").string());
+    Make("run " + Scenario("traffic_light_quarterly.toml") + " --replicates 4 --out " +
+         (root_ / "periods").string());
     Make("calibrate " + Scenario("quickstart.toml") +
          " --models standard,median --sets 3 --bootstrap 30 --population 6 --runs 2 "
          "--replicates 3 --out " +
@@ -570,6 +572,39 @@ TEST_F(Report, ManipulationCostMatchesTheSummary) {
   }
   EXPECT_GT(matched, 0u);
   EXPECT_EQ(matched, values.size());
+}
+
+TEST_F(Report, PeriodsChartsHoldTheQualityTrajectoryAndTheDecileRates) {
+  const Json data = Data("periods");
+  ExpectCharts(data, {"headline", "periods-quality", "periods-deciles"});
+  EXPECT_EQ(FindChart(Data("run"), "periods-quality"), nullptr);
+  // One quality row per model and period, as periods.csv has them.
+  const auto table = ReadTable(Dir("periods") / "periods.csv");
+  std::vector<std::map<std::string, std::string>> quality;
+  for (const auto& r : table)
+    if (r.at("metric") == "quality.mean") quality.push_back(r);
+  const Json& values = (*FindChart(data, "periods-quality"))["spec"]["data"]["values"];
+  ASSERT_EQ(values.size(), quality.size());
+  ASSERT_EQ(values.size(), 3u * 4u);  // three models, four quarters
+  for (size_t i = 0; i < values.size(); ++i) {
+    EXPECT_EQ(values[i]["model"], quality[i].at("model"));
+    EXPECT_DOUBLE_EQ(values[i]["value"].get<double>(), D(quality[i].at("value")));
+  }
+  // Ten deciles per model and action, each the mean of its four periods'
+  // rates, within [0, 1].
+  const Json& deciles = (*FindChart(data, "periods-deciles"))["spec"]["data"]["values"];
+  EXPECT_EQ(deciles.size(), 3u * 2u * 10u);
+  double sum = 0;
+  for (const auto& r : table)
+    if (r.at("model") == "lights" && r.at("metric") == "action.约谈.p_fires.decile1")
+      sum += D(r.at("value"));
+  for (const Json& v : deciles) {
+    EXPECT_GE(v["rate"].get<double>(), 0.0);
+    EXPECT_LE(v["rate"].get<double>(), 1.0);
+    if (v["model"] == "lights" && v["action"] == "约谈" && v["decile"] == 1) {
+      EXPECT_NEAR(v["rate"].get<double>(), sum / 4, 1e-12);
+    }
+  }
 }
 
 TEST_F(Report, CalibrationChartsHoldCalibrationAndReliabilityCsv) {
