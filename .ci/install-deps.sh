@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev   # manifest.json
   libtbb-dev           # parallel loops over meetings and replicates
   libcsv-dev           # RFC 4180 CSV reader (ballot files)
+  pybind11-dev python3-pybind11 python3-dev  # the Python package (python/)
+  python3-pandas python3-numpy python3-pytest  # its data frames and its tests
   libabsl-dev          # flat hash maps of the ballot-file readers' names
   libssl-dev           # SHA-256 of scenario files
   zlib1g-dev           # gzip-compressed per-replicate score tables

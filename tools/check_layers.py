@@ -5,7 +5,8 @@
 
 core <- io <- scenario/rules <- simulate <- run <- experiments <- report/cli;
 models/ sees only models/ and sim/core; the report reads output files through
-sim/io, never through the runner; nothing outside sim/cli includes sim/cli.
+sim/io, never through the runner; nothing outside sim/cli includes sim/cli
+(the Python extension in python/ included).
 Prints each include that breaks the rule and exits 1 if there is any.
 """
 import os
@@ -24,13 +25,17 @@ BELOW = {
     "report": {"core", "io", "report"},
     "cli": {"core", "io", "models", "rules", "scenario", "simulate", "run", "experiments",
             "report", "cli"},
+    # The Python package's extension (python/): a front end beside the
+    # command line, on every layer but cli.
+    "python": {"core", "io", "models", "rules", "scenario", "simulate", "run", "experiments",
+               "report"},
 }
 
 
 def layer(path):
     parts = path.split("/")
-    if parts[0] == "models":
-        return "models"
+    if parts[0] in ("models", "python"):
+        return parts[0]
     if parts[0] == "sim" and len(parts) > 2:
         return parts[1]
     return None
@@ -39,7 +44,7 @@ def layer(path):
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
     bad, files = [], 0
-    for top in ("sim", "models"):
+    for top in ("sim", "models", "python"):
         for d, _, names in os.walk(os.path.join(root, top)):
             for n in sorted(names):
                 if not n.endswith((".h", ".cc")):

@@ -40,28 +40,6 @@ void PrintScenarioWarnings(const Scenario& s) {
   for (const auto& w : s.warnings) std::cerr << "evalsim: warning: " << w << "\n";
 }
 
-toml::table ParseSets(const std::vector<std::string>& sets) {
-  toml::table options;
-  for (const auto& s : sets) {
-    const size_t eq = s.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw InputError(fmt::format("--set {}: expected param=value", s));
-    const std::string key = s.substr(0, eq);
-    toml::table parsed;
-    try {
-      parsed = toml::parse("v = " + s.substr(eq + 1), "--set " + s);
-    } catch (const toml::parse_error&) {
-      throw InputError(fmt::format(
-          "--set {}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')", s,
-          s.substr(eq + 1), key));
-    }
-    // Moved, not copied, so that the value keeps its source: messages about
-    // it name "--set key=value".
-    options.insert_or_assign(key, std::move(*parsed.get("v")));
-  }
-  return options;
-}
-
 nlohmann::ordered_json JsonNumber(double x) {
   return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(nullptr);
 }
@@ -70,18 +48,6 @@ nlohmann::ordered_json JsonVector(const Eigen::VectorXd& v) {
   nlohmann::ordered_json a = nlohmann::ordered_json::array();
   for (double x : v) a.push_back(JsonNumber(x));
   return a;
-}
-
-PreflightEstimate Preflight::Check(const Organisation* org) const {
-  const Scenario& s = *scenario;
-  PreflightEstimate est;
-  if (generate)
-    est = EstimateGenerate(s, org);
-  else
-    est = org ? EstimateRun(s, *org, threads, per_replicate)
-              : EstimateRunFromCounts(s, threads, per_replicate);
-  RefuseIfTooBig(command, est, limit, s, org, threads, per_replicate);
-  return est;
 }
 
 int RunScenarioCommand(const Preflight& preflight, const std::string& out,

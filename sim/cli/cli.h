@@ -20,6 +20,7 @@
 
 #include "sim/io/files.h"
 #include "sim/run/preflight.h"
+#include "sim/scenario/overrides.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulate/organisation.h"
 
@@ -68,29 +69,10 @@ void AddScenarioFlags(CLI::App* cmd, ScenarioFlags& f, bool replicates);
 // "evalsim: warning: FILE:LINE:COL: key: ...".
 void PrintScenarioWarnings(const Scenario& s);
 
-// `--set key=value` flags (TOML values) as a table; InputError on a flag
-// without `=` or a value that is not TOML.
-toml::table ParseSets(const std::vector<std::string>& sets);
-
 // A JSON number, or null for NaN / infinity (JSON has neither); a vector of
 // them.
 nlohmann::ordered_json JsonNumber(double x);
 nlohmann::ordered_json JsonVector(const Eigen::VectorXd& v);
-
-// The memory pre-flight of a scenario command: the estimate of `scenario`
-// (EstimateRun, or EstimateGenerate when `generate`) against `limit`.
-struct Preflight {
-  std::string_view command;            // names the refusal: "run", "manipulate", ...
-  const Scenario* scenario = nullptr;  // the scenario estimated
-  MemoryLimit limit;
-  int threads = 0;
-  bool per_replicate = false;
-  bool generate = false;
-
-  // The estimate from the drawn `org`, or from the scenario's counts when
-  // `org` is nullptr; InputError (RefuseIfTooBig) when it does not fit.
-  PreflightEstimate Check(const Organisation* org) const;
-};
 
 // The skeleton of the commands that run a scenario into an output directory
 // (run, manipulate): the pre-flight from the scenario's counts, before

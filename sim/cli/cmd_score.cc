@@ -20,49 +20,15 @@
 #include "sim/experiments/resample.h"
 #include "sim/io/csv.h"
 #include "sim/io/files.h"
-#include "sim/io/preflib.h"
 #include "sim/report/report.h"
 #include "sim/run/inputs.h"
 #include "sim/run/outputs.h"
+#include "sim/run/score_input.h"
 #include "sim/run/tally.h"
 #include "sim/scenario/presets.h"
 
 namespace evalsim {
 namespace {
-
-// The ballots a `score` run reads, of whichever kind --format names.
-struct ScoreInput {
-  RatingBallots ratings;
-  PairwiseBallots pairwise;
-  RankingBallots rankings;
-  IndicatorTable indicators;
-  std::vector<std::string> names;
-  InputSources sources;
-};
-
-void ReadScoreInput(const std::string& path, const std::string& format,
-                    const RatingsReadOptions& read, ScoreInput& in) {
-  if (format == "ratings") {
-    in.ratings = ReadRatingsCsv(path, read);
-    in.names = in.ratings.ratee_names;
-    in.sources.ratings = &in.ratings;
-  } else if (format == "pairwise") {
-    in.pairwise = ReadPairwiseCsv(path);
-    in.names = in.pairwise.ratee_names;
-    in.sources.pairwise = &in.pairwise;
-  } else if (format == "preflib") {
-    in.rankings = ReadPreflib(path);
-    in.names = in.rankings.ratee_names;
-    in.sources.rankings = &in.rankings;
-  } else if (format == "indicators") {
-    in.indicators = ReadIndicatorsCsv(path);
-    in.names = in.indicators.ratee_names;
-    in.sources.indicators = &in.indicators;
-  } else {
-    throw InputError(fmt::format(
-        "--format {}: unknown format; expected ratings, pairwise, preflib or indicators", format));
-  }
-}
 
 // The resampling flags of `score` (sim/experiments/resample.h). Unset optionals were
 // not given.
@@ -171,17 +137,7 @@ void CheckRuleFlags(const ScoreFlags& f) {
 // model's unknown-key message lists it among the valid keys.
 toml::table ScoreOptions(const ScoreFlags& f, RatingsReadOptions& read) {
   toml::table options = ParseSets(f.sets);
-  if (const toml::node* k = options.get("levels")) {
-    const std::string where = fmt::format("{}{}", NodeLocation(*k, "--set"), "levels");
-    if (f.format != "ratings")
-      throw InputError(fmt::format("{}: levels applies to --format ratings only", where));
-    auto v = k->value_exact<int64_t>();
-    if (!v || *v < 2 || *v > kMaxLevels)
-      throw InputError(fmt::format(
-          "{}: expected an integer 2..{}, the number of grades (grades 0..levels-1, 0 the lowest)",
-          where, kMaxLevels));
-    read.levels = static_cast<int>(*v);
-  }
+  ReadLevelsOption(options, f.format, "--set", read);
   return options;
 }
 

@@ -571,4 +571,16 @@ void RefuseIfTooBig(std::string_view command, const PreflightEstimate& est,
       FormatBytes(static_cast<double>(limit.bytes)), limit.source, fmt::join(fixes, ", or ")));
 }
 
+PreflightEstimate Preflight::Check(const Organisation* org) const {
+  const Scenario& s = *scenario;
+  PreflightEstimate est;
+  if (generate)
+    est = EstimateGenerate(s, org);
+  else
+    est = org ? EstimateRun(s, *org, threads, per_replicate)
+              : EstimateRunFromCounts(s, threads, per_replicate);
+  RefuseIfTooBig(command, est, limit, s, org, threads, per_replicate);
+  return est;
+}
+
 }  // namespace evalsim

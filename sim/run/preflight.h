@@ -102,6 +102,21 @@ void RefuseIfTooBig(std::string_view command, const PreflightEstimate& est,
 // NOT fit ...", for `validate`.
 std::string FitLine(const PreflightEstimate& est, const MemoryLimit& limit);
 
+// The memory pre-flight of a scenario command: the estimate of `scenario`
+// (EstimateRun, or EstimateGenerate when `generate`) against `limit`.
+struct Preflight {
+  std::string_view command;            // names the refusal: "run", "manipulate", ...
+  const Scenario* scenario = nullptr;  // the scenario estimated
+  MemoryLimit limit;
+  int threads = 0;
+  bool per_replicate = false;
+  bool generate = false;
+
+  // The estimate from the drawn `org`, or from the scenario's counts when
+  // `org` is nullptr; InputError (RefuseIfTooBig) when it does not fit.
+  PreflightEstimate Check(const Organisation* org) const;
+};
+
 }  // namespace evalsim
 
 #endif  // EVALSIM_SIM_RUN_PREFLIGHT_H_

@@ -98,7 +98,7 @@ void UseScenarioGroups(const Scenario& s, const std::string& file, RatingBallots
   b.CheckInvariants();
 }
 
-void CheckGradesUsed(const RatingBallots& b, const std::string& file) {
+void CheckGradesUsed(const RatingBallots& b, const std::string& file, bool on_disk) {
   std::vector<bool> used(b.levels, false);
   for (uint32_t w : b.ballot)
     if (IsGrade(BallotGrade(w))) used[BallotGrade(w)] = true;
@@ -108,7 +108,7 @@ void CheckGradesUsed(const RatingBallots& b, const std::string& file) {
   for (int g = static_cast<int>(lowest); g < highest; ++g)
     if (!used[g]) missing.push_back(g);
   if (missing.empty()) return;
-  const long line = FirstLineWith(file, "grade", std::to_string(highest));
+  const long line = on_disk ? FirstLineWith(file, "grade", std::to_string(highest)) : 0;
   throw InputError(fmt::format(
       "{}{}column 'grade': found {}, the highest grade of the file, but grade{} {} never "
       "occur{}, so the file does not say how many grades the scale has (grades count from 0, "

@@ -53,7 +53,9 @@ void UseScenarioGroups(const Scenario& s, const std::string& file, RatingBallots
 // When the number of grades came from the data (no `levels`, no scale):
 // InputError "FILE:LINE: ..." when a grade between the lowest and the highest
 // used never occurs, LINE being the first row with the highest grade.
-void CheckGradesUsed(const RatingBallots& b, const std::string& file);
+// `on_disk` false: `file` only names ballots held in memory (no line is
+// looked up).
+void CheckGradesUsed(const RatingBallots& b, const std::string& file, bool on_disk = true);
 
 // The classes of a scored tally: a label per ratee.
 struct TallyClasses {

@@ -103,4 +103,26 @@ void ApplyOverrides(toml::table& root, const std::vector<std::string>& overrides
   for (const auto& o : overrides) ApplyOverride(root, o);
 }
 
+toml::table ParseSets(const std::vector<std::string>& sets) {
+  toml::table options;
+  for (const auto& s : sets) {
+    const size_t eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InputError(fmt::format("--set {}: expected param=value", s));
+    const std::string key = s.substr(0, eq);
+    toml::table parsed;
+    try {
+      parsed = toml::parse("v = " + s.substr(eq + 1), "--set " + s);
+    } catch (const toml::parse_error&) {
+      throw InputError(fmt::format(
+          "--set {}: \"{}\" is not a TOML value (strings need quotes, e.g. {}='\"text\"')", s,
+          s.substr(eq + 1), key));
+    }
+    // Moved, not copied, so that the value keeps its source: messages about
+    // it name "--set key=value".
+    options.insert_or_assign(key, std::move(*parsed.get("v")));
+  }
+  return options;
+}
+
 }  // namespace evalsim

@@ -14,6 +14,10 @@ namespace evalsim {
 // are addressed by index or by their `group` / `name` value.
 void ApplyOverrides(toml::table& root, const std::vector<std::string>& overrides);
 
+// `--set key=value` flags (TOML values) as a table; InputError on a flag
+// without `=` or a value that is not TOML.
+toml::table ParseSets(const std::vector<std::string>& sets);
+
 }  // namespace evalsim
 
 #endif  // EVALSIM_SIM_SCENARIO_OVERRIDES_H_
