@@ -122,12 +122,14 @@ int CmdManipulate(const ManipulateFlags& f) {
   one.replicates = 1;
   const Preflight preflight{"manipulate", &one, limit, f.threads, false};
   ManipulationResult r;
-  const auto work = [&](StagedDirectory& dir) {
+  const auto work = [&](StagedDirectory* dir) {
+    // Not distributed: process 0 does all of it, the others nothing.
+    if (dir == nullptr) return nlohmann::ordered_json();
     const Organisation org = BuildOrganisation(s);
     preflight.Check(&org);
     r = RunManipulation(s, org, config);
-    WriteTextFile(dir.File("manipulation.csv"), ManipulationCsv(org, r));
-    WriteTextFile(dir.File("manipulation_summary.csv"), ManipulationSummaryCsv(r));
+    WriteTextFile(dir->File("manipulation.csv"), ManipulationCsv(org, r));
+    WriteTextFile(dir->File("manipulation_summary.csv"), ManipulationSummaryCsv(r));
     return ManipulationManifest(s, f, config, r, t0);
   };
   return RunScenarioCommand(preflight, out, work, [&] { PrintManipulation(s, config, r, t0); });

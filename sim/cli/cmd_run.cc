@@ -26,12 +26,15 @@ struct RunFlags {
   std::vector<std::string> models;
 };
 
-// Runs `s` and writes its files into `dir`; returns the manifest.
-nlohmann::ordered_json WriteRun(StagedDirectory& dir, const Scenario& s, const RunFlags& f,
+// Runs `s` and writes its files into `dir`; returns the manifest. Without
+// a directory (an MPI process other than 0) runs its share and writes
+// nothing.
+nlohmann::ordered_json WriteRun(StagedDirectory* dir, const Scenario& s, const RunFlags& f,
                                 const Preflight& preflight, Clock::time_point t0, RunResult& result,
                                 std::string& table) {
   RunConfig config;
   config.progress = StderrIsTerminal();
+  config.distribution = &Job();
   // The estimate needs the organisation; drawing it twice (here and in the
   // run) costs a fraction of the run and keeps RunScenario's interface.
   // The manifest's top level holds the estimate at every core (an upper
@@ -46,17 +49,19 @@ nlohmann::ordered_json WriteRun(StagedDirectory& dir, const Scenario& s, const R
     config.keep_scores = KeepScores(s, org, f.per_replicate);
   }
   result = RunScenario(s, f.threads, config);
+  if (dir == nullptr) return {};
   RunInfo info;
   info.overrides = f.scenario.Overrides();
   info.threads = result.threads;
   info.seconds_total = std::chrono::duration<double>(Clock::now() - t0).count();
   nlohmann::ordered_json manifest;
-  table = WriteRunOutputs(dir, s, result, info, &manifest);
+  table = WriteRunOutputs(*dir, s, result, info, &manifest);
   manifest["memory_estimate_bytes"] = estimate.bytes;
   manifest["wall_time"]["memory_estimate_bytes_for_threads"] = estimate_here.bytes;
+  if (Job().Size() > 1) manifest["wall_time"]["processes"] = Job().Size();
   if (f.per_replicate) {
     const auto p0 = Clock::now();
-    WritePerReplicateScores(dir.File("scores.csv.gz"), s, result);
+    WritePerReplicateScores(dir->File("scores.csv.gz"), s, result);
     manifest["per_replicate"] =
         "scores.csv.gz: the columns of scores.csv's full form, one row per replicate, model "
         "and evaluee, gzip";
@@ -80,7 +85,7 @@ int CmdRun(const RunFlags& f) {
   std::string table;
   return RunScenarioCommand(
       preflight, out,
-      [&](StagedDirectory& dir) { return WriteRun(dir, s, f, preflight, t0, result, table); },
+      [&](StagedDirectory* dir) { return WriteRun(dir, s, f, preflight, t0, result, table); },
       [&] {
         const Organisation& org = result.organisation;
         std::cout << fmt::format(
@@ -110,6 +115,7 @@ Command AddRunCommand(CLI::App& parent) {
   c.app->add_flag(
       "--per-replicate", f->per_replicate,
       "also write scores.csv.gz: every replicate's scores and ranks, whatever the size");
+  c.distributed = true;
   c.run = [f] { return CmdRun(*f); };
   return c;
 }
