@@ -3,7 +3,7 @@
 
     mpi_test.py CASE --evalsim BIN --mpirun MPIRUN --root SRC
 
-CASE is one of: run, sweep, score, failure, resume, interrupt. Each case runs
+CASE is one of: run, sweep, score, manipulate, failure, resume. Each case runs
 `mpirun --oversubscribe -np N evalsim ...` for N = 2 and 3 and checks that it
 writes the same bytes as `evalsim ... --threads 1` (manifest.json compared
 without the fields that vary from run to run: wall time, threads, version).
@@ -205,6 +205,11 @@ def main():
         elif args.case == "sweep":
             case_identity(r, ["sweep", "scenarios/quickstart.toml", "--vary",
                               "raters.superior.weight=0.3,0.2,0.1", "--replicates", "3"], "sweep")
+        elif args.case == "manipulate":
+            case_identity(r, ["manipulate", "scenarios/canvassing_presets.toml", "--bury",
+                              "--sample", "40"], "manipulate")
+            case_identity(r, ["manipulate", "scenarios/canvassing_presets.toml", "--goal",
+                              "class=优秀", "--bury", "--sample", "20"], "manipulate class goal")
         elif args.case == "score":
             case_score(r)
         elif args.case == "failure":
