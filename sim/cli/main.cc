@@ -139,7 +139,11 @@ int main(int argc, char** argv) {
     if (mpi->IsRoot() || outcome.shared) {
       if (!outcome.message.empty() && mpi->IsRoot()) evalsim::PrintErrorLines(outcome.message);
     } else {
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+      // Process 0's MPI_Abort reaches this process as SIGTERM: then it has
+      // said it, and this process ends quietly.
+      for (int i = 0; i < 100 && !evalsim::Interrupted(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (evalsim::Interrupted()) return outcome.code;
       if (!outcome.message.empty())
         evalsim::PrintErrorLines(fmt::format("process {}: {}", mpi->Rank(), outcome.message));
     }
