@@ -17,6 +17,7 @@ packages=(
   libabsl-dev          # flat hash maps of the ballot-file readers' names
   libssl-dev           # SHA-256 of scenario files
   zlib1g-dev           # gzip-compressed per-replicate score tables
+  libopenmpi-dev openmpi-bin  # optional: distributed runs under mpirun (sim/mpi)
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   clang-format         # the style check in .ci/run and `make format`

@@ -253,7 +253,7 @@ std::vector<std::string> RunToDirectory(const ScenarioRequest& q,
   RunResult result;
   std::string table;
   const nlohmann::ordered_json manifest =
-      WriteRunDirectory(dir, s, request, preflight, result, table);
+      WriteRunDirectory(&dir, s, request, preflight, result, table);
   WriteTextFile(dir.File("manifest.json"), manifest.dump(2) + "\n");
   WriteReport(dir.Path(), dir.File("report.html"));
   dir.Commit();

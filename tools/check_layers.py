@@ -4,9 +4,10 @@
     tools/check_layers.py [ROOT]
 
 core <- io <- scenario/rules <- simulate <- run <- experiments <- report/cli;
-models/ sees only models/ and sim/core; the report reads output files through
-sim/io, never through the runner; nothing outside sim/cli includes sim/cli
-(the Python extension in python/ included).
+models/ sees only models/ and sim/core; sim/mpi (the MPI implementation of
+sim/core/distribute.h) sees only sim/core and only the cli includes it; the
+report reads output files through sim/io, never through the runner; nothing
+outside sim/cli includes sim/cli (the Python extension in python/ included).
 Prints each include that breaks the rule and exits 1 if there is any.
 """
 import os
@@ -16,6 +17,7 @@ import sys
 BELOW = {
     "core": {"core"},
     "io": {"core", "io"},
+    "mpi": {"core", "mpi"},
     "models": {"core", "models"},
     "rules": {"core", "io", "models", "rules"},
     "scenario": {"core", "io", "models", "rules", "scenario"},
@@ -24,7 +26,7 @@ BELOW = {
     "experiments": {"core", "io", "models", "rules", "scenario", "simulate", "run", "experiments"},
     "report": {"core", "io", "report"},
     "cli": {"core", "io", "models", "rules", "scenario", "simulate", "run", "experiments",
-            "report", "cli"},
+            "report", "mpi", "cli"},
     # The Python package's extension (python/): a front end beside the
     # command line, on every layer but cli.
     "python": {"core", "io", "models", "rules", "scenario", "simulate", "run", "experiments",

@@ -50,12 +50,23 @@ nlohmann::ordered_json JsonVector(const Eigen::VectorXd& v) {
   return a;
 }
 
+namespace {
+Distribution* job = nullptr;
+}  // namespace
+
+Distribution& Job() { return OrSingle(job); }
+void SetJob(Distribution* d) { job = d; }
+
 int RunScenarioCommand(const Preflight& preflight, const std::string& out,
-                       const std::function<nlohmann::ordered_json(StagedDirectory& dir)>& work,
+                       const std::function<nlohmann::ordered_json(StagedDirectory* dir)>& work,
                        const std::function<void()>& summary) {
   preflight.Check(nullptr);
+  if (!Job().IsRoot()) {
+    work(nullptr);
+    return 0;
+  }
   StagedDirectory dir(out);  // fails early on an unwritable --out
-  const nlohmann::ordered_json manifest = work(dir);
+  const nlohmann::ordered_json manifest = work(&dir);
   WriteTextFile(dir.File("manifest.json"), manifest.dump(2) + "\n");
   WriteReport(dir.Path(), dir.File("report.html"));
   dir.Commit();

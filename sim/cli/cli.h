@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/core/distribute.h"
 #include "sim/io/files.h"
 #include "sim/run/preflight.h"
 #include "sim/scenario/overrides.h"
@@ -32,6 +33,9 @@ namespace evalsim {
 struct Command {
   CLI::App* app = nullptr;
   std::function<int()> run;
+  // Takes part in an MPI job (its `run` spreads work through Job()); the
+  // other commands run on process 0 alone.
+  bool distributed = false;
 };
 
 // Every subcommand, in the order `evalsim --help` lists them (main.cc).
@@ -74,15 +78,23 @@ void PrintScenarioWarnings(const Scenario& s);
 nlohmann::ordered_json JsonNumber(double x);
 nlohmann::ordered_json JsonVector(const Eigen::VectorXd& v);
 
+// The processes this program runs in (sim/core/distribute.h): one, unless
+// main() installed an MPI job with SetJob. Commands pass it down in their
+// options; only process 0 writes files.
+Distribution& Job();
+void SetJob(Distribution* job);
+
 // The skeleton of the commands that run a scenario into an output directory
 // (run, manipulate): the pre-flight from the scenario's counts, before
 // anything is drawn or written; the staged directory `out`; the command's
 // own `work`, which writes its files there (checking the pre-flight again on
 // the organisation it draws) and returns the manifest; then manifest.json,
 // report.html and the commit; then the command's `summary` on stdout and
-// "wrote OUT/{the files}". Returns the exit code (0).
+// "wrote OUT/{the files}". Returns the exit code (0). On the processes of
+// an MPI job other than 0, `work` gets no directory (nullptr): it does its
+// share of the computation and writes nothing, and nothing else is done.
 int RunScenarioCommand(const Preflight& preflight, const std::string& out,
-                       const std::function<nlohmann::ordered_json(StagedDirectory& dir)>& work,
+                       const std::function<nlohmann::ordered_json(StagedDirectory* dir)>& work,
                        const std::function<void()>& summary);
 
 }  // namespace evalsim

@@ -127,15 +127,17 @@ int CmdCalibrate(const CalibrateFlags& f) {
   one.replicates = 1;
   const Preflight preflight{"calibrate", &one, limit, o.threads, false};
   CalibrationResult r;
-  const auto work = [&](StagedDirectory& dir) {
+  const auto work = [&](StagedDirectory* dir) {
+    // Not distributed: process 0 does all of it, the others nothing.
+    if (dir == nullptr) return nlohmann::ordered_json();
     const Organisation org = BuildOrganisation(s);
     preflight.Check(&org);
     r = RunCalibration(s, org, o);
-    WriteTextFile(dir.File("calibration.csv"), CalibrationCsv(r));
-    WriteTextFile(dir.File("calibration_strata.csv"), CalibrationStrataCsv(r));
-    WriteTextFile(dir.File("reliability.csv"), ReliabilityCsv(r));
-    WriteTextFile(dir.File("brier.csv"), BrierCsv(r));
-    if (o.runs > 0) WriteTextFile(dir.File("metrics_calibration.csv"), MetricsCalibrationCsv(r));
+    WriteTextFile(dir->File("calibration.csv"), CalibrationCsv(r));
+    WriteTextFile(dir->File("calibration_strata.csv"), CalibrationStrataCsv(r));
+    WriteTextFile(dir->File("reliability.csv"), ReliabilityCsv(r));
+    WriteTextFile(dir->File("brier.csv"), BrierCsv(r));
+    if (o.runs > 0) WriteTextFile(dir->File("metrics_calibration.csv"), MetricsCalibrationCsv(r));
     return CalibrationManifest(s, f, o, r, t0);
   };
   return RunScenarioCommand(preflight, f.out, work, [&] { PrintCalibration(s, o, r, t0); });

@@ -108,6 +108,7 @@ int CmdManipulate(const ManipulateFlags& f) {
   config.models = f.models;
   config.threads = f.threads;
   config.progress = StderrIsTerminal();
+  config.distribution = &Job();
   if (f.quota) config.options.quota = *f.quota;
   CheckManipulationConfig(config);  // before any work
   Scenario s = LoadScenario(f.scenario.scenario, f.scenario.Overrides());
@@ -122,12 +123,15 @@ int CmdManipulate(const ManipulateFlags& f) {
   one.replicates = 1;
   const Preflight preflight{"manipulate", &one, limit, f.threads, false};
   ManipulationResult r;
-  const auto work = [&](StagedDirectory& dir) {
+  const auto work = [&](StagedDirectory* dir) {
     const Organisation org = BuildOrganisation(s);
     preflight.Check(&org);
+    // The targets are spread over the processes of an MPI job; on the
+    // others than 0 (no directory) RunManipulation ends with ShareDone.
     r = RunManipulation(s, org, config);
-    WriteTextFile(dir.File("manipulation.csv"), ManipulationCsv(org, r));
-    WriteTextFile(dir.File("manipulation_summary.csv"), ManipulationSummaryCsv(r));
+    if (dir == nullptr) return nlohmann::ordered_json();
+    WriteTextFile(dir->File("manipulation.csv"), ManipulationCsv(org, r));
+    WriteTextFile(dir->File("manipulation_summary.csv"), ManipulationSummaryCsv(r));
     return ManipulationManifest(s, f, config, r, t0);
   };
   return RunScenarioCommand(preflight, out, work, [&] { PrintManipulation(s, config, r, t0); });
@@ -163,6 +167,7 @@ Command AddManipulateCommand(CLI::App& parent) {
   c.app->add_option("--threads", f->threads, "worker threads (default: every core)")
       ->check(CLI::Range(0, 1024));
   c.app->add_option("--out", f->out, "output directory (default out/<name>-manipulation)");
+  c.distributed = true;
   c.run = [f] { return CmdManipulate(*f); };
   return c;
 }

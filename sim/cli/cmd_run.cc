@@ -41,13 +41,14 @@ int CmdRun(const RunFlags& f) {
   std::string table;
   return RunScenarioCommand(
       preflight, out,
-      [&](StagedDirectory& dir) {
+      [&](StagedDirectory* dir) {
         RunRequest request;
         request.overrides = f.scenario.Overrides();
         request.threads = f.threads;
         request.per_replicate = f.per_replicate;
         request.progress = StderrIsTerminal();
         request.start = t0;
+        request.distribution = &Job();
         return WriteRunDirectory(dir, s, request, preflight, result, table);
       },
       [&] {
@@ -79,6 +80,7 @@ Command AddRunCommand(CLI::App& parent) {
   c.app->add_flag(
       "--per-replicate", f->per_replicate,
       "also write scores.csv.gz: every replicate's scores and ranks, whatever the size");
+  c.distributed = true;
   c.run = [f] { return CmdRun(*f); };
   return c;
 }

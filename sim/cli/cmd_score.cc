@@ -242,6 +242,7 @@ ScoreOutput ResampleScores(const Model& m, const ScoreInput& in, const ScoreResa
   if (rs.interval) ro.interval = *ParseIntervalMethod(*rs.interval);
   ro.threads = rs.threads;
   ro.progress = StderrIsTerminal();
+  ro.distribution = &Job();
   ResampleResult rr = Resample(m, in.ratings, ro);
   ScoreOutput o;
   o.lines = ResampleSummaryLines(in.ratings, rr);
@@ -377,6 +378,7 @@ int CmdScore(const ScoreFlags& f) {
   for (const auto& line : o.lines) std::cerr << "evalsim: " << name << ": " << line << "\n";
   for (const auto& note : o.resample_notes)
     std::cerr << "evalsim: " << name << ": " << note << "\n";
+  if (!Job().IsRoot()) return 0;  // process 0 writes
   if (!f.report.empty()) WriteTallyReport(f, rules, s, in.ratings, o.csv);
   if (f.out.empty() || f.out == "-") {
     std::cout << o.csv;
@@ -448,6 +450,7 @@ Command AddScoreCommand(CLI::App& parent) {
                     "percentile (default) or bca (bias-corrected and accelerated)");
   score->add_option("--threads", rs.threads, "worker threads (default: every core)")
       ->check(CLI::Range(0, 1024));
+  c.distributed = true;
   c.run = [f] { return CmdScore(*f); };
   return c;
 }

@@ -38,12 +38,13 @@ int CmdSweep(const SweepFlags& f) {
   o.threads = f.threads;
   o.resume = f.resume;
   o.progress = StderrIsTerminal();
+  o.distribution = &Job();
   o.finish = [](const std::filesystem::path& dir) { WriteSweepReports(dir); };
   // The base scenario's warnings, once (RunSweep loads it again per point).
   PrintScenarioWarnings(LoadScenario(o.scenario, o.overrides));
   const SweepOutcome r = RunSweep(o);
   if (r.interrupted) {
-    std::cerr << r.message << "\n";
+    if (!r.message.empty()) std::cerr << r.message << "\n";
     return 130;
   }
   std::cout << r.summary;
@@ -104,6 +105,7 @@ Command AddSweepCommand(CLI::App& parent) {
       "Output is byte-identical whatever --threads is. See the [sweep] section of "
       "scenarios/README.md.");
 
+  c.distributed = true;
   c.run = [f] { return CmdSweep(*f); };
   return c;
 }

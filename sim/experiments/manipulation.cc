@@ -9,6 +9,7 @@
 #include <atomic>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -497,6 +498,79 @@ std::vector<int> MeetingOf(const Organisation& org) {
   return meeting_of;
 }
 
+// One target's rows (every searched model's) as bytes, and back.
+std::string PackTargetRows(const ManipulationResult& result, int t) {
+  ByteWriter w;
+  for (const ManipulationModel& mm : result.models) {
+    if (mm.rows.empty()) continue;
+    const ManipulationRow& row = mm.rows[t];
+    const ManipulationCost& c = row.cost;
+    for (int x :
+         {row.meeting, row.evaluee, c.rank_before, c.goal_rank, c.raters, c.eligible, c.cost})
+      w.Put(x);
+    for (bool b : {c.already, c.buyable, c.exact, c.vetoed}) w.Put(static_cast<uint8_t>(b));
+    w.Put(c.fits);
+    w.Put(c.notes);
+    w.Put(c.class_before);
+    w.Put(c.note);
+  }
+  return w.Take();
+}
+
+void UnpackTargetRows(std::string_view bytes, int t, ManipulationResult& result) {
+  ByteReader in(bytes);
+  for (ManipulationModel& mm : result.models) {
+    if (mm.rows.empty()) continue;
+    ManipulationRow& row = mm.rows[t];
+    ManipulationCost& c = row.cost;
+    for (int* x : {&row.meeting, &row.evaluee, &c.rank_before, &c.goal_rank, &c.raters, &c.eligible,
+                   &c.cost})
+      in.Get(*x);
+    for (bool* b : {&c.already, &c.buyable, &c.exact, &c.vetoed}) {
+      uint8_t v = 0;
+      in.Get(v);
+      *b = v != 0;
+    }
+    in.Get(c.fits);
+    in.Get(c.notes);
+    in.Get(c.class_before);
+    in.Get(c.note);
+  }
+  EVALSIM_CHECK(in.Done(), "target {}: bytes left over", t + 1);
+}
+
+// Runs search(t), which fills row t of every searched model, for every
+// target: in parallel here, or spread over the processes of
+// config.distribution, whose process 0 gets every row (the others throw
+// ShareDone).
+void ForEveryTarget(const ManipulationConfig& config, ManipulationResult* result,
+                    const std::function<void(int t)>& search) {
+  const int T = static_cast<int>(result->targets.size());
+  Progress progress("targets", T, config.progress);
+  Distribution& d = OrSingle(config.distribution);
+  if (d.Size() > 1) {
+    const std::vector<std::string> bytes = DistributeItems(
+        d, T,
+        [&](int t) {
+          search(t);
+          progress.Advance();
+          return PackTargetRows(*result, t);
+        },
+        "target");
+    if (!d.IsRoot()) throw ShareDone();
+    for (int t = 0; t < T; ++t) UnpackTargetRows(bytes[t], t, *result);
+    return;
+  }
+  ParallelFor(tbb::blocked_range<int>(0, T, 1), [&](const tbb::blocked_range<int>& range) {
+    for (int t = range.begin(); t != range.end(); ++t) {
+      if (Interrupted()) return;
+      search(t);
+      progress.Advance();
+    }
+  });
+  ThrowIfInterrupted();
+}
+
 // The honest ballots of the meetings that hold a target (empty for the
 // others).
 std::vector<RatingBallots> TargetMeetingBallots(const RatingBallots& all, const Organisation& org,
@@ -523,26 +597,20 @@ void SearchTargets(const Organisation& org, const ManipulationConfig& config,
   const int M = static_cast<int>(result->models.size());
   for (ManipulationModel& mm : result->models)
     if (!mm.skipped) mm.rows.resize(T);
-  Progress progress("targets", T, config.progress);
-  ParallelFor(tbb::blocked_range<int>(0, T, 1), [&](const tbb::blocked_range<int>& range) {
-    for (int t = range.begin(); t != range.end(); ++t) {
-      if (Interrupted()) return;
-      const int e = result->targets[t], mi = meeting_of[e];
-      RatingBallots work = meeting_ballots[mi];  // one copy per target, restored after each trial
-      const int local = e - org.meetings[mi].first_evaluee;
-      for (int k = 0; k < M; ++k) {
-        if (!fitted[k]) continue;
-        ManipulationRow& row = result->models[k].rows[t];
-        row.meeting = mi;
-        row.evaluee = e;
-        row.cost =
-            FindManipulationCost(*fitted[k], work, local, o,
-                                 meeting_indicators.empty() ? nullptr : &meeting_indicators[mi]);
-      }
-      progress.Advance();
+  ForEveryTarget(config, result, [&](int t) {
+    const int e = result->targets[t], mi = meeting_of[e];
+    RatingBallots work = meeting_ballots[mi];  // one copy per target, restored after each trial
+    const int local = e - org.meetings[mi].first_evaluee;
+    for (int k = 0; k < M; ++k) {
+      if (!fitted[k]) continue;
+      ManipulationRow& row = result->models[k].rows[t];
+      row.meeting = mi;
+      row.evaluee = e;
+      row.cost =
+          FindManipulationCost(*fitted[k], work, local, o,
+                               meeting_indicators.empty() ? nullptr : &meeting_indicators[mi]);
     }
   });
-  ThrowIfInterrupted();
 }
 
 const ModelEntry& EntryOf(const Scenario& s, const std::string& name) {
@@ -692,33 +760,27 @@ void SearchClassTargets(const Scenario& s, const Organisation& org,
       of[k][t] = &it->second;
     }
   }
-  Progress progress("targets", T, config.progress);
-  ParallelFor(tbb::blocked_range<int>(0, T, 1), [&](const tbb::blocked_range<int>& range) {
-    for (int t = range.begin(); t != range.end(); ++t) {
-      if (Interrupted()) return;
-      const int e = result->targets[t], mi = meeting_of[e];
-      for (int k = 0; k < M; ++k) {
-        if (!fitted[k]) continue;
-        const Universe& u = *of[k][t];
-        RatingBallots work = u.ballots;
-        ClassGoalContext ctx;
-        ctx.rules = &EntryOf(s, result->models[k].name).classes;
-        ctx.vetoes = s.vetoes;
-        ctx.units = &u.units;
-        ctx.indicators = u.has_indicators ? &u.indicators : nullptr;
-        ctx.draws = &u.draws;
-        ctx.first_rater = org.meetings[mi].first_rater - u.first_rater;
-        ctx.num_raters = org.meetings[mi].num_raters;
-        ManipulationRow& row = result->models[k].rows[t];
-        row.meeting = mi;
-        row.evaluee = e;
-        row.cost =
-            FindClassManipulationCost(*fitted[k], work, e - u.first_evaluee, config.options, ctx);
-      }
-      progress.Advance();
+  ForEveryTarget(config, result, [&](int t) {
+    const int e = result->targets[t], mi = meeting_of[e];
+    for (int k = 0; k < M; ++k) {
+      if (!fitted[k]) continue;
+      const Universe& u = *of[k][t];
+      RatingBallots work = u.ballots;
+      ClassGoalContext ctx;
+      ctx.rules = &EntryOf(s, result->models[k].name).classes;
+      ctx.vetoes = s.vetoes;
+      ctx.units = &u.units;
+      ctx.indicators = u.has_indicators ? &u.indicators : nullptr;
+      ctx.draws = &u.draws;
+      ctx.first_rater = org.meetings[mi].first_rater - u.first_rater;
+      ctx.num_raters = org.meetings[mi].num_raters;
+      ManipulationRow& row = result->models[k].rows[t];
+      row.meeting = mi;
+      row.evaluee = e;
+      row.cost =
+          FindClassManipulationCost(*fitted[k], work, e - u.first_evaluee, config.options, ctx);
     }
   });
-  ThrowIfInterrupted();
 }
 
 // The total number of fits, and each model's first five distinct notes.

@@ -116,6 +116,7 @@
 
 #include "models/model.h"
 #include "sim/core/ballots.h"
+#include "sim/core/distribute.h"
 #include "sim/core/indicators.h"
 #include "sim/rules/classes.h"
 #include "sim/rules/vetoes.h"
@@ -207,6 +208,10 @@ struct ManipulationConfig {
   std::vector<std::string> models;  // [[models]] names to run; empty = every entry
   int threads = 0;                  // <= 0: every core
   bool progress = false;
+  // The processes the targets are spread over (nullptr: this one). On the
+  // others than 0, RunManipulation throws ShareDone once their targets'
+  // rows are sent.
+  Distribution* distribution = nullptr;
 };
 
 struct ManipulationRow {

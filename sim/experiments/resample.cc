@@ -384,6 +384,62 @@ void FinishBootstrap(int B, uint64_t num_ballots, const BootstrapState& st, Resa
   }
 }
 
+// The bootstrap's resamples spread over the processes of `d`: each fits
+// its own (as FitChunk does) and sends the fit's scores, ranks,
+// memberships and notes; process 0 puts them in place and adds them up in
+// resample order, as Bootstrap does; the others throw ShareDone.
+void BootstrapDistributed(Distribution& d, const Model& model, const RaterResampler& resampler,
+                          const SchemeData& data, Workers& workers, const ResampleOptions& o,
+                          ResampleResult& r, BootstrapState& st, Progress& progress) {
+  const int n = r.n, B = o.bootstrap;
+  std::vector<std::string> bytes;
+  InArena(o.threads, [&] {
+    bytes = DistributeItems(
+        d, B,
+        [&](int s) {
+          Worker& w = workers.local();
+          ReweighForResample(resampler, data, o, s, w);
+          const ScoreResult fr = FitIsolated(model, w);
+          CheckFit(fr, n);
+          const Ranked rk = RankFit(fr, r.k_top, r.k_bottom);
+          ByteWriter out;
+          out.Put(fr.score);
+          out.Put(rk.rank);
+          out.Put(rk.top);
+          out.Put(rk.bottom);
+          out.Put(fr.notes.empty() ? std::string() : JoinNotes(fr.notes));
+          progress.Advance();
+          return out.Take();
+        },
+        "resample");
+  });
+  if (!d.IsRoot()) throw ShareDone();
+  const int64_t chunk = static_cast<int64_t>(st.top_buf.size()) / std::max(1, n);
+  for (int64_t b0 = 0; b0 < B; b0 += chunk) {
+    const int64_t b1 = std::min<int64_t>(B, b0 + chunk);
+    for (int64_t s = b0; s < b1; ++s) {
+      ByteReader in(bytes[s]);
+      Eigen::VectorXd score;
+      Ranked rk;
+      in.Get(score);
+      in.Get(rk.rank);
+      in.Get(rk.top);
+      in.Get(rk.bottom);
+      in.Get(st.fit_notes[s]);
+      const size_t at = static_cast<size_t>(s) * n;
+      const size_t local = static_cast<size_t>(s - b0) * n;
+      for (int e = 0; e < n; ++e) {
+        r.scores[at + e] = score[e];
+        r.ranks[at + e] = rk.rank[e];
+        st.top_buf[local + e] = rk.top[e];
+        st.bottom_buf[local + e] = rk.bottom[e];
+      }
+      std::string().swap(bytes[s]);
+    }
+    AddChunk(n, b0, b1, st);
+  }
+}
+
 // The rater bootstrap: B resamples, fitted chunk by chunk.
 void Bootstrap(const Model& model, const RatingBallots& ballots, const ResampleOptions& o,
                Workers& workers, ResampleResult& r) {
@@ -431,6 +487,12 @@ void Bootstrap(const Model& model, const RatingBallots& ballots, const ResampleO
   }
   Workers& fit_workers = own_workers ? *own_workers : workers;
   Progress progress("bootstrap", B, o.progress);
+  Distribution& d = OrSingle(o.distribution);
+  if (d.Size() > 1) {
+    BootstrapDistributed(d, model, resampler, data, fit_workers, o, r, st, progress);
+    FinishBootstrap(B, ballots.NumBallots(), st, r);
+    return;
+  }
   InArena(o.threads, [&] {
     for (int64_t b0 = 0; b0 < B; b0 += chunk) {
       const int64_t b1 = std::min<int64_t>(B, b0 + chunk);

@@ -118,6 +118,7 @@
 
 #include "models/model.h"
 #include "sim/core/ballots.h"
+#include "sim/core/distribute.h"
 #include "sim/core/metrics.h"
 
 namespace evalsim {
@@ -154,6 +155,10 @@ struct ResampleOptions {
   IntervalMethod interval = IntervalMethod::kPercentile;
   int threads = 0;        // worker threads; 0 = the calling arena's
   bool progress = false;  // progress line on stderr (see sim/core/progress.h)
+  // The processes the bootstrap's resamples are spread over (nullptr: this
+  // one). On the others than 0, Resample throws ShareDone once their
+  // resamples are sent.
+  Distribution* distribution = nullptr;
 };
 
 // The names of the flags' values, and back (nullopt for an unknown name).

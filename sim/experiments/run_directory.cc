@@ -32,11 +32,12 @@ std::string PeriodsSummary(const Scenario& s, const PeriodsResult& r) {
 
 }  // namespace
 
-nlohmann::ordered_json WriteRunDirectory(StagedDirectory& dir, const Scenario& s,
+nlohmann::ordered_json WriteRunDirectory(StagedDirectory* dir, const Scenario& s,
                                          const RunRequest& request, const Preflight& preflight,
                                          RunResult& result, std::string& table) {
   RunConfig config;
   config.progress = request.progress;
+  config.distribution = request.distribution;
   // The estimate needs the organisation; drawing it twice (here and in the
   // run) costs a fraction of the run and keeps RunScenario's interface.
   // The manifest's top level holds the estimate at every core (an upper
@@ -51,17 +52,20 @@ nlohmann::ordered_json WriteRunDirectory(StagedDirectory& dir, const Scenario& s
     config.keep_scores = KeepScores(s, org, request.per_replicate);
   }
   result = RunScenario(s, request.threads, config);
+  if (dir == nullptr) return {};
   RunInfo info;
   info.overrides = request.overrides;
   info.threads = result.threads;
   info.seconds_total = std::chrono::duration<double>(Clock::now() - request.start).count();
   nlohmann::ordered_json manifest;
-  table = WriteRunOutputs(dir, s, result, info, &manifest);
+  table = WriteRunOutputs(*dir, s, result, info, &manifest);
   manifest["memory_estimate_bytes"] = estimate.bytes;
   manifest["wall_time"]["memory_estimate_bytes_for_threads"] = estimate_here.bytes;
+  if (OrSingle(request.distribution).Size() > 1)
+    manifest["wall_time"]["processes"] = OrSingle(request.distribution).Size();
   if (s.periods.Active()) {
     const PeriodsResult periods = RunPeriods(s, result.organisation, request.threads);
-    WriteTextFile(dir.File("periods.csv"), PeriodsCsv(periods));
+    WriteTextFile(dir->File("periods.csv"), PeriodsCsv(periods));
     manifest["periods"] = {{"count", s.periods.count},
                            {"file", "periods.csv: period,model,metric,value,lo,hi"}};
     manifest["wall_time"]["periods_seconds"] = periods.seconds;
@@ -69,7 +73,7 @@ nlohmann::ordered_json WriteRunDirectory(StagedDirectory& dir, const Scenario& s
   }
   if (request.per_replicate) {
     const auto p0 = Clock::now();
-    WritePerReplicateScores(dir.File("scores.csv.gz"), s, result);
+    WritePerReplicateScores(dir->File("scores.csv.gz"), s, result);
     manifest["per_replicate"] =
         "scores.csv.gz: the columns of scores.csv's full form, one row per replicate, model "
         "and evaluee, gzip";

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/distribute.h"
 #include "sim/io/files.h"
 #include "sim/run/preflight.h"
 #include "sim/run/runner.h"
@@ -22,13 +23,16 @@ struct RunRequest {
   int threads = 0;                     // 0 = every core
   bool per_replicate = false;          // also scores.csv.gz
   bool progress = false;               // a progress line on stderr
+  Distribution* distribution = nullptr;  // the processes of an MPI job (null: this one)
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
 // Runs `s` and writes its files into `dir` (checking `preflight` again on
 // the organisation it draws); returns the manifest, to be written last.
+// Without a directory (an MPI process other than 0) runs its share of the
+// replicates and writes nothing.
 // `result` receives the run and `table` the summary table for stdout.
-nlohmann::ordered_json WriteRunDirectory(StagedDirectory& dir, const Scenario& s,
+nlohmann::ordered_json WriteRunDirectory(StagedDirectory* dir, const Scenario& s,
                                          const RunRequest& request, const Preflight& preflight,
                                          RunResult& result, std::string& table);
 

@@ -38,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/core/distribute.h"
 #include "sim/run/preflight.h"
 
 namespace evalsim {
@@ -139,6 +140,9 @@ struct SweepOptions {
   // Testing: request an interruption once this many points have been run by
   // this call (the flag is cleared again before returning). < 0 = off.
   int stop_after_points = -1;
+  // The processes every point's replicates are spread over (nullptr: this
+  // one). Only process 0 reads and writes out.partial and the outputs.
+  Distribution* distribution = nullptr;
 };
 
 struct SweepOutcome {

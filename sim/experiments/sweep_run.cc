@@ -92,6 +92,9 @@ struct Sweep {
   std::map<int, std::vector<std::string>> point_overrides;
   const char* seeds_mode = "common";
   fs::path out, partial;
+  std::string finished;  // per requested point: '1' when out.partial holds it already
+
+  Distribution& Job() const { return OrSingle(o.distribution); }
 
   // The scenario's overrides followed by point p's own.
   std::vector<std::string> AllOverrides(int p) const {
@@ -333,6 +336,7 @@ std::optional<SweepPoint> RunPoint(const Sweep& s, int p, const fs::path& dir,
   RunConfig config;
   config.progress = false;
   config.keep_scores = false;
+  config.distribution = s.o.distribution;
   RunResult r;
   try {
     r = RunScenario(scenario, s.o.threads, config);
@@ -340,6 +344,7 @@ std::optional<SweepPoint> RunPoint(const Sweep& s, int p, const fs::path& dir,
     return std::nullopt;
   }
   outcome.threads = r.threads;
+  if (!s.Job().IsRoot()) return SweepPoint{p, s.plan.Values(p), {}};  // sent to process 0
   const std::string csv = MetricsCsv(r);
   WritePointDir(dir, csv, PointManifest(s, p, scenario, ov, r, p0));
   return SweepPoint{p, s.plan.Values(p), ParsePointMetrics(csv, (dir / "metrics.csv").string())};
@@ -355,14 +360,14 @@ std::vector<SweepPoint> RunPoints(const Sweep& s, SweepOutcome& outcome) {
   bool hook_fired = false;
   {
     const long R = s.base.replicates;
-    long todo = 0;
-    for (int p : s.requested)
-      if (!fs::exists(s.PointDir(p) / "metrics.csv", ec)) ++todo;
+    const long todo = std::count(s.finished.begin(), s.finished.end(), '0');
     Progress progress("sweep (points x replicates)", todo * R, o.progress);
-    for (int p : s.requested) {
+    for (size_t i = 0; i < s.requested.size(); ++i) {
+      const int p = s.requested[i];
       const fs::path dir = s.PointDir(p);
-      if (fs::exists(dir / "metrics.csv", ec) && fs::exists(dir / "manifest.json", ec)) {
-        results.push_back(LoadFinishedPoint(s, p, dir));
+      if (s.finished[i] == '1') {
+        results.push_back(s.Job().IsRoot() ? LoadFinishedPoint(s, p, dir)
+                                           : SweepPoint{p, s.plan.Values(p), {}});
         ++outcome.points_resumed;
         continue;
       }
@@ -498,10 +503,22 @@ SweepOutcome RunSweep(const SweepOptions& o) {
   outcome.partial = s.partial.string();
   outcome.points_total = static_cast<int>(s.requested.size());
   outcome.threads = o.threads > 0 ? o.threads : static_cast<int>(tbb::info::default_concurrency());
-  LoadOrStartPartial(s, Fingerprint(s));
+  // out.partial is process 0's: it says which points are finished.
+  s.finished = OnRoot(s.Job(), [&] {
+    LoadOrStartPartial(s, Fingerprint(s));
+    std::string finished;
+    std::error_code ec;
+    for (int p : s.requested)
+      finished += fs::exists(s.PointDir(p) / "metrics.csv", ec) &&
+                          fs::exists(s.PointDir(p) / "manifest.json", ec)
+                      ? '1'
+                      : '0';
+    return finished;
+  });
 
   const std::vector<SweepPoint> results = RunPoints(s, outcome);
   outcome.points_done = static_cast<int>(results.size());
+  if (!s.Job().IsRoot()) return outcome;  // process 0 reports and writes
   if (outcome.interrupted) {
     outcome.message = fmt::format(
         "evalsim: interrupted after {} of {} points; finished points are kept in {}; rerun the "

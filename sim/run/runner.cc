@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "models/registry.h"
+#include "sim/core/check.h"
 #include "sim/core/interrupt.h"
 #include "sim/core/item_metrics.h"
 #include "sim/core/metrics.h"
@@ -366,6 +367,91 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   t.score_seconds[r] = Seconds(g1, Clock::now());
 }
 
+// Replicate r's tallies and models' results as bytes (a process of an MPI
+// job sends them to process 0), and back. The fields are those RunReplicate
+// fills; valid_per_slot is summed separately (SumToRoot).
+std::string PackReplicate(const ReplicateTallies& t, int r,
+                          const std::vector<ReplicateModel>& out) {
+  ByteWriter w;
+  w.Put(t.grade_counts[r]);
+  w.Put(t.ballots[r]);
+  w.Put(t.gen_seconds[r]);
+  w.Put(t.score_seconds[r]);
+  w.Put(t.veto_rate[r]);
+  w.Put(t.veto_top[r]);
+  if (!t.meetings.empty()) w.Put(t.meetings[r]);
+  if (!t.item_metrics.empty()) w.Put(t.item_metrics[r]);
+  for (const ReplicateModel& m : out) {
+    w.Put(m.score);
+    w.Put(m.rank);
+    w.Put(m.classes);
+    w.Put(m.class_labels);
+    w.Put(m.top);
+    w.Put(m.bottom);
+    for (double x : {m.spearman, m.kendall, m.topk, m.class_top, m.class_bottom,
+                     m.class_top_without_vetoes, m.bloc_gain, m.fit_seconds})
+      w.Put(x);
+    w.Put(m.notes);
+    w.Put(m.parameters);
+    w.Put(m.rater_values);
+  }
+  return w.Take();
+}
+
+void UnpackReplicate(std::string_view bytes, int r, ReplicateTallies& t,
+                     std::vector<ReplicateModel>& out) {
+  ByteReader in(bytes);
+  in.Get(t.grade_counts[r]);
+  in.Get(t.ballots[r]);
+  in.Get(t.gen_seconds[r]);
+  in.Get(t.score_seconds[r]);
+  in.Get(t.veto_rate[r]);
+  in.Get(t.veto_top[r]);
+  if (!t.meetings.empty()) in.Get(t.meetings[r]);
+  if (!t.item_metrics.empty()) in.Get(t.item_metrics[r]);
+  for (ReplicateModel& m : out) {
+    in.Get(m.score);
+    in.Get(m.rank);
+    in.Get(m.classes);
+    in.Get(m.class_labels);
+    in.Get(m.top);
+    in.Get(m.bottom);
+    for (double* x : {&m.spearman, &m.kendall, &m.topk, &m.class_top, &m.class_bottom,
+                      &m.class_top_without_vetoes, &m.bloc_gain, &m.fit_seconds})
+      in.Get(*x);
+    in.Get(m.notes);
+    in.Get(m.parameters);
+    in.Get(m.rater_values);
+  }
+  EVALSIM_CHECK(in.Done(), "replicate {}: bytes left over", r + 1);
+}
+
+// The replicates spread over the processes of `d`: each runs its own
+// (RunReplicate) and sends them; process 0 places every replicate's in
+// `reps` and `t` as if it had run them all. False on the other processes
+// (they have nothing left to do).
+bool RunDistributed(Distribution& d, const RunPlan& plan, ReplicateTallies& t,
+                    std::vector<std::vector<ReplicateModel>>& reps, Progress& progress) {
+  const int R = static_cast<int>(reps.size());
+  std::vector<std::string> bytes = DistributeItems(
+      d, R,
+      [&](int r) {
+        RunReplicate(plan, r, t, reps[r]);
+        std::string b = PackReplicate(t, r, reps[r]);
+        reps[r] = std::vector<ReplicateModel>(reps[r].size());  // sent: free it
+        progress.Advance();
+        return b;
+      },
+      "replicate");
+  std::vector<uint64_t> valid(t.valid_per_slot.size());
+  for (size_t i = 0; i < valid.size(); ++i) valid[i] = t.valid_per_slot[i].load();
+  d.SumToRoot(valid);
+  if (!d.IsRoot()) return false;
+  for (size_t i = 0; i < valid.size(); ++i) t.valid_per_slot[i].store(valid[i]);
+  for (int r = 0; r < R; ++r) UnpackReplicate(bytes[r], r, t, reps[r]);
+  return true;
+}
+
 // Shares of valid ballots per grade, and the abstaining share of all,
 // overall and per rater group.
 // With named scales, also the "don't know" share of all ballots per group;
@@ -636,12 +722,17 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   std::vector<std::vector<ReplicateModel>> reps(R, std::vector<ReplicateModel>(M));
   ReplicateTallies tallies(s, truth.n, R);
   Progress progress("replicates", R, config.progress);
-  ParallelFor(0, R, [&](int r) {
-    if (Interrupted()) return;  // unwinds below, after the workers stop
-    RunReplicate(plan, r, tallies, reps[r]);
-    progress.Advance();
-  });
-  ThrowIfInterrupted();
+  Distribution& d = OrSingle(config.distribution);
+  if (d.Size() > 1) {
+    if (!RunDistributed(d, plan, tallies, reps, progress)) return result;
+  } else {
+    ParallelFor(0, R, [&](int r) {
+      if (Interrupted()) return;  // unwinds below, after the workers stop
+      RunReplicate(plan, r, tallies, reps[r]);
+      progress.Advance();
+    });
+    ThrowIfInterrupted();
+  }
   const auto t2 = Clock::now();
 
   // Reduce in replicate order.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/model.h"
+#include "sim/core/distribute.h"
 #include "sim/core/metrics.h"
 #include "sim/run/fairness.h"
 #include "sim/run/uncertainty.h"
@@ -30,6 +31,10 @@ struct RunConfig {
   // r + replicate_offset would: a run with offset R gets fresh votes on the
   // same organisation (the calibration of the metrics' intervals).
   int replicate_offset = 0;
+  // The processes the replicates are spread over (nullptr: this one).
+  // Process 0 gets the whole result; the others return after sending
+  // their replicates, with only `organisation` and `threads` set.
+  Distribution* distribution = nullptr;
 };
 
 struct MetricRow {

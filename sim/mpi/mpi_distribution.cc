@@ -1,0 +1,176 @@
+#include "sim/mpi/mpi_distribution.h"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "sim/core/check.h"
+#include "sim/core/interrupt.h"
+
+namespace evalsim {
+namespace {
+
+constexpr int kTagSize = 1, kTagBytes = 2;
+constexpr size_t kPiece = size_t{1} << 30;  // MPI counts are int
+
+// Waits for `request` without holding the core; throws InterruptedError
+// when a stop signal arrives meanwhile.
+void Wait(MPI_Request& request) {
+  for (;;) {
+    int done = 0;
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    if (done) return;
+    if (Interrupted()) throw InterruptedError();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+void Send(const std::string& bytes, int to) {
+  uint64_t size = bytes.size();
+  MPI_Request r;
+  MPI_Isend(&size, 1, MPI_UINT64_T, to, kTagSize, MPI_COMM_WORLD, &r);
+  Wait(r);
+  for (size_t at = 0; at < bytes.size(); at += kPiece) {
+    const int n = static_cast<int>(std::min(kPiece, bytes.size() - at));
+    MPI_Isend(bytes.data() + at, n, MPI_BYTE, to, kTagBytes, MPI_COMM_WORLD, &r);
+    Wait(r);
+  }
+}
+
+std::string Receive(int from) {
+  uint64_t size = 0;
+  MPI_Request r;
+  MPI_Irecv(&size, 1, MPI_UINT64_T, from, kTagSize, MPI_COMM_WORLD, &r);
+  Wait(r);
+  std::string bytes(size, '\0');
+  for (size_t at = 0; at < bytes.size(); at += kPiece) {
+    const int n = static_cast<int>(std::min(kPiece, bytes.size() - at));
+    MPI_Irecv(bytes.data() + at, n, MPI_BYTE, from, kTagBytes, MPI_COMM_WORLD, &r);
+    Wait(r);
+  }
+  return bytes;
+}
+
+// The exit code a failed item ends the job with (0 when none failed).
+int OutcomeCode(const std::vector<ItemResult>& all) {
+  for (const ItemResult& r : all) switch (r.status) {
+      case ItemResult::Status::kOk:
+      case ItemResult::Status::kSkipped:
+        continue;
+      case ItemResult::Status::kInputError:
+        return 2;
+      case ItemResult::Status::kInterrupted:
+        return 130;
+      case ItemResult::Status::kError:
+        return 1;
+    }
+  return 0;
+}
+
+}  // namespace
+
+bool StartedByMpiLauncher() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
+    if (std::getenv(v) != nullptr) return true;
+  return false;
+}
+
+MpiDistribution::MpiDistribution(int* argc, char*** argv) {
+  int provided = 0;
+  // Only the main thread calls MPI; worker threads compute.
+  MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+}
+
+MpiDistribution::~MpiDistribution() { Finalize(); }
+
+void MpiDistribution::Finalize() {
+  if (finalized_) return;
+  finalized_ = true;
+  MPI_Finalize();
+}
+
+void MpiDistribution::Abort(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::abort();
+}
+
+std::vector<std::string> MpiDistribution::GatherItems(int items, std::vector<ItemResult> local,
+                                                      std::string_view what) {
+  const std::vector<int> owned = OwnedItems(items);
+  EVALSIM_CHECK(local.size() == owned.size(), "{} results for {} items", local.size(),
+                owned.size());
+  int code = 0;
+  std::vector<ItemResult> all;
+  if (rank_ != 0) {
+    ByteWriter w;
+    for (const ItemResult& r : local) {
+      w.Put(static_cast<uint8_t>(r.status));
+      w.Put(r.bytes);
+    }
+    Send(w.Take(), 0);
+  } else {
+    all.resize(items);
+    for (size_t i = 0; i < owned.size(); ++i) all[owned[i]] = std::move(local[i]);
+    for (int from = 1; from < size_; ++from) {
+      const std::string bytes = Receive(from);
+      ByteReader in(bytes);
+      for (int item = from; item < items; item += size_) {
+        uint8_t status = 0;
+        in.Get(status);
+        all[item].status = static_cast<ItemResult::Status>(status);
+        in.Get(all[item].bytes);
+      }
+      EVALSIM_CHECK(in.Done(), "process {} sent more than its items", from);
+    }
+    code = OutcomeCode(all);
+  }
+  MPI_Request r;
+  MPI_Ibcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD, &r);
+  Wait(r);
+  failure_shared_ = code != 0;
+  if (rank_ != 0) {
+    if (code == 130) throw InterruptedError();
+    if (code != 0) throw FailedOnAnotherProcess(code);
+    return {};
+  }
+  ThrowFirstError(all, size_, what);
+  std::vector<std::string> bytes;
+  bytes.reserve(all.size());
+  for (ItemResult& x : all) bytes.push_back(std::move(x.bytes));
+  return bytes;
+}
+
+void MpiDistribution::SumToRoot(std::vector<uint64_t>& values) {
+  std::vector<uint64_t> sum(rank_ == 0 ? values.size() : 0);
+  MPI_Request r;
+  MPI_Ireduce(values.data(), sum.data(), static_cast<int>(values.size()), MPI_UINT64_T, MPI_SUM, 0,
+              MPI_COMM_WORLD, &r);
+  Wait(r);
+  if (rank_ == 0) values = std::move(sum);
+}
+
+void MpiDistribution::Broadcast(std::string& bytes) {
+  uint64_t size = bytes.size();
+  MPI_Request r;
+  MPI_Ibcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &r);
+  Wait(r);
+  bytes.resize(size);
+  for (size_t at = 0; at < size; at += kPiece) {
+    const int n = static_cast<int>(std::min(kPiece, size - at));
+    MPI_Ibcast(bytes.data() + at, n, MPI_BYTE, 0, MPI_COMM_WORLD, &r);
+    Wait(r);
+  }
+}
+
+void MpiDistribution::Barrier() {
+  MPI_Request r;
+  MPI_Ibarrier(MPI_COMM_WORLD, &r);
+  Wait(r);
+}
+
+}  // namespace evalsim

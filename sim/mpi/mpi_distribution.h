@@ -1,0 +1,57 @@
+// The MPI implementation of Distribution (sim/core/distribute.h), built
+// only when CMake finds MPI. One object per process, made by main() when
+// the program was started by an MPI launcher: it initialises MPI on
+// construction and finalises it on destruction.
+//
+// Transfers. Every process other than 0 sends its items' results to
+// process 0 as one message (a byte count, then the bytes in pieces of at
+// most 1 GiB); process 0 receives them process by process, places them
+// by item, and broadcasts the outcome (0, or the exit code of the first
+// failed item) so that every process ends the same way. Waits poll
+// (MPI_Test, then a short sleep) rather than block: a process waiting
+// for the others gives its core to them, and notices a stop signal.
+#ifndef EVALSIM_SIM_MPI_MPI_DISTRIBUTION_H_
+#define EVALSIM_SIM_MPI_MPI_DISTRIBUTION_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/core/distribute.h"
+
+namespace evalsim {
+
+class MpiDistribution final : public Distribution {
+ public:
+  MpiDistribution(int* argc, char*** argv);
+  ~MpiDistribution() override;
+  MpiDistribution(const MpiDistribution&) = delete;
+  MpiDistribution& operator=(const MpiDistribution&) = delete;
+
+  int Rank() const override { return rank_; }
+  int Size() const override { return size_; }
+  std::vector<std::string> GatherItems(int items, std::vector<ItemResult> local,
+                                       std::string_view what) override;
+  void SumToRoot(std::vector<uint64_t>& values) override;
+  void Broadcast(std::string& bytes) override;
+  void Barrier() override;
+  bool FailureShared() const override { return failure_shared_; }
+  void NoteSharedFailure() override { failure_shared_ = true; }
+
+  // Ends every process of the job at once with `code` (MPI_Abort).
+  [[noreturn]] void Abort(int code);
+  // Ends MPI now (the destructor then does nothing).
+  void Finalize();
+
+ private:
+  int rank_ = 0, size_ = 1;
+  bool finalized_ = false;
+  bool failure_shared_ = false;
+};
+
+// True when an MPI launcher (mpirun, mpiexec, srun) started this process.
+bool StartedByMpiLauncher();
+
+}  // namespace evalsim
+
+#endif  // EVALSIM_SIM_MPI_MPI_DISTRIBUTION_H_
