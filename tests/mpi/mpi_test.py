@@ -137,8 +137,10 @@ def case_failure(r):
     print(f"ok: dead process: exit {p.returncode}")
 
 
+# Long enough (about 1 s a point on one idle core) that Ctrl-C, which mpirun
+# passes on about a second after it gets it, lands before the last point.
 SWEEP = ["sweep", "scenarios/quickstart.toml", "--vary",
-         "raters.superior.weight=0.5,0.45,0.4,0.35,0.3,0.25,0.2,0.15", "--replicates", "400"]
+         "raters.superior.weight=0.5,0.45,0.4,0.35,0.3,0.25,0.2,0.15", "--replicates", "3000"]
 
 
 def case_resume(r):
