@@ -374,6 +374,7 @@ std::string PackReplicate(const ReplicateTallies& t, int r,
                           const std::vector<ReplicateModel>& out) {
   ByteWriter w;
   w.Put(t.grade_counts[r]);
+  w.Put(t.dont_know[r]);
   w.Put(t.ballots[r]);
   w.Put(t.gen_seconds[r]);
   w.Put(t.score_seconds[r]);
@@ -402,6 +403,7 @@ void UnpackReplicate(std::string_view bytes, int r, ReplicateTallies& t,
                      std::vector<ReplicateModel>& out) {
   ByteReader in(bytes);
   in.Get(t.grade_counts[r]);
+  in.Get(t.dont_know[r]);
   in.Get(t.ballots[r]);
   in.Get(t.gen_seconds[r]);
   in.Get(t.score_seconds[r]);

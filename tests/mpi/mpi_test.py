@@ -204,6 +204,10 @@ def main():
             case_identity(r, ["run", "scenarios/quickstart.toml", "--replicates", "5"], "run")
             case_identity(r, ["run", "scenarios/veto_overlay.toml", "--replicates", "3"],
                           "run (vetoes)")
+            case_identity(r, ["run", "scenarios/public_poll_towns.toml", "--replicates", "3"],
+                          "run (a scale per group, with don't know)")
+            case_identity(r, ["run", "scenarios/traffic_light_quarterly.toml", "--replicates",
+                              "3"], "run (periods)")
         elif args.case == "sweep":
             case_identity(r, ["sweep", "scenarios/quickstart.toml", "--vary",
                               "raters.superior.weight=0.3,0.2,0.1", "--replicates", "3"], "sweep")
