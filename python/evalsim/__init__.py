@@ -138,6 +138,7 @@ class Run(_Files):
     """The outputs of run(): `metrics` (metrics.csv), `evaluees`
     (evaluees.csv), `scores` (scores.csv, where the run keeps every
     replicate's scores; else its summary form), `fairness` (fairness.csv),
+    `periods` (periods.csv, for a scenario with [periods]; else None),
     `manifest` (manifest.json as a dict), `files` (every file as bytes) and
     `write(dir)`, which writes the files of `evalsim run --out dir`."""
 
@@ -148,6 +149,7 @@ class Run(_Files):
         self.evaluees = self._table("evaluees.csv")
         self.scores = self._table("scores.csv")
         self.fairness = self._table("fairness.csv")
+        self.periods = self._table("periods.csv")
 
     def __repr__(self):
         return (f"<evalsim.Run {self.manifest.get('scenario_file', '')}: "

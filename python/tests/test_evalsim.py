@@ -215,21 +215,34 @@ def _same_files(ours, theirs_dir):
             assert ours[name] == theirs[name], name
 
 
+def _tree(root):
+    """Every file under `root` as bytes, by relative path."""
+    return {os.path.relpath(os.path.join(d, n), root): open(os.path.join(d, n), "rb").read()
+            for d, _, ns in os.walk(root) for n in ns}
+
+
 def test_run_writes_the_command_lines_files(tmp_path):
     r = evalsim.run(QUICKSTART, replicates=4, threads=2, set={"raters.member.noise": 1.5})
     cli("run", QUICKSTART, "--replicates", "4", "--threads", "2",
         "--set", "raters.member.noise=1.5", "--out", str(tmp_path / "cli"))
     r.write(tmp_path / "py")
-    written = {os.path.relpath(os.path.join(d, n), tmp_path / "py"):
-               open(os.path.join(d, n), "rb").read()
-               for d, _, ns in os.walk(tmp_path / "py") for n in ns}
-    _same_files(written, tmp_path / "cli")
+    _same_files(_tree(tmp_path / "py"), tmp_path / "cli")
     assert set(r.metrics.columns) >= {"model", "metric", "value", "lo", "hi"}
     assert r.manifest["replicates"] == 4
     assert r.manifest["overrides"] == ["raters.member.noise=1.5", "replicates=4"]
     assert r.evaluees["ratee"].dtype == object
     assert len(r.evaluees) > 0
     assert r.scores is not None and "true_quality" in r.scores.columns
+
+
+def test_run_with_periods_keeps_periods_csv(tmp_path):
+    path = os.path.join(os.path.dirname(QUICKSTART), "traffic_light_quarterly.toml")
+    r = evalsim.run(path, replicates=3, threads=1)
+    cli("run", path, "--replicates", "3", "--threads", "1", "--out", str(tmp_path / "cli"))
+    _same_files(r.write(tmp_path / "py") and _tree(tmp_path / "py"), tmp_path / "cli")
+    assert list(r.periods.columns) == ["period", "model", "metric", "value", "lo", "hi"]
+    assert sorted(r.periods["period"].unique()) == [1, 2, 3, 4]
+    assert evalsim.run(QUICKSTART, replicates=2).periods is None
 
 
 def test_generate_matches_the_command_line(tmp_path):
