@@ -9,9 +9,9 @@
 
 #include "sim/cli/cli.h"
 #include "sim/core/progress.h"
+#include "sim/experiments/run_directory.h"
 #include "sim/run/outputs.h"
 #include "sim/run/per_replicate.h"
-#include "sim/experiments/run_directory.h"
 #include "sim/run/runner.h"
 
 namespace evalsim {

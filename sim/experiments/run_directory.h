@@ -19,10 +19,10 @@
 namespace evalsim {
 
 struct RunRequest {
-  std::vector<std::string> overrides;  // as given (recorded in the manifest)
-  int threads = 0;                     // 0 = every core
-  bool per_replicate = false;          // also scores.csv.gz
-  bool progress = false;               // a progress line on stderr
+  std::vector<std::string> overrides;    // as given (recorded in the manifest)
+  int threads = 0;                       // 0 = every core
+  bool per_replicate = false;            // also scores.csv.gz
+  bool progress = false;                 // a progress line on stderr
   Distribution* distribution = nullptr;  // the processes of an MPI job (null: this one)
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
