@@ -248,6 +248,69 @@ void ApplyGates(const ClassRules& rules, const LabelTable& t, const ClassInputs&
   }
 }
 
+// Step 6, the parent level: the units' scores, the mean or median of
+// their evaluees' finite scores (NaN for a unit without one).
+std::vector<double> ParentScores(const LinkedClasses& linked, const std::vector<int>& unit,
+                                 const Eigen::VectorXd& score) {
+  const int units = unit.empty() ? 0 : *std::max_element(unit.begin(), unit.end()) + 1;
+  std::vector<std::vector<double>> values(units);
+  for (size_t e = 0; e < unit.size(); ++e)
+    if (std::isfinite(score[e])) values[unit[e]].push_back(score[e]);
+  std::vector<double> out(units, std::numeric_limits<double>::quiet_NaN());
+  for (int u = 0; u < units; ++u) {
+    std::vector<double>& v = values[u];
+    if (v.empty()) continue;
+    if (linked.score == ParentScore::kMean) {
+      out[u] = std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    } else {
+      std::sort(v.begin(), v.end());
+      const size_t h = v.size() / 2;
+      out[u] = v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+    }
+  }
+  return out;
+}
+
+// Step 6: the units' classes by the parent's rules, then the cap on the
+// evaluees that no veto struck.
+void ApplyParent(const ClassRules& rules, const ClassInputs& in, ClassOutcome& out) {
+  const LinkedClasses& linked = *rules.parent;
+  const std::vector<int>& unit = *in.units->Find(linked.level);
+  out.parent_score = ParentScores(linked, unit, *in.score);
+  const Eigen::VectorXd score = Eigen::Map<const Eigen::VectorXd>(
+      out.parent_score.data(), static_cast<Eigen::Index>(out.parent_score.size()));
+  const std::vector<int> rank = CompetitionRanks(score, Eigen::VectorXd());
+  ClassInputs parent_in;
+  parent_in.score = &score;
+  parent_in.rank = &rank;
+  ClassOutcome parent = AssignClasses(linked.rules, {}, parent_in);
+  out.parent_cls = std::move(parent.cls);
+  out.parent_labels = std::move(parent.labels);
+  // Per label of the evaluees, its place on the ladder (-1: off it); per
+  // label of the units, the best place its cap allows (-1: no cap).
+  const std::vector<std::string> ladder = LadderLabels(rules);
+  const auto place = [&](const std::string& label) {
+    const auto it = std::find(ladder.begin(), ladder.end(), label);
+    return it == ladder.end() ? -1 : static_cast<int>(it - ladder.begin());
+  };
+  std::vector<int> rung(out.labels.size());
+  for (size_t l = 0; l < out.labels.size(); ++l) rung[l] = place(out.labels[l]);
+  std::vector<int> best(out.parent_labels.size(), -1);
+  for (const ClassCap& c : linked.cap)
+    for (size_t l = 0; l < out.parent_labels.size(); ++l)
+      if (out.parent_labels[l] == c.parent_label) best[l] = place(c.best_label);
+  const int n = static_cast<int>(out.cls.size());
+  out.capped.assign(n, 0);
+  for (int e = 0; e < n; ++e) {
+    const int allowed = best[out.parent_cls[unit[e]]];
+    if (out.veto[e] >= 0 || allowed < 0 || rung[out.cls[e]] < 0 || rung[out.cls[e]] >= allowed)
+      continue;
+    out.cls[e] = static_cast<int>(std::find(out.labels.begin(), out.labels.end(), ladder[allowed]) -
+                                  out.labels.begin());
+    out.capped[e] = 1;
+  }
+}
+
 void CheckSizes(const ClassInputs& in, int n) {
   EVALSIM_CHECK(in.score && in.rank && static_cast<int>(in.rank->size()) == n,
                 "AssignClasses: {} scores and {} ranks", n, in.rank ? in.rank->size() : 0);
@@ -271,6 +334,9 @@ std::vector<std::string> MissingClassInputs(const ClassRules& rules, std::span<c
   };
   if (rules.Scoped() && !(in.units && in.units->Find(rules.within)))
     missing.push_back(fmt::format("within = \"{}\": no such unit column", rules.within));
+  if (rules.parent && !(in.units && in.units->Find(rules.parent->level)))
+    missing.push_back(
+        fmt::format("parent level = \"{}\": no such unit column", rules.parent->level));
   for (const Gate& g : rules.gates) {
     if (!g.indicator.empty()) {
       if (!has_indicator(g.indicator))
@@ -291,6 +357,21 @@ std::vector<std::string> MissingClassInputs(const ClassRules& rules, std::span<c
           fmt::format("veto {}: no indicator \"{}\"", vetoes[v].name, vetoes[v].indicator));
   }
   return missing;
+}
+
+std::vector<std::string> LadderLabels(const ClassRules& rules) {
+  std::vector<std::string> labels;
+  for (const Slot& s : rules.slots) LabelIndex(&labels, s.label);
+  if (rules.bands.empty() && rules.LimitsTop()) LabelIndex(&labels, rules.top_label);
+  for (const Band& b : rules.bands) LabelIndex(&labels, b.label);
+  LabelIndex(&labels, rules.default_label);
+  if (rules.bottom_share) LabelIndex(&labels, rules.bottom_label);
+  // Only the labels the rules can give (the default may be unreachable).
+  const std::vector<std::string> given = ClassLabels(rules, {});
+  std::erase_if(labels, [&](const std::string& l) {
+    return std::find(given.begin(), given.end(), l) == given.end();
+  });
+  return labels;
 }
 
 std::vector<std::string> ClassLabels(const ClassRules& rules, std::span<const Veto> vetoes) {
@@ -324,6 +405,7 @@ ClassOutcome AssignClasses(const ClassRules& rules, std::span<const Veto> vetoes
   if (!rules.gates.empty()) ApplyGates(rules, t, in, out.cls);
   for (int e = 0; e < n; ++e)
     if (out.veto[e] >= 0) out.cls[e] = t.veto[out.veto[e]];
+  if (rules.parent) ApplyParent(rules, in, out);
   return out;
 }
 

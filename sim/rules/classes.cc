@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <memory>
 #include <string_view>
 
 #include "sim/rules/reading.h"
@@ -115,6 +117,94 @@ void CheckCap(OptionReader& opts, const ClassRules& rules) {
                                       *rules.top_cap, *rules.top_quota));
 }
 
+// Every key of a classes table but `parent` and `cap`.
+ClassRules ReadOwnRules(OptionReader& opts, const ClassContext& ctx) {
+  ClassRules rules;
+  ReadBands(opts, &rules.bands);
+  ReadGates(opts, ctx, &rules.gates);
+  ReadSlots(opts, &rules.slots);
+  rules.top_quota = OptionalDouble(opts, "top_quota", Range{0.0, 1.0, true, false});
+  rules.top_cap = OptionalDouble(opts, "top_cap", Range{0.0, 1.0, true, false});
+  rules.bottom_share = OptionalDouble(opts, "bottom_share", Range{0.0, 1.0, true, true});
+  ReadScope(opts, ctx, rules);
+  CheckCap(opts, rules);
+  rules.top_label = ReadLabel(opts, "top_label", rules.top_label, false);
+  rules.bottom_label = ReadLabel(opts, "bottom_label", rules.bottom_label, false);
+  rules.default_label = ReadLabel(opts, "default_label", rules.default_label, false);
+  return rules;
+}
+
+// A sub-table `key` of `opts` read by read(child); nothing when absent.
+template <class ReadTable>
+void ReadSubTable(OptionReader& opts, std::string_view key, std::string_view shape,
+                  ReadTable read) {
+  const toml::node* node = opts.Raw(key);
+  if (!node) return;
+  if (!node->is_table()) {
+    opts.ErrorAt(*node, key, fmt::format("found {}; expected a table {}", ATypeName(*node), shape));
+    return;
+  }
+  OptionReader child(*node->as_table(), opts.file(), opts.KeyPath(key));
+  read(child);
+  opts.AddErrors(child.Finish());
+}
+
+// `parent`: the level, how its units' scores are made, and their classes
+// (whose names are checked against a context without levels, rater groups
+// or indicators: a unit has neither units of its own nor ballots).
+void ReadParent(OptionReader& opts, const ClassContext& ctx, ClassRules& rules) {
+  std::vector<std::string> levels = ctx.scopes;
+  std::erase(levels, std::string(kScopeMeeting));
+  ReadSubTable(opts, "parent", "{ level = string, score = \"mean\" | \"median\", ... }",
+               [&](OptionReader& r) {
+                 auto linked = std::make_shared<LinkedClasses>();
+                 if (!r.Has("level"))
+                   r.Error("level", "is missing; expected the name of a level above the evaluees");
+                 linked->level = ReadName(r, "level", levels, "level above the evaluees");
+                 linked->score = r.String("score", "mean", {"mean", "median"}) == "median"
+                                     ? ParentScore::kMedian
+                                     : ParentScore::kMean;
+                 if (r.Has("gates"))
+                   r.Error("gates", "applies to evaluees; a parent unit has no ballots");
+                 linked->rules = ReadOwnRules(r, ClassContext{ctx.levels, {}, {}, {}});
+                 if (linked->rules.Empty())
+                   r.Error("", "gives no class; expected bands, top_quota, slots or bottom_share");
+                 rules.parent = std::move(linked);
+               });
+}
+
+// `cap`: { parent label = best evaluee label }, after `parent`.
+void ReadCaps(OptionReader& opts, ClassRules& rules) {
+  const LinkedClasses* linked = rules.parent.get();
+  if (opts.Has("cap") && !opts.Has("parent"))
+    opts.Error("cap", "caps the classes by a parent's class; it needs `parent`");
+  if (!linked) {
+    opts.Raw("cap");
+    return;
+  }
+  const std::vector<std::string> parents = ClassLabels(linked->rules, {});
+  const std::vector<std::string> ladder = LadderLabels(rules);
+  std::vector<ClassCap> caps;
+  ReadSubTable(opts, "cap", "{ \"parent label\" = \"best label of its evaluees\" }",
+               [&](OptionReader& r) {
+                 for (const auto& [k, v] : r.table()) {
+                   const std::string key(k.str());
+                   r.Raw(key);
+                   if (std::find(parents.begin(), parents.end(), key) == parents.end()) {
+                     r.ErrorAt(v, key,
+                               fmt::format("\"{}\" is no class of the parent; expected one of: {}",
+                                           key, fmt::join(parents, ", ")));
+                     continue;
+                   }
+                   const std::string best = ReadName(r, key, ladder, "class of the evaluees");
+                   if (!best.empty()) caps.push_back({key, best});
+                 }
+               });
+  auto copy = std::make_shared<LinkedClasses>(*linked);
+  copy->cap = std::move(caps);
+  rules.parent = std::move(copy);
+}
+
 }  // namespace
 
 std::string ClassRules::TopLabel() const {
@@ -130,18 +220,9 @@ bool ClassRules::IsBottomLabel(const std::string& label) const {
 }
 
 ClassRules ReadClassRules(OptionReader& opts, const ClassContext& ctx) {
-  ClassRules rules;
-  ReadBands(opts, &rules.bands);
-  ReadGates(opts, ctx, &rules.gates);
-  ReadSlots(opts, &rules.slots);
-  rules.top_quota = OptionalDouble(opts, "top_quota", Range{0.0, 1.0, true, false});
-  rules.top_cap = OptionalDouble(opts, "top_cap", Range{0.0, 1.0, true, false});
-  rules.bottom_share = OptionalDouble(opts, "bottom_share", Range{0.0, 1.0, true, true});
-  ReadScope(opts, ctx, rules);
-  CheckCap(opts, rules);
-  rules.top_label = ReadLabel(opts, "top_label", rules.top_label, false);
-  rules.bottom_label = ReadLabel(opts, "bottom_label", rules.bottom_label, false);
-  rules.default_label = ReadLabel(opts, "default_label", rules.default_label, false);
+  ClassRules rules = ReadOwnRules(opts, ctx);
+  ReadParent(opts, ctx, rules);
+  ReadCaps(opts, rules);
   return rules;
 }
 

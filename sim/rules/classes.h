@@ -26,6 +26,15 @@
 //      `above` (or below `below`) gets the gate's label; the first gate that
 //      matches decides, so list the most severe first. A gated evaluee keeps
 //      its place in the counts (its place is lost, not passed on).
+//   6. linked levels (`parent`): every unit of a level above the evaluees
+//      gets a score, the mean (or median) of its evaluees' finite scores,
+//      and a class by the parent's own rules (steps 1-4 on the vector of
+//      unit scores, all units in one scope); then `cap` moves every evaluee
+//      whose class is better than its unit's class allows down to the best
+//      allowed class. "Better" is the order of the ladder: slots, the top
+//      label (without bands), bands, the default label, the bottom label;
+//      gate and veto labels are never moved. The places freed are lost, not
+//      passed on.
 //
 // "The model's order" is best first by competition rank, equal ranks in
 // evaluee order (the order of SortKey).
@@ -34,6 +43,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -78,6 +88,8 @@ enum class TieRule { kInclude, kBreak };
 inline constexpr std::string_view kScopeAll = "all";
 inline constexpr std::string_view kScopeMeeting = "meeting";
 
+struct LinkedClasses;
+
 struct ClassRules {
   std::vector<Band> bands;
   std::vector<Gate> gates;
@@ -94,10 +106,12 @@ struct ClassRules {
   std::string top_label = "top";
   std::string bottom_label = "bottom";
   std::string default_label = "-";
+  // Linked levels (step 6); null without a `parent` table.
+  std::shared_ptr<const LinkedClasses> parent;
 
   bool Empty() const {
     return bands.empty() && gates.empty() && slots.empty() && !top_quota && !top_cap &&
-           !bottom_share;
+           !bottom_share && !parent;
   }
   bool LimitsTop() const { return top_quota || top_cap; }
   bool Scoped() const { return within != kScopeAll; }
@@ -107,6 +121,28 @@ struct ClassRules {
   std::string TopLabel() const;
   bool IsBottomLabel(const std::string& label) const;
 };
+
+// How a parent unit's score comes from its evaluees' scores.
+enum class ParentScore { kMean, kMedian };
+
+// `cap`: an evaluee whose unit has the class `parent_label` gets no class
+// better than `best_label`.
+struct ClassCap {
+  std::string parent_label;
+  std::string best_label;
+};
+
+// The `parent` table of a classes table and its `cap`.
+struct LinkedClasses {
+  std::string level;  // a level above the evaluees
+  ParentScore score = ParentScore::kMean;
+  ClassRules rules;  // the units' classes: bands, quotas, slots, bottom tranche
+  std::vector<ClassCap> cap;
+};
+
+// The labels of the ladder of `rules` (best first; see step 6), the ones a
+// cap may name and move.
+std::vector<std::string> LadderLabels(const ClassRules& rules);
 
 // What a classes table's names are checked against.
 struct ClassContext {
@@ -144,6 +180,13 @@ struct ClassOutcome {
   std::vector<int> cls;             // per evaluee: index into labels
   std::vector<std::string> labels;  // the labels the rules can give, in rule order
   std::vector<int> veto;            // per evaluee: the veto that struck (index), -1 = none
+  // With a parent level (step 6): per unit of the level, its score and its
+  // class (index into parent_labels); per evaluee, 1 when the cap moved it
+  // down. Empty without one.
+  std::vector<double> parent_score;
+  std::vector<int> parent_cls;
+  std::vector<std::string> parent_labels;
+  std::vector<uint8_t> capped;
 };
 
 // What `in` lacks for `rules` and `vetoes` (a unit column, a rater group, an

@@ -254,6 +254,29 @@ void WriteUnitsCsv(StagedDirectory& dir, const RunResult& r) {
             [&](Buffer& out, size_t i) { table.AppendRow(out, i); });
 }
 
+// parents.csv, when a model's classes have a parent level: per unit of
+// that level its mean score over replicates, and the share of replicates
+// that gave it each class given at least once.
+void WriteParentsCsv(StagedDirectory& dir, const RunResult& r) {
+  fmt::memory_buffer out;
+  bool any = false;
+  fmt::format_to(std::back_inserter(out), "model,level,unit,score,class,share\n");
+  for (const auto& m : r.models) {
+    const ParentOutcome& p = m.parent;
+    if (p.level.empty()) continue;
+    any = true;
+    for (size_t u = 0; u < p.units.size(); ++u)
+      for (size_t l = 0; l < p.labels.size(); ++l) {
+        const auto ui = static_cast<Eigen::Index>(u), li = static_cast<Eigen::Index>(l);
+        if (p.share(ui, li) > 0)
+          fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{}\n", CsvField(m.name),
+                         CsvField(p.level), CsvField(p.units[u]), Num(p.score[ui]),
+                         CsvField(p.labels[l]), Num(p.share(ui, li)));
+      }
+  }
+  if (any) WriteTextFile(dir.File("parents.csv"), fmt::to_string(out));
+}
+
 // evaluees.csv: per-evaluee summaries across replicates (the largest
 // file: 1.6 million evaluees x models rows at municipal scale).
 void WriteEvalueesCsv(StagedDirectory& dir, const RunResult& r) {
@@ -501,6 +524,7 @@ std::string WriteRunOutputs(StagedDirectory& dir, const Scenario& s, const RunRe
   WriteTextFile(dir.File("fairness.csv"), FairnessCsv(r.fairness));
   WriteFittedCsvs(dir, r);
   WriteUnitsCsv(dir, r);
+  WriteParentsCsv(dir, r);
   WriteVetoesCsv(dir, r);
   ThrowIfInterrupted();
 

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <tuple>
 
@@ -86,6 +87,12 @@ struct ReplicateModel {
   double class_top = std::numeric_limits<double>::quiet_NaN();
   double class_bottom = std::numeric_limits<double>::quiet_NaN();
   double class_top_without_vetoes = std::numeric_limits<double>::quiet_NaN();
+  // With a parent level: the share of evaluees the cap moved down, and the
+  // units' scores and classes (indices into parent_labels).
+  double class_capped = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> parent_score;
+  std::vector<int> parent_cls;
+  std::vector<std::string> parent_labels;
   double bloc_gain = std::numeric_limits<double>::quiet_NaN();
   double fit_seconds = 0;
   std::vector<std::string> notes;
@@ -278,6 +285,13 @@ void ReplicateClasses(const RunPlan& p, const ReplicateBallots& rb, const VetoDr
         ClassPrecision(rules, p.truth, AssignClasses(rules, {}, in)).first;
   out.classes = std::move(c.cls);
   out.class_labels = std::move(c.labels);
+  if (rules.parent) {
+    out.class_capped = std::accumulate(c.capped.begin(), c.capped.end(), 0.0) /
+                       std::max<double>(1.0, static_cast<double>(c.capped.size()));
+    out.parent_score = std::move(c.parent_score);
+    out.parent_cls = std::move(c.parent_cls);
+    out.parent_labels = std::move(c.parent_labels);
+  }
 }
 
 // Replicate r's veto tallies: per veto, then any veto, the share of
@@ -389,8 +403,11 @@ std::string PackReplicate(const ReplicateTallies& t, int r,
     w.Put(m.class_labels);
     w.Put(m.top);
     w.Put(m.bottom);
+    w.Put(m.parent_score);
+    w.Put(m.parent_cls);
+    w.Put(m.parent_labels);
     for (double x : {m.spearman, m.kendall, m.topk, m.class_top, m.class_bottom,
-                     m.class_top_without_vetoes, m.bloc_gain, m.fit_seconds})
+                     m.class_top_without_vetoes, m.class_capped, m.bloc_gain, m.fit_seconds})
       w.Put(x);
     w.Put(m.notes);
     w.Put(m.parameters);
@@ -418,8 +435,11 @@ void UnpackReplicate(std::string_view bytes, int r, ReplicateTallies& t,
     in.Get(m.class_labels);
     in.Get(m.top);
     in.Get(m.bottom);
+    in.Get(m.parent_score);
+    in.Get(m.parent_cls);
+    in.Get(m.parent_labels);
     for (double* x : {&m.spearman, &m.kendall, &m.topk, &m.class_top, &m.class_bottom,
-                      &m.class_top_without_vetoes, &m.bloc_gain, &m.fit_seconds})
+                      &m.class_top_without_vetoes, &m.class_capped, &m.bloc_gain, &m.fit_seconds})
       in.Get(*x);
     in.Get(m.notes);
     in.Get(m.parameters);
@@ -535,7 +555,7 @@ std::vector<Strata> MakeStrata(const Scenario& s, const Organisation& org,
 // Per-replicate values of one model gathered over replicates, in replicate
 // order.
 struct ModelSeries {
-  std::vector<double> spearman, kendall, topk, ctop, cbottom, ctop_free, gain;
+  std::vector<double> spearman, kendall, topk, ctop, cbottom, ctop_free, capped, gain;
   Eigen::MatrixXd rank_matrix;  // [evaluee, replicate]
 };
 
@@ -558,6 +578,7 @@ void GatherReplicates(std::vector<std::vector<ReplicateModel>>& reps, int mi, in
     series.ctop.push_back(rm.class_top);
     series.cbottom.push_back(rm.class_bottom);
     series.ctop_free.push_back(rm.class_top_without_vetoes);
+    series.capped.push_back(rm.class_capped);
     series.gain.push_back(rm.bloc_gain);
     mo.fit_seconds.push_back(rm.fit_seconds);
     mo.parameters.push_back(std::move(rm.parameters));
@@ -622,6 +643,35 @@ void TopClassShares(const RunPlan& p, std::vector<std::vector<ReplicateModel>>& 
   mo.units = UnitOutcomes(p.org, p.truth.order, mo.classes, mo.class_labels, mo.top_class);
 }
 
+// With a parent level: the units' mean score over replicates and how often
+// each got each class (parents.csv).
+void ParentClasses(const RunPlan& p, const std::vector<std::vector<ReplicateModel>>& reps, int mi,
+                   const LinkedClasses& linked, ModelOutcome& mo) {
+  const int R = static_cast<int>(reps.size());
+  ParentOutcome& out = mo.parent;
+  out.level = linked.level;
+  out.labels = ClassLabels(linked.rules, {});
+  const int units = static_cast<int>(reps[0][mi].parent_score.size());
+  out.score = Eigen::VectorXd::Zero(units);
+  out.share = Eigen::MatrixXd::Zero(units, static_cast<Eigen::Index>(out.labels.size()));
+  for (int r = 0; r < R; ++r) {
+    const ReplicateModel& rm = reps[r][mi];
+    EVALSIM_CHECK(
+        static_cast<int>(rm.parent_score.size()) == units && rm.parent_labels == out.labels,
+        "replicate {}: parent units or labels differ", r + 1);
+    for (int u = 0; u < units; ++u) {
+      out.score[u] += rm.parent_score[u];
+      out.share(u, rm.parent_cls[u]) += 1.0;
+    }
+  }
+  out.score /= R;
+  out.share /= R;
+  const auto& levels = p.org.unit_levels;
+  const int l =
+      static_cast<int>(std::find(levels.begin(), levels.end(), linked.level) - levels.begin());
+  for (int u = 0; u < units; ++u) out.units.push_back(p.org.UnitName(l, u));
+}
+
 // Model mi's outcome over every replicate, and its fairness rows.
 ModelOutcome ReduceModel(const RunPlan& p, std::vector<std::vector<ReplicateModel>>& reps, int mi,
                          const FairnessTruth& fairness_truth, const std::vector<Strata>& strata,
@@ -648,12 +698,14 @@ ModelOutcome ReduceModel(const RunPlan& p, std::vector<std::vector<ReplicateMode
   if (R >= 2) AddStability(reps, mi, n, series.rank_matrix, mo.metrics);
   AddMean(mo.metrics, "class.top_precision", series.ctop);
   AddMean(mo.metrics, "class.bottom_precision", series.cbottom);
+  AddShareMean(mo.metrics, "class.capped", series.capped);
   AddMean(mo.metrics, "robustness.bloc_gain", series.gain);
   if (!p.s.vetoes.empty()) {
     AddMean(mo.veto_metrics, "class.top_precision", series.ctop);
     AddMean(mo.veto_metrics, "class.top_precision_without_vetoes", series.ctop_free);
   }
   if (!model.entry->classes.Empty()) TopClassShares(p, reps, mi, model.entry->classes, mo);
+  if (model.entry->classes.parent) ParentClasses(p, reps, mi, *model.entry->classes.parent, mo);
   for (int r = 0; r < R; ++r) {
     mo.ranks.push_back(std::move(reps[r][mi].rank));
     if (keep_scores) mo.scores.push_back(std::move(reps[r][mi].score));

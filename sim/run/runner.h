@@ -44,6 +44,15 @@ struct MetricRow {
   double lo = 0.0, hi = 0.0;
 };
 
+// The classes of the units of a parent level (parents.csv).
+struct ParentOutcome {
+  std::string level;                // empty without a parent level
+  std::vector<std::string> units;   // names
+  std::vector<std::string> labels;  // the classes the parent's rules can give
+  Eigen::VectorXd score;            // per unit: its score, mean over replicates
+  Eigen::MatrixXd share;            // [unit, label]: share of replicates given the label
+};
+
 struct ModelOutcome {
   std::string name;                       // [[models]] label
   std::string model;                      // registry name
@@ -64,6 +73,7 @@ struct ModelOutcome {
   // Per-evaluee summaries over replicates.
   Eigen::VectorXd mean_score, mean_rank, rank_lo, rank_hi, p_top, p_bottom, p_top_class;
   std::vector<MetricRow> metrics;
+  ParentOutcome parent;
 };
 
 struct RunResult {

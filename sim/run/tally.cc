@@ -251,7 +251,8 @@ TallyClasses AssignTallyClasses(const ClassRules& rules, const RatingBallots& b,
   if (!missing.empty())
     throw InputError(fmt::format(
         "classes: a ballot file cannot give what these rules need: {}{}", fmt::join(missing, "; "),
-        rules.Scoped() && !units ? " (give each ratee's units with --units FILE)" : ""));
+        (rules.Scoped() || rules.parent) && !units ? " (give each ratee's units with --units FILE)"
+                                                   : ""));
   ClassOutcome out = AssignClasses(rules, applied, in);
   c.index = std::move(out.cls);
   c.labels = std::move(out.labels);

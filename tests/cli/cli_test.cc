@@ -449,6 +449,30 @@ TEST_F(Cli, QuotaPerDistrictGivesEveryDistrictItsCount) {
   EXPECT_NEAR(truth, count, 1e-9);
 }
 
+TEST_F(Cli, ParentLevelWritesParentsCsvAndTheCappedShare) {
+  const auto out = dir_ / "o";
+  const auto r = Evalsim("run " + std::string(EVALSIM_SOURCE_DIR) + "/scenarios/linked_towns.toml" +
+                         " --replicates 3 --out " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(FirstLine(out / "parents.csv"), "model,level,unit,score,class,share");
+  std::map<std::string, double> share;  // per town, summed over its classes
+  for (auto& row : ReadRows(out / "parents.csv")) {
+    EXPECT_EQ(row["model"], "linked");
+    EXPECT_EQ(row["level"], "town");
+    share[row["unit"]] += std::stod(row["share"]);
+  }
+  EXPECT_EQ(share.size(), 12u);
+  for (const auto& [unit, s] : share) EXPECT_NEAR(s, 1.0, 1e-12) << unit;
+  std::set<std::string> capped;
+  for (auto& row : ReadRows(out / "metrics.csv"))
+    if (row["metric"] == "class.capped") capped.insert(row["model"]);
+  EXPECT_EQ(capped, std::set<std::string>{"linked"});
+  // Without a parent level, no parents.csv.
+  const auto plain = dir_ / "plain";
+  ASSERT_EQ(Evalsim("run " + Quickstart() + " --replicates 2 --out " + plain.string()).code, 0);
+  EXPECT_FALSE(std::filesystem::exists(plain / "parents.csv"));
+}
+
 TEST_F(Cli, AVetoThatNeverStrikesChangesNoOutputFile) {
   const auto plain = dir_ / "plain", veto = dir_ / "veto";
   const std::string base = "run " + Quickstart() + " --replicates 3 --threads 2 --out ";

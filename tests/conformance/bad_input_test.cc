@@ -787,6 +787,23 @@ std::vector<ScenarioCase> ScenarioCases() {
        "model = \"weighted_mean\"\nclasses = { gates = [{ indicator = \"x\", grades = [0], below "
        "= 1, label = \"X\" }] }",
        "gates[0].grades: applies to a vote gate, not to a gate on an indicator", 27, true},
+      // classes: linked levels (parent and cap)
+      {"classes parent level unknown", "model = \"weighted_mean\"",
+       "model = \"weighted_mean\"\nclasses = { top_quota = 0.2, parent = { level = \"county\", "
+       "top_quota = 0.5 } }",
+       "models.standard.classes.parent.level: \"county\" names no level above the evaluees; "
+       "expected one of: district",
+       27},
+      {"classes cap label not among the labels", "model = \"weighted_mean\"",
+       "model = \"weighted_mean\"\nclasses = { top_quota = 0.2, parent = { level = \"district\", "
+       "top_quota = 0.5, top_label = \"A\", default_label = \"B\" }, cap = { \"C\" = \"-\" } }",
+       "models.standard.classes.cap.C: \"C\" is no class of the parent; expected one of: B, A", 27},
+      {"classes cap best label not among the labels", "model = \"weighted_mean\"",
+       "model = \"weighted_mean\"\nclasses = { top_quota = 0.2, parent = { level = \"district\", "
+       "top_quota = 0.5, top_label = \"A\", default_label = \"B\" }, cap = { \"B\" = \"X\" } }",
+       "models.standard.classes.cap.B: \"X\" names no class of the evaluees; expected one of: "
+       "top, -",
+       27},
       {"level named like a scope keyword",
        "name = \"district\", count = 2",
        "name = \"meeting\", count = 2",

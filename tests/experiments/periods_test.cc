@@ -180,6 +180,36 @@ TEST(RunPeriods, EscalationChainsFireOnTheEscalatedLabel) {
   EXPECT_NEAR(Rows(r, "none", "quality.mean").at(5).value, q.at(1).value, 1e-12);
 }
 
+// A cap feeds the label histories: every branch's own class is 好, every
+// town's 较差, and the cap { 较差 = 一般 } moves all the branches to 一般,
+// so the action on 一般 fires on every branch of the capped entry and on
+// none of the free one.
+TEST(RunPeriods, CappedLabelsFeedTheActions) {
+  const std::string org =
+      "name = \"t\"\nseed = 11\nreplicates = 2\n"
+      "[scale]\nlabels = [\"a\", \"b\", \"c\", \"d\"]\nshares = [0.1, 0.2, 0.3, 0.4]\n"
+      "[organisation]\nlevels = [{ name = \"town\", count = 3 }, { name = \"branch\", count = 4 "
+      "}]\nevaluees = \"branch\"\n"
+      "[[raters]]\ngroup = \"r\"\ncount = 5\nnoise = 0.7\n";
+  const std::string bands = "bands = [{ min = -1e9, label = \"好\" }, { label = \"一般\" }]";
+  const std::string models =
+      "[[models]]\nname = \"capped\"\nmodel = \"weighted_mean\"\nclasses = { " + bands +
+      ", parent = { level = \"town\", bands = [{ label = \"较差\" }] }, cap = { \"较差\" = "
+      "\"一般\" } }\n"
+      "[[models]]\nname = \"free\"\nmodel = \"weighted_mean\"\nclasses = { " +
+      bands + " }\n";
+  const std::string tail =
+      "[periods]\ncount = 2\npersistence = 1\ninnovation = 0\n"
+      "[[actions]]\nname = \"help\"\nwhen = \"一般\"\neffect = \"improve\"\nshift = 0.5\n";
+  const Scenario s = ParseScenario(org + models + tail, "t.toml");
+  const PeriodsResult r = RunPeriods(s, BuildOrganisation(s), 1);
+  EXPECT_EQ(Rows(r, "capped", "action.help.count").at(1).value, 12);
+  EXPECT_EQ(Rows(r, "free", "action.help.count").at(1).value, 0);
+  EXPECT_NEAR(
+      Rows(r, "capped", "quality.mean").at(2).value - Rows(r, "free", "quality.mean").at(2).value,
+      0.5, 1e-12);
+}
+
 class PeriodsCliTest : public testing_util::TempDirTest {};
 
 TEST_F(PeriodsCliTest, PeriodsCsvIsTheSameOnOneAndTwoThreads) {

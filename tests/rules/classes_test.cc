@@ -406,8 +406,8 @@ extra = true
   EXPECT_EQ(p.errors[4], "c.toml:5:17: classes.default_label: found an integer; expected a string");
   EXPECT_EQ(p.errors[5],
             "c.toml:7:9: classes.extra: unknown key; valid keys here: bands, bottom_label, "
-            "bottom_share, default_label, gates, quota_shift, shift_units, slots, ties, "
-            "top_cap, top_label, top_quota, within");
+            "bottom_share, cap, default_label, gates, parent, quota_shift, shift_units, slots, "
+            "ties, top_cap, top_label, top_quota, within");
 }
 
 TEST(ReadClassRulesTest, ElementNotATable) {
