@@ -93,6 +93,9 @@ std::vector<std::string> DistributeItems(Distribution& d, int items,
       ThrowIfInterrupted();
       if (i == 0) FailIfAsked(d, owned[i], what);
       local[i].bytes = work(owned[i]);
+      // Work that saw the stop signal may return early with partial
+      // results: such an item is interrupted, never sent as done.
+      ThrowIfInterrupted();
     } catch (...) {
       local[i] = ErrorResult(std::current_exception());
       failed.store(true, std::memory_order_relaxed);
