@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <thread>
+#include <utility>
 
 #include "sim/core/check.h"
 #include "sim/core/interrupt.h"
@@ -16,42 +18,55 @@ namespace {
 constexpr int kTagSize = 1, kTagBytes = 2;
 constexpr size_t kPiece = size_t{1} << 30;  // MPI counts are int
 
+// The buffers of requests left pending at a stop signal. The MPI library
+// may still read or write them (a peer that matches the message later, a
+// single-copy transfer from the other process), so they are never freed:
+// the process is ending anyway.
+std::vector<std::shared_ptr<void>>& Abandoned() {
+  static auto* kept = new std::vector<std::shared_ptr<void>>;
+  return *kept;
+}
+
 // Waits for `request` without holding the core; throws InterruptedError
-// when a stop signal arrives meanwhile.
-void Wait(MPI_Request& request) {
+// when a stop signal arrives meanwhile, after handing `buffer` (what the
+// request reads or writes) to Abandoned().
+void Wait(MPI_Request& request, std::shared_ptr<void> buffer) {
   for (;;) {
     int done = 0;
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
     if (done) return;
-    if (Interrupted()) throw InterruptedError();
+    if (Interrupted()) {
+      Abandoned().push_back(std::move(buffer));
+      throw InterruptedError();
+    }
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
 }
 
-void Send(const std::string& bytes, int to) {
-  uint64_t size = bytes.size();
+void Send(std::shared_ptr<const std::string> bytes, int to) {
+  auto size = std::make_shared<uint64_t>(bytes->size());
   MPI_Request r;
-  MPI_Isend(&size, 1, MPI_UINT64_T, to, kTagSize, MPI_COMM_WORLD, &r);
-  Wait(r);
-  for (size_t at = 0; at < bytes.size(); at += kPiece) {
-    const int n = static_cast<int>(std::min(kPiece, bytes.size() - at));
-    MPI_Isend(bytes.data() + at, n, MPI_BYTE, to, kTagBytes, MPI_COMM_WORLD, &r);
-    Wait(r);
+  MPI_Isend(size.get(), 1, MPI_UINT64_T, to, kTagSize, MPI_COMM_WORLD, &r);
+  Wait(r, size);
+  for (size_t at = 0; at < bytes->size(); at += kPiece) {
+    const int n = static_cast<int>(std::min(kPiece, bytes->size() - at));
+    MPI_Isend(bytes->data() + at, n, MPI_BYTE, to, kTagBytes, MPI_COMM_WORLD, &r);
+    Wait(r, std::const_pointer_cast<std::string>(bytes));
   }
 }
 
 std::string Receive(int from) {
-  uint64_t size = 0;
+  auto size = std::make_shared<uint64_t>(0);
   MPI_Request r;
-  MPI_Irecv(&size, 1, MPI_UINT64_T, from, kTagSize, MPI_COMM_WORLD, &r);
-  Wait(r);
-  std::string bytes(size, '\0');
-  for (size_t at = 0; at < bytes.size(); at += kPiece) {
-    const int n = static_cast<int>(std::min(kPiece, bytes.size() - at));
-    MPI_Irecv(bytes.data() + at, n, MPI_BYTE, from, kTagBytes, MPI_COMM_WORLD, &r);
-    Wait(r);
+  MPI_Irecv(size.get(), 1, MPI_UINT64_T, from, kTagSize, MPI_COMM_WORLD, &r);
+  Wait(r, size);
+  auto bytes = std::make_shared<std::string>(*size, '\0');
+  for (size_t at = 0; at < bytes->size(); at += kPiece) {
+    const int n = static_cast<int>(std::min(kPiece, bytes->size() - at));
+    MPI_Irecv(bytes->data() + at, n, MPI_BYTE, from, kTagBytes, MPI_COMM_WORLD, &r);
+    Wait(r, bytes);
   }
-  return bytes;
+  return std::move(*bytes);
 }
 
 // The exit code a failed item ends the job with (0 when none failed).
@@ -104,7 +119,7 @@ std::vector<std::string> MpiDistribution::GatherItems(int items, std::vector<Ite
   const std::vector<int> owned = OwnedItems(items);
   EVALSIM_CHECK(local.size() == owned.size(), "{} results for {} items", local.size(),
                 owned.size());
-  int code = 0;
+  auto code = std::make_shared<int>(0);
   std::vector<ItemResult> all;
   if (rank_ != 0) {
     ByteWriter w;
@@ -112,7 +127,7 @@ std::vector<std::string> MpiDistribution::GatherItems(int items, std::vector<Ite
       w.Put(static_cast<uint8_t>(r.status));
       w.Put(r.bytes);
     }
-    Send(w.Take(), 0);
+    Send(std::make_shared<const std::string>(w.Take()), 0);
   } else {
     all.resize(items);
     for (size_t i = 0; i < owned.size(); ++i) all[owned[i]] = std::move(local[i]);
@@ -127,15 +142,15 @@ std::vector<std::string> MpiDistribution::GatherItems(int items, std::vector<Ite
       }
       EVALSIM_CHECK(in.Done(), "process {} sent more than its items", from);
     }
-    code = OutcomeCode(all);
+    *code = OutcomeCode(all);
   }
   MPI_Request r;
-  MPI_Ibcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD, &r);
-  Wait(r);
-  failure_shared_ = code != 0;
+  MPI_Ibcast(code.get(), 1, MPI_INT, 0, MPI_COMM_WORLD, &r);
+  Wait(r, code);
+  failure_shared_ = *code != 0;
   if (rank_ != 0) {
-    if (code == 130) throw InterruptedError();
-    if (code != 0) throw FailedOnAnotherProcess(code);
+    if (*code == 130) throw InterruptedError();
+    if (*code != 0) throw FailedOnAnotherProcess(*code);
     return {};
   }
   ThrowFirstError(all, size_, what);
@@ -146,31 +161,34 @@ std::vector<std::string> MpiDistribution::GatherItems(int items, std::vector<Ite
 }
 
 void MpiDistribution::SumToRoot(std::vector<uint64_t>& values) {
-  std::vector<uint64_t> sum(rank_ == 0 ? values.size() : 0);
+  auto in = std::make_shared<std::vector<uint64_t>>(values);
+  auto sum = std::make_shared<std::vector<uint64_t>>(rank_ == 0 ? values.size() : 0);
   MPI_Request r;
-  MPI_Ireduce(values.data(), sum.data(), static_cast<int>(values.size()), MPI_UINT64_T, MPI_SUM, 0,
+  MPI_Ireduce(in->data(), sum->data(), static_cast<int>(in->size()), MPI_UINT64_T, MPI_SUM, 0,
               MPI_COMM_WORLD, &r);
-  Wait(r);
-  if (rank_ == 0) values = std::move(sum);
+  Wait(r, std::make_shared<std::pair<decltype(in), decltype(sum)>>(in, sum));
+  if (rank_ == 0) values = std::move(*sum);
 }
 
 void MpiDistribution::Broadcast(std::string& bytes) {
-  uint64_t size = bytes.size();
+  auto size = std::make_shared<uint64_t>(bytes.size());
   MPI_Request r;
-  MPI_Ibcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &r);
-  Wait(r);
-  bytes.resize(size);
-  for (size_t at = 0; at < size; at += kPiece) {
-    const int n = static_cast<int>(std::min(kPiece, size - at));
-    MPI_Ibcast(bytes.data() + at, n, MPI_BYTE, 0, MPI_COMM_WORLD, &r);
-    Wait(r);
+  MPI_Ibcast(size.get(), 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &r);
+  Wait(r, size);
+  auto shared = std::make_shared<std::string>(std::move(bytes));
+  shared->resize(*size);
+  for (size_t at = 0; at < shared->size(); at += kPiece) {
+    const int n = static_cast<int>(std::min(kPiece, shared->size() - at));
+    MPI_Ibcast(shared->data() + at, n, MPI_BYTE, 0, MPI_COMM_WORLD, &r);
+    Wait(r, shared);
   }
+  bytes = std::move(*shared);
 }
 
 void MpiDistribution::Barrier() {
   MPI_Request r;
   MPI_Ibarrier(MPI_COMM_WORLD, &r);
-  Wait(r);
+  Wait(r, nullptr);
 }
 
 }  // namespace evalsim

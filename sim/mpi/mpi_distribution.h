@@ -9,7 +9,9 @@
 // by item, and broadcasts the outcome (0, or the exit code of the first
 // failed item) so that every process ends the same way. Waits poll
 // (MPI_Test, then a short sleep) rather than block: a process waiting
-// for the others gives its core to them, and notices a stop signal.
+// for the others gives its core to them, and notices a stop signal. A
+// wait cut short by a stop signal leaves its buffer allocated: the other
+// process may still match the message and read or write it.
 #ifndef EVALSIM_SIM_MPI_MPI_DISTRIBUTION_H_
 #define EVALSIM_SIM_MPI_MPI_DISTRIBUTION_H_
 
