@@ -93,6 +93,7 @@ nlohmann::ordered_json CalibrationManifest(const Scenario& s, const CalibrateFla
   nlohmann::ordered_json wall;
   wall["total_seconds"] = std::chrono::duration<double>(Clock::now() - t0).count();
   wall["peak_memory_bytes"] = PeakMemoryBytes();
+  if (Job().Size() > 1) wall["processes"] = Job().Size();
   man["wall_time"] = wall;
   return man;
 }
@@ -119,7 +120,8 @@ void PrintCalibration(const Scenario& s, const CalibrationOptions& o, const Cali
 int CmdCalibrate(const CalibrateFlags& f) {
   const auto t0 = Clock::now();
   const MemoryLimit limit = f.scenario.Memory();
-  const CalibrationOptions o = Options(f);  // before any work
+  CalibrationOptions o = Options(f);  // before any work
+  o.distribution = &Job();
   Scenario s = LoadScenario(f.scenario.scenario, f.scenario.Overrides());
   // Memory pre-flight: one ballot set and its fits at a time, as a
   // one-replicate run.
@@ -128,11 +130,12 @@ int CmdCalibrate(const CalibrateFlags& f) {
   const Preflight preflight{"calibrate", &one, limit, o.threads, false};
   CalibrationResult r;
   const auto work = [&](StagedDirectory* dir) {
-    // Not distributed: process 0 does all of it, the others nothing.
-    if (dir == nullptr) return nlohmann::ordered_json();
+    // Under mpirun every process draws the organisation and takes its
+    // share of the sets; process 0 (dir != nullptr) writes.
     const Organisation org = BuildOrganisation(s);
     preflight.Check(&org);
     r = RunCalibration(s, org, o);
+    if (dir == nullptr) return nlohmann::ordered_json();
     WriteTextFile(dir->File("calibration.csv"), CalibrationCsv(r));
     WriteTextFile(dir->File("calibration_strata.csv"), CalibrationStrataCsv(r));
     WriteTextFile(dir->File("reliability.csv"), ReliabilityCsv(r));
@@ -187,6 +190,7 @@ Command AddCalibrateCommand(CLI::App& parent) {
       ->check(CLI::Range(0, 1024));
   c.app->add_option("--out", f->out, "output directory")->required();
   c.run = [f] { return CmdCalibrate(*f); };
+  c.distributed = true;
   return c;
 }
 

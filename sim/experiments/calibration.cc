@@ -16,6 +16,8 @@
 #include <utility>
 
 #include "models/registry.h"
+#include "sim/core/check.h"
+#include "sim/core/distribute.h"
 #include "sim/core/errors.h"
 #include "sim/core/interrupt.h"
 #include "sim/core/metrics.h"
@@ -156,37 +158,81 @@ struct Population {
   std::vector<std::vector<Eigen::VectorXd>> rerun_top;  // [model][set]
 };
 
-// Population sets [j0, j1) fitted in parallel into `fits` ([set - j0][model]),
-// then added to `pop` in set order.
-void PopulationChunk(const GeneratorSetup& setup, const std::vector<CalibratedModel>& models,
-                     int j0, int j1, int N, int k_top, Population& pop,
-                     std::vector<CalibrationModel>& info, Progress& progress) {
-  const int M = static_cast<int>(models.size());
-  std::vector<std::vector<Fit>> fits(j1 - j0, std::vector<Fit>(M));
-  ParallelFor(j0, j1, [&](int j) {
-    if (Interrupted()) return;
-    RatingBallots b;
-    GenerateBallots(setup, kPopulationReplicate + j, /*with_blocs=*/true, &b);
-    for (int m = 0; m < M; ++m)
-      if (models[m].model) fits[j - j0][m] = FitOnce(*models[m].model, b, k_top);
-    progress.Advance();
-  });
-  ThrowIfInterrupted();
+// Population set j fitted by every bootstrapped model, as bytes: per model
+// the score, the ranks, the top-k membership (sets below N only) and the
+// notes (set 0 only).
+std::string PopulationSet(const GeneratorSetup& setup, const std::vector<CalibratedModel>& models,
+                          int j, int N, int k_top) {
+  RatingBallots b;
+  GenerateBallots(setup, kPopulationReplicate + j, /*with_blocs=*/true, &b);
+  ByteWriter w;
+  for (const CalibratedModel& cm : models) {
+    if (!cm.model) continue;
+    const Fit f = FitOnce(*cm.model, b, k_top);
+    w.Put(f.score);
+    w.Put(f.rank);
+    if (j < N) w.Put(f.top);
+    if (j == 0) w.Put(f.notes);
+  }
+  return w.Take();
+}
+
+// Population sets [j0, j1), spread over the processes of `d` and fitted in
+// parallel, then added to `pop` in set order on process 0.
+void PopulationChunk(Distribution& d, const GeneratorSetup& setup,
+                     const std::vector<CalibratedModel>& models, int j0, int j1, int N, int k_top,
+                     Population& pop, std::vector<CalibrationModel>& info, Progress& progress) {
+  const std::vector<std::string> bytes = DistributeItems(
+      d, j1 - j0,
+      [&](int i) {
+        std::string b = PopulationSet(setup, models, j0 + i, N, k_top);
+        progress.Advance();
+        return b;
+      },
+      fmt::format("population sets {}-{}: set", j0 + 1, j1));
+  if (!d.IsRoot()) return;
   for (int j = j0; j < j1; ++j) {
-    for (int m = 0; m < M; ++m) {
+    ByteReader in(bytes[j - j0]);
+    for (size_t m = 0; m < models.size(); ++m) {
       if (!models[m].model) continue;
-      Fit& f = fits[j - j0][m];
-      pop.score[m] += f.score;
-      pop.rank[m] += f.rank;
-      if (j < N) pop.rerun_top[m][j] = std::move(f.top);
-      if (j == 0) AddNotes(f.notes, "population set 1", info[m]);
+      Eigen::VectorXd score, rank;
+      in.Get(score);
+      in.Get(rank);
+      pop.score[m] += score;
+      pop.rank[m] += rank;
+      if (j < N) in.Get(pop.rerun_top[m][j]);
+      if (j == 0) {
+        std::vector<std::string> notes;
+        in.Get(notes);
+        AddNotes(notes, "population set 1", info[m]);
+      }
     }
+    EVALSIM_CHECK(in.Done(), "population set {}: bytes left over", j + 1);
   }
 }
 
-Population DrawPopulation(const GeneratorSetup& setup, const std::vector<CalibratedModel>& models,
-                          const CalibrationOptions& o, int n, int k_top,
-                          std::vector<CalibrationModel>& info) {
+// Process 0's population scores and ranks on every process (the
+// calibration sets compare their intervals with them).
+void ShareScoresAndRanks(Distribution& d, Population& pop) {
+  if (d.Size() == 1) return;
+  ByteWriter w;
+  for (size_t m = 0; m < pop.score.size(); ++m) {
+    w.Put(pop.score[m]);
+    w.Put(pop.rank[m]);
+  }
+  std::string bytes = w.Take();
+  d.Broadcast(bytes);
+  ByteReader in(bytes);
+  for (size_t m = 0; m < pop.score.size(); ++m) {
+    in.Get(pop.score[m]);
+    in.Get(pop.rank[m]);
+  }
+  EVALSIM_CHECK(in.Done(), "population: bytes left over");
+}
+
+Population DrawPopulation(Distribution& d, const GeneratorSetup& setup,
+                          const std::vector<CalibratedModel>& models, const CalibrationOptions& o,
+                          int n, int k_top, std::vector<CalibrationModel>& info) {
   const int M = static_cast<int>(models.size()), P = o.population;
   Population pop;
   pop.score.assign(M, Eigen::VectorXd::Zero(n));
@@ -194,12 +240,13 @@ Population DrawPopulation(const GeneratorSetup& setup, const std::vector<Calibra
   pop.rerun_top.assign(M, std::vector<Eigen::VectorXd>(o.sets));
   Progress progress("population sets", P, o.progress);
   for (int j0 = 0; j0 < P; j0 += kPopulationChunk)
-    PopulationChunk(setup, models, j0, std::min(P, j0 + kPopulationChunk), o.sets, k_top, pop, info,
-                    progress);
+    PopulationChunk(d, setup, models, j0, std::min(P, j0 + kPopulationChunk), o.sets, k_top, pop,
+                    info, progress);
   for (int m = 0; m < M; ++m) {
     pop.score[m] /= P;
     pop.rank[m] /= P;
   }
+  ShareScoresAndRanks(d, pop);
   return pop;
 }
 
@@ -238,10 +285,14 @@ ModelTally MakeTally(const Eigen::VectorXd& pop_score, int L, int N) {
   return t;
 }
 
-// Adds set i's intervals of one model at every level to its tally.
-void TallySet(const ResampleResult& rr, const CalibrationOptions& o, const Eigen::VectorXd& score,
-              const Eigen::VectorXd& rank, int i, ModelTally& t) {
+// Set i's intervals of one model at every level, as bytes: per (quantity,
+// level, stratum) key the share of covering intervals (NaN for an empty
+// stratum) and the summed widths, then the set's p_top forecasts.
+void PutSetTally(const ResampleResult& rr, const CalibrationOptions& o,
+                 const Eigen::VectorXd& score, const Eigen::VectorXd& rank, const ModelTally& t,
+                 ByteWriter& w) {
   const int n = rr.n, L = static_cast<int>(o.levels.size());
+  std::vector<double> share(2 * L * kStrata, Nan()), width(2 * L * kStrata, 0.0);
   for (int l = 0; l < L; ++l) {
     const BootstrapIntervalSet iv = BootstrapIntervals(rr, o.levels[l], o.interval);
     for (int q = 0; q < 2; ++q) {
@@ -253,19 +304,65 @@ void TallySet(const ResampleResult& rr, const CalibrationOptions& o, const Eigen
         const bool c = lo[e] <= target[e] && target[e] <= hi[e];
         covered[0] += c;
         covered[t.stratum[e]] += c;
-        t.width[Key(q, l, 0, L)] += hi[e] - lo[e];
-        t.width[Key(q, l, t.stratum[e], L)] += hi[e] - lo[e];
+        width[Key(q, l, 0, L)] += hi[e] - lo[e];
+        width[Key(q, l, t.stratum[e], L)] += hi[e] - lo[e];
       }
       for (int st = 0; st < kStrata; ++st)
         if (t.stratum_size[st] > 0)
-          t.share[Key(q, l, st, L)][i] = static_cast<double>(covered[st]) / t.stratum_size[st];
+          share[Key(q, l, st, L)] = static_cast<double>(covered[st]) / t.stratum_size[st];
     }
   }
-  t.p_top.insert(t.p_top.end(), rr.p_top.begin(), rr.p_top.end());
+  w.Put(share);
+  w.Put(width);
+  w.Put(rr.p_top);
 }
 
-// The bootstrap of every model on every calibration set.
-std::vector<ModelTally> CalibrationSets(const Scenario& s, const GeneratorSetup& setup,
+// Adds what PutSetTally wrote for set i to the tally.
+void TakeSetTally(ByteReader& in, int i, ModelTally& t) {
+  std::vector<double> share, width, p_top;
+  in.Get(share);
+  in.Get(width);
+  in.Get(p_top);
+  EVALSIM_CHECK(share.size() == t.share.size() && width.size() == t.width.size(),
+                "set {}: {} coverage keys, expected {}", i + 1, share.size(), t.share.size());
+  for (size_t key = 0; key < share.size(); ++key) {
+    t.share[key][i] = share[key];
+    t.width[key] += width[key];
+  }
+  t.p_top.insert(t.p_top.end(), p_top.begin(), p_top.end());
+}
+
+// Calibration set i bootstrapped by every bootstrapped model, as bytes: per
+// model its fit count, its notes (set 0 only) and PutSetTally's bytes.
+std::string CalibrationSet(const Scenario& s, const GeneratorSetup& setup,
+                           const std::vector<CalibratedModel>& models, const Population& pop,
+                           const std::vector<ModelTally>& tallies, const CalibrationOptions& o,
+                           int i) {
+  RatingBallots b;
+  GenerateBallots(setup, i, /*with_blocs=*/true, &b);
+  ByteWriter w;
+  for (size_t m = 0; m < models.size(); ++m) {
+    if (!models[m].model) continue;
+    ResampleOptions ro;
+    ro.bootstrap = o.bootstrap;
+    ro.seed = s.seed + static_cast<uint64_t>(i);
+    ro.top = s.quota;
+    ro.bottom = s.bottom;
+    ro.level = o.levels.front();
+    ro.scheme = o.scheme;
+    ro.interval = o.interval;
+    const ResampleResult rr = Resample(*models[m].model, b, ro);
+    w.Put<int64_t>(1 + rr.resamples + rr.accel_blocks);
+    if (i == 0) w.Put(rr.notes);
+    PutSetTally(rr, o, pop.score[m], pop.rank[m], tallies[m], w);
+  }
+  return w.Take();
+}
+
+// The bootstrap of every model on every calibration set, the sets spread
+// over the processes of `d`; the tallies are complete on process 0 only.
+std::vector<ModelTally> CalibrationSets(Distribution& d, const Scenario& s,
+                                        const GeneratorSetup& setup,
                                         const std::vector<CalibratedModel>& models,
                                         const Population& pop, const CalibrationOptions& o,
                                         CalibrationResult& r) {
@@ -274,26 +371,30 @@ std::vector<ModelTally> CalibrationSets(const Scenario& s, const GeneratorSetup&
   for (int m = 0; m < M; ++m)
     if (models[m].model) tallies[m] = MakeTally(pop.score[m], L, o.sets);
   Progress progress("calibration sets", o.sets, o.progress);
+  const std::vector<std::string> bytes = DistributeItems(
+      d, o.sets,
+      [&](int i) {
+        std::string b = CalibrationSet(s, setup, models, pop, tallies, o, i);
+        progress.Advance();
+        return b;
+      },
+      "calibration set");
+  if (!d.IsRoot()) return tallies;
   for (int i = 0; i < o.sets; ++i) {
-    ThrowIfInterrupted();
-    RatingBallots b;
-    GenerateBallots(setup, i, /*with_blocs=*/true, &b);
+    ByteReader in(bytes[i]);
     for (int m = 0; m < M; ++m) {
       if (!models[m].model) continue;
-      ResampleOptions ro;
-      ro.bootstrap = o.bootstrap;
-      ro.seed = s.seed + static_cast<uint64_t>(i);
-      ro.top = s.quota;
-      ro.bottom = s.bottom;
-      ro.level = o.levels.front();
-      ro.scheme = o.scheme;
-      ro.interval = o.interval;
-      const ResampleResult rr = Resample(*models[m].model, b, ro);
-      r.fits += 1 + rr.resamples + rr.accel_blocks;
-      if (i == 0) AddNotes(rr.notes, "calibration set 1", r.models[m]);
-      TallySet(rr, o, pop.score[m], pop.rank[m], i, tallies[m]);
+      int64_t fits = 0;
+      in.Get(fits);
+      r.fits += fits;
+      if (i == 0) {
+        std::vector<std::string> notes;
+        in.Get(notes);
+        AddNotes(notes, "calibration set 1", r.models[m]);
+      }
+      TakeSetTally(in, i, tallies[m]);
     }
-    progress.Advance();
+    EVALSIM_CHECK(in.Done(), "calibration set {}: bytes left over", i + 1);
   }
   return tallies;
 }
@@ -381,6 +482,7 @@ RunMetrics MetricsOfRun(const Scenario& s, const CalibrationOptions& o, int offs
   RunConfig config;
   config.keep_scores = false;
   config.replicate_offset = offset;
+  config.distribution = o.distribution;
   const RunResult run = RunScenario(s, o.threads, config);
   RunMetrics out;
   for (size_t m = 0; m < run.models.size(); ++m)
@@ -508,9 +610,15 @@ CalibrationResult RunCalibration(const Scenario& scenario, const Organisation& o
         o.runs, s.replicates, kPopulationReplicate));
   const std::vector<CalibratedModel> models = PrepareModels(s, o, r);
   const GeneratorSetup setup = MakeGeneratorSetup(s, org);
-  const Population pop = DrawPopulation(setup, models, o, n, r.k_top, r.models);
+  Distribution& d = OrSingle(o.distribution);
+  const Population pop = DrawPopulation(d, setup, models, o, n, r.k_top, r.models);
   for (const CalibratedModel& cm : models) r.fits += cm.model ? o.population : 0;
-  const std::vector<ModelTally> tallies = CalibrationSets(s, setup, models, pop, o, r);
+  const std::vector<ModelTally> tallies = CalibrationSets(d, s, setup, models, pop, o, r);
+  if (!d.IsRoot()) {
+    // The other processes take their share of the runs' replicates.
+    if (o.runs > 0) CalibrateMetrics(s, o, r);
+    return r;
+  }
   const Eigen::VectorXd truth_top =
       TopKMembership(Eigen::Map<const Eigen::VectorXd>(org.quality.data(), n), r.k_top);
   for (size_t m = 0; m < models.size(); ++m) {

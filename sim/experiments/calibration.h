@@ -72,8 +72,10 @@
 // skipped with a note, but take part in the metric-interval runs.
 //
 // Determinism: every ballot set and every resample comes from its own
-// stream; the population sets are fitted in parallel and summed in set
-// order; so every output is identical whatever the thread count.
+// stream; the population and calibration sets are fitted in parallel (and
+// under mpirun spread over the processes) and added up in set order on
+// process 0; so every output is identical whatever the thread or process
+// count.
 #ifndef EVALSIM_SIM_EXPERIMENTS_CALIBRATION_H_
 #define EVALSIM_SIM_EXPERIMENTS_CALIBRATION_H_
 
@@ -81,6 +83,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/core/distribute.h"
 #include "sim/experiments/resample.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulate/organisation.h"
@@ -99,6 +102,9 @@ struct CalibrationOptions {
   bool every_ratings_model = false;
   int threads = 0;  // <= 0: every core
   bool progress = false;
+  // The processes the ballot sets, population sets and runs are spread
+  // over (null: this process alone); the result is complete on process 0.
+  Distribution* distribution = nullptr;
 };
 
 // The first replicate index of the population sets.

@@ -3,7 +3,7 @@
 
     mpi_test.py CASE --evalsim BIN --mpirun MPIRUN --root SRC
 
-CASE is one of: run, sweep, score, manipulate, failure, resume. Each case runs
+CASE is one of: run, sweep, score, manipulate, calibrate, failure, resume. Each case runs
 `mpirun --oversubscribe -np N evalsim ...` for N = 2 and 3 and checks that it
 writes the same bytes as `evalsim ... --threads 1` (manifest.json compared
 without the fields that vary from run to run: wall time, threads, version).
@@ -216,6 +216,10 @@ def main():
                               "--sample", "40"], "manipulate")
             case_identity(r, ["manipulate", "scenarios/canvassing_presets.toml", "--goal",
                               "class=优秀", "--bury", "--sample", "20"], "manipulate class goal")
+        elif args.case == "calibrate":
+            case_identity(r, ["calibrate", "scenarios/quickstart.toml", "--sets", "5",
+                              "--bootstrap", "20", "--population", "9", "--runs", "3",
+                              "--replicates", "3"], "calibrate")
         elif args.case == "score":
             case_score(r)
         elif args.case == "failure":
