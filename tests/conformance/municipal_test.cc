@@ -1,5 +1,5 @@
-// The municipal member appraisal: skewed level counts, the shipped scenario
-// at 1/100 and 1/20 scale through the binary, the per-replicate table
+// The municipal and national member appraisals: skewed level counts, the
+// shipped scenarios at 1/100 and 1/20 scale, the per-replicate table
 // (scores.csv.gz) against the evaluees.csv summaries, and the memory
 // pre-flight against the measured peak.
 #include <gtest/gtest.h>
@@ -197,6 +197,29 @@ TEST(MunicipalScenario, OneHundredthScaleHasAbout16000Members) {
   EXPECT_NEAR(static_cast<double>(org.meetings.size()), 690, 70);
   // Nine entries with a municipality-wide quota, one per branch.
   EXPECT_EQ(s.models.size(), 10u);
+}
+
+const std::string kNational =
+    std::string(EVALSIM_SOURCE_DIR) + "/scenarios/national_member_appraisal.toml";
+
+// The full national scale matches the sourced totals (docs/sources.md §7:
+// 99.185 million members, 4.443 million appraising branches) within the
+// rounding of its uniform ranges, and is too large to draw here.
+TEST(NationalScenario, FullScaleMatchesTheSourcedTotals) {
+  const Scenario s = LoadScenario(kNational, {});
+  EXPECT_NEAR(ExpectedEvaluees(s), 99.185e6, 0.03 * 99.185e6);
+  const PreflightEstimate rough = EstimateRunFromCounts(s, 2, false);
+  EXPECT_GT(rough.bytes, 48.0 * (1ull << 30));
+}
+
+// The 1/20 scale the header documents: about 5.0 million members in about
+// 223,000 branches and 1.6e8 ballots.
+TEST(NationalScenario, OneTwentiethScaleHasAboutFiveMillionMembers) {
+  const Scenario s = LoadScenario(kNational, {"organisation.levels.committee.count=481"});
+  const Organisation org = BuildOrganisation(s);
+  EXPECT_NEAR(org.NumEvaluees(), 5.0e6, 0.05 * 5.0e6);
+  EXPECT_NEAR(static_cast<double>(org.meetings.size()), 31.0 * 481 * 15, 0.01 * 31 * 481 * 15);
+  EXPECT_NEAR(static_cast<double>(org.expected_ballots), 1.6e8, 0.1 * 1.6e8);
 }
 
 // Decompressed bytes of a gzip file.
