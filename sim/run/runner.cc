@@ -381,70 +381,59 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   t.score_seconds[r] = Seconds(g1, Clock::now());
 }
 
+// Every field of replicate r that RunReplicate fills, in one fixed order,
+// each passed to `f`: PackReplicate writes them with it and UnpackReplicate
+// reads them back, so the two sides cannot fall out of step. (The
+// valid_per_slot sums travel apart, by SumToRoot.)
+template <class Tallies, class Models, class F>
+void ForEachReplicateField(Tallies& t, int r, Models& out, F&& f) {
+  f(t.grade_counts[r]);
+  f(t.dont_know[r]);
+  f(t.ballots[r]);
+  f(t.gen_seconds[r]);
+  f(t.score_seconds[r]);
+  f(t.veto_rate[r]);
+  f(t.veto_top[r]);
+  if (!t.meetings.empty()) f(t.meetings[r]);
+  if (!t.item_metrics.empty()) f(t.item_metrics[r]);
+  for (auto& m : out) {
+    f(m.score);
+    f(m.rank);
+    f(m.classes);
+    f(m.class_labels);
+    f(m.top);
+    f(m.bottom);
+    f(m.parent_score);
+    f(m.parent_cls);
+    f(m.parent_labels);
+    f(m.spearman);
+    f(m.kendall);
+    f(m.topk);
+    f(m.class_top);
+    f(m.class_bottom);
+    f(m.class_top_without_vetoes);
+    f(m.class_capped);
+    f(m.bloc_gain);
+    f(m.fit_seconds);
+    f(m.notes);
+    f(m.parameters);
+    f(m.rater_values);
+  }
+}
+
 // Replicate r's tallies and models' results as bytes (a process of an MPI
-// job sends them to process 0), and back. The fields are those RunReplicate
-// fills; valid_per_slot is summed separately (SumToRoot).
+// job sends them to process 0), and back.
 std::string PackReplicate(const ReplicateTallies& t, int r,
                           const std::vector<ReplicateModel>& out) {
   ByteWriter w;
-  w.Put(t.grade_counts[r]);
-  w.Put(t.dont_know[r]);
-  w.Put(t.ballots[r]);
-  w.Put(t.gen_seconds[r]);
-  w.Put(t.score_seconds[r]);
-  w.Put(t.veto_rate[r]);
-  w.Put(t.veto_top[r]);
-  if (!t.meetings.empty()) w.Put(t.meetings[r]);
-  if (!t.item_metrics.empty()) w.Put(t.item_metrics[r]);
-  for (const ReplicateModel& m : out) {
-    w.Put(m.score);
-    w.Put(m.rank);
-    w.Put(m.classes);
-    w.Put(m.class_labels);
-    w.Put(m.top);
-    w.Put(m.bottom);
-    w.Put(m.parent_score);
-    w.Put(m.parent_cls);
-    w.Put(m.parent_labels);
-    for (double x : {m.spearman, m.kendall, m.topk, m.class_top, m.class_bottom,
-                     m.class_top_without_vetoes, m.class_capped, m.bloc_gain, m.fit_seconds})
-      w.Put(x);
-    w.Put(m.notes);
-    w.Put(m.parameters);
-    w.Put(m.rater_values);
-  }
+  ForEachReplicateField(t, r, out, [&](const auto& x) { w.Put(x); });
   return w.Take();
 }
 
 void UnpackReplicate(std::string_view bytes, int r, ReplicateTallies& t,
                      std::vector<ReplicateModel>& out) {
   ByteReader in(bytes);
-  in.Get(t.grade_counts[r]);
-  in.Get(t.dont_know[r]);
-  in.Get(t.ballots[r]);
-  in.Get(t.gen_seconds[r]);
-  in.Get(t.score_seconds[r]);
-  in.Get(t.veto_rate[r]);
-  in.Get(t.veto_top[r]);
-  if (!t.meetings.empty()) in.Get(t.meetings[r]);
-  if (!t.item_metrics.empty()) in.Get(t.item_metrics[r]);
-  for (ReplicateModel& m : out) {
-    in.Get(m.score);
-    in.Get(m.rank);
-    in.Get(m.classes);
-    in.Get(m.class_labels);
-    in.Get(m.top);
-    in.Get(m.bottom);
-    in.Get(m.parent_score);
-    in.Get(m.parent_cls);
-    in.Get(m.parent_labels);
-    for (double* x : {&m.spearman, &m.kendall, &m.topk, &m.class_top, &m.class_bottom,
-                      &m.class_top_without_vetoes, &m.class_capped, &m.bloc_gain, &m.fit_seconds})
-      in.Get(*x);
-    in.Get(m.notes);
-    in.Get(m.parameters);
-    in.Get(m.rater_values);
-  }
+  ForEachReplicateField(t, r, out, [&](auto& x) { in.Get(x); });
   EVALSIM_CHECK(in.Done(), "replicate {}: bytes left over", r + 1);
 }
 
