@@ -54,6 +54,7 @@ keep_dir() {  # keep_dir SRC_DIR DEST_DIR
 small() {  # the size override of a scenario, if it needs one
   case "$1" in
     municipal_member_appraisal | municipal_secretary_appraisal) echo "--set organisation.levels.district.count=1 --set organisation.levels.town.count=10 --replicates 2" ;;
+    national_member_appraisal) echo "--set organisation.levels.province.count=1 --set organisation.levels.committee.count=20 --replicates 2" ;;
     *) echo "--replicates 3" ;;
   esac
 }

@@ -33,6 +33,11 @@ int CmdRun(const RunFlags& f) {
   Scenario s = LoadScenario(f.scenario.scenario, f.scenario.Overrides());
   PrintScenarioWarnings(s);
   KeepModels(s, SelectedModels(s, f.models));  // manifest.json lists the entries that ran
+  if (Job().IsRoot() && Job().Size() > s.replicates)
+    std::cerr << fmt::format(
+        "evalsim: warning: {} processes for {} replicate{}: a replicate is one work item, so {} "
+        "of the processes will only wait\n",
+        Job().Size(), s.replicates, s.replicates == 1 ? "" : "s", Job().Size() - s.replicates);
   // Memory pre-flight from the scenario's counts, before anything is drawn.
   const Preflight preflight{"run", &s, limit, f.threads, f.per_replicate};
   const std::string out =

@@ -95,6 +95,22 @@ def case_identity(r, argv, what):
         same_tree(base, out, f"{what} -np {n}")
 
 
+def case_idle(r):
+    """More processes than replicates: the same bytes, and a warning that some only wait."""
+    argv = ["run", "scenarios/quickstart.toml", "--replicates", "1"]
+    base = os.path.join(r.tmp, "idle-one")
+    expect_ok(r.one(*argv, "--out", base), "run of one replicate in one process")
+    out = os.path.join(r.tmp, "idle-np3")
+    p = r.mpi(3, *argv, "--out", out)
+    expect_ok(p, "run of one replicate under mpirun -np 3")
+    if "3 processes for 1 replicate" not in p.stderr or "2 of the processes will only wait" \
+            not in p.stderr:
+        fail(f"no warning about idle processes:\n{p.stderr}")
+    if p.stderr.count("will only wait") != 1:
+        fail(f"the warning is printed more than once:\n{p.stderr}")
+    same_tree(base, out, "run of one replicate -np 3")
+
+
 def case_score(r):
     gen = os.path.join(r.tmp, "gen")
     expect_ok(subprocess.run([r.bin, "generate", "scenarios/quickstart.toml", "--out", gen],
@@ -208,6 +224,7 @@ def main():
                           "run (a scale per group, with don't know)")
             case_identity(r, ["run", "scenarios/traffic_light_quarterly.toml", "--replicates",
                               "3"], "run (periods)")
+            case_idle(r)
         elif args.case == "sweep":
             case_identity(r, ["sweep", "scenarios/quickstart.toml", "--vary",
                               "raters.superior.weight=0.3,0.2,0.1", "--replicates", "3"], "sweep")
