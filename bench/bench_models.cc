@@ -10,8 +10,10 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "bench/bench_inputs.h"
+#include "models/common/tally.h"
 #include "models/registry.h"
 
 namespace evalsim::bench {
@@ -94,6 +96,41 @@ void BM_Score(benchmark::State& state, int spec_index, int size) {
   }
 }
 
+// Every model that reads the slot counts (ModelSpec::reads_slot_counts),
+// fitted one after the other on the same ballots as the runner fits a
+// replicate's models: each counting the slots itself, or (shared) the
+// counts made once (TallyEverySlot) and handed to all of them.
+void BM_SlotReaders(benchmark::State& state, int size, bool shared) {
+  const BenchInputs& in = Inputs(size);
+  const RatingBallots& b = in.ballots;
+  const ModelContext ctx{b.levels, b.group_names, {}};
+  std::vector<std::unique_ptr<Model>> models;
+  for (const ModelSpec& spec : Models().Specs())
+    if (spec.reads_slot_counts)
+      models.push_back(Models().Create(spec.name, toml::table{}, ctx, "", "bench"));
+  for (auto _ : state) {
+    ModelInput input;
+    input.ratings = &b;
+    SlotCounts counts;
+    if (shared) {
+      counts = TallyEverySlot(b);
+      input.slot_counts = &counts;
+    }
+    for (const auto& m : models) {
+      ScoreResult r = m->Score(input);
+      benchmark::DoNotOptimize(r.score.data());
+    }
+  }
+  const auto kPerIteration =
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert;
+  const double M = static_cast<double>(models.size());
+  state.counters["models"] = M;
+  // Time of all the fits over one floor pass, and per model.
+  state.counters["floor_ratio"] = benchmark::Counter(in.FloorPassSeconds(), kPerIteration);
+  state.counters["per_model_floor_ratio"] =
+      benchmark::Counter(in.FloorPassSeconds() * M, kPerIteration);
+}
+
 }  // namespace
 
 void RegisterModelBenchmarks() {
@@ -107,6 +144,12 @@ void RegisterModelBenchmarks() {
       auto* bm = benchmark::RegisterBenchmark(name.c_str(), BM_Score, i, size)
                      ->Unit(benchmark::kMillisecond);
       if (size == kMunicipal && kSlowAtMunicipal.count(specs[i].name)) bm->Iterations(1);
+    }
+    for (const bool shared : {false, true}) {
+      const std::string name =
+          fmt::format("SlotReaders/{}/{}", shared ? "shared" : "each", SizeName(size));
+      benchmark::RegisterBenchmark(name.c_str(), BM_SlotReaders, size, shared)
+          ->Unit(benchmark::kMillisecond);
     }
   }
 }

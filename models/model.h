@@ -6,6 +6,7 @@
 #define EVALSIM_MODELS_MODEL_H_
 
 #include <Eigen/Core>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,16 @@ enum class InputKind { kRatings, kPairwise, kRankings, kIndicators };
 // "ratings", "pairwise", "rankings", "indicators".
 const char* InputKindName(InputKind kind);
 
+// The grade counts of every slot of one set of unweighted rating ballots,
+// made once (TallyEverySlot, models/common/tally.h) by a caller that fits
+// several models on the same ballots, so that each need not read them
+// again. Counts of unweighted ballots are whole numbers, so a model adds
+// them up to the same doubles as its own pass would.
+struct SlotCounts {
+  const RatingBallots* ballots = nullptr;  // the ballots counted
+  std::vector<uint32_t> counts;            // [slot * levels + grade]
+};
+
 // Everything a model may look at. One struct, so that new ballot kinds do
 // not change every model's signature. Pointers the caller does not have are
 // null; the model's own kind is never null.
@@ -32,6 +43,9 @@ struct ModelInput {
   const PairwiseBallots* pairwise = nullptr;
   const RankingBallots* rankings = nullptr;
   const IndicatorTable* indicators = nullptr;
+  // Optional: `ratings`' slot counts, when the caller shares them (models
+  // read them through AddSlotCounts, which checks they count `ratings`).
+  const SlotCounts* slot_counts = nullptr;
 };
 
 struct ScoreResult {

@@ -142,6 +142,10 @@ struct ModelSpec {
   // pairs within a rater, whose grades share one scale, and take them.
   bool group_scales = false;
   bool pools_grades = false;
+  // Score() reads every slot's grade counts (AddSlotCounts, TallyRatees):
+  // a caller fitting two or more such models on the same unweighted
+  // ballots counts them once and shares them (ModelInput::slot_counts).
+  bool reads_slot_counts = false;
   // The working set of one fit on ballots with `levels` grades and
   // `groups` rater groups.
   FitMemory (*memory)(int levels, int groups) = ConvertedInputMemory;

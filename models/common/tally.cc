@@ -1,6 +1,13 @@
 #include "models/common/tally.h"
 
 #include <fmt/format.h>
+#include <tbb/blocked_range.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "sim/core/check.h"
+#include "sim/core/parallel.h"
 
 namespace evalsim {
 namespace {
@@ -62,13 +69,51 @@ Eigen::MatrixXd TallySlots(const RatingBallots& b) {
   return t;
 }
 
-Eigen::MatrixXd TallyRatees(const RatingBallots& b) {
+Eigen::MatrixXd TallyRatees(const RatingBallots& b, const SlotCounts* shared) {
+  const int G = b.NumGroups(), K = b.levels;
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(b.NumRatees(), K);
+  if (shared != nullptr && shared->ballots == &b) {
+    std::vector<double> row(K);
+    for (int e = 0; e < b.NumRatees(); ++e) {
+      std::fill(row.begin(), row.end(), 0.0);
+      for (int g = 0; g < G; ++g) AddSlotCounts(shared, b, b.Slot(e, g), row.data());
+      for (int k = 0; k < K; ++k) out(e, k) = row[k];
+    }
+    return out;
+  }
   const Eigen::MatrixXd slots = TallySlots(b);
-  const int G = b.NumGroups();
-  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(b.NumRatees(), b.levels);
   for (int e = 0; e < b.NumRatees(); ++e)
     for (int g = 0; g < G; ++g) out.row(e) += slots.row(e * G + g);
   return out;
+}
+
+SlotCounts TallyEverySlot(const RatingBallots& b) {
+  EVALSIM_CHECK(!b.Weighted(), "shared slot counts of weighted ballots");
+  SlotCounts out;
+  out.ballots = &b;
+  const int K = b.levels;
+  const int slots = static_cast<int>(b.slot_begin.size()) - 1;
+  out.counts.assign(static_cast<size_t>(std::max(slots, 0)) * K, 0);
+  ParallelFor(tbb::blocked_range<int>(0, std::max(slots, 0), 4096),
+              [&](const tbb::blocked_range<int>& part) {
+                std::vector<double> c(K);
+                for (int slot = part.begin(); slot != part.end(); ++slot) {
+                  std::fill(c.begin(), c.end(), 0.0);
+                  TallySlot(b, slot, c.data());
+                  uint32_t* dst = out.counts.data() + static_cast<size_t>(slot) * K;
+                  for (int k = 0; k < K; ++k) dst[k] = static_cast<uint32_t>(c[k]);
+                }
+              });
+  return out;
+}
+
+void AddSlotCounts(const SlotCounts* shared, const RatingBallots& b, int slot, double* counts) {
+  if (shared == nullptr || shared->ballots != &b) {
+    TallySlot(b, slot, counts);
+    return;
+  }
+  const uint32_t* c = shared->counts.data() + static_cast<size_t>(slot) * b.levels;
+  for (int k = 0; k < b.levels; ++k) counts[k] += c[k];
 }
 
 std::vector<double> DefaultPoints(int levels) {

@@ -21,8 +21,19 @@ void TallySlot(const RatingBallots& ballots, int slot, double* counts);
 // Histogram of every slot: row s = ratee * G + group, K columns.
 Eigen::MatrixXd TallySlots(const RatingBallots& ballots);
 
-// Histogram of every ratee over all groups: n x K.
-Eigen::MatrixXd TallyRatees(const RatingBallots& ballots);
+// Histogram of every ratee over all groups: n x K (from `shared` when it
+// counts these ballots).
+Eigen::MatrixXd TallyRatees(const RatingBallots& ballots, const SlotCounts* shared = nullptr);
+
+// The counts of every slot of unweighted `ballots`, one pass (slots in
+// parallel), for ModelInput::slot_counts.
+SlotCounts TallyEverySlot(const RatingBallots& ballots);
+
+// Adds the count of each grade of `slot` to counts[0..K-1]: from `shared`
+// when it counts these very ballots, else by a pass over the slot
+// (TallySlot). The two give the same doubles.
+void AddSlotCounts(const SlotCounts* shared, const RatingBallots& ballots, int slot,
+                   double* counts);
 
 // Shared option: `points` (one number per grade, lowest grade first). The
 // default for K = 4 is [0, 60, 80, 100]; otherwise evenly spaced 0..100.

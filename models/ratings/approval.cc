@@ -39,7 +39,7 @@ class Approval : public Model {
       double total = 0.0;
       for (int g = 0; g < G; ++g) {
         std::fill(counts.begin(), counts.end(), 0.0);
-        TallySlot(b, b.Slot(e, g), counts.data());
+        AddSlotCounts(input.slot_counts, b, b.Slot(e, g), counts.data());
         double den = 0.0, approved = 0.0;
         for (int k = 0; k < K; ++k) {
           den += counts[k];
@@ -76,6 +76,7 @@ class Approval : public Model {
 ModelSpec ApprovalSpec() {
   ModelSpec spec;
   spec.name = "approval";
+  spec.reads_slot_counts = true;
   spec.summary =
       "share of valid votes in the top `top` grades (好评率), per rater group, combined by group "
       "weight; ties broken by the share of the next grade down";

@@ -290,7 +290,7 @@ class BayesShrink : public Model {
     const std::vector<double> points =
         static_cast<int>(o_.points.size()) == K ? o_.points : DefaultPoints(K);
 
-    const Eigen::MatrixXd counts = TallyRatees(b);
+    const Eigen::MatrixXd counts = TallyRatees(b, input.slot_counts);
     const PriorFit fit = FitPrior(counts, o_);
     const std::vector<double>& alpha = fit.alpha;
     double A = 0.0;
@@ -407,6 +407,7 @@ double LogGamma(double x) {
 ModelSpec BayesShrinkSpec() {
   ModelSpec spec;
   spec.name = "bayes_shrink";
+  spec.reads_slot_counts = true;
   spec.summary =
       "Dirichlet-multinomial empirical Bayes: prior on grade shares estimated from all evaluees "
       "(marginal maximum likelihood), score = posterior mean of the points";

@@ -29,7 +29,7 @@ class Median : public Model {
     int empty = 0;
     for (int e = 0; e < n; ++e) {
       std::fill(counts.begin(), counts.end(), 0.0);
-      for (int g = 0; g < G; ++g) TallySlot(b, b.Slot(e, g), counts.data());
+      for (int g = 0; g < G; ++g) AddSlotCounts(input.slot_counts, b, b.Slot(e, g), counts.data());
       double total = 0.0, sum = 0.0;
       for (int k = 0; k < K; ++k) {
         total += counts[k];
@@ -76,6 +76,7 @@ class Median : public Model {
 ModelSpec MedianSpec() {
   ModelSpec spec;
   spec.name = "median";
+  spec.reads_slot_counts = true;
   spec.summary =
       "points of the weighted median grade over the votes of all groups (an even split takes "
       "the mean of the two middle grades); ties broken by the mean points";

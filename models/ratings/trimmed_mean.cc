@@ -50,7 +50,7 @@ class TrimmedMean : public Model {
     int empty = 0, fallback = 0;
     for (int e = 0; e < n; ++e) {
       std::fill(counts.begin(), counts.end(), 0.0);
-      for (int g = 0; g < G; ++g) TallySlot(b, b.Slot(e, g), counts.data());
+      for (int g = 0; g < G; ++g) AddSlotCounts(input.slot_counts, b, b.Slot(e, g), counts.data());
       double total = 0.0, sum = 0.0;
       for (int k = 0; k < K; ++k) {
         total += counts[k];
@@ -104,6 +104,7 @@ class TrimmedMean : public Model {
 ModelSpec TrimmedMeanSpec() {
   ModelSpec spec;
   spec.name = "trimmed_mean";
+  spec.reads_slot_counts = true;
   spec.summary =
       "points per grade averaged over the votes of all groups after dropping the highest and "
       "lowest votes (a count or a share from each end) when there are more than min_votes";

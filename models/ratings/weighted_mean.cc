@@ -89,7 +89,7 @@ class WeightedMean : public Model {
       double total = 0.0, veto = 0.0;
       for (int g = 0; g < G; ++g) {
         std::fill(counts.begin(), counts.end(), 0.0);
-        TallySlot(b, b.Slot(e, g), counts.data());
+        AddSlotCounts(input.slot_counts, b, b.Slot(e, g), counts.data());
         const std::vector<double>& points = PointsOf(b, g);
         double num = 0.0, den = 0.0;
         for (int k = 0; k < std::min(K, static_cast<int>(points.size())); ++k) {
@@ -135,6 +135,7 @@ class WeightedMean : public Model {
 ModelSpec WeightedMeanSpec() {
   ModelSpec spec;
   spec.name = "weighted_mean";
+  spec.reads_slot_counts = true;
   spec.group_scales = true;
   spec.summary =
       "points per grade, averaged within each rater group, combined by group weight; optional "

@@ -234,6 +234,14 @@ ModelWork ModelWorkOf(const Scenario& s, const RunDims& d) {
         std::max(w.working_set, c.per_ballot * d.B + c.per_evaluee * d.n + c.per_rater * d.raters);
     w.rater_values += c.rater_values;
   }
+  // The slot counts the fits share (ModelInput::slot_counts): 4 bytes per
+  // grade and slot while a replicate's models are fitted.
+  int readers = 0;
+  for (const auto& m : s.models) {
+    const ModelSpec* spec = Models().Find(m.model);
+    readers += spec != nullptr && spec->reads_slot_counts;
+  }
+  if (readers >= 2 && s.items.empty()) w.working_set += 4.0 * s.MaxLevels() * d.n * d.G;
   w.parallel_models = std::min<double>(d.T, std::max(d.M, 1.0));
   // Class assignment: the model's order, the units' lists, bands, vetoes
   // and classes, 4 bytes each per evaluee.

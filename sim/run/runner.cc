@@ -14,6 +14,7 @@
 #include <optional>
 #include <tuple>
 
+#include "models/common/tally.h"
 #include "models/registry.h"
 #include "sim/core/check.h"
 #include "sim/core/interrupt.h"
@@ -39,6 +40,7 @@ struct PreparedModel {
   std::unique_ptr<Model> model;
   const ModelEntry* entry;
   InputKind input;
+  bool reads_slot_counts = false;  // ModelSpec::reads_slot_counts
 };
 
 // One replicate's ballots of every kind the scenario asks for, and the
@@ -127,9 +129,11 @@ void AddShareMean(std::vector<MetricRow>& rows, const std::string& name,
 
 std::vector<PreparedModel> PrepareModels(const Scenario& s, const ModelContext& ctx) {
   std::vector<PreparedModel> models;
-  for (const ModelEntry& e : s.models)
-    models.push_back({Models().Create(e.model, e.options, ctx, s.file, e.path), &e,
-                      Models().Find(e.model)->input});
+  for (const ModelEntry& e : s.models) {
+    const ModelSpec* spec = Models().Find(e.model);
+    models.push_back({Models().Create(e.model, e.options, ctx, s.file, e.path), &e, spec->input,
+                      spec->reads_slot_counts});
+  }
   return models;
 }
 
@@ -231,9 +235,19 @@ void FitModels(const RunPlan& p, int r, ReplicateBallots& rb, ReplicateBallots& 
                std::vector<ScoreResult>& results, std::vector<std::vector<int>>& base_ranks,
                std::vector<ReplicateModel>& out) {
   const int M = static_cast<int>(p.models.size());
+  // Two or more models that read every slot's grade counts share one count
+  // of unweighted single-item ballots; the first of them pays for it.
+  int readers = 0;
+  for (const PreparedModel& m : p.models) readers += m.reads_slot_counts;
+  const bool share = readers >= 2 && !rb.ratings.Weighted() && !rb.ratings.HasItems();
+  SlotCounts shared;
   for (int mi = 0; mi < M; ++mi) {
-    const ModelInput input = rb.For(p.models[mi]);
+    ModelInput input = rb.For(p.models[mi]);
     const auto s0 = Clock::now();
+    if (share && p.models[mi].reads_slot_counts) {
+      if (shared.ballots == nullptr) shared = TallyEverySlot(rb.ratings);
+      input.slot_counts = &shared;
+    }
     results[mi] = p.models[mi].model->Score(input);
     out[mi].fit_seconds = Seconds(s0, Clock::now());
     // Only replicate 1's per-rater estimates are kept: free the others now

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "models/common/tally.h"
 #include "models/registry.h"
 #include "sim/core/ballots.h"
 #include "sim/core/errors.h"
@@ -556,6 +557,52 @@ TEST(ModelPropertyTest, RaisingAVoteNeverLowersTheScore) {
     }
   }
   EXPECT_GT(raised, 300);  // the property was exercised, not skipped
+}
+
+// Scores with ModelInput::slot_counts (the runner's shared count) are
+// bitwise those without, for every model that reads them; counts of other
+// ballots are never used.
+TEST(ModelPropertyTest, SharedSlotCountsGiveTheSameScores) {
+  Rng rng(DeriveSeed(20240601, {4}));
+  auto variants = [](int levels) {
+    auto v = ModelVariants(levels);
+    v.push_back({"bayes_shrink", ""});
+    return v;
+  };
+  int shared_trials = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    RandomBallots r = MakeRandom(rng);
+    if (r.layout.weighted) continue;  // the runner shares counts of unweighted ballots only
+    ++shared_trials;
+    const RatingBallots b = Build(r.layout, r.rows);
+    const SlotCounts counts = TallyEverySlot(b);
+    ASSERT_EQ(counts.counts.size(), (b.slot_begin.size() - 1) * static_cast<size_t>(b.levels));
+    // The same shape with every grade moved: its counts must not leak into b's scores.
+    std::vector<Row> moved = r.rows;
+    for (Row& row : moved)
+      if (row.grade != kBlank) row.grade = (row.grade + 1) % r.layout.levels;
+    const RatingBallots other = Build(r.layout, moved);
+    const SlotCounts wrong = TallyEverySlot(other);
+    for (const auto& [name, options] : variants(b.levels)) {
+      const std::unique_ptr<Model> m = Make(name, options, ContextOf(b));
+      const ScoreResult plain = m->Score(ModelInput{&b});
+      ModelInput with_counts{&b};
+      with_counts.slot_counts = &counts;
+      ModelInput with_wrong{&b};
+      with_wrong.slot_counts = &wrong;
+      for (const ModelInput& in : {with_counts, with_wrong}) {
+        const ScoreResult got = m->Score(in);
+        ASSERT_EQ(got.score.size(), plain.score.size());
+        for (int e = 0; e < plain.score.size(); ++e)
+          EXPECT_EQ(got.score[e], plain.score[e]) << name << " " << options << " trial " << trial;
+        ASSERT_EQ(got.tiebreak.size(), plain.tiebreak.size());
+        for (int e = 0; e < plain.tiebreak.size(); ++e)
+          EXPECT_EQ(got.tiebreak[e], plain.tiebreak[e]) << name;
+        EXPECT_EQ(got.notes, plain.notes) << name;
+      }
+    }
+  }
+  EXPECT_GT(shared_trials, 100);
 }
 
 TEST(ModelPropertyTest, WeightedMeanMatchesBruteForce) {
