@@ -96,6 +96,111 @@ void ApplyRules(const Scenario& s, const Meeting& m, int replicate, int mi, Meet
   std::vector<double>().swap(out.latent);  // needed no more: free it before the next meeting
 }
 
+// One meeting's draws: its streams, its raters' leniencies and bloc
+// memberships, the stated views they may anchor on, and where the ballots
+// (and what goes beside them) are written.
+struct MeetingDraw {
+  const GeneratorSetup& setup;
+  const Scenario& s;
+  const Organisation& org;
+  const Meeting& m;
+  Rng rng, dk_rng;
+  std::vector<double> leniency;
+  std::vector<int> member_of;
+  AnchorViews views;
+  bool keep_latent;
+  MeetingBallots& out;
+  std::vector<ItemDraw>* items;   // with items only
+  std::vector<Perception>* seen;  // when the caller captures perceptions
+
+  // A ballot with no perception behind it (blank, or "don't know").
+  void PushUnperceived(uint32_t r, uint8_t code, int le, int g) {
+    out.words.push_back(PackBallot(r, code));
+    if (keep_latent) out.latent.push_back(std::numeric_limits<double>::quiet_NaN());
+    if (items)
+      items->push_back({static_cast<uint32_t>(le), static_cast<uint32_t>(g), kNoPerception, 0});
+  }
+};
+
+// Draws the ballots of the meeting's local evaluee `le` from group g's
+// raters, rater by rater, into d.out (the streams move on in that order).
+// Inlined into the meeting's loop: as a call, generation measured 5 % slower
+// (Generate/municipal, CPU time).
+[[gnu::always_inline]] inline void DrawSlot(MeetingDraw& d, int le, int g) {
+  const Scenario& s = d.s;
+  const Organisation& org = d.org;
+  const Meeting& m = d.m;
+  const RaterGroupSpec& spec = s.raters[g];
+  const int e = m.first_evaluee + le;
+  uint32_t a, b;
+  if (spec.kind == RaterKind::kPerEvaluee) {
+    a = org.per_evaluee_first[g][e];
+    b = a + org.per_evaluee_count[g][e];
+  } else {
+    a = m.group_first[g];
+    b = a + m.group_count[g];
+  }
+  const bool sample = spec.coverage < 1.0;
+  const bool blank = spec.abstain > 0.0;
+  const uint64_t keep = ProbabilityThreshold(spec.coverage);
+  const uint64_t abstain = ProbabilityThreshold(spec.abstain);
+  const uint32_t own = spec.kind == RaterKind::kFromEvaluees ? a + le : ~0u;  // as a rater
+  const uint32_t self = spec.self_vote ? ~0u : own;  // skipped unless self-votes
+  const double noise = spec.noise;
+  // The evaluee's type shift (0 without types, and then base == quality).
+  const double type_shift = org.TypeShift(s, e, g);
+  const double base = org.quality[e] + type_shift;
+  const bool capture = d.seen && spec.kind != RaterKind::kPerEvaluee;
+  // The group's scale: its cut points and "don't know" share.
+  const std::vector<double>& cuts = spec.scale < 0 ? d.setup.cuts : d.setup.scale_cuts[spec.scale];
+  const uint64_t dont_know =
+      spec.scale < 0 ? 0 : ProbabilityThreshold(s.scales[spec.scale].dont_know);
+  const double anchor = spec.anchor;
+  const int G = static_cast<int>(s.raters.size());
+  const double view =
+      anchor > 0.0 ? d.views.Of(le, spec.anchor_group < 0 ? G : spec.anchor_group) : 0.0;
+  // Locals, so that the loop keeps them in registers across the appends.
+  const double* leniency = d.leniency.data();
+  const int* member_of = d.member_of.empty() ? nullptr : d.member_of.data();
+  std::vector<ItemDraw>* items = d.items;
+  std::vector<Perception>* seen = capture ? d.seen : nullptr;
+  const bool keep_latent = d.keep_latent;
+  std::vector<uint32_t>& words = d.out.words;
+  for (uint32_t r = a; r < b; ++r) {
+    if (r == self) continue;
+    if (sample && !d.rng.BernoulliThreshold(keep)) continue;
+    if (blank && d.rng.BernoulliThreshold(abstain)) {
+      d.PushUnperceived(r, kAbstain, le, g);
+      continue;
+    }
+    const uint32_t local = r - m.first_rater;
+    double y = base + leniency[local] + noise * d.rng.Normal();
+    if (spec.self_vote && r == own) y += spec.self_boost;
+    double bloc_shift = 0.0;
+    if (member_of && member_of[local] >= 0) {
+      const int target = member_of[local];
+      bloc_shift =
+          target == e ? s.blocs[org.bloc[target]].boost : -s.blocs[org.bloc[target]].penalty;
+      y += bloc_shift;
+    }
+    if (anchor > 0.0) y = (1.0 - anchor) * y + anchor * view;
+    if (dont_know > 0 && d.dk_rng.BernoulliThreshold(dont_know)) {
+      // Drawn like a graded ballot (the stream moves on alike), then recorded as 不了解.
+      d.PushUnperceived(r, kDontKnow, le, g);
+      continue;
+    }
+    if (items)
+      items->push_back({static_cast<uint32_t>(le), static_cast<uint32_t>(g), y,
+                        type_shift + leniency[local] + bloc_shift});
+    // Cut points are increasing, so the grade is the count of cuts <= y.
+    int grade = 0;
+    for (const double c : cuts) grade += y >= c;
+    words.push_back(PackBallot(r, static_cast<uint8_t>(grade)));
+    if (keep_latent) d.out.latent.push_back(y);
+    if (seen) seen->push_back({local, static_cast<uint32_t>(le), y});
+  }
+}
+
 // When `seen` is not null, the latent value of every valid ballot of a rater
 // who can compare (not of a per-evaluee group) is appended to it, in draw
 // order. Capturing draws nothing, so the ballots are the same either way.
@@ -105,107 +210,45 @@ void GenerateMeeting(const GeneratorSetup& setup, int replicate, bool with_blocs
   const Organisation& org = *setup.organisation;
   const Meeting& m = org.meetings[mi];
   const int G = static_cast<int>(s.raters.size());
-
-  Rng rng(DeriveSeed(
-      s.seed, {kStreamBallots, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
-  std::vector<double> leniency = DrawLeniency(s, m, rng);
+  const auto stream = [&](uint64_t kind) {
+    return Rng(
+        DeriveSeed(s.seed, {kind, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
+  };
+  MeetingDraw d{setup,
+                s,
+                org,
+                m,
+                stream(kStreamBallots),
+                stream(kStreamDontKnow),
+                {},
+                {},
+                {},
+                s.meeting_rules.max_top > 0,
+                out,
+                setup.items.Active() ? &out.item_seen : nullptr,
+                seen};
+  d.leniency = DrawLeniency(s, m, d.rng);
   if (setup.leniency)
-    std::copy_n(setup.leniency->begin() + m.first_rater, m.num_raters, leniency.begin());
-  const std::vector<int> member_of = DrawBlocMembers(s, org, replicate, with_blocs, mi);
-  const AnchorViews views = DrawAnchorViews(s, org, replicate, mi);
-  Rng dk_rng(DeriveSeed(
-      s.seed, {kStreamDontKnow, static_cast<uint64_t>(replicate), static_cast<uint64_t>(mi)}));
-  std::vector<ItemDraw>* items = setup.items.Active() ? &out.item_seen : nullptr;
-  if (items) items->clear();
-
+    std::copy_n(setup.leniency->begin() + m.first_rater, m.num_raters, d.leniency.begin());
+  d.member_of = DrawBlocMembers(s, org, replicate, with_blocs, mi);
+  d.views = DrawAnchorViews(s, org, replicate, mi);
+  if (d.items) d.items->clear();
   out.words.clear();
   out.words.reserve(static_cast<size_t>(1.05 * setup.expected_per_meeting[mi]) + 64);
-  const MeetingRules& rules = s.meeting_rules;
-  const bool keep_latent = rules.max_top > 0;
   out.latent.clear();
   out.outcome = MeetingOutcome{m.num_raters, m.num_raters};
   if (seen) seen->clear();
   out.slot_count.assign(static_cast<size_t>(m.num_evaluees) * G, 0);
   for (int le = 0; le < m.num_evaluees; ++le) {
-    const int e = m.first_evaluee + le;
-    const double q = org.quality[e];
     for (int g = 0; g < G; ++g) {
-      const RaterGroupSpec& spec = s.raters[g];
-      uint32_t a, b;
-      if (spec.kind == RaterKind::kPerEvaluee) {
-        a = org.per_evaluee_first[g][e];
-        b = a + org.per_evaluee_count[g][e];
-      } else {
-        a = m.group_first[g];
-        b = a + m.group_count[g];
-      }
       const size_t before = out.words.size();
-      const bool sample = spec.coverage < 1.0;
-      const bool blank = spec.abstain > 0.0;
-      const uint64_t keep = ProbabilityThreshold(spec.coverage);
-      const uint64_t abstain = ProbabilityThreshold(spec.abstain);
-      const bool from_evaluees = spec.kind == RaterKind::kFromEvaluees;
-      const uint32_t own = from_evaluees ? a + le : ~0u;  // the evaluee as a rater
-      const uint32_t self = spec.self_vote ? ~0u : own;   // skipped unless self-votes
-      const double noise = spec.noise;
-      // The evaluee's type shift (0 without types, and then base == q).
-      const double type_shift = org.TypeShift(s, e, g);
-      const double base = q + type_shift;
-      const bool capture = seen && spec.kind != RaterKind::kPerEvaluee;
-      // The group's scale: its cut points and "don't know" share.
-      const std::vector<double>& cuts = spec.scale < 0 ? setup.cuts : setup.scale_cuts[spec.scale];
-      const uint64_t dont_know =
-          spec.scale < 0 ? 0 : ProbabilityThreshold(s.scales[spec.scale].dont_know);
-      const double anchor = spec.anchor;
-      const double view =
-          anchor > 0.0 ? views.Of(le, spec.anchor_group < 0 ? G : spec.anchor_group) : 0.0;
-      for (uint32_t r = a; r < b; ++r) {
-        if (r == self) continue;
-        if (sample && !rng.BernoulliThreshold(keep)) continue;
-        if (blank && rng.BernoulliThreshold(abstain)) {
-          out.words.push_back(PackBallot(r, kAbstain));
-          if (keep_latent) out.latent.push_back(std::numeric_limits<double>::quiet_NaN());
-          if (items)
-            items->push_back(
-                {static_cast<uint32_t>(le), static_cast<uint32_t>(g), kNoPerception, 0});
-          continue;
-        }
-        const uint32_t local = r - m.first_rater;
-        double y = base + leniency[local] + noise * rng.Normal();
-        if (spec.self_vote && r == own) y += spec.self_boost;
-        double bloc_shift = 0.0;
-        if (!member_of.empty() && member_of[local] >= 0) {
-          const int target = member_of[local];
-          bloc_shift =
-              target == e ? s.blocs[org.bloc[target]].boost : -s.blocs[org.bloc[target]].penalty;
-          y += bloc_shift;
-        }
-        if (anchor > 0.0) y = (1.0 - anchor) * y + anchor * view;
-        if (dont_know > 0 && dk_rng.BernoulliThreshold(dont_know)) {
-          // Drawn like a graded ballot (the stream moves on alike), then recorded as 不了解.
-          out.words.push_back(PackBallot(r, kDontKnow));
-          if (keep_latent) out.latent.push_back(std::numeric_limits<double>::quiet_NaN());
-          if (items)
-            items->push_back(
-                {static_cast<uint32_t>(le), static_cast<uint32_t>(g), kNoPerception, 0});
-          continue;
-        }
-        if (items)
-          items->push_back({static_cast<uint32_t>(le), static_cast<uint32_t>(g), y,
-                            type_shift + leniency[local] + bloc_shift});
-        // Cut points are increasing, so the grade is the count of cuts <= y.
-        int grade = 0;
-        for (const double c : cuts) grade += y >= c;
-        out.words.push_back(PackBallot(r, static_cast<uint8_t>(grade)));
-        if (keep_latent) out.latent.push_back(y);
-        if (capture) seen->push_back({local, static_cast<uint32_t>(le), y});
-      }
+      DrawSlot(d, le, g);
       out.slot_count[static_cast<size_t>(le) * G + g] = out.words.size() - before;
     }
   }
   if (AnyConformity(s))
     ApplyConformity(s, replicate, mi, m.num_evaluees, out.slot_count, out.words);
-  if (rules.Any()) ApplyRules(s, m, replicate, mi, out, seen);
+  if (s.meeting_rules.Any()) ApplyRules(s, m, replicate, mi, out, seen);
 }
 
 // Reusable buffers of DrawComparisons.
