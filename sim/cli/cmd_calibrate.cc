@@ -1,5 +1,6 @@
 // `evalsim calibrate`: see sim/experiments/calibration.h.
 #include <fmt/format.h>
+#include <tbb/info.h>
 
 #include <algorithm>
 #include <chrono>
@@ -123,10 +124,13 @@ int CmdCalibrate(const CalibrateFlags& f) {
   CalibrationOptions o = Options(f);  // before any work
   o.distribution = &Job();
   Scenario s = LoadScenario(f.scenario.scenario, f.scenario.Overrides());
-  // Memory pre-flight: one ballot set and its fits at a time, as a
-  // one-replicate run.
+  // Memory pre-flight: the ballot sets are bootstrapped in parallel, one
+  // per thread, so as a run of that many replicates (each set's bootstrap
+  // matrix is checked by CheckResampleMemory).
   Scenario one = s;
-  one.replicates = 1;
+  const int threads =
+      o.threads > 0 ? o.threads : static_cast<int>(tbb::info::default_concurrency());
+  one.replicates = std::min(o.sets, threads);
   const Preflight preflight{"calibrate", &one, limit, o.threads, false};
   CalibrationResult r;
   const auto work = [&](StagedDirectory* dir) {

@@ -71,6 +71,9 @@
 // ballots are bootstrapped (as in `score --bootstrap`); the others are
 // skipped with a note, but take part in the metric-interval runs.
 //
+// Memory: the calibration sets are bootstrapped in parallel, so up to one
+// set's ballots, fits and bootstrap matrix per thread are held at once.
+//
 // Determinism: every ballot set and every resample comes from its own
 // stream; the population and calibration sets are fitted in parallel (and
 // under mpirun spread over the processes) and added up in set order on
