@@ -1,6 +1,5 @@
 // `evalsim calibrate`: see sim/experiments/calibration.h.
 #include <fmt/format.h>
-#include <tbb/info.h>
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +11,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/core/errors.h"
+#include "sim/core/parallel.h"
 #include "sim/core/progress.h"
 #include "sim/core/resources.h"
 #include "sim/experiments/calibration.h"
@@ -128,9 +128,7 @@ int CmdCalibrate(const CalibrateFlags& f) {
   // per thread, so as a run of that many replicates (each set's bootstrap
   // matrix is checked by CheckResampleMemory).
   Scenario one = s;
-  const int threads =
-      o.threads > 0 ? o.threads : static_cast<int>(tbb::info::default_concurrency());
-  one.replicates = std::min(o.sets, threads);
+  one.replicates = std::min(o.sets, ThreadCount(o.threads));
   const Preflight preflight{"calibrate", &one, limit, o.threads, false};
   CalibrationResult r;
   const auto work = [&](StagedDirectory* dir) {

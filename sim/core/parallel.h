@@ -39,6 +39,7 @@
 #ifndef EVALSIM_SIM_CORE_PARALLEL_H_
 #define EVALSIM_SIM_CORE_PARALLEL_H_
 
+#include <tbb/info.h>
 #include <tbb/parallel_for.h>
 
 #include <concepts>
@@ -57,6 +58,12 @@
 #endif
 
 namespace evalsim {
+
+// The threads a command uses for `--threads requested`: that many, or
+// every core when it is 0 or less.
+inline int ThreadCount(int requested) {
+  return requested > 0 ? requested : static_cast<int>(tbb::info::default_concurrency());
+}
 
 #ifdef EVALSIM_TSAN
 

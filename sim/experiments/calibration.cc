@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <tbb/global_control.h>
-#include <tbb/info.h>
 
 #include <algorithm>
 #include <cmath>
@@ -595,8 +594,7 @@ CalibrationResult RunCalibration(const Scenario& scenario, const Organisation& o
                                  const CalibrationOptions& o) {
   CheckCalibrationOptions(o);
   CalibrationResult r;
-  const int hw = static_cast<int>(tbb::info::default_concurrency());
-  r.threads = o.threads > 0 ? o.threads : hw;
+  r.threads = ThreadCount(o.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, r.threads);
   Scenario s = o.every_ratings_model ? WithEveryRatingsModel(scenario) : scenario;
   KeepModels(s, SelectedModels(s, o.models));

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
-#include <tbb/info.h>
 
 #include <algorithm>
 #include <atomic>
@@ -802,8 +801,7 @@ ManipulationResult RunManipulation(const Scenario& s, const Organisation& org,
                                    const ManipulationConfig& config) {
   CheckManipulationConfig(config);
   ManipulationResult result;
-  const int hw = static_cast<int>(tbb::info::default_concurrency());
-  result.threads = config.threads > 0 ? config.threads : hw;
+  result.threads = ThreadCount(config.threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, result.threads);
   result.evaluees = org.NumEvaluees();
   result.meetings = static_cast<int>(org.meetings.size());

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <tbb/global_control.h>
-#include <tbb/info.h>
 
 #include <algorithm>
 #include <chrono>
@@ -363,9 +362,7 @@ bool ActionFires(std::span<const uint64_t> history, int t, int since, uint64_t w
 
 PeriodsResult RunPeriods(const Scenario& s, const Organisation& org, int threads) {
   const auto t0 = std::chrono::steady_clock::now();
-  const int hw = static_cast<int>(tbb::info::default_concurrency());
-  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
-                            threads > 0 ? threads : hw);
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, ThreadCount(threads));
   const ModelContext ctx = ModelContextOf(s);
   std::vector<PreparedEntry> models;
   for (const ModelEntry& e : s.models)

@@ -2,7 +2,6 @@
 // resume), every point, and the output directory at the end.
 
 #include <fmt/format.h>
-#include <tbb/info.h>
 
 #include <algorithm>
 #include <charconv>
@@ -16,6 +15,7 @@
 
 #include "sim/core/errors.h"
 #include "sim/core/interrupt.h"
+#include "sim/core/parallel.h"
 #include "sim/core/progress.h"
 #include "sim/core/resources.h"
 #include "sim/experiments/sweep.h"
@@ -502,7 +502,7 @@ SweepOutcome RunSweep(const SweepOptions& o) {
   outcome.out = s.out.string();
   outcome.partial = s.partial.string();
   outcome.points_total = static_cast<int>(s.requested.size());
-  outcome.threads = o.threads > 0 ? o.threads : static_cast<int>(tbb::info::default_concurrency());
+  outcome.threads = ThreadCount(o.threads);
   // out.partial is process 0's: it says which points are finished.
   s.finished = OnRoot(s.Job(), [&] {
     LoadOrStartPartial(s, Fingerprint(s));

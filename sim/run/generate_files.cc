@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 #include <tbb/global_control.h>
-#include <tbb/info.h>
 
 #include <iterator>
 
 #include "sim/core/errors.h"
+#include "sim/core/parallel.h"
 #include "sim/io/csv_write.h"
 #include "sim/io/files.h"
 #include "sim/run/meeting_outputs.h"
@@ -37,9 +37,8 @@ GeneratedFiles WriteGeneratedFiles(const std::string& out, const Scenario& s,
   const Preflight preflight{"generate", &s, request.memory, request.threads, false, true};
   preflight.Check(nullptr);
   StagedDirectory dir(out);
-  tbb::global_control limit(
-      tbb::global_control::max_allowed_parallelism,
-      request.threads > 0 ? request.threads : tbb::info::default_concurrency());
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            ThreadCount(request.threads));
   Organisation org = BuildOrganisation(s);
   preflight.Check(&org);
   GeneratorSetup setup = MakeGeneratorSetup(s, org);

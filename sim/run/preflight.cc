@@ -1,7 +1,6 @@
 #include "sim/run/preflight.h"
 
 #include <fmt/format.h>
-#include <tbb/info.h>
 
 #include <algorithm>
 #include <cctype>
@@ -14,6 +13,7 @@
 
 #include "models/registry.h"
 #include "sim/core/errors.h"
+#include "sim/core/parallel.h"
 #include "sim/run/per_replicate.h"
 
 namespace evalsim {
@@ -169,8 +169,7 @@ struct RunDims {
 RunDims DimsOf(const Scenario& s, const Shape& shape, int threads, int replicates,
                bool per_replicate) {
   RunDims d;
-  const int hw = static_cast<int>(tbb::info::default_concurrency());
-  d.T = threads > 0 ? threads : hw;
+  d.T = ThreadCount(threads);
   d.n = shape.evaluees;
   d.raters = shape.raters;
   // Multi-item ballots hold one more word per item beside each overall

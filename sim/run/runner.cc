@@ -757,8 +757,7 @@ void RunScenarioUncertainty(const RunPlan& p, const ModelContext& ctx, RunResult
 
 RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   RunResult result;
-  const int hw = static_cast<int>(tbb::info::default_concurrency());
-  result.threads = threads > 0 ? threads : hw;
+  result.threads = ThreadCount(threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, result.threads);
 
   const auto t0 = Clock::now();
