@@ -26,9 +26,15 @@
 // model variances of its ballots), (ii) one Newton step per rater and one
 // joint Newton step for the thresholds, parametrised by the cumulative sums
 // c_x = tau_1 + ... + tau_x of the interior grades (a (K-2)-dimensional
-// system solved with Eigen, with the abilities eliminated by their Schur
-// complement so that thresholds and abilities move together). Every step is
-// limited to 1 logit (the largest component for the thresholds). Ballots
+// system solved with Eigen, with the abilities and then the severities
+// eliminated by their Schur complements, the severities' taken by its
+// diagonal, so that thresholds, abilities and severities move together). A
+// connected part of at most 32 evaluees and raters takes instead one joint
+// Newton step for all its abilities and severities (a dense system): small
+// parts with estimates far apart otherwise converge slowly. The start is
+// the fit with every severity 0, which needs only each evaluee's ballot
+// weight and raw score. Every step is limited to 1 logit (the largest
+// component for the thresholds and for a part's joint step). Ballots
 // are weighted as frequency weights; blank and zero-weight ballots are left
 // out. JML estimates are known to be spread slightly too wide for short
 // tests (Wright & Douglas 1977, "Best procedures for sample-free item

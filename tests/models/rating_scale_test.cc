@@ -709,7 +709,9 @@ TEST(RatingScaleTest, ManySmallBranchesConverge) {
   ASSERT_TRUE(r.se.allFinite());
   ASSERT_TRUE(Severity(r).allFinite());
   EXPECT_EQ(Parameter(r, "converged"), 1.0) << fmt::format("{}", fmt::join(r.notes, "; "));
-  EXPECT_LE(Parameter(r, "iterations"), 200.0);
+  // 10 iterations: parts of at most 32 members take joint Newton steps, so
+  // the slow ones (a few members, estimates far apart) do not hold the fit.
+  EXPECT_LE(Parameter(r, "iterations"), 15.0);
   // The design does exercise the rule.
   EXPECT_TRUE(HasNote(r, "without a finite joint estimate (not strongly connected)"))
       << fmt::format("{}", fmt::join(r.notes, "; "));
@@ -770,11 +772,18 @@ TEST(RatingScaleTest, SameBitsOnOneAndTwoThreads) {
   EXPECT_EQ(Parameter(one, "iterations"), Parameter(two, "iterations"));
 }
 
-// A strongly connected design is fitted exactly as before the rule above
-// existed: these are the values the fit gave for WithExtremes() then (hex
-// floats, compared bit for bit).
+// A strongly connected design is fitted as before the rule above existed:
+// these are the values the fit gave for WithExtremes() then, in 45
+// iterations (hex floats). They matched bit for bit until the iteration
+// changed its path (the severities' terms in the threshold step, joint
+// steps of small parts, the warm start). The old values were up to 2.6e-6
+// from the solution (a fit to tolerance 1e-12), so they are compared to
+// 5e-6; the fit now stops within 1e-7 of the solution, in 10 iterations.
 TEST(RatingScaleTest, StronglyConnectedDesignUnchanged) {
   const ScoreResult r = Fit(WithExtremes());
+  const ScoreResult tight = Fit(WithExtremes(), "tolerance = 1e-12");
+  EXPECT_LT((r.score - tight.score).cwiseAbs().maxCoeff(), 1e-7);
+  EXPECT_LT((Severity(r) - Severity(tight)).cwiseAbs().maxCoeff(), 1e-7);
   const std::vector<double> score = {
       0x1.93916a283dc07p+2,  -0x1.b0608c088a044p+2, -0x1.45c77213415dap+1, -0x1.af18fdbd03278p+0,
       -0x1.49c0069a667c8p+0, -0x1.49c0069a667c6p+0, -0x1.d0d18229cc034p-1, -0x1.49c0069a667c8p+0,
@@ -792,16 +801,18 @@ TEST(RatingScaleTest, StronglyConnectedDesignUnchanged) {
   const std::vector<double> tau = {-0x1.6278057ad5c4fp+1, 0x1.eb347e9a48b1p-2,
                                    0x1.251175a78caedp+1};
   ASSERT_EQ(r.score.size(), 10);
+  constexpr double kSame = 5e-6;
   for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(r.score[i], score[i]) << i;
-    EXPECT_EQ(r.se[i], se[i]) << i;
+    EXPECT_NEAR(r.score[i], score[i], kSame) << i;
+    EXPECT_NEAR(r.se[i], se[i], kSame) << i;
   }
   for (int j = 0; j < 8; ++j) {
-    EXPECT_EQ(Severity(r)[j], severity[j]) << j;
-    EXPECT_EQ(r.rater_values[1].second[j], severity_se[j]) << j;
+    EXPECT_NEAR(Severity(r)[j], severity[j], kSame) << j;
+    EXPECT_NEAR(r.rater_values[1].second[j], severity_se[j], kSame) << j;
   }
-  for (int k = 1; k <= 3; ++k) EXPECT_EQ(Parameter(r, fmt::format("tau_{}", k)), tau[k - 1]) << k;
-  EXPECT_EQ(Parameter(r, "iterations"), 45.0);
+  for (int k = 1; k <= 3; ++k)
+    EXPECT_NEAR(Parameter(r, fmt::format("tau_{}", k)), tau[k - 1], kSame) << k;
+  EXPECT_LE(Parameter(r, "iterations"), 12.0);
   EXPECT_FALSE(HasNote(r, "not strongly connected"));
 }
 
