@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cfloat>
@@ -26,6 +27,7 @@
 #include "sim/core/errors.h"
 #include "sim/core/progress.h"
 #include "sim/core/text.h"
+#include "sim/io/csv_chunks.h"
 #include "sim/io/csv_fast.h"
 #include "sim/io/files.h"
 
@@ -161,7 +163,7 @@ class CsvRecordReader {
     bool in_record = false;  // a record began on an earlier line and has not ended
     long line = 1;
     for (size_t pos = 0; pos < text.size(); ++line) {
-      size_t end = text.find_first_of("\r\n", pos);
+      size_t end = LineEnd(text, pos);
       if (end == std::string_view::npos) {
         end = text.size();
       } else {
@@ -169,6 +171,7 @@ class CsvRecordReader {
       }
       const std::string_view chunk = text.substr(pos, end - pos);
       pos = end;
+      if (!in_record && ReadWholeLine(chunk, line)) continue;
       if (const size_t nul = chunk.find('\0'); nul != std::string_view::npos) {
         throw InputError(Location(file_, line, CharColumn(chunk, nul)) +
                          "found a NUL byte; expected text (is this a CSV file?)");
@@ -199,6 +202,41 @@ class CsvRecordReader {
   }
 
  private:
+  // A line that RecordCursor (sim/io/csv_chunks.h, checked against libcsv
+  // field for field) reads as one whole record is emitted from its fields;
+  // libcsv reads a byte at a time, and files written by evalsim are all
+  // such lines. Returns false, having emitted nothing, for any other line
+  // (a doubt, a blank line, a quoted field that goes on to the next line).
+  bool ReadWholeLine(std::string_view chunk, long line) {
+    RecordCursor& cursor = cursor_;
+    cursor.Restart(chunk.data(), chunk.data() + chunk.size());
+    if (cursor.Next() != RecordCursor::kRecord) return false;
+    const std::string_view rest(cursor.Pos(),
+                                static_cast<size_t>(chunk.data() + chunk.size() - cursor.Pos()));
+    if (rest.find_first_not_of("\r\n") != std::string_view::npos) return false;
+    num_fields_ = 0;
+    for (const std::string_view field : cursor.Fields()) {
+      if (num_fields_ == fields_.size()) fields_.emplace_back();
+      fields_[num_fields_++].assign(field.data(), field.size());
+    }
+    record_line_ = line;
+    on_record_(record_line_, std::span<const std::string>(fields_.data(), num_fields_));
+    num_fields_ = 0;
+    return true;
+  }
+
+  // The first CR or LF at or after `pos` (npos if none); find_first_of
+  // would test each byte against the set with a call.
+  static size_t LineEnd(std::string_view text, size_t pos) {
+    const char* begin = text.data() + pos;
+    const size_t size = text.size() - pos;
+    const void* lf = std::memchr(begin, '\n', size);
+    const size_t to_lf = lf ? static_cast<size_t>(static_cast<const char*>(lf) - begin) : size;
+    const void* cr = std::memchr(begin, '\r', to_lf);
+    const size_t found = cr ? static_cast<size_t>(static_cast<const char*>(cr) - begin) : to_lf;
+    return found == size ? std::string_view::npos : pos + found;
+  }
+
   static void OnField(void* data, size_t len, void* self) {
     auto* r = static_cast<CsvRecordReader*>(self);
     if (r->failure_) return;
@@ -234,6 +272,7 @@ class CsvRecordReader {
   long record_line_ = 0;
   std::vector<std::string> fields_;
   size_t num_fields_ = 0;
+  RecordCursor cursor_{nullptr, nullptr};
 };
 
 // Of the ballots laid out in slots (`slot_begin`, `ballot`, and the file row

@@ -41,6 +41,11 @@ class RecordCursor {
   };
 
   RecordCursor(const char* pos, const char* end) : p_(pos), end_(end) {}
+  // Reads [pos, end) from now on, keeping the buffers of the text before.
+  void Restart(const char* pos, const char* end) {
+    p_ = pos;
+    end_ = end;
+  }
 
   Unit Next();
   const char* Pos() const { return p_; }

@@ -4,6 +4,7 @@
 // however many threads.
 #include "sim/io/csv_chunks.h"
 
+#include <csv.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
@@ -31,6 +32,34 @@ std::string ExactRecords(std::string_view text) {
     return "error";
   }
   return out;
+}
+
+// The same by libcsv alone, fed the whole text at once with the exact
+// reader's options: the reference for the exact reader, which reads whole
+// lines by RecordCursor and only the others by libcsv.
+std::string LibcsvRecords(std::string_view text) {
+  text = WithoutBom(text);
+  if (text.find('\0') != std::string_view::npos) return "error";
+  struct Sink {
+    std::vector<std::string> fields;
+    std::string out;
+  } sink;
+  csv_parser parser;
+  EXPECT_EQ(csv_init(&parser, 0), 0);
+  csv_set_opts(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+  const auto on_field = [](void* data, size_t len, void* self) {
+    static_cast<Sink*>(self)->fields.emplace_back(data ? static_cast<const char*>(data) : "", len);
+  };
+  const auto on_record = [](int, void* self) {
+    Sink& s = *static_cast<Sink*>(self);
+    s.out += fmt::format("{}\n", fmt::join(s.fields, "|"));
+    s.fields.clear();
+  };
+  const bool ok =
+      csv_parse(&parser, text.data(), text.size(), on_field, on_record, &sink) == text.size() &&
+      csv_fini(&parser, on_field, on_record, &sink) == 0;
+  csv_free(&parser);
+  return ok ? sink.out : "error";
 }
 
 // The same by RecordCursor, or "doubt".
@@ -75,6 +104,7 @@ TEST(RecordCursor, ReadsWhatTheExactReaderReads) {
            "张三,李四\n",
        }) {
     EXPECT_EQ(CursorRecords(text), ExactRecords(text)) << text;
+    EXPECT_EQ(ExactRecords(text), LibcsvRecords(text)) << text;
   }
 }
 
@@ -88,6 +118,7 @@ TEST(RecordCursor, DoubtsWhatTheExactReaderRefuses) {
            std::string("\"a\0\"\n", 5),
        }) {
     EXPECT_EQ(ExactRecords(text), "error") << text;
+    EXPECT_EQ(LibcsvRecords(text), "error") << text;
     EXPECT_EQ(CursorRecords(text), "doubt") << text;
   }
 }
@@ -102,12 +133,31 @@ TEST(RecordCursor, NeverDisagreesWithTheExactReaderOnRandomText) {
     std::string text;
     const uint64_t length = rng.Below(14);
     for (uint64_t i = 0; i < length; ++i) text += alphabet[rng.Below(std::size(alphabet))];
+    ASSERT_EQ(ExactRecords(text), LibcsvRecords(text)) << "trial " << trial;
     const std::string cursor = CursorRecords(text);
     if (cursor == "doubt") continue;
     ++read;
     ASSERT_EQ(cursor, ExactRecords(text)) << "trial " << trial << ": \"" << text << "\"";
   }
   EXPECT_GT(read, 5000);  // most texts are read by the cursor, not sent back
+}
+
+// The exact reader reads whole lines by RecordCursor and the rest by
+// libcsv: each record still comes with the line it began on, across both.
+TEST(ExactReader, RecordLinesAcrossCursorAndLibcsvLines) {
+  const std::string text =
+      "a,b\n"           // 1: cursor
+      "\"x\ny\",2\n"    // 2-3: a quoted field over two lines (libcsv)
+      "\n"              // 4: blank
+      " c , d \r\n"     // 5: trimmed
+      "e,\"f\"\"g\"\n"  // 6: an escaped quote
+      "h,i";            // 7: no line end
+  std::vector<std::string> got;
+  ParseCsvRecords(text, "t.csv", [&](long line, std::span<const std::string> fields) {
+    got.push_back(fmt::format("{}:{}", line, fmt::join(fields, "|")));
+  });
+  const std::vector<std::string> want = {"1:a|b", "2:x\ny|2", "5:c|d", "6:e|f\"g", "7:h|i"};
+  EXPECT_EQ(got, want);
 }
 
 // ---------------------------------------------------------------------------
