@@ -60,12 +60,12 @@ void TallySlot(const RatingBallots& b, int slot, double* counts) {
   }
 }
 
-Eigen::MatrixXd TallySlots(const RatingBallots& b) {
+Eigen::MatrixXd TallySlots(const RatingBallots& b, const SlotCounts* shared) {
   const int slots = b.NumRatees() * b.NumGroups();
   // Row-major scratch so that one slot's counts are contiguous.
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> t =
       Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>::Zero(slots, b.levels);
-  for (int s = 0; s < slots; ++s) TallySlot(b, s, t.row(s).data());
+  for (int s = 0; s < slots; ++s) AddSlotCounts(shared, b, s, t.row(s).data());
   return t;
 }
 

@@ -18,8 +18,9 @@ namespace evalsim {
 // Adds the (weighted) count of each grade 0..K-1 in `slot` to counts[0..K-1].
 void TallySlot(const RatingBallots& ballots, int slot, double* counts);
 
-// Histogram of every slot: row s = ratee * G + group, K columns.
-Eigen::MatrixXd TallySlots(const RatingBallots& ballots);
+// Histogram of every slot: row s = ratee * G + group, K columns (from
+// `shared` when it counts these ballots).
+Eigen::MatrixXd TallySlots(const RatingBallots& ballots, const SlotCounts* shared = nullptr);
 
 // Histogram of every ratee over all groups: n x K (from `shared` when it
 // counts these ballots).

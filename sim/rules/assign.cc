@@ -231,8 +231,10 @@ void ApplyGates(const ClassRules& rules, const LabelTable& t, const ClassInputs&
     pooled = pooled || (g.indicator.empty() && g.group.empty());
     grouped = grouped || !g.group.empty();
   }
-  const Eigen::MatrixXd tally = pooled ? TallyRatees(*in.ballots) : Eigen::MatrixXd();
-  const Eigen::MatrixXd slots = grouped ? TallySlots(*in.ballots) : Eigen::MatrixXd();
+  const Eigen::MatrixXd tally =
+      pooled ? TallyRatees(*in.ballots, in.slot_counts) : Eigen::MatrixXd();
+  const Eigen::MatrixXd slots =
+      grouped ? TallySlots(*in.ballots, in.slot_counts) : Eigen::MatrixXd();
   const int n = static_cast<int>(cls.size());
   std::vector<bool> decided(n, false);
   for (size_t q = 0; q < rules.gates.size(); ++q) {

@@ -57,6 +57,8 @@
 
 namespace evalsim {
 
+struct SlotCounts;  // models/model.h
+
 struct Band {
   std::optional<double> min;  // score >= min; absent for the last band
   std::string label;
@@ -171,6 +173,7 @@ struct ClassInputs {
   const Eigen::VectorXd* score = nullptr;      // required
   const std::vector<int>* rank = nullptr;      // required: competition ranks, 1 = best
   const RatingBallots* ballots = nullptr;      // vote gates
+  const SlotCounts* slot_counts = nullptr;     // the ballots' grade counts, when made (vote gates)
   const UnitColumns* units = nullptr;          // a scope other than "all"
   const IndicatorTable* indicators = nullptr;  // indicator gates and vetoes (rows = evaluees)
   const VetoDraws* veto_draws = nullptr;       // event vetoes

@@ -224,6 +224,21 @@ struct ModelWork {
   double working_set = 0, rater_values = 0, parallel_models = 0;
 };
 
+}  // namespace
+
+int SlotCountReaders(const Scenario& s) {
+  int readers = 0;
+  for (const auto& m : s.models) {
+    const ModelSpec* spec = Models().Find(m.model);
+    readers += spec != nullptr && spec->reads_slot_counts;
+    readers += std::any_of(m.classes.gates.begin(), m.classes.gates.end(),
+                           [](const Gate& g) { return g.indicator.empty(); });
+  }
+  return readers;
+}
+
+namespace {
+
 ModelWork ModelWorkOf(const Scenario& s, const RunDims& d) {
   ModelWork w;
   for (const auto& m : s.models) {
@@ -235,12 +250,7 @@ ModelWork ModelWorkOf(const Scenario& s, const RunDims& d) {
   }
   // The slot counts the fits share (ModelInput::slot_counts): 4 bytes per
   // grade and slot while a replicate's models are fitted.
-  int readers = 0;
-  for (const auto& m : s.models) {
-    const ModelSpec* spec = Models().Find(m.model);
-    readers += spec != nullptr && spec->reads_slot_counts;
-  }
-  if (readers >= 2 && s.items.empty()) w.working_set += 4.0 * s.MaxLevels() * d.n * d.G;
+  if (SlotCountReaders(s) >= 2 && s.items.empty()) w.working_set += 4.0 * s.MaxLevels() * d.n * d.G;
   w.parallel_models = std::min<double>(d.T, std::max(d.M, 1.0));
   // Class assignment: the model's order, the units' lists, bands, vetoes
   // and classes, 4 bytes each per evaluee.

@@ -63,6 +63,11 @@ PreflightEstimate EstimateRunFromCounts(const Scenario& s, int threads, bool per
 // The expected number of evaluees from the scenario's counts.
 double ExpectedEvaluees(const Scenario& s);
 
+// How many of the scenario's models read every slot's grade counts, a
+// model counting once more when its classes have a gate on votes. With two
+// or more, one count per replicate serves them all (TallyEverySlot).
+int SlotCountReaders(const Scenario& s);
+
 // `evalsim generate`: one replicate's ballots, generated on one thread's
 // buffers, and ballots.csv (with pairwise.csv and truth.csv) built as text.
 PreflightEstimate EstimateGenerate(const Scenario& s, const Organisation* org);

@@ -24,6 +24,7 @@
 #include "sim/core/progress.h"
 #include "sim/rules/classes.h"
 #include "sim/run/inputs.h"
+#include "sim/run/preflight.h"
 #include "sim/simulate/generator.h"
 #include "sim/simulate/indicator_gen.h"
 
@@ -228,19 +229,20 @@ void CountGrades(const RatingBallots& b, int r, ReplicateTallies& t) {
   }
 }
 
+// Whether TallyEverySlot can count these ballots.
+bool Shareable(const RatingBallots& b) { return !b.Weighted() && !b.HasItems(); }
+
 // Fits one model at a time, so that each fit's time is its own; the
 // bloc-free rerun here too (the input set converts lazily and is not
 // shared across threads).
 void FitModels(const RunPlan& p, int r, ReplicateBallots& rb, ReplicateBallots& nobloc,
                std::vector<ScoreResult>& results, std::vector<std::vector<int>>& base_ranks,
-               std::vector<ReplicateModel>& out) {
+               std::vector<ReplicateModel>& out, SlotCounts& shared) {
   const int M = static_cast<int>(p.models.size());
-  // Two or more models that read every slot's grade counts share one count
-  // of unweighted single-item ballots; the first of them pays for it.
-  int readers = 0;
-  for (const PreparedModel& m : p.models) readers += m.reads_slot_counts;
-  const bool share = readers >= 2 && !rb.ratings.Weighted() && !rb.ratings.HasItems();
-  SlotCounts shared;
+  // Models that read every slot's grade counts, and the class gates on
+  // votes, share one count of unweighted single-item ballots when two or
+  // more of them read it; the first of them pays for it.
+  const bool share = SlotCountReaders(p.s) >= 2 && Shareable(rb.ratings);
   for (int mi = 0; mi < M; ++mi) {
     ModelInput input = rb.For(p.models[mi]);
     const auto s0 = Clock::now();
@@ -283,12 +285,14 @@ std::pair<double, double> ClassPrecision(const ClassRules& rules, const Truth& t
 
 // The model's classes in one replicate, and their precision with and
 // without the scenario's vetoes.
-void ReplicateClasses(const RunPlan& p, const ReplicateBallots& rb, const VetoDraws& draws,
-                      const ClassRules& rules, const ScoreResult& sr, ReplicateModel& out) {
+void ReplicateClasses(const RunPlan& p, const ReplicateBallots& rb, const SlotCounts& shared,
+                      const VetoDraws& draws, const ClassRules& rules, const ScoreResult& sr,
+                      ReplicateModel& out) {
   ClassInputs in;
   in.score = &sr.score;
   in.rank = &out.rank;
   in.ballots = &rb.ratings;
+  in.slot_counts = shared.ballots != nullptr ? &shared : nullptr;
   in.units = &p.scopes;
   in.indicators = rb.indicators.NumIndicators() > 0 ? &rb.indicators : nullptr;
   in.veto_draws = &draws;
@@ -334,9 +338,9 @@ void CountVetoes(const RunPlan& p, int r, const VetoDraws& draws, const Indicato
 
 // One model's metrics in replicate r. One sort of the model's key serves
 // ranks, Spearman, Kendall, top-k and bottom-k.
-void ReplicateMetrics(const RunPlan& p, int r, const ReplicateBallots& rb, const VetoDraws& draws,
-                      const PreparedModel& model, const std::vector<int>& base_ranks,
-                      ScoreResult& sr, ReplicateModel& out) {
+void ReplicateMetrics(const RunPlan& p, int r, const ReplicateBallots& rb, const SlotCounts& shared,
+                      const VetoDraws& draws, const PreparedModel& model,
+                      const std::vector<int>& base_ranks, ScoreResult& sr, ReplicateModel& out) {
   const Truth& truth = p.truth;
   const KeyOrder order = SortKey(sr.score, sr.tiebreak);
   out.rank = CompetitionRanks(order);
@@ -346,7 +350,7 @@ void ReplicateMetrics(const RunPlan& p, int r, const ReplicateBallots& rb, const
   out.bottom = BottomKMembership(order, truth.k_bottom);
   out.topk = MembershipOverlap(out.top, truth.top, truth.k_top);
   const ClassRules& rules = model.entry->classes;
-  if (!rules.Empty()) ReplicateClasses(p, rb, draws, rules, sr, out);
+  if (!rules.Empty()) ReplicateClasses(p, rb, shared, draws, rules, sr, out);
   if (!truth.bloc_evaluees.empty()) {
     double gain = 0;
     for (int e : truth.bloc_evaluees) gain += base_ranks[e] - out.rank[e];
@@ -380,7 +384,10 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
     nobloc.Generate(p.s, p.org, p.setup, drawn, /*with_blocs=*/false);
   std::vector<ScoreResult> results(M);
   std::vector<std::vector<int>> base_ranks(M);
-  FitModels(p, r, rb, nobloc, results, base_ranks, out);
+  SlotCounts shared;
+  FitModels(p, r, rb, nobloc, results, base_ranks, out, shared);
+  if (shared.ballots == nullptr && SlotCountReaders(p.s) >= 2 && Shareable(b))
+    shared = TallyEverySlot(b);
   VetoDraws draws;
   if (!p.s.vetoes.empty()) {
     draws = DrawVetoEvents(p.s.vetoes, p.truth.z, p.s.seed, r);
@@ -390,7 +397,7 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   // matters when there are fewer replicates than threads), each into its
   // own slot.
   ParallelFor(0, M, [&](int mi) {
-    ReplicateMetrics(p, r, rb, draws, p.models[mi], base_ranks[mi], results[mi], out[mi]);
+    ReplicateMetrics(p, r, rb, shared, draws, p.models[mi], base_ranks[mi], results[mi], out[mi]);
   });
   t.score_seconds[r] = Seconds(g1, Clock::now());
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "models/common/tally.h"
 #include "sim/core/metrics.h"
 #include "tests/support/ballot_builder.h"
 
@@ -45,12 +46,14 @@ Eigen::VectorXd Vec(std::initializer_list<double> v) {
 // The label of every ratee, ranks from the scores.
 std::vector<std::string> Classify(const ClassRules& rules, const RatingBallots& ballots,
                                   const Eigen::VectorXd& score,
-                                  std::vector<std::string>* labels_out = nullptr) {
+                                  std::vector<std::string>* labels_out = nullptr,
+                                  const SlotCounts* counts = nullptr) {
   const std::vector<int> rank = CompetitionRanks(score, {});
   ClassInputs in;
   in.score = &score;
   in.rank = &rank;
   in.ballots = &ballots;
+  in.slot_counts = counts;
   const ClassOutcome outcome = AssignClasses(rules, {}, in);
   const std::vector<std::string>& labels = outcome.labels;
   const std::vector<int>& cls = outcome.cls;
@@ -173,6 +176,39 @@ TEST(AssignClassesTest, GatesOverrideBandsAndFirstMatchWins) {
   EXPECT_EQ(Classify(GateRules(), b, Vec({95, 95, 85, 70, 99, 80}), &labels),
             (Labels{"不称职", "诫勉谈话", "良好", "一般", "不称职", "良好"}));
   EXPECT_EQ(labels, (Labels{"优秀", "良好", "一般", "不称职", "诫勉谈话"}));
+}
+
+// A run counts every slot's grades once per replicate (TallyEverySlot) and
+// hands the counts to every model's gates: the same classes as counting
+// the ballots again, pooled or by rater group.
+TEST(AssignClassesTest, GatesReadSharedSlotCountsAlike) {
+  RatingBallots b;
+  b.levels = 4;
+  b.group_names = {"superior", "member"};
+  b.group_weights = {0.5, 0.5};
+  b.ratee_names = {"e0", "e1", "e2"};
+  b.num_raters = 4;
+  b.rater_group = {0, 1, 1, 1};
+  // e0: superior 差, members 好 好; e1: superior 好, members 差 差 一般;
+  // e2: superior 一般, members 好 差.
+  b.ballot = {PackBallot(0, 0), PackBallot(1, 3), PackBallot(2, 3), PackBallot(0, 3),
+              PackBallot(1, 0), PackBallot(2, 0), PackBallot(3, 1), PackBallot(0, 1),
+              PackBallot(1, 3), PackBallot(3, 0)};
+  b.slot_begin = {0, 1, 3, 4, 7, 8, 10};
+  b.CheckInvariants();
+  const SlotCounts counts = TallyEverySlot(b);
+  ClassRules r;
+  r.gates = {VoteGate({0}, 0.4, std::nullopt, "pooled")};
+  Gate g = VoteGate({0}, 0.5, std::nullopt, "superior");
+  g.group = "superior";
+  r.gates.push_back(g);
+  // e1: 差 2 of 4 pooled (.5 > .4); e0: superiors 1 of 1 差; e2: 1 of 3.
+  const Labels want = {"superior", "pooled", "-"};
+  EXPECT_EQ(Classify(r, b, Vec({3, 2, 1})), want);
+  EXPECT_EQ(Classify(r, b, Vec({3, 2, 1}), nullptr, &counts), want);
+  // Counts of other ballots are not read.
+  const RatingBallots other = b;
+  EXPECT_EQ(Classify(r, other, Vec({3, 2, 1}), nullptr, &counts), want);
 }
 
 TEST(AssignClassesTest, GatesOverrideQuotaAndBottom) {
