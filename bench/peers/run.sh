@@ -35,12 +35,18 @@ measure() {
   shift 3
   for ((i = 0; i < REPEAT; i++)); do
     rc=0
-    timeout "$TIMEOUT" /usr/bin/time -f "%e %M" -o "$DATA/time.txt" "$@" >/dev/null 2>"$DATA/last.err" || rc=$?
+    # Wall time to the millisecond from the clock (time's %e has two
+    # decimals, too coarse for the small files); peak RSS from time.
+    local t0 t1
+    t0=$(date +%s%N)
+    timeout "$TIMEOUT" /usr/bin/time -f "%M" -o "$DATA/time.txt" "$@" >/dev/null 2>"$DATA/last.err" || rc=$?
+    t1=$(date +%s%N)
     if [ $rc -ne 0 ]; then
       [ -z "$best" ] && best=$([ $rc -eq 124 ] && echo "timeout (${TIMEOUT} s)" || echo "failed")
       break
     fi
-    read -r t m <"$DATA/time.txt"
+    t=$(awk "BEGIN{printf \"%.3f\", ($t1 - $t0) / 1e9}")
+    read -r m <"$DATA/time.txt"
     if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t mb=$((m / 1024)); fi
   done
   echo "$task|$size|$tool|$best|${mb:--}" >>"$ROWS"
@@ -107,7 +113,7 @@ for task, size, tool, secs, mb in rows:
 print(f"| task | ballots | tool | wall s | peak MB | × evalsim |")
 print(f"|---|---:|---|---:|---:|---:|")
 for task, size, tool, secs, mb in rows:
-    ok = secs.replace(".", "").isdigit() and (task, size) in base
+    ok = secs.replace(".", "").isdigit() and base.get((task, size), 0) > 0
     ratio = f"{float(secs) / base[(task, size)]:.2f}" if ok else "–"
     print(f"| {task} | {size} | {tool} | {secs} | {mb} | {ratio} |")
 PY
