@@ -48,6 +48,20 @@ enum Role : uint8_t {
   kAnchored = 2,    // set aside; estimated against fixed core estimates
 };
 
+// Adds one equation's coupling d with the thresholds (inner values), given
+// its information and gradient g, to a part's sums for ThresholdStep (laid
+// out as RatingScaleFit::SumsStride() tells): d d' / info to the upper
+// triangle of the Schur terms, d g / info to their gradient.
+void AddSchurTerm(const double* d, double info, double g, int inner, double* sums) {
+  double* schur = sums + inner + inner * inner;
+  double* hg = schur + inner * inner;
+  for (int a = 0; a < inner; ++a) {
+    const double da = d[a] / info;
+    hg[a] += da * g;
+    for (int c = a; c < inner; ++c) schur[a * inner + c] += da * d[c];
+  }
+}
+
 // Clamps a Newton step to [-kMaxStep, kMaxStep]; a zero-variance equation
 // (only possible through underflow far from the solution) moves by the
 // largest step in the direction of its gradient.
@@ -1322,18 +1336,11 @@ bool RatingScaleFit::StepSmallPart(int part, const Kernel& kernel) {
 void RatingScaleFit::AddSeverityTerms(int part, double* sums) const {
   const int inner = cat_.count - 2;
   if (inner <= 0) return;
-  double* schur = sums + inner + inner * inner;
-  double* hg = sums + inner + 2 * inner * inner;
   for (int32_t j : PartRaters(part)) {
     const double info = rater_var_[j] - rater_sv_[j];
     if (!(rater_var_[j] > 0.0) || !(info > 1e-9 * rater_var_[j])) continue;
     const double f = rater_mean_[j] - rater_eq_.target[j] + rater_gd_[j];
-    const double* d = rater_hd_.data() + static_cast<size_t>(j) * inner;
-    for (int a = 0; a < inner; ++a) {
-      const double da = d[a] / info;
-      hg[a] -= da * f;
-      for (int c = a; c < inner; ++c) schur[a * inner + c] += da * d[c];
-    }
+    AddSchurTerm(rater_hd_.data() + static_cast<size_t>(j) * inner, info, -f, inner, sums);
   }
 }
 
@@ -1383,8 +1390,6 @@ void RatingScaleFit::AddThresholdTerms(int i, const Kernel& kernel, bool core, d
   const double* score = cat_.score.data();
   const uint32_t* words = b_.ballot.data();
   const float* weights = b_.Weighted() ? b_.weight.data() : nullptr;
-  double* schur = sums + inner + inner * inner;
-  double* hg = sums + inner + 2 * inner * inner;
   double p[M > 0 ? M : kMaxLevels], h[M > 0 ? M : kMaxLevels] = {};
   const bool thresholds = inner > 0 && (core || thresholds_from_all_);
   const double t = theta_[i], exp_t = kernel.ExpHalf(t);
@@ -1424,11 +1429,7 @@ void RatingScaleFit::AddThresholdTerms(int i, const Kernel& kernel, bool core, d
   }
   if (thresholds && ratee_v > 0.0) {
     const double g = ratee_eq_.target[i] - ratee_e;
-    for (int a = 0; a < inner; ++a) {
-      const double ha = h[a] / ratee_v;
-      hg[a] += ha * g;
-      for (int c = a; c < inner; ++c) schur[a * inner + c] += ha * h[c];
-    }
+    AddSchurTerm(h, ratee_v, g, inner, sums);
     for (const auto& [j, wv] : scratch) {
       const double f = wv / ratee_v;
       double* hd = rater_hd_.data() + static_cast<size_t>(j) * inner;

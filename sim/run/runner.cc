@@ -235,20 +235,18 @@ bool Shareable(const RatingBallots& b) { return !b.Weighted() && !b.HasItems(); 
 // Fits one model at a time, so that each fit's time is its own; the
 // bloc-free rerun here too (the input set converts lazily and is not
 // shared across threads).
+// With `shared`, the models that read every slot's grade counts read them
+// from there; the first of them makes them.
 void FitModels(const RunPlan& p, int r, ReplicateBallots& rb, ReplicateBallots& nobloc,
                std::vector<ScoreResult>& results, std::vector<std::vector<int>>& base_ranks,
-               std::vector<ReplicateModel>& out, SlotCounts& shared) {
+               std::vector<ReplicateModel>& out, SlotCounts* shared) {
   const int M = static_cast<int>(p.models.size());
-  // Models that read every slot's grade counts, and the class gates on
-  // votes, share one count of unweighted single-item ballots when two or
-  // more of them read it; the first of them pays for it.
-  const bool share = SlotCountReaders(p.s) >= 2 && Shareable(rb.ratings);
   for (int mi = 0; mi < M; ++mi) {
     ModelInput input = rb.For(p.models[mi]);
     const auto s0 = Clock::now();
-    if (share && p.models[mi].reads_slot_counts) {
-      if (shared.ballots == nullptr) shared = TallyEverySlot(rb.ratings);
-      input.slot_counts = &shared;
+    if (shared != nullptr && p.models[mi].reads_slot_counts) {
+      if (shared->ballots == nullptr) *shared = TallyEverySlot(rb.ratings);
+      input.slot_counts = shared;
     }
     results[mi] = p.models[mi].model->Score(input);
     out[mi].fit_seconds = Seconds(s0, Clock::now());
@@ -384,10 +382,13 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
     nobloc.Generate(p.s, p.org, p.setup, drawn, /*with_blocs=*/false);
   std::vector<ScoreResult> results(M);
   std::vector<std::vector<int>> base_ranks(M);
+  // The models that read every slot's grade counts, and the class gates on
+  // votes, share one count of unweighted single-item ballots when two or
+  // more of them read it.
   SlotCounts shared;
-  FitModels(p, r, rb, nobloc, results, base_ranks, out, shared);
-  if (shared.ballots == nullptr && SlotCountReaders(p.s) >= 2 && Shareable(b))
-    shared = TallyEverySlot(b);
+  const bool share = SlotCountReaders(p.s) >= 2 && Shareable(b);
+  FitModels(p, r, rb, nobloc, results, base_ranks, out, share ? &shared : nullptr);
+  if (share && shared.ballots == nullptr) shared = TallyEverySlot(b);
   VetoDraws draws;
   if (!p.s.vetoes.empty()) {
     draws = DrawVetoEvents(p.s.vetoes, p.truth.z, p.s.seed, r);
