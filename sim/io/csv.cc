@@ -157,6 +157,10 @@ class CsvRecordReader {
   CsvRecordReader(const std::string& file, Callback on_record)
       : file_(file), on_record_(std::move(on_record)) {}
 
+  // Called now and then with the position before which the text is no
+  // longer read (a mapped file can let those pages go).
+  void OnConsumed(std::function<void(const char*)> consumed) { consumed_ = std::move(consumed); }
+
   void Parse(std::string_view text) {
     if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
     CsvParser parser;
@@ -171,6 +175,10 @@ class CsvRecordReader {
       }
       const std::string_view chunk = text.substr(pos, end - pos);
       pos = end;
+      if (consumed_ && chunk.data() - consumed_at_ >= kConsumedStep) {
+        consumed_at_ = chunk.data();  // libcsv keeps no view of the lines before
+        consumed_(consumed_at_);
+      }
       if (!in_record && ReadWholeLine(chunk, line)) continue;
       if (const size_t nul = chunk.find('\0'); nul != std::string_view::npos) {
         throw InputError(Location(file_, line, CharColumn(chunk, nul)) +
@@ -265,8 +273,12 @@ class CsvRecordReader {
     r->num_fields_ = 0;
   }
 
+  static constexpr ptrdiff_t kConsumedStep = ptrdiff_t{64} << 20;
+
   const std::string& file_;
   Callback on_record_;
+  std::function<void(const char*)> consumed_;
+  const char* consumed_at_ = nullptr;
   std::exception_ptr failure_;
   bool ended_record_ = false;
   long record_line_ = 0;
@@ -766,7 +778,7 @@ void ReadCsvTable(const std::filesystem::path& path, const CsvRecordCallback& on
   const MappedFile file(path);
   bool header = true;
   size_t width = 0;
-  ParseCsvRecords(file.Text(), file.Name(), [&](long line, std::span<const std::string> fields) {
+  CsvRecordReader reader(file.Name(), [&](long line, std::span<const std::string> fields) {
     if (header) {
       header = false;
       width = fields.size();
@@ -778,6 +790,15 @@ void ReadCsvTable(const std::filesystem::path& path, const CsvRecordCallback& on
                                    Location(file.Name(), line), fields.size(), width));
     on_row(line, fields);
   });
+  // A table is read once, front to back: the pages behind leave memory and
+  // the page cache (a run's evaluees.csv is gigabytes).
+  const char* evicted = file.Text().data();
+  reader.OnConsumed([&](const char* at) {
+    file.Evict(static_cast<size_t>(evicted - file.Text().data()),
+               static_cast<size_t>(at - evicted));
+    evicted = at;
+  });
+  reader.Parse(file.Text());
   if (header) throw InputError(fmt::format("{}: empty file (expected a header)", file.Name()));
 }
 

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -85,6 +86,13 @@ void MappedFile::Release(size_t offset, size_t size) const {
   const uintptr_t from = (reinterpret_cast<uintptr_t>(data_) + offset + page - 1) / page * page;
   const uintptr_t to = (reinterpret_cast<uintptr_t>(data_) + offset + size) / page * page;
   if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+}
+
+void MappedFile::Evict(size_t offset, size_t size) const {
+  if (!data_ || offset >= size_) return;
+  size = std::min(size, size_ - offset);
+  Release(offset, size);
+  ::posix_fadvise(fd_, static_cast<off_t>(offset), static_cast<off_t>(size), POSIX_FADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {
@@ -163,25 +171,98 @@ void StagedDirectory::Commit() {
   if (!old.empty()) fs::remove_all(old, ec);
 }
 
-void WriteTextFile(const fs::path& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f)
-    throw InputError(
-        fmt::format("{}: cannot open for writing: {}", path.string(), std::strerror(errno)));
-  errno = 0;
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = std::fflush(f) == 0 && ok;
-  int saved = errno;
-  if (std::fclose(f) != 0) {
-    ok = false;
-    if (!saved) saved = errno;
+namespace {
+
+// O_DIRECT wants buffers, sizes and offsets aligned to the device's logical
+// block (512 or 4096 bytes); 4096 suits both.
+constexpr size_t kDirectAlign = 4096;
+constexpr size_t kOutputBuffer = size_t{8} << 20;
+
+}  // namespace
+
+OutputFile::OutputFile(const fs::path& path) : name_(path.string()) {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  fd_ = ::open(name_.c_str(), kFlags | O_DIRECT, 0666);
+  direct_ = fd_ >= 0;
+  if (fd_ < 0 && errno == EINVAL) fd_ = ::open(name_.c_str(), kFlags, 0666);
+  if (fd_ < 0)
+    throw InputError(fmt::format("{}: cannot open for writing: {}", name_, std::strerror(errno)));
+  struct stat st {};
+  if (direct_ && (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))) EndDirect();
+  buffer_ = static_cast<char*>(std::aligned_alloc(kDirectAlign, kOutputBuffer));
+  if (buffer_ == nullptr) throw std::bad_alloc();
+}
+
+OutputFile::~OutputFile() {
+  if (fd_ >= 0) ::close(fd_);
+  std::free(buffer_);
+}
+
+void OutputFile::Fail(int error) const {
+  throw InputError(fmt::format(
+      "{}: write failed{}: {}", name_,
+      error == ENOSPC || error == EFBIG || error == EDQUOT ? " (disk full or file-size limit)" : "",
+      std::strerror(error ? error : EIO)));
+}
+
+void OutputFile::EndDirect() {
+  const int flags = ::fcntl(fd_, F_GETFL);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0) Fail(errno);
+  direct_ = false;
+}
+
+// Writes all of [data, data + size); a file system that refuses a direct
+// write (EINVAL) gets it, and the rest of the file, the ordinary way.
+void OutputFile::WriteBlocks(const char* data, size_t size) {
+  while (size > 0) {
+    const ssize_t wrote = ::write(fd_, data, size);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote < 0 && errno == EINVAL && direct_) {
+      EndDirect();
+      continue;
+    }
+    if (wrote <= 0) Fail(wrote < 0 ? errno : ENOSPC);
+    data += wrote;
+    size -= static_cast<size_t>(wrote);
   }
-  if (!ok)
-    throw InputError(fmt::format("{}: write failed{}: {}", path.string(),
-                                 saved == ENOSPC || saved == EFBIG || saved == EDQUOT
-                                     ? " (disk full or file-size limit)"
-                                     : "",
-                                 std::strerror(saved ? saved : EIO)));
+}
+
+void OutputFile::Write(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const size_t take = std::min(bytes.size(), kOutputBuffer - used_);
+    std::memcpy(buffer_ + used_, bytes.data(), take);
+    used_ += take;
+    bytes.remove_prefix(take);
+    if (used_ == kOutputBuffer) {
+      WriteBlocks(buffer_, used_);
+      used_ = 0;
+    }
+  }
+}
+
+// The buffered rest: its whole blocks directly, the last partial block the
+// ordinary way (O_DIRECT cannot write it).
+void OutputFile::WriteTail() {
+  const size_t whole = used_ / kDirectAlign * kDirectAlign;
+  WriteBlocks(buffer_, whole);
+  if (whole < used_) {
+    if (direct_) EndDirect();
+    WriteBlocks(buffer_ + whole, used_ - whole);
+  }
+  used_ = 0;
+}
+
+void OutputFile::Close() {
+  WriteTail();
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) Fail(errno);
+}
+
+void WriteTextFile(const fs::path& path, const std::string& text) {
+  OutputFile file(path);
+  file.Write(text);
+  file.Close();
 }
 
 void WriteFileAtomically(const fs::path& path, const std::string& text) {

@@ -34,6 +34,11 @@ class MappedFile {
   // Lets the resident pages of bytes [offset, offset + size) go (the whole
   // pages inside the range); reading them again reads the file again.
   void Release(size_t offset, size_t size) const;
+  // Release(), and the page cache drops those bytes too: for a large file
+  // read once, whose pages would otherwise fill memory. Filling fresh pages
+  // can cost more than reading the disk (on a virtual machine, the host
+  // backs each new page), while dropped ones are reused.
+  void Evict(size_t offset, size_t size) const;
 
  private:
   std::string name_;
@@ -65,8 +70,38 @@ class StagedDirectory {
   bool committed_ = false;
 };
 
-// Writes `text` to `path` (throws InputError naming the path and the
-// system's reason on failure: a full disk, a file-size limit, ...).
+// A file written front to back. A regular file is written in large aligned
+// blocks straight to the disk (O_DIRECT) where the file system allows it:
+// copying gigabytes into the page cache costs more processor time than the
+// disk takes to store them (bench/README.md, "Writing outputs"). Elsewhere,
+// and for the last partial block, it is written the ordinary way. Throws
+// InputError naming the path and the system's reason on failure (a full
+// disk, a file-size limit, ...).
+class OutputFile {
+ public:
+  explicit OutputFile(const std::filesystem::path& path);
+  ~OutputFile();  // closes, without a word, a file not Close()d (after an error)
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  void Write(std::string_view bytes);
+  // Writes what is buffered and closes the file.
+  void Close();
+
+ private:
+  void WriteBlocks(const char* data, size_t size);
+  void WriteTail();
+  void EndDirect();
+  [[noreturn]] void Fail(int error) const;
+
+  std::string name_;
+  int fd_ = -1;
+  bool direct_ = false;
+  char* buffer_ = nullptr;  // aligned for O_DIRECT
+  size_t used_ = 0;
+};
+
+// Writes `text` to `path` (an OutputFile).
 void WriteTextFile(const std::filesystem::path& path, const std::string& text);
 // Writes `text` to `path` through a temporary sibling renamed at the end (the
 // sibling is removed on failure, and on a stop signal, which throws

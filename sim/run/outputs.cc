@@ -8,10 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <limits>
 #include <numeric>
@@ -41,13 +38,10 @@ using Buffer = fmt::memory_buffer;
 template <class RowFn>
 void WriteRows(const fs::path& path, const std::string& header, size_t rows, RowFn row) {
   constexpr size_t kChunkRows = 16384, kWindowChunks = 32;
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f)
-    throw InputError(
-        fmt::format("{}: cannot open for writing: {}", path.string(), std::strerror(errno)));
-  bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
+  OutputFile file(path);
+  file.Write(header);
   std::vector<Buffer> chunks(kWindowChunks);
-  for (size_t first = 0; ok && first < rows; first += kChunkRows * kWindowChunks) {
+  for (size_t first = 0; first < rows; first += kChunkRows * kWindowChunks) {
     const size_t nchunks = std::min(kWindowChunks, (rows - first + kChunkRows - 1) / kChunkRows);
     ParallelFor(size_t{0}, nchunks, [&](size_t c) {
       Buffer& out = chunks[c];
@@ -55,14 +49,9 @@ void WriteRows(const fs::path& path, const std::string& header, size_t rows, Row
       const size_t lo = first + c * kChunkRows, hi = std::min(rows, lo + kChunkRows);
       for (size_t i = lo; i < hi; ++i) row(out, i);
     });
-    for (size_t c = 0; ok && c < nchunks; ++c)
-      ok = std::fwrite(chunks[c].data(), 1, chunks[c].size(), f) == chunks[c].size();
+    for (size_t c = 0; c < nchunks; ++c) file.Write({chunks[c].data(), chunks[c].size()});
   }
-  const int saved = errno;
-  if (std::fclose(f) != 0) ok = false;
-  if (!ok)
-    throw InputError(fmt::format("{}: write failed (disk full?): {}", path.string(),
-                                 std::strerror(saved ? saved : errno)));
+  file.Close();
 }
 
 }  // namespace

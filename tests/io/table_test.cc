@@ -1,5 +1,7 @@
-// The readers of output files that the report builds on: MappedFile
-// (sim/io/files.h), ReadCsvTable and ReadCsvColumns (sim/io/csv.h).
+// The readers and writers of output files that the report builds on:
+// MappedFile and OutputFile (sim/io/files.h), ReadCsvTable and
+// ReadCsvColumns (sim/io/csv.h).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -99,6 +101,58 @@ TEST_F(Table, ErrorsNameFileAndLine) {
   const fs::path empty = Write("e.csv", "");
   EXPECT_EQ(ErrorOf([&] { ReadCsvColumns(empty, {"model"}, none); }),
             empty.string() + ": empty file (expected a header)");
+}
+
+// OutputFile writes whole aligned blocks directly and the rest the ordinary
+// way: every size around the block and buffer sizes comes back whole.
+TEST_F(Table, OutputFileWritesEveryByte) {
+  for (const size_t size : {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, size_t{4097},
+                            (size_t{8} << 20) + 4099, (size_t{17} << 20) + 1}) {
+    std::string text(size, '\0');
+    for (size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + (i * 7919) % 26);
+    const fs::path p = dir_ / "out.txt";
+    OutputFile file(p);
+    for (size_t at = 0, piece = 1; at < size; at += piece, piece = piece * 3 + 1)
+      file.Write(std::string_view(text).substr(at, piece));
+    file.Close();
+    EXPECT_EQ(ReadFile(p), text) << size << " bytes";
+  }
+}
+
+TEST_F(Table, OutputFileNamesWhatIsWrong) {
+  const fs::path nowhere = dir_ / "missing" / "out.txt";
+  EXPECT_EQ(ErrorOf([&] { OutputFile{nowhere}; }),
+            nowhere.string() + ": cannot open for writing: No such file or directory");
+  if (fs::exists("/dev/full")) {
+    EXPECT_EQ(ErrorOf([&] { WriteTextFile("/dev/full", std::string(10000, 'x')); }),
+              "/dev/full: write failed (disk full or file-size limit): No space left on device");
+  }
+}
+
+TEST_F(Table, EvictedBytesReadAgainFromTheFile) {
+  std::string text(size_t{3} << 20, 'x');
+  for (size_t i = 0; i < text.size(); i += 97) text[i] = '\n';
+  const MappedFile file(Write("big.txt", text));
+  ASSERT_EQ(file.Text(), text);
+  file.Evict(0, size_t{2} << 20);
+  file.Evict(size_t{1} << 20, size_t{8} << 20);  // past the end: up to the end
+  EXPECT_EQ(file.Text(), text);
+}
+
+// A table larger than the reader's eviction step is read whole, its pages
+// let go behind the reader.
+TEST_F(Table, LargeTableIsReadWhole) {
+  std::string text = "id,value\n";
+  long rows = 0;
+  while (text.size() < (size_t{66} << 20)) text += fmt::format("r{},{}\n", rows, rows), ++rows;
+  const fs::path p = Write("large.csv", text);
+  long seen = 0, bad = 0;
+  ReadCsvColumns(p, {"value"}, [&](long line, const std::vector<std::string_view>& f) {
+    if (f[0] != std::to_string(seen) || line != seen + 2) ++bad;
+    ++seen;
+  });
+  EXPECT_EQ(seen, rows);
+  EXPECT_EQ(bad, 0);
 }
 
 }  // namespace
