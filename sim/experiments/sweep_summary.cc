@@ -310,7 +310,7 @@ std::string EmitTexts(const SweepPlan& plan, const Texts& items, const std::stri
 
 std::vector<SweepRow> ParsePointMetrics(std::string_view csv, const std::string& file) {
   std::vector<std::vector<std::string>> records;
-  ParseCsvRecords(csv, file, [&](long, std::span<const std::string> fields) {
+  ParseCsvRecords(csv, file, [&](long, std::span<const std::string_view> fields) {
     records.emplace_back(fields.begin(), fields.end());
   });
   const std::vector<std::string> header = {"model", "metric", "value", "lo", "hi"};

@@ -152,7 +152,7 @@ class CsvParser {
 // (ratings, pairwise, indicators) reads through it.
 class CsvRecordReader {
  public:
-  using Callback = std::function<void(long line, std::span<const std::string> fields)>;
+  using Callback = std::function<void(long line, std::span<const std::string_view> fields)>;
 
   CsvRecordReader(const std::string& file, Callback on_record)
       : file_(file), on_record_(std::move(on_record)) {}
@@ -222,14 +222,8 @@ class CsvRecordReader {
     const std::string_view rest(cursor.Pos(),
                                 static_cast<size_t>(chunk.data() + chunk.size() - cursor.Pos()));
     if (rest.find_first_not_of("\r\n") != std::string_view::npos) return false;
-    num_fields_ = 0;
-    for (const std::string_view field : cursor.Fields()) {
-      if (num_fields_ == fields_.size()) fields_.emplace_back();
-      fields_[num_fields_++].assign(field.data(), field.size());
-    }
     record_line_ = line;
-    on_record_(record_line_, std::span<const std::string>(fields_.data(), num_fields_));
-    num_fields_ = 0;
+    on_record_(record_line_, cursor.Fields());
     return true;
   }
 
@@ -265,8 +259,8 @@ class CsvRecordReader {
     r->ended_record_ = true;
     if (r->failure_) return;
     try {
-      r->on_record_(r->record_line_,
-                    std::span<const std::string>(r->fields_.data(), r->num_fields_));
+      r->views_.assign(r->fields_.begin(), r->fields_.begin() + r->num_fields_);
+      r->on_record_(r->record_line_, r->views_);
     } catch (...) {
       r->failure_ = std::current_exception();
     }
@@ -282,8 +276,9 @@ class CsvRecordReader {
   std::exception_ptr failure_;
   bool ended_record_ = false;
   long record_line_ = 0;
-  std::vector<std::string> fields_;
+  std::vector<std::string> fields_;  // libcsv's fields, kept between records
   size_t num_fields_ = 0;
+  std::vector<std::string_view> views_;  // views of fields_
   RecordCursor cursor_{nullptr, nullptr};
 };
 
@@ -334,7 +329,7 @@ class RatingsBuilder {
     Fail(record_line_, fmt::format("column '{}': {}", ColumnName(c), message));
   }
 
-  void Record(long line, std::span<const std::string> fields);
+  void Record(long line, std::span<const std::string_view> fields);
   void Header();
   void Row();
   uint32_t IdOf(IdTable& table, Column c, std::string_view name);
@@ -353,8 +348,8 @@ class RatingsBuilder {
   const std::string& file_;
   const RatingsReadOptions& options_;
   int max_grade_allowed_;
-  long record_line_ = 0;                 // physical line on which the current record began
-  std::span<const std::string> fields_;  // fields of the current record
+  long record_line_ = 0;                      // physical line on which the current record began
+  std::span<const std::string_view> fields_;  // fields of the current record
   size_t num_fields_ = 0;
 
   bool have_header_ = false;
@@ -392,7 +387,7 @@ class RatingsBuilder {
   } item_rows_;
 };
 
-void RatingsBuilder::Record(long line, std::span<const std::string> fields) {
+void RatingsBuilder::Record(long line, std::span<const std::string_view> fields) {
   record_line_ = line;
   fields_ = fields;
   num_fields_ = fields.size();
@@ -545,7 +540,7 @@ void RatingsBuilder::Row() {
 
 RatingBallots RatingsBuilder::Parse(std::string_view text) {
   CsvRecordReader reader(
-      file_, [this](long line, std::span<const std::string> fields) { Record(line, fields); });
+      file_, [this](long line, std::span<const std::string_view> fields) { Record(line, fields); });
   reader.Parse(text);
   if (!have_header_) {
     throw InputError(Location(file_) +
@@ -778,7 +773,7 @@ void ReadCsvTable(const std::filesystem::path& path, const CsvRecordCallback& on
   const MappedFile file(path);
   bool header = true;
   size_t width = 0;
-  CsvRecordReader reader(file.Name(), [&](long line, std::span<const std::string> fields) {
+  CsvRecordReader reader(file.Name(), [&](long line, std::span<const std::string_view> fields) {
     if (header) {
       header = false;
       width = fields.size();
@@ -807,7 +802,7 @@ void ReadCsvColumns(const std::filesystem::path& path, const std::vector<std::st
   const std::string name = path.string();
   std::vector<size_t> index;
   std::vector<std::string_view> row(columns.size());
-  const auto on_header = [&](long line, std::span<const std::string> fields) {
+  const auto on_header = [&](long line, std::span<const std::string_view> fields) {
     for (const std::string& c : columns) {
       const auto it = std::find(fields.begin(), fields.end(), c);
       if (it == fields.end())
@@ -816,7 +811,7 @@ void ReadCsvColumns(const std::filesystem::path& path, const std::vector<std::st
       index.push_back(static_cast<size_t>(it - fields.begin()));
     }
   };
-  ReadCsvTable(path, on_header, [&](long line, std::span<const std::string> fields) {
+  ReadCsvTable(path, on_header, [&](long line, std::span<const std::string_view> fields) {
     for (size_t i = 0; i < columns.size(); ++i) row[i] = fields[index[i]];
     on_row(line, row);
   });
@@ -827,9 +822,9 @@ namespace {
 // Readers for the pairwise and indicators CSV files, on CsvRecordReader like
 // the ratings reader.
 
-std::string HeaderText(std::span<const std::string> fields) {
+std::string HeaderText(std::span<const std::string_view> fields) {
   std::vector<std::string> shown;
-  for (const std::string& name : fields) shown.push_back(Escape(name));
+  for (const std::string_view name : fields) shown.push_back(Escape(name));
   return fmt::format("{}", fmt::join(shown, ","));
 }
 
@@ -858,9 +853,9 @@ class PairwiseBuilder {
   [[noreturn]] void Fail(long line, const std::string& message) const {
     throw InputError(Location(file_, line) + message);
   }
-  void Header(long line, std::span<const std::string> fields);
-  void Row(long line, std::span<const std::string> fields);
-  float Weight(long line, const std::string& f) const;
+  void Header(long line, std::span<const std::string_view> fields);
+  void Row(long line, std::span<const std::string_view> fields);
+  float Weight(long line, std::string_view f) const;
 
   const std::string& file_;
   bool have_header_ = false;
@@ -870,10 +865,10 @@ class PairwiseBuilder {
   PairwiseBallots b_;
 };
 
-void PairwiseBuilder::Header(long line, std::span<const std::string> fields) {
+void PairwiseBuilder::Header(long line, std::span<const std::string_view> fields) {
   header_text_ = HeaderText(fields);
   bool seen[kNumColumns] = {};
-  for (const std::string& name : fields) {
+  for (const std::string_view name : fields) {
     int found = -1;
     for (int c = 0; c < kNumColumns; ++c)
       if (name == kNames[c]) found = c;
@@ -897,7 +892,7 @@ void PairwiseBuilder::Header(long line, std::span<const std::string> fields) {
   have_header_ = true;
 }
 
-float PairwiseBuilder::Weight(long line, const std::string& f) const {
+float PairwiseBuilder::Weight(long line, std::string_view f) const {
   double value = 0.0;
   const auto [end, ec] = std::from_chars(f.data(), f.data() + f.size(), value);
   if (ec != std::errc() || end != f.data() + f.size() || !std::isfinite(value) || value < 0.0 ||
@@ -907,7 +902,7 @@ float PairwiseBuilder::Weight(long line, const std::string& f) const {
   return value == 0.0 ? 0.0f : static_cast<float>(value);
 }
 
-void PairwiseBuilder::Row(long line, std::span<const std::string> fields) {
+void PairwiseBuilder::Row(long line, std::span<const std::string_view> fields) {
   if (fields.size() != role_.size()) {
     Fail(line, fmt::format("found {} field{}; expected {} as in the header ({})", fields.size(),
                            fields.size() == 1 ? "" : "s", role_.size(), header_text_));
@@ -915,7 +910,7 @@ void PairwiseBuilder::Row(long line, std::span<const std::string> fields) {
   uint32_t id[2] = {0, 0};
   float weight = 1.0f;
   for (size_t i = 0; i < fields.size(); ++i) {
-    const std::string& f = fields[i];
+    const std::string_view f = fields[i];
     if (role_[i] == kWeight) {
       if (f.empty()) continue;
       weight = Weight(line, f);
@@ -938,7 +933,7 @@ void PairwiseBuilder::Row(long line, std::span<const std::string> fields) {
 }
 
 PairwiseBallots PairwiseBuilder::Parse(std::string_view text) {
-  CsvRecordReader(file_, [&](long line, std::span<const std::string> fields) {
+  CsvRecordReader(file_, [&](long line, std::span<const std::string_view> fields) {
     if (have_header_) {
       Row(line, fields);
     } else {
@@ -974,9 +969,9 @@ class IndicatorsBuilder {
   [[noreturn]] void Fail(long line, const std::string& message) const {
     throw InputError(Location(file_, line) + message);
   }
-  void Header(long line, std::span<const std::string> fields);
-  void CheckIndicatorName(long line, std::span<const std::string> fields, size_t i) const;
-  void Row(long line, std::span<const std::string> fields);
+  void Header(long line, std::span<const std::string_view> fields);
+  void CheckIndicatorName(long line, std::span<const std::string_view> fields, size_t i) const;
+  void Row(long line, std::span<const std::string_view> fields);
   IndicatorTable Build();
 
   const std::string& file_;
@@ -988,7 +983,7 @@ class IndicatorsBuilder {
   std::vector<double> values_;  // row by row
 };
 
-void IndicatorsBuilder::Header(long line, std::span<const std::string> fields) {
+void IndicatorsBuilder::Header(long line, std::span<const std::string_view> fields) {
   header_text_ = HeaderText(fields);
   if (fields[0] != "unit") {
     Fail(line, fmt::format("the first column is {}; expected 'unit' and then one column per "
@@ -1004,9 +999,9 @@ void IndicatorsBuilder::Header(long line, std::span<const std::string> fields) {
 }
 
 // Header column `i` (0-based, >= 1): a new, non-empty UTF-8 name.
-void IndicatorsBuilder::CheckIndicatorName(long line, std::span<const std::string> fields,
+void IndicatorsBuilder::CheckIndicatorName(long line, std::span<const std::string_view> fields,
                                            size_t i) const {
-  const std::string& name = fields[i];
+  const std::string_view name = fields[i];
   if (name.empty()) {
     Fail(line, fmt::format("column {} has an empty name; expected an indicator name (the "
                            "header found: {})",
@@ -1024,12 +1019,12 @@ void IndicatorsBuilder::CheckIndicatorName(long line, std::span<const std::strin
   }
 }
 
-void IndicatorsBuilder::Row(long line, std::span<const std::string> fields) {
+void IndicatorsBuilder::Row(long line, std::span<const std::string_view> fields) {
   if (fields.size() != indicators_.size() + 1) {
     Fail(line, fmt::format("found {} field{}; expected {} as in the header ({})", fields.size(),
                            fields.size() == 1 ? "" : "s", indicators_.size() + 1, header_text_));
   }
-  const std::string& unit = fields[0];
+  const std::string_view unit = fields[0];
   if (const int64_t seen = units_.Find(unit); seen >= 0) {
     Fail(line, fmt::format("unit {} appears again (first on line {}); expected one row per unit",
                            Quote(unit), unit_line_[seen]));
@@ -1038,7 +1033,7 @@ void IndicatorsBuilder::Row(long line, std::span<const std::string> fields) {
   units_.Add(unit);
   unit_line_.push_back(line);
   for (size_t i = 1; i < fields.size(); ++i) {
-    const std::string& f = fields[i];
+    const std::string_view f = fields[i];
     if (f.empty()) {
       values_.push_back(std::numeric_limits<double>::quiet_NaN());
       continue;
@@ -1068,7 +1063,7 @@ IndicatorTable IndicatorsBuilder::Build() {
 }
 
 IndicatorTable IndicatorsBuilder::Parse(std::string_view text) {
-  CsvRecordReader(file_, [&](long line, std::span<const std::string> fields) {
+  CsvRecordReader(file_, [&](long line, std::span<const std::string_view> fields) {
     if (have_header_) {
       Row(line, fields);
     } else {

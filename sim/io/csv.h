@@ -59,7 +59,7 @@ namespace evalsim {
 // record, header included, `line` being the physical line it began on.
 // Throws InputError (file:line:col) on malformed text, and passes on what
 // `on_record` throws. Every reader here is built on it.
-using CsvRecordCallback = std::function<void(long line, std::span<const std::string> fields)>;
+using CsvRecordCallback = std::function<void(long line, std::span<const std::string_view> fields)>;
 void ParseCsvRecords(std::string_view text, const std::string& file_name,
                      const CsvRecordCallback& on_record);
 

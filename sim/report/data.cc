@@ -445,7 +445,7 @@ struct SweepLine {
 std::vector<SweepLine> ReadSweepLines(const fs::path& p, std::vector<std::string>& keys) {
   const std::string name = p.string();
   std::vector<SweepLine> lines;
-  const auto on_header = [&](long line, std::span<const std::string> f) {
+  const auto on_header = [&](long line, std::span<const std::string_view> f) {
     if (f.size() < 7 || f[0] != "point" || f[f.size() - 5] != "model" ||
         f[f.size() - 4] != "metric" || f[f.size() - 3] != "value" || f[f.size() - 2] != "lo" ||
         f[f.size() - 1] != "hi")
@@ -454,7 +454,7 @@ std::vector<SweepLine> ReadSweepLines(const fs::path& p, std::vector<std::string
                       Location(name, line)));
     keys.assign(f.begin() + 1, f.end() - 5);
   };
-  ReadCsvTable(p, on_header, [&](long line, std::span<const std::string> f) {
+  ReadCsvTable(p, on_header, [&](long line, std::span<const std::string_view> f) {
     const size_t width = f.size();
     for (size_t i = width - 3; i < width; ++i)
       Number(f[i], p, line, i == width - 3 ? "value" : i == width - 2 ? "lo" : "hi");
@@ -570,7 +570,7 @@ ManipulationData ReadManipulation(const fs::path& dir) {
 TallyScores ReadTallyScores(const fs::path& p) {
   TallyScores t;
   int col_ratee = -1, col_score = -1, col_rank = -1, col_lo = -1, col_hi = -1, col_class = -1;
-  const auto on_header = [&](long line, std::span<const std::string> f) {
+  const auto on_header = [&](long line, std::span<const std::string_view> f) {
     for (size_t i = 0; i < f.size(); ++i) {
       const int c = static_cast<int>(i);
       if (f[i] == "ratee") col_ratee = c;
@@ -587,7 +587,7 @@ TallyScores ReadTallyScores(const fs::path& p) {
     t.classes = col_class >= 0;
   };
   std::set<std::string> seen;
-  ReadCsvTable(p, on_header, [&](long line, std::span<const std::string> f) {
+  ReadCsvTable(p, on_header, [&](long line, std::span<const std::string_view> f) {
     TallyScore r;
     r.ratee = f[col_ratee];
     r.score = RequiredNumber(f[col_score], p, line, "score");
@@ -697,9 +697,9 @@ Json CsvTable(const fs::path& p, const std::string& key, const std::string& titl
   t["title"] = title;
   Json rows = Json::array();
   bool header = true;
-  ParseCsvRecords(file.Text(), file.Name(), [&](long, std::span<const std::string> f) {
+  ParseCsvRecords(file.Text(), file.Name(), [&](long, std::span<const std::string_view> f) {
     Json r = Json::array();
-    for (const std::string& cell : f) {
+    for (const std::string_view cell : f) {
       double x = 0;
       const auto [ptr, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), x);
       if (!header && !cell.empty() && ec == std::errc() && ptr == cell.data() + cell.size() &&

@@ -173,9 +173,9 @@ TallyUnits ReadTallyUnits(const std::string& file, const Scenario& s,
   std::map<std::string_view, size_t> ratee_index;
   for (size_t e = 0; e < n; ++e) ratee_index.emplace(ratee_names[e], e);
   std::vector<long> seen(n, 0);
-  const auto on_header = [&](long line, std::span<const std::string> f) {
+  const auto on_header = [&](long line, std::span<const std::string_view> f) {
     for (size_t i = 0; i < f.size(); ++i) {
-      const std::string& name = f[i];
+      const std::string name(f[i]);
       if (std::find(f.begin(), f.begin() + static_cast<long>(i), name) !=
           f.begin() + static_cast<long>(i))
         throw InputError(fmt::format("{}:{}: column '{}' appears twice", file, line, name));
@@ -195,7 +195,7 @@ TallyUnits ReadTallyUnits(const std::string& file, const Scenario& s,
     t.has_vetoes = std::find(f.begin(), f.end(), "vetoes") != f.end();
     if (t.has_vetoes) t.draws.assign(t.vetoes.size(), std::vector<uint8_t>(n, 0));
   };
-  ReadCsvTable(file, on_header, [&](long line, std::span<const std::string> f) {
+  ReadCsvTable(file, on_header, [&](long line, std::span<const std::string_view> f) {
     const std::string where = fmt::format("{}:{}: ", file, line);
     const size_t r =
         static_cast<size_t>(std::find(column_of.begin(), column_of.end(), -1) - column_of.begin());

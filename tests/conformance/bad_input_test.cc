@@ -1206,7 +1206,7 @@ TEST_F(BadInputTest, BaseScenariosAreValid) {
 // The records of a scores CSV, each as its fields.
 std::vector<std::vector<std::string>> Records(const std::string& csv) {
   std::vector<std::vector<std::string>> rows;
-  evalsim::ParseCsvRecords(csv, "scores", [&](long, std::span<const std::string> f) {
+  evalsim::ParseCsvRecords(csv, "scores", [&](long, std::span<const std::string_view> f) {
     rows.emplace_back(f.begin(), f.end());
   });
   return rows;

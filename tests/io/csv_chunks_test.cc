@@ -25,7 +25,7 @@ namespace {
 std::string ExactRecords(std::string_view text) {
   std::string out;
   try {
-    ParseCsvRecords(text, "t.csv", [&](long, std::span<const std::string> fields) {
+    ParseCsvRecords(text, "t.csv", [&](long, std::span<const std::string_view> fields) {
       out += fmt::format("{}\n", fmt::join(fields, "|"));
     });
   } catch (const InputError&) {
@@ -153,7 +153,7 @@ TEST(ExactReader, RecordLinesAcrossCursorAndLibcsvLines) {
       "e,\"f\"\"g\"\n"  // 6: an escaped quote
       "h,i";            // 7: no line end
   std::vector<std::string> got;
-  ParseCsvRecords(text, "t.csv", [&](long line, std::span<const std::string> fields) {
+  ParseCsvRecords(text, "t.csv", [&](long line, std::span<const std::string_view> fields) {
     got.push_back(fmt::format("{}:{}", line, fmt::join(fields, "|")));
   });
   const std::vector<std::string> want = {"1:a|b", "2:x\ny|2", "5:c|d", "6:e|f\"g", "7:h|i"};

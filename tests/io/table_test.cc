@@ -79,11 +79,11 @@ TEST_F(Table, TableGivesTheHeaderThenTheRows) {
   std::vector<std::string> got;
   ReadCsvTable(
       p,
-      [&](long line, std::span<const std::string> f) {
-        got.push_back("header@" + std::to_string(line) + ":" + f[0] + f[1]);
+      [&](long line, std::span<const std::string_view> f) {
+        got.push_back(fmt::format("header@{}:{}{}", line, f[0], f[1]));
       },
-      [&](long line, std::span<const std::string> f) {
-        got.push_back("row@" + std::to_string(line) + ":" + f[0] + f[1]);
+      [&](long line, std::span<const std::string_view> f) {
+        got.push_back(fmt::format("row@{}:{}{}", line, f[0], f[1]));
       });
   EXPECT_EQ(got, (std::vector<std::string>{"header@1:h1h2", "row@3:12"}));
 }

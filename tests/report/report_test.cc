@@ -44,7 +44,7 @@ std::vector<std::map<std::string, std::string>> ReadTable(const fs::path& p) {
   std::vector<std::string> header;
   std::vector<std::map<std::string, std::string>> rows;
   const std::string text = Slurp(p);
-  evalsim::ParseCsvRecords(text, p.string(), [&](long, std::span<const std::string> f) {
+  evalsim::ParseCsvRecords(text, p.string(), [&](long, std::span<const std::string_view> f) {
     if (header.empty()) {
       header.assign(f.begin(), f.end());
       return;
