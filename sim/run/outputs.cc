@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
+#include <future>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -33,15 +35,20 @@ using Buffer = fmt::memory_buffer;
 // Writes `header` then rows [0, rows) of a large table to `path`. Rows are
 // formatted by `row(out, i)` in chunks, the chunks of a window in parallel,
 // each into its own buffer, and written in row order, so the bytes are those
-// of a sequential loop whatever the thread count, and at most a window of
-// text is held in memory instead of the whole file.
+// of a sequential loop whatever the thread count, and at most two windows of
+// text are held in memory instead of the whole file: one is written (on a
+// thread of its own, which mostly waits for the disk) while the next is
+// formatted.
 template <class RowFn>
 void WriteRows(const fs::path& path, const std::string& header, size_t rows, RowFn row) {
   constexpr size_t kChunkRows = 16384, kWindowChunks = 32;
   OutputFile file(path);
   file.Write(header);
-  std::vector<Buffer> chunks(kWindowChunks);
-  for (size_t first = 0; first < rows; first += kChunkRows * kWindowChunks) {
+  std::array<std::vector<Buffer>, 2> windows;
+  for (auto& w : windows) w.resize(kWindowChunks);
+  std::future<void> writing;
+  for (size_t first = 0, w = 0; first < rows; first += kChunkRows * kWindowChunks, w ^= 1) {
+    std::vector<Buffer>& chunks = windows[w];
     const size_t nchunks = std::min(kWindowChunks, (rows - first + kChunkRows - 1) / kChunkRows);
     ParallelFor(size_t{0}, nchunks, [&](size_t c) {
       Buffer& out = chunks[c];
@@ -49,8 +56,12 @@ void WriteRows(const fs::path& path, const std::string& header, size_t rows, Row
       const size_t lo = first + c * kChunkRows, hi = std::min(rows, lo + kChunkRows);
       for (size_t i = lo; i < hi; ++i) row(out, i);
     });
-    for (size_t c = 0; c < nchunks; ++c) file.Write({chunks[c].data(), chunks[c].size()});
+    if (writing.valid()) writing.get();
+    writing = std::async(std::launch::async, [&file, &chunks, nchunks] {
+      for (size_t c = 0; c < nchunks; ++c) file.Write({chunks[c].data(), chunks[c].size()});
+    });
   }
+  if (writing.valid()) writing.get();
   file.Close();
 }
 
