@@ -7,6 +7,7 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -430,58 +431,54 @@ void RatingScaleFit::FindCategories() {
 // Repeatedly sets aside evaluees and raters whose ballots among the kept
 // ones are all in the top (or all in the bottom) observed grade. Each round
 // decides from the previous round's state, so the result does not depend on
-// the order of evaluees or raters.
+// the order of evaluees or raters. Only which kinds of kept ballot each one
+// has matters (ForEachBallot passes positive weights alone), so a round
+// sets flags, on every core: an OR, whatever the order.
 void RatingScaleFit::SetAsideExtremes() {
+  enum : uint8_t { kAny = 1, kNotTop = 2, kNotBottom = 4 };
   const int top = cat_.count - 1;
   ratee_trim_.assign(n_, 0);
   rater_trim_.assign(num_raters_, 0);
-  std::vector<double> ew(n_), enot_top(n_), enot_bottom(n_);
-  std::vector<double> jw(num_raters_), jnot_top(num_raters_), jnot_bottom(num_raters_);
+  std::vector<uint8_t> ratee_kinds(n_), rater_kinds(num_raters_);
   for (bool changed = true; changed;) {
-    std::fill(ew.begin(), ew.end(), 0.0);
-    std::fill(enot_top.begin(), enot_top.end(), 0.0);
-    std::fill(enot_bottom.begin(), enot_bottom.end(), 0.0);
-    std::fill(jw.begin(), jw.end(), 0.0);
-    std::fill(jnot_top.begin(), jnot_top.end(), 0.0);
-    std::fill(jnot_bottom.begin(), jnot_bottom.end(), 0.0);
-    for (int i = 0; i < n_; ++i) {
-      if (ratee_trim_[i] != 0) continue;
-      ForEachBallot(i, [&](int j, int u, double w) {
-        if (rater_trim_[j] != 0) return;
-        ew[i] += w;
-        jw[j] += w;
-        if (u != top) {
-          enot_top[i] += w;
-          jnot_top[j] += w;
+    std::fill(rater_kinds.begin(), rater_kinds.end(), 0);
+    ParallelFor(tbb::blocked_range<int>(0, n_, 1024), [&](const tbb::blocked_range<int>& r) {
+      for (int i = r.begin(); i < r.end(); ++i) {
+        uint8_t kinds = 0;
+        if (ratee_trim_[i] == 0) {
+          ForEachBallot(i, [&](int j, int u, double) {
+            if (rater_trim_[j] != 0) return;
+            const uint8_t kind = kAny | (u != top ? kNotTop : 0) | (u != 0 ? kNotBottom : 0);
+            kinds |= kind;
+            std::atomic_ref<uint8_t> rater(rater_kinds[j]);
+            if ((rater.load(std::memory_order_relaxed) & kind) != kind)
+              rater.fetch_or(kind, std::memory_order_relaxed);
+          });
         }
-        if (u != 0) {
-          enot_bottom[i] += w;
-          jnot_bottom[j] += w;
-        }
-      });
-    }
+        ratee_kinds[i] = kinds;
+      }
+    });
     changed = false;
-    auto mark = [&](std::vector<uint8_t>& trim, const std::vector<double>& w,
-                    const std::vector<double>& not_top, const std::vector<double>& not_bottom) {
+    auto mark = [&](std::vector<uint8_t>& trim, const std::vector<uint8_t>& kinds) {
       for (size_t x = 0; x < trim.size(); ++x) {
-        if (trim[x] != 0 || !(w[x] > 0.0)) continue;
-        if (not_top[x] == 0.0) {
+        if (trim[x] != 0 || !(kinds[x] & kAny)) continue;
+        if (!(kinds[x] & kNotTop)) {
           trim[x] = 1;
           changed = true;
-        } else if (not_bottom[x] == 0.0) {
+        } else if (!(kinds[x] & kNotBottom)) {
           trim[x] = 2;
           changed = true;
         }
       }
     };
-    mark(ratee_trim_, ew, enot_top, enot_bottom);
-    mark(rater_trim_, jw, jnot_top, jnot_bottom);
+    mark(ratee_trim_, ratee_kinds);
+    mark(rater_trim_, rater_kinds);
     if (!changed) {
       // Final state: kept elements with a core ballot form the core.
       ratee_role_.assign(n_, kNoEstimate);
       rater_role_.assign(num_raters_, kNoEstimate);
       for (int i = 0; i < n_; ++i) {
-        if (ratee_trim_[i] == 0 && ew[i] > 0.0) {
+        if (ratee_trim_[i] == 0 && (ratee_kinds[i] & kAny)) {
           ratee_role_[i] = kCore;
         } else if (total_weight_[i] > 0.0) {
           ratee_role_[i] = kAnchored;
@@ -489,7 +486,7 @@ void RatingScaleFit::SetAsideExtremes() {
         }
       }
       for (int j = 0; j < num_raters_; ++j)
-        if (rater_trim_[j] == 0 && jw[j] > 0.0) rater_role_[j] = kCore;
+        if (rater_trim_[j] == 0 && (rater_kinds[j] & kAny)) rater_role_[j] = kCore;
     }
   }
 }
