@@ -161,11 +161,13 @@ class CsvRecordReader {
   // longer read (a mapped file can let those pages go).
   void OnConsumed(std::function<void(const char*)> consumed) { consumed_ = std::move(consumed); }
 
-  void Parse(std::string_view text) {
-    if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
+  // Reads `text`, whose first line is line `first_line` of the file (a
+  // byte-order mark is skipped on line 1).
+  void Parse(std::string_view text, long first_line = 1) {
+    if (first_line == 1 && text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
     CsvParser parser;
     bool in_record = false;  // a record began on an earlier line and has not ended
-    long line = 1;
+    long line = first_line;
     for (size_t pos = 0; pos < text.size(); ++line) {
       size_t end = LineEnd(text, pos);
       if (end == std::string_view::npos) {
@@ -768,38 +770,58 @@ void ParseCsvRecords(std::string_view text, const std::string& file_name,
   CsvRecordReader(file_name, on_record).Parse(text);
 }
 
-void ReadCsvTable(const std::filesystem::path& path, const CsvRecordCallback& on_header,
-                  const CsvRecordCallback& on_row) {
-  const MappedFile file(path);
-  bool header = true;
-  size_t width = 0;
-  CsvRecordReader reader(file.Name(), [&](long line, std::span<const std::string_view> fields) {
+namespace {
+
+// The records of a table from byte `from` of `file` on, where line `line`
+// begins, the exact way: the header first (when `width` is 0), then rows of
+// `width` fields. A table is read once, front to back: the pages behind
+// leave memory and the page cache (a run's evaluees.csv is gigabytes).
+void ReadTableExactly(const MappedFile& file, size_t from, long line, size_t width,
+                      const CsvRecordCallback& on_header, const CsvRecordCallback& on_row) {
+  bool header = width == 0;
+  CsvRecordReader reader(file.Name(), [&](long at, std::span<const std::string_view> fields) {
     if (header) {
       header = false;
       width = fields.size();
-      on_header(line, fields);
+      on_header(at, fields);
       return;
     }
     if (fields.size() != width)
       throw InputError(fmt::format("{}{} field(s); expected {} as in the header",
-                                   Location(file.Name(), line), fields.size(), width));
-    on_row(line, fields);
+                                   Location(file.Name(), at), fields.size(), width));
+    on_row(at, fields);
   });
-  // A table is read once, front to back: the pages behind leave memory and
-  // the page cache (a run's evaluees.csv is gigabytes).
-  const char* evicted = file.Text().data();
+  size_t evicted = from;
   reader.OnConsumed([&](const char* at) {
-    file.Evict(static_cast<size_t>(evicted - file.Text().data()),
-               static_cast<size_t>(at - evicted));
-    evicted = at;
+    const size_t upto = static_cast<size_t>(at - file.Text().data());
+    file.Evict(evicted, upto - evicted);
+    evicted = upto;
   });
-  reader.Parse(file.Text());
+  reader.Parse(file.Text().substr(from), line);
   if (header) throw InputError(fmt::format("{}: empty file (expected a header)", file.Name()));
+}
+
+// The header's fields when it is the first line, ended by LF, of a text
+// without CR (else false: the exact reader reads the table), and where the
+// data begin.
+bool HeaderOnLine1(std::string_view text, std::vector<std::string>* fields, size_t* data) {
+  const size_t bom = text.size() - WithoutBom(text).size();
+  if (!ReadHeader(text.substr(bom), fields, data)) return false;
+  *data += bom;
+  const std::string_view line = text.substr(bom, *data - bom);
+  return !line.empty() && line.back() == '\n' && line.find_first_of("\r\n") == line.size() - 1;
+}
+
+}  // namespace
+
+void ReadCsvTable(const std::filesystem::path& path, const CsvRecordCallback& on_header,
+                  const CsvRecordCallback& on_row) {
+  ReadTableExactly(MappedFile(path), 0, 1, 0, on_header, on_row);
 }
 
 void ReadCsvColumns(const std::filesystem::path& path, const std::vector<std::string>& columns,
                     const CsvColumnsCallback& on_row) {
-  const std::string name = path.string();
+  const MappedFile file(path);
   std::vector<size_t> index;
   std::vector<std::string_view> row(columns.size());
   const auto on_header = [&](long line, std::span<const std::string_view> fields) {
@@ -807,14 +829,28 @@ void ReadCsvColumns(const std::filesystem::path& path, const std::vector<std::st
       const auto it = std::find(fields.begin(), fields.end(), c);
       if (it == fields.end())
         throw InputError(
-            fmt::format("{}missing column '{}' in the header", Location(name, line), c));
+            fmt::format("{}missing column '{}' in the header", Location(file.Name(), line), c));
       index.push_back(static_cast<size_t>(it - fields.begin()));
     }
   };
-  ReadCsvTable(path, on_header, [&](long line, std::span<const std::string_view> fields) {
+  const auto on_fields = [&](long line, std::span<const std::string_view> fields) {
     for (size_t i = 0; i < columns.size(); ++i) row[i] = fields[index[i]];
     on_row(line, row);
-  });
+  };
+  // The fast way first: windows of records tokenised on every core, up to
+  // anything it leaves to the exact reader.
+  std::vector<std::string> header;
+  size_t data = 0;
+  if (!HeaderOnLine1(file.Text(), &header, &data))
+    return ReadTableExactly(file, 0, 1, 0, on_header, on_fields);
+  on_header(1, std::vector<std::string_view>(header.begin(), header.end()));
+  size_t evicted = 0;
+  const WindowsStop stop =
+      ReadColumnsInWindows(file.Text(), data, 2, header.size(), index, on_row, [&](size_t upto) {
+        file.Evict(evicted, upto - evicted);
+        evicted = upto;
+      });
+  if (!stop.done) ReadTableExactly(file, stop.offset, stop.line, header.size(), {}, on_fields);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "sim/core/parallel.h"
 
@@ -187,6 +188,105 @@ bool ParseInChunks(std::string_view text, size_t data_begin, std::span<ChunkPars
                                 std::max(start[k + 1], start[k + 2]), end, options);
   }
   return true;
+}
+
+namespace {
+
+constexpr size_t kWindow = size_t{64} << 20;
+
+// The selected fields of a chunk's records, as views of the text, and the
+// line of each within the chunk. Only records of exactly one line are taken
+// (see ReadColumnsInWindows), so lines are counted by records and blanks.
+class ColumnChunk final : public ChunkParser {
+ public:
+  ColumnChunk(size_t width, std::span<const size_t> index) : width_(width), index_(index) {}
+
+  bool Parse(RecordCursor& cursor, const char* stop) override {
+    while (cursor.Pos() < stop) {
+      const char* start = cursor.Pos();
+      switch (cursor.Next()) {
+        case RecordCursor::kEnd:
+          return true;
+        case RecordCursor::kDoubt:
+          return false;
+        case RecordCursor::kBlank:
+          if (cursor.Pos()[-1] == '\r') return false;
+          ++lines_;
+          continue;
+        case RecordCursor::kRecord:
+          break;
+      }
+      const std::span<const std::string_view> fields = cursor.Fields();
+      // The record's bytes but the line end that closes it: no CR or LF.
+      const size_t inner = static_cast<size_t>(cursor.Pos() - start) -
+                           (cursor.Pos()[-1] == '\n' || cursor.Pos()[-1] == '\r' ? 1 : 0);
+      if (cursor.Escaped() || fields.size() != width_ || cursor.Pos()[-1] == '\r' ||
+          std::memchr(start, '\n', inner) != nullptr || std::memchr(start, '\r', inner) != nullptr)
+        return false;
+      for (const size_t i : index_) views_.push_back(fields[i]);
+      line_of_.push_back(lines_++);
+    }
+    return true;
+  }
+  void Reset() override {
+    views_.clear();
+    line_of_.clear();
+    lines_ = 0;
+  }
+
+  size_t Records() const { return line_of_.size(); }
+  const std::string_view* Fields(size_t r) const { return views_.data() + r * index_.size(); }
+  long LineOf(size_t r) const { return line_of_[r]; }
+  long Lines() const { return lines_; }
+
+ private:
+  size_t width_;
+  std::span<const size_t> index_;
+  std::vector<std::string_view> views_;
+  std::vector<long> line_of_;
+  long lines_ = 0;
+};
+
+// The end of the window that starts at `from`: the first line start at or
+// after from + kWindow, or the end of the text.
+size_t WindowEnd(std::string_view text, size_t from) {
+  if (text.size() - from <= kWindow) return text.size();
+  const void* lf = std::memchr(text.data() + from + kWindow, '\n', text.size() - from - kWindow);
+  return lf ? static_cast<size_t>(static_cast<const char*>(lf) - text.data()) + 1 : text.size();
+}
+
+}  // namespace
+
+WindowsStop ReadColumnsInWindows(
+    std::string_view text, size_t from, long line, size_t width, std::span<const size_t> index,
+    const std::function<void(long line, const std::vector<std::string_view>& fields)>& on_row,
+    const std::function<void(size_t offset)>& consumed) {
+  std::vector<std::string_view> row(index.size());
+  // The chunks keep their buffers from window to window: fresh memory for
+  // each would cost more than the reading.
+  std::vector<ColumnChunk> chunks(ChunkCount(kWindow + kWindow / 8, {}), ColumnChunk(width, index));
+  for (size_t end; from < text.size(); from = end) {
+    end = WindowEnd(text, from);
+    const std::string_view window = text.substr(from, end - from);
+    chunks.resize(std::max(chunks.size(), ChunkCount(window.size(), {})),
+                  ColumnChunk(width, index));
+    std::vector<ChunkParser*> parsers;
+    for (size_t k = 0; k < ChunkCount(window.size(), {}); ++k) {
+      chunks[k].Reset();
+      parsers.push_back(&chunks[k]);
+    }
+    if (!ParseInChunks(window, 0, parsers, {})) return {false, from, line};
+    for (size_t k = 0; k < parsers.size(); ++k) {
+      const ColumnChunk& c = chunks[k];
+      for (size_t r = 0; r < c.Records(); ++r) {
+        row.assign(c.Fields(r), c.Fields(r) + index.size());
+        on_row(line + c.LineOf(r), row);
+      }
+      line += c.Lines();
+    }
+    consumed(end);
+  }
+  return {true, from, line};
 }
 
 }  // namespace evalsim

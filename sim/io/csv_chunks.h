@@ -106,6 +106,30 @@ size_t ChunkCount(size_t bytes, const ChunkOptions& options);
 bool ParseInChunks(std::string_view text, size_t data_begin, std::span<ChunkParser* const> chunks,
                    const ChunkOptions& options);
 
+// Where ReadColumnsInWindows stopped: at the end of the text (done), or at
+// a window it left to the exact reader, which goes on from byte `offset`,
+// the start of line `line`.
+struct WindowsStop {
+  bool done = false;
+  size_t offset = 0;
+  long line = 0;
+};
+
+// The data records of a table of `width` fields, text[from, size) with its
+// first line numbered `line`, read a window (about 64 MiB) at a time: the
+// window's records are tokenised in chunks on every core, then handed in
+// order to `on_row(line, fields)`, fields `index` of each record. Lines are
+// counted by records and blank lines, so a window with a CR anywhere (the
+// exact reader counts CR, LF and CRLF as one line end each), or a record
+// that RecordCursor doubts, that has another width, a line end or an escaped
+// quote inside a field, stops the read before any of its records is handed
+// on. `consumed(offset)` is called after each window with the end of the
+// text read so far.
+WindowsStop ReadColumnsInWindows(
+    std::string_view text, size_t from, long line, size_t width, std::span<const size_t> index,
+    const std::function<void(long line, const std::vector<std::string_view>& fields)>& on_row,
+    const std::function<void(size_t offset)>& consumed);
+
 }  // namespace evalsim
 
 #endif  // EVALSIM_SIM_IO_CSV_CHUNKS_H_

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -153,6 +156,98 @@ TEST_F(Table, LargeTableIsReadWhole) {
   });
   EXPECT_EQ(seen, rows);
   EXPECT_EQ(bad, 0);
+}
+
+// ReadCsvColumns reads windows of records on every core and leaves what it
+// cannot count lines of to the exact reader; ReadCsvTable is the exact
+// reader alone. Both must give the same rows, lines and errors: here every
+// row's line and fields are hashed, and a sample of them kept to show.
+struct Rows {
+  long count = 0;
+  uint64_t hash = 1469598103934665603u;
+  std::vector<std::string> shown;  // the first rows, every 100,000th, the error
+  std::string last;                // the last row
+  bool operator==(const Rows&) const = default;
+
+  void Add(long line, std::string_view c, std::string_view a) {
+    last = fmt::format("{}:[{}][{}]", line, c, a);
+    for (const char ch : last) hash = (hash ^ static_cast<unsigned char>(ch)) * 1099511628211u;
+    if (count++ % 100000 == 0 || line < 20) shown.push_back(last);
+  }
+};
+
+void PrintTo(const Rows& r, std::ostream* os) {
+  *os << r.count << " rows, hash " << r.hash << ", last " << r.last << ": "
+      << fmt::format("{}", fmt::join(r.shown, " "));
+}
+
+Rows ColumnsRead(const fs::path& p, bool exact) {
+  const std::vector<std::string> columns = {"c", "a"};
+  Rows got;
+  try {
+    if (!exact) {
+      ReadCsvColumns(p, columns, [&](long line, const std::vector<std::string_view>& f) {
+        got.Add(line, f[0], f[1]);
+      });
+      return got;
+    }
+    std::vector<size_t> index;
+    ReadCsvTable(
+        p,
+        [&](long line, std::span<const std::string_view> f) {
+          for (const std::string& c : columns) {
+            const auto it = std::find(f.begin(), f.end(), c);
+            if (it == f.end())
+              throw InputError(
+                  fmt::format("{}:{}: missing column '{}' in the header", p.string(), line, c));
+            index.push_back(static_cast<size_t>(it - f.begin()));
+          }
+        },
+        [&](long line, std::span<const std::string_view> f) {
+          got.Add(line, f[index[0]], f[index[1]]);
+        });
+  } catch (const InputError& e) {
+    got.shown.push_back(e.what());
+  }
+  return got;
+}
+
+TEST_F(Table, ColumnsReadLikeTheExactReader) {
+  const std::vector<std::string> texts = {
+      "a,b,c\n1,2,3\n4,5,6\n",
+      "a,b,c\n1,2,3\n\n  \n4, 5 ,6",                       // blank lines, spaces, no last LF
+      "a,b,c\n\"x,y\",2,\"q\"\n\"say \"\"hi\"\"\",5,6\n",  // quoted, escaped quotes
+      "a,b,c\n1,2,\"two\nlines\"\n4,5,6\n",                // a line end inside a field
+      "a,b,c\r\n1,2,3\r\n4,5,6\r\n",                       // CRLF
+      "a,b,c\n1,2,3\r4,5,6\n7,8,9\n",                      // a lone CR
+      "\xEF\xBB\xBF"
+      "a,b,c\n1,2,3\n",         // byte-order mark
+      "\na,b,c\n1,2,3\n",       // header on line 2
+      "a,b,c\n1,2,3\n4,5\n",    // a short row
+      "a,b,c\n1,2,3\n4,\"5\n",  // unterminated quote
+      "a,b\n1,2\n",             // a missing column
+  };
+  for (const std::string& text : texts) {
+    const fs::path p = Write("t.csv", text);
+    EXPECT_EQ(ColumnsRead(p, false), ColumnsRead(p, true)) << text;
+  }
+}
+
+// Past the first window (64 MiB) a line end inside a field hands the rest
+// to the exact reader, which goes on with the right line numbers.
+TEST_F(Table, ColumnsReadLikeTheExactReaderAcrossWindows) {
+  std::string text = "c,a\n";
+  for (long r = 0; text.size() < (size_t{65} << 20); ++r) {
+    text += fmt::format("{},{}\n", r, r % 7);
+    if (r == 1000) text += "\n";
+  }
+  text += "\"two\nlines\",x\nlast,\"y\"\"\"\r\nz,1\n";
+  const fs::path p = Write("t.csv", text);
+  const Rows fast = ColumnsRead(p, false);
+  EXPECT_EQ(fast, ColumnsRead(p, true));
+  // Lines: the header, the rows but the last three, a blank line, a record
+  // of two lines, then one line each for the last two.
+  EXPECT_EQ(fast.last, fmt::format("{}:[z][1]", fast.count + 3));
 }
 
 }  // namespace
