@@ -751,27 +751,30 @@ void RatingScaleFit::SumRateesFor(std::vector<double>& mean, std::vector<double>
   const uint32_t* words = b_.ballot.data();
   const float* weights = b_.Weighted() ? b_.weight.data() : nullptr;
   const std::vector<double> exp_neg_delta = ExpNegDelta(kernel);
-  double p[M > 0 ? M : kMaxLevels];
-  for (int i = 0; i < n_; ++i) {
-    double se = 0.0, sv = 0.0;
-    const uint8_t role = ratee_role_[i];
-    if (role != kNoEstimate) {
-      const double t = theta_[i], exp_t = kernel.ExpHalf(t);
-      for (uint64_t k = Begin(i), end = End(i); k < end; ++k) {
-        const uint32_t word = words[k];
-        const double w = weights ? weights[k] : 1.0;
-        const uint32_t j = BallotRater(word);
-        if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0)) continue;
-        if (role == kCore && rater_role_[j] != kCore) continue;
-        double e, v;
-        Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta[j], p, &e, &v);
-        se += w * e;
-        sv += w * v;
+  // Each evaluee's sums on their own, so on every core.
+  ParallelFor(tbb::blocked_range<int>(0, n_, 1024), [&](const tbb::blocked_range<int>& range) {
+    double p[M > 0 ? M : kMaxLevels];
+    for (int i = range.begin(); i < range.end(); ++i) {
+      double se = 0.0, sv = 0.0;
+      const uint8_t role = ratee_role_[i];
+      if (role != kNoEstimate) {
+        const double t = theta_[i], exp_t = kernel.ExpHalf(t);
+        for (uint64_t k = Begin(i), end = End(i); k < end; ++k) {
+          const uint32_t word = words[k];
+          const double w = weights ? weights[k] : 1.0;
+          const uint32_t j = BallotRater(word);
+          if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0)) continue;
+          if (role == kCore && rater_role_[j] != kCore) continue;
+          double e, v;
+          Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta[j], p, &e, &v);
+          se += w * e;
+          sv += w * v;
+        }
       }
+      mean[i] = se;
+      var[i] = sv;
     }
-    mean[i] = se;
-    var[i] = sv;
-  }
+  });
 }
 
 void RatingScaleFit::SumRaters(std::vector<double>& mean, std::vector<double>& var) const {
