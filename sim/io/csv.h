@@ -56,8 +56,9 @@ namespace evalsim {
 
 // The records of any CSV text, by the rules above (BOM, CRLF, RFC 4180
 // quoting, NUL bytes refused): `on_record(line, fields)` is called for each
-// record, header included, `line` being the physical line it began on.
-// Throws InputError (file:line:col) on malformed text, and passes on what
+// record, header included, `line` being the physical line it began on; the
+// fields are views valid during the call only (of the text itself, or of the
+// reader's buffers). Throws InputError (file:line:col) on malformed text, and passes on what
 // `on_record` throws. Every reader here is built on it.
 using CsvRecordCallback = std::function<void(long line, std::span<const std::string_view> fields)>;
 void ParseCsvRecords(std::string_view text, const std::string& file_name,
@@ -68,14 +69,18 @@ void ParseCsvRecords(std::string_view text, const std::string& file_name,
 // each record after it, which must have as many fields as the header. Throws
 // InputError "PATH: empty file (expected a header)" when the file holds no
 // record and "PATH:LINE: N field(s); expected M as in the header" for a record
-// of another width.
+// of another width. The pages read are let go behind the reader (a table is
+// read once, front to back).
 void ReadCsvTable(const std::filesystem::path& path, const CsvRecordCallback& on_header,
                   const CsvRecordCallback& on_row);
 
-// A CSV table read by column name, on top of ReadCsvTable: every one of
+// A CSV table read by column name, as ReadCsvTable reads it: every one of
 // `columns` must be in the header (else InputError "PATH:LINE: missing column
 // 'NAME' in the header"); other columns are ignored. `on_row(line, fields)`
-// gets each data record's fields in the order of `columns`.
+// gets each data record's fields in the order of `columns`. The records are
+// tokenised in windows on every core (sim/io/csv_chunks.h,
+// ReadColumnsInWindows) as far as that gives the same rows, lines and
+// messages, and by the exact reader from there on.
 using CsvColumnsCallback =
     std::function<void(long line, const std::vector<std::string_view>& fields)>;
 void ReadCsvColumns(const std::filesystem::path& path, const std::vector<std::string>& columns,

@@ -180,7 +180,10 @@ constexpr size_t kOutputBuffer = size_t{8} << 20;
 
 }  // namespace
 
-OutputFile::OutputFile(const fs::path& path) : name_(path.string()) {
+OutputFile::OutputFile(const fs::path& path)
+    : name_(path.string()),
+      buffer_(static_cast<char*>(std::aligned_alloc(kDirectAlign, kOutputBuffer)), &std::free) {
+  if (!buffer_) throw std::bad_alloc();
   constexpr int kFlags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
   fd_ = ::open(name_.c_str(), kFlags | O_DIRECT, 0666);
   direct_ = fd_ >= 0;
@@ -188,14 +191,18 @@ OutputFile::OutputFile(const fs::path& path) : name_(path.string()) {
   if (fd_ < 0)
     throw InputError(fmt::format("{}: cannot open for writing: {}", name_, std::strerror(errno)));
   struct stat st {};
-  if (direct_ && (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))) EndDirect();
-  buffer_ = static_cast<char*>(std::aligned_alloc(kDirectAlign, kOutputBuffer));
-  if (buffer_ == nullptr) throw std::bad_alloc();
+  if (direct_ && (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))) {
+    try {
+      EndDirect();  // a device or a pipe: written the ordinary way
+    } catch (...) {
+      ::close(fd_);
+      throw;
+    }
+  }
 }
 
 OutputFile::~OutputFile() {
   if (fd_ >= 0) ::close(fd_);
-  std::free(buffer_);
 }
 
 void OutputFile::Fail(int error) const {
@@ -230,11 +237,11 @@ void OutputFile::WriteBlocks(const char* data, size_t size) {
 void OutputFile::Write(std::string_view bytes) {
   while (!bytes.empty()) {
     const size_t take = std::min(bytes.size(), kOutputBuffer - used_);
-    std::memcpy(buffer_ + used_, bytes.data(), take);
+    std::memcpy(buffer_.get() + used_, bytes.data(), take);
     used_ += take;
     bytes.remove_prefix(take);
     if (used_ == kOutputBuffer) {
-      WriteBlocks(buffer_, used_);
+      WriteBlocks(buffer_.get(), used_);
       used_ = 0;
     }
   }
@@ -244,10 +251,10 @@ void OutputFile::Write(std::string_view bytes) {
 // ordinary way (O_DIRECT cannot write it).
 void OutputFile::WriteTail() {
   const size_t whole = used_ / kDirectAlign * kDirectAlign;
-  WriteBlocks(buffer_, whole);
+  WriteBlocks(buffer_.get(), whole);
   if (whole < used_) {
     if (direct_) EndDirect();
-    WriteBlocks(buffer_ + whole, used_ - whole);
+    WriteBlocks(buffer_.get() + whole, used_ - whole);
   }
   used_ = 0;
 }

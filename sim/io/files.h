@@ -5,6 +5,7 @@
 #define EVALSIM_SIM_IO_FILES_H_
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,7 +74,8 @@ class StagedDirectory {
 // A file written front to back. A regular file is written in large aligned
 // blocks straight to the disk (O_DIRECT) where the file system allows it:
 // copying gigabytes into the page cache costs more processor time than the
-// disk takes to store them (bench/README.md, "Writing outputs"). Elsewhere,
+// disk takes to store them (bench/README.md, "Writing and reading a run's
+// outputs"). Elsewhere,
 // and for the last partial block, it is written the ordinary way. Throws
 // InputError naming the path and the system's reason on failure (a full
 // disk, a file-size limit, ...).
@@ -95,9 +97,9 @@ class OutputFile {
   [[noreturn]] void Fail(int error) const;
 
   std::string name_;
+  std::unique_ptr<char, void (*)(void*)> buffer_;  // aligned for O_DIRECT
   int fd_ = -1;
   bool direct_ = false;
-  char* buffer_ = nullptr;  // aligned for O_DIRECT
   size_t used_ = 0;
 };
 
