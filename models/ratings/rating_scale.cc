@@ -288,10 +288,11 @@ class RatingScaleFit {
     return {part_raters_.data() + part_rater_begin_[p],
             part_raters_.data() + part_rater_begin_[p + 1]};
   }
-  // Calls f(rater, weight, E, Var) for every ballot of core evaluee i from a
-  // core rater, at the current estimates (exp_neg_delta_ as they hold them).
-  template <int M, class F>
-  void ForEachCoreMoment(int i, const Kernel& kernel, F&& f) const {
+  // Calls f(rater, weight, E, Var) for every graded ballot of positive
+  // weight of evaluee i (from a core rater only when kCoreRaters), at the
+  // current estimates, exp_neg_delta[j] standing for exp(-delta_j / 2).
+  template <int M, bool kCoreRaters, class F>
+  void ForEachMoment(int i, const Kernel& kernel, const double* exp_neg_delta, F&& f) const {
     const uint32_t* words = b_.ballot.data();
     const float* weights = b_.Weighted() ? b_.weight.data() : nullptr;
     double p[M > 0 ? M : kMaxLevels];
@@ -300,11 +301,18 @@ class RatingScaleFit {
       const uint32_t word = words[k];
       const double w = weights ? weights[k] : 1.0;
       const uint32_t j = BallotRater(word);
-      if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0) || rater_role_[j] != kCore) continue;
+      if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0)) continue;
+      if (kCoreRaters && rater_role_[j] != kCore) continue;
       double e, v;
-      Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta_[j], p, &e, &v);
+      Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta[j], p, &e, &v);
       f(j, w, e, v);
     }
+  }
+  // The same for a core evaluee's ballots from core raters, with
+  // exp_neg_delta_ as the iteration holds it.
+  template <int M, class F>
+  void ForEachCoreMoment(int i, const Kernel& kernel, F&& f) const {
+    ForEachMoment<M, true>(i, kernel, exp_neg_delta_.data(), std::forward<F>(f));
   }
   template <int M>
   double StepPart(int part, const Kernel& kernel, double* sums);
@@ -748,29 +756,18 @@ void RatingScaleFit::SumRatees(std::vector<double>& mean, std::vector<double>& v
 template <int M>
 void RatingScaleFit::SumRateesFor(std::vector<double>& mean, std::vector<double>& var) const {
   const Kernel kernel(cat_.score, cat_.coef);
-  const uint32_t* words = b_.ballot.data();
-  const float* weights = b_.Weighted() ? b_.weight.data() : nullptr;
   const std::vector<double> exp_neg_delta = ExpNegDelta(kernel);
   // Each evaluee's sums on their own, so on every core.
   ParallelFor(tbb::blocked_range<int>(0, n_, 1024), [&](const tbb::blocked_range<int>& range) {
-    double p[M > 0 ? M : kMaxLevels];
     for (int i = range.begin(); i < range.end(); ++i) {
       double se = 0.0, sv = 0.0;
-      const uint8_t role = ratee_role_[i];
-      if (role != kNoEstimate) {
-        const double t = theta_[i], exp_t = kernel.ExpHalf(t);
-        for (uint64_t k = Begin(i), end = End(i); k < end; ++k) {
-          const uint32_t word = words[k];
-          const double w = weights ? weights[k] : 1.0;
-          const uint32_t j = BallotRater(word);
-          if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0)) continue;
-          if (role == kCore && rater_role_[j] != kCore) continue;
-          double e, v;
-          Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta[j], p, &e, &v);
-          se += w * e;
-          sv += w * v;
-        }
-      }
+      const auto add = [&](uint32_t, double w, double e, double v) {
+        se += w * e;
+        sv += w * v;
+      };
+      if (ratee_role_[i] == kCore) ForEachMoment<M, true>(i, kernel, exp_neg_delta.data(), add);
+      if (ratee_role_[i] == kAnchored)
+        ForEachMoment<M, false>(i, kernel, exp_neg_delta.data(), add);
       mean[i] = se;
       var[i] = sv;
     }
@@ -784,25 +781,16 @@ void RatingScaleFit::SumRaters(std::vector<double>& mean, std::vector<double>& v
 template <int M>
 void RatingScaleFit::SumRatersFor(std::vector<double>& mean, std::vector<double>& var) const {
   const Kernel kernel(cat_.score, cat_.coef);
-  const uint32_t* words = b_.ballot.data();
-  const float* weights = b_.Weighted() ? b_.weight.data() : nullptr;
   const std::vector<double> exp_neg_delta = ExpNegDelta(kernel);
   std::fill(mean.begin(), mean.end(), 0.0);
   std::fill(var.begin(), var.end(), 0.0);
-  double p[M > 0 ? M : kMaxLevels];
   for (int i = 0; i < n_; ++i) {
     if (ratee_role_[i] != kCore) continue;
-    const double t = theta_[i], exp_t = kernel.ExpHalf(t);
-    for (uint64_t k = Begin(i), end = End(i); k < end; ++k) {
-      const uint32_t word = words[k];
-      const double w = weights ? weights[k] : 1.0;
-      const uint32_t j = BallotRater(word);
-      if (cat_.of_grade[BallotGrade(word)] < 0 || !(w > 0.0)) continue;
-      double e, v;
-      Moments<M>(kernel, t - delta_[j], exp_t * exp_neg_delta[j], p, &e, &v);
-      mean[j] += w * e;
-      var[j] += w * v;
-    }
+    ForEachMoment<M, false>(i, kernel, exp_neg_delta.data(),
+                            [&](uint32_t j, double w, double e, double v) {
+                              mean[j] += w * e;
+                              var[j] += w * v;
+                            });
   }
 }
 
