@@ -217,10 +217,10 @@ class ColumnChunk final : public ChunkParser {
           break;
       }
       const std::span<const std::string_view> fields = cursor.Fields();
-      // The record's bytes but the line end that closes it: no CR or LF.
-      const size_t inner = static_cast<size_t>(cursor.Pos() - start) -
-                           (cursor.Pos()[-1] == '\n' || cursor.Pos()[-1] == '\r' ? 1 : 0);
-      if (cursor.Escaped() || fields.size() != width_ || cursor.Pos()[-1] == '\r' ||
+      const char last = cursor.Pos()[-1];
+      // The record's bytes but the LF that closes it: no CR or LF.
+      const size_t inner = static_cast<size_t>(cursor.Pos() - start) - (last == '\n' ? 1 : 0);
+      if (cursor.Escaped() || fields.size() != width_ || last == '\r' ||
           std::memchr(start, '\n', inner) != nullptr || std::memchr(start, '\r', inner) != nullptr)
         return false;
       for (const size_t i : index_) views_.push_back(fields[i]);
@@ -264,14 +264,14 @@ WindowsStop ReadColumnsInWindows(
   std::vector<std::string_view> row(index.size());
   // The chunks keep their buffers from window to window: fresh memory for
   // each would cost more than the reading.
-  std::vector<ColumnChunk> chunks(ChunkCount(kWindow + kWindow / 8, {}), ColumnChunk(width, index));
+  std::vector<ColumnChunk> chunks;
   for (size_t end; from < text.size(); from = end) {
     end = WindowEnd(text, from);
     const std::string_view window = text.substr(from, end - from);
-    chunks.resize(std::max(chunks.size(), ChunkCount(window.size(), {})),
-                  ColumnChunk(width, index));
+    const size_t count = ChunkCount(window.size(), {});
+    if (chunks.size() < count) chunks.resize(count, ColumnChunk(width, index));
     std::vector<ChunkParser*> parsers;
-    for (size_t k = 0; k < ChunkCount(window.size(), {}); ++k) {
+    for (size_t k = 0; k < count; ++k) {
       chunks[k].Reset();
       parsers.push_back(&chunks[k]);
     }
