@@ -13,6 +13,7 @@
 #include "sim/run/outputs.h"
 #include "sim/run/per_replicate.h"
 #include "sim/run/runner.h"
+#include "sim/run/split.h"
 
 namespace evalsim {
 namespace {
@@ -24,6 +25,7 @@ struct RunFlags {
   std::string out;
   int threads = 0;
   bool per_replicate = false;
+  bool split = false;
   std::vector<std::string> models;
 };
 
@@ -33,7 +35,8 @@ int CmdRun(const RunFlags& f) {
   Scenario s = LoadScenario(f.scenario.scenario, f.scenario.Overrides());
   PrintScenarioWarnings(s);
   KeepModels(s, SelectedModels(s, f.models));  // manifest.json lists the entries that ran
-  if (Job().IsRoot() && Job().Size() > s.replicates)
+  if (f.split) CheckSplittable(s);
+  if (Job().IsRoot() && Job().Size() > s.replicates && !f.split)
     std::cerr << fmt::format(
         "evalsim: warning: {} processes for {} replicate{}: a replicate is one work item, so {} "
         "of the processes will only wait\n",
@@ -54,6 +57,7 @@ int CmdRun(const RunFlags& f) {
         request.progress = StderrIsTerminal();
         request.start = t0;
         request.distribution = &Job();
+        request.split_replicates = f.split;
         return WriteRunDirectory(dir, s, request, preflight, result, table);
       },
       [&] {
@@ -85,6 +89,9 @@ Command AddRunCommand(CLI::App& parent) {
   c.app->add_flag(
       "--per-replicate", f->per_replicate,
       "also write scores.csv.gz: every replicate's scores and ranks, whatever the size");
+  c.app->add_flag("--split-replicates", f->split,
+                  "split each replicate over the processes of an MPI job by top-level units "
+                  "(count-based models only; README \"Running on a cluster\")");
   c.distributed = true;
   c.run = [f] { return CmdRun(*f); };
   return c;

@@ -38,6 +38,7 @@ nlohmann::ordered_json WriteRunDirectory(StagedDirectory* dir, const Scenario& s
   RunConfig config;
   config.progress = request.progress;
   config.distribution = request.distribution;
+  config.split_replicates = request.split_replicates;
   // The estimate needs the organisation; drawing it twice (here and in the
   // run) costs a fraction of the run and keeps RunScenario's interface.
   // The manifest's top level holds the estimate at every core (an upper

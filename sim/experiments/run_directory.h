@@ -24,6 +24,7 @@ struct RunRequest {
   bool per_replicate = false;            // also scores.csv.gz
   bool progress = false;                 // a progress line on stderr
   Distribution* distribution = nullptr;  // the processes of an MPI job (null: this one)
+  bool split_replicates = false;         // RunConfig::split_replicates
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 

@@ -25,6 +25,7 @@
 #include "sim/rules/classes.h"
 #include "sim/run/inputs.h"
 #include "sim/run/preflight.h"
+#include "sim/run/split.h"
 #include "sim/simulate/generator.h"
 #include "sim/simulate/indicator_gen.h"
 
@@ -362,31 +363,40 @@ void ReplicateMetrics(const RunPlan& p, int r, const ReplicateBallots& rb, const
   out.score = std::move(sr.score);
 }
 
-// Replicate r: generates its ballots (and the bloc-free rerun's), scores
-// them with every model and records what the metrics need.
-void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<ReplicateModel>& out) {
-  const int M = static_cast<int>(p.models.size());
-  ReplicateBallots rb;
+// Replicate r's ballots drawn with `setup` (all, or one part's), and their
+// tallies in `t`.
+void GenerateReplicate(const RunPlan& p, const GeneratorSetup& setup, int r, ReplicateBallots& rb,
+                       ReplicateTallies& t) {
   const RatingBallots& b = rb.ratings;
   const auto g0 = Clock::now();
-  const int drawn = r + p.replicate_offset;  // the streams of this replicate
-  rb.Generate(p.s, p.org, p.setup, drawn, /*with_blocs=*/true);
-  const auto g1 = Clock::now();
-  t.gen_seconds[r] = Seconds(g0, g1);
+  rb.Generate(p.s, p.org, setup, r + p.replicate_offset, /*with_blocs=*/true);
+  t.gen_seconds[r] = Seconds(g0, Clock::now());
   t.ballots[r] = b.NumBallots();
   CountGrades(b, r, t);
   if (!t.meetings.empty()) t.meetings[r] = std::move(rb.meetings);
   if (b.HasItems()) t.item_metrics[r] = ComputeItemMetrics(b);
+}
+
+// Replicate r scored with every model (and the bloc-free rerun's ballots
+// drawn and scored), and what the metrics need recorded. `counted`: every
+// slot's grade counts, already made (a split replicate, whose `rb` holds
+// only this process's part of the ballots).
+void ScoreReplicate(const RunPlan& p, int r, ReplicateBallots& rb, SlotCounts* counted,
+                    ReplicateTallies& t, std::vector<ReplicateModel>& out) {
+  const int M = static_cast<int>(p.models.size());
+  const RatingBallots& b = rb.ratings;
+  const auto s0 = Clock::now();
   ReplicateBallots nobloc;
   if (!p.truth.bloc_evaluees.empty())
-    nobloc.Generate(p.s, p.org, p.setup, drawn, /*with_blocs=*/false);
+    nobloc.Generate(p.s, p.org, p.setup, r + p.replicate_offset, /*with_blocs=*/false);
   std::vector<ScoreResult> results(M);
   std::vector<std::vector<int>> base_ranks(M);
   // The models that read every slot's grade counts, and the class gates on
   // votes, share one count of unweighted single-item ballots when two or
   // more of them read it.
-  SlotCounts shared;
-  const bool share = SlotCountReaders(p.s) >= 2 && Shareable(b);
+  SlotCounts own;
+  SlotCounts& shared = counted != nullptr ? *counted : own;
+  const bool share = counted != nullptr || (SlotCountReaders(p.s) >= 2 && Shareable(b));
   FitModels(p, r, rb, nobloc, results, base_ranks, out, share ? &shared : nullptr);
   if (share && shared.ballots == nullptr) shared = TallyEverySlot(b);
   VetoDraws draws;
@@ -400,7 +410,15 @@ void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<Repl
   ParallelFor(0, M, [&](int mi) {
     ReplicateMetrics(p, r, rb, shared, draws, p.models[mi], base_ranks[mi], results[mi], out[mi]);
   });
-  t.score_seconds[r] = Seconds(g1, Clock::now());
+  t.score_seconds[r] = Seconds(s0, Clock::now());
+}
+
+// Replicate r: generates its ballots, scores them with every model and
+// records what the metrics need.
+void RunReplicate(const RunPlan& p, int r, ReplicateTallies& t, std::vector<ReplicateModel>& out) {
+  ReplicateBallots rb;
+  GenerateReplicate(p, p.setup, r, rb, t);
+  ScoreReplicate(p, r, rb, nullptr, t, out);
 }
 
 // Every field of replicate r that RunReplicate fills, in one fixed order,
@@ -459,6 +477,15 @@ void UnpackReplicate(std::string_view bytes, int r, ReplicateTallies& t,
   EVALSIM_CHECK(in.Done(), "replicate {}: bytes left over", r + 1);
 }
 
+// Adds every process's valid ballots per slot into process 0's.
+void SumValidPerSlot(Distribution& d, ReplicateTallies& t) {
+  std::vector<uint64_t> valid(t.valid_per_slot.size());
+  for (size_t i = 0; i < valid.size(); ++i) valid[i] = t.valid_per_slot[i].load();
+  d.SumToRoot(valid);
+  if (d.IsRoot())
+    for (size_t i = 0; i < valid.size(); ++i) t.valid_per_slot[i].store(valid[i]);
+}
+
 // The replicates spread over the processes of `d`: each runs its own
 // (RunReplicate) and sends them; process 0 places every replicate's in
 // `reps` and `t` as if it had run them all. False on the other processes
@@ -476,13 +503,109 @@ bool RunDistributed(Distribution& d, const RunPlan& plan, ReplicateTallies& t,
         return b;
       },
       "replicate");
-  std::vector<uint64_t> valid(t.valid_per_slot.size());
-  for (size_t i = 0; i < valid.size(); ++i) valid[i] = t.valid_per_slot[i].load();
-  d.SumToRoot(valid);
+  SumValidPerSlot(d, t);
   if (!d.IsRoot()) return false;
-  for (size_t i = 0; i < valid.size(); ++i) t.valid_per_slot[i].store(valid[i]);
   for (int r = 0; r < R; ++r) UnpackReplicate(bytes[r], r, t, reps[r]);
   return true;
+}
+
+// This process's part of a split replicate r (sim/run/split.h) as bytes:
+// the grade counts of its evaluees' slots, then its tallies.
+std::string PackPart(const RatingBallots& b, const ReplicatePart& part, int r,
+                     const ReplicateTallies& t) {
+  const int G = b.NumGroups(), K = b.levels;
+  const int first = part.first_evaluee * G, slots = (part.end_evaluee - part.first_evaluee) * G;
+  std::vector<uint32_t> counts(static_cast<size_t>(slots) * K);
+  ParallelFor(tbb::blocked_range<int>(0, slots, 4096), [&](const tbb::blocked_range<int>& range) {
+    std::vector<double> c(K);
+    for (int i = range.begin(); i != range.end(); ++i) {
+      std::fill(c.begin(), c.end(), 0.0);
+      AddSlotCounts(nullptr, b, first + i, c.data());
+      for (int k = 0; k < K; ++k)
+        counts[static_cast<size_t>(i) * K + k] = static_cast<uint32_t>(c[k]);
+    }
+  });
+  ByteWriter w;
+  w.Put(counts);
+  w.Put(t.grade_counts[r]);
+  w.Put(t.dont_know[r]);
+  w.Put(t.ballots[r]);
+  w.Put(t.gen_seconds[r]);
+  return w.Take();
+}
+
+// Every part of split replicate r, in part order, merged on process 0:
+// returns every slot's grade counts (of ballots `b`, which hold process 0's
+// part) and puts the parts' summed tallies in `t`. The tallies are counts
+// of ballots, so their sums are exact in any order.
+SlotCounts MergeParts(const std::vector<std::string>& bytes,
+                      const std::vector<ReplicatePart>& parts, const RatingBallots& b, int r,
+                      ReplicateTallies& t) {
+  const size_t G = b.NumGroups(), K = b.levels;
+  SlotCounts all;
+  all.ballots = &b;
+  all.counts.assign(static_cast<size_t>(b.NumRatees()) * G * K, 0);
+  std::fill(t.grade_counts[r].begin(), t.grade_counts[r].end(), 0.0);
+  std::fill(t.dont_know[r].begin(), t.dont_know[r].end(), 0.0);
+  t.ballots[r] = 0;
+  t.gen_seconds[r] = 0;
+  const auto add = [](std::vector<double>& to, const std::vector<double>& v) {
+    EVALSIM_CHECK(to.size() == v.size(), "part tallies of {} values, expected {}", v.size(),
+                  to.size());
+    for (size_t i = 0; i < v.size(); ++i) to[i] += v[i];
+  };
+  for (size_t k = 0; k < parts.size(); ++k) {
+    ByteReader in(bytes[k]);
+    std::vector<uint32_t> counts;
+    std::vector<double> grades, dont_know;
+    uint64_t ballots = 0;
+    double seconds = 0;
+    in.Get(counts);
+    in.Get(grades);
+    in.Get(dont_know);
+    in.Get(ballots);
+    in.Get(seconds);
+    EVALSIM_CHECK(
+        in.Done() && counts.size() == (parts[k].end_evaluee - parts[k].first_evaluee) * G * K,
+        "part {}: {} slot counts", k + 1, counts.size());
+    std::copy(counts.begin(), counts.end(), all.counts.begin() + parts[k].first_evaluee * G * K);
+    add(t.grade_counts[r], grades);
+    add(t.dont_know[r], dont_know);
+    t.ballots[r] += ballots;
+    t.gen_seconds[r] = std::max(t.gen_seconds[r], seconds);  // the parts draw at once
+  }
+  return all;
+}
+
+// The replicates one after the other, each split over the processes of `d`
+// by top-level units (sim/run/split.h): every process draws and counts its
+// part; process 0 merges the parts and scores the replicate. False on the
+// other processes.
+bool RunSplit(Distribution& d, const RunPlan& p, ReplicateTallies& t,
+              std::vector<std::vector<ReplicateModel>>& reps, Progress& progress) {
+  const std::vector<ReplicatePart> parts = SplitByTopLevel(p.org, d.Size());
+  const ReplicatePart& mine = parts[d.Rank()];
+  GeneratorSetup setup = p.setup;
+  setup.first_meeting = mine.first_meeting;
+  setup.end_meeting = mine.end_meeting;
+  for (int r = 0; r < static_cast<int>(reps.size()); ++r) {
+    ReplicateBallots rb;
+    const std::vector<std::string> bytes = DistributeItems(
+        d, d.Size(),
+        [&](int) {
+          GenerateReplicate(p, setup, r, rb, t);
+          return PackPart(rb.ratings, mine, r, t);
+        },
+        fmt::format("replicate {} part", r + 1));
+    OnRoot(d, [&] {
+      SlotCounts all = MergeParts(bytes, parts, rb.ratings, r, t);
+      ScoreReplicate(p, r, rb, &all, t, reps[r]);
+      return std::string();
+    });
+    progress.Advance();
+  }
+  SumValidPerSlot(d, t);
+  return d.IsRoot();
 }
 
 // Shares of valid ballots per grade, and the abstaining share of all,
@@ -787,7 +910,10 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   ReplicateTallies tallies(s, truth.n, R);
   Progress progress("replicates", R, config.progress);
   Distribution& d = OrSingle(config.distribution);
-  if (d.Size() > 1) {
+  if (config.split_replicates) {
+    CheckSplittable(s);
+    if (!RunSplit(d, plan, tallies, reps, progress)) return result;
+  } else if (d.Size() > 1) {
     if (!RunDistributed(d, plan, tallies, reps, progress)) return result;
   } else {
     ParallelFor(0, R, [&](int r) {

@@ -35,6 +35,9 @@ struct RunConfig {
   // Process 0 gets the whole result; the others return after sending
   // their replicates, with only `organisation` and `threads` set.
   Distribution* distribution = nullptr;
+  // Every replicate split over the processes by top-level units
+  // (sim/run/split.h), one replicate after the other.
+  bool split_replicates = false;
 };
 
 struct MetricRow {

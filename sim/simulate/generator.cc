@@ -486,9 +486,10 @@ void CopyRatings(const Organisation& org, int G, std::vector<MeetingBallots>& bu
     const Meeting& m = org.meetings[mi];
     uint64_t at = meeting_begin[mi];
     const size_t base = static_cast<size_t>(m.first_evaluee) * G;
-    for (size_t ls = 0; ls < buffers[mi].slot_count.size(); ++ls) {
+    const std::vector<uint64_t>& count = buffers[mi].slot_count;  // empty: not drawn
+    for (size_t ls = 0; ls < static_cast<size_t>(m.num_evaluees) * G; ++ls) {
       out->slot_begin[base + ls] = at;
-      at += buffers[mi].slot_count[ls];
+      if (ls < count.size()) at += count[ls];
     }
     meeting_begin[mi + 1] = at;
   }
@@ -578,8 +579,9 @@ void GenerateBallots(const GeneratorSetup& setup, int replicate, bool with_blocs
   std::vector<MeetingComparisons> compared(compare ? M : 0);
   std::vector<std::vector<uint32_t>> item_words(setup.items.Active() ? M : 0);
   // Isolation keeps a worker waiting here from picking up another replicate.
+  const int first = setup.first_meeting, end = setup.end_meeting < 0 ? M : setup.end_meeting;
   tbb::this_task_arena::isolate([&] {
-    ParallelFor(tbb::blocked_range<int>(0, M, 16), [&](const tbb::blocked_range<int>& r) {
+    ParallelFor(tbb::blocked_range<int>(first, end, 16), [&](const tbb::blocked_range<int>& r) {
       std::vector<Perception> seen;
       ComparisonScratch scratch;
       for (int mi = r.begin(); mi != r.end(); ++mi) {

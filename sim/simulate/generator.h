@@ -38,6 +38,11 @@ struct GeneratorSetup {
   // draw of the meeting's stream stays where it was. Repeated appraisals
   // (sim/experiments/periods.h) keep their raters' leniency this way.
   const std::vector<double>* leniency = nullptr;
+  // The meetings drawn: [first_meeting, end_meeting) (-1 = to the last).
+  // The others get no ballots; those drawn get exactly the ballots of a
+  // full draw (one process's part of a split replicate: sim/run/split.h).
+  int first_meeting = 0;
+  int end_meeting = -1;
 };
 
 GeneratorSetup MakeGeneratorSetup(const Scenario& s, const Organisation& org);

@@ -362,6 +362,62 @@ TEST_F(Cli, RunModelsKeepsOnlyTheNamedEntries) {
   EXPECT_FALSE(fs::exists(dir_ / "none"));
 }
 
+// Every file of a run directory but report.html (it embeds the wall times),
+// with manifest.json's run-to-run fields left out.
+std::map<std::string, std::string> RunFiles(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().filename() == "report.html") continue;
+    std::string text = Slurp(entry.path());
+    if (entry.path().filename() == "manifest.json") {
+      auto m = nlohmann::json::parse(text);
+      for (const char* k : {"wall_time", "threads", "memory_estimate_bytes"}) m.erase(k);
+      text = m.dump(1);
+    }
+    files[fs::relative(entry.path(), dir).string()] = std::move(text);
+  }
+  return files;
+}
+
+// A split run in one process (one part) scores every model from the merged
+// slot counts: the files are those of the ordinary run. (Several parts are
+// checked under mpirun: tests/mpi/mpi_test.py.)
+TEST_F(Cli, SplitReplicatesInOneProcessWritesTheOrdinaryRunsFiles) {
+  const std::vector<std::string> runs = {
+      Quickstart() + " --replicates 3", Scenario("veto_overlay.toml") + " --replicates 2",
+      Scenario("public_poll_towns.toml") + " --replicates 2",
+      Scenario("national_member_appraisal.toml") +
+          " --set organisation.levels.province.count=3"
+          " --set organisation.levels.committee.count=[4,8]"
+          " --models points,youxiu_share,median,bayes,points_branch"};
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const auto a = dir_ / ("plain" + std::to_string(i)), b = dir_ / ("split" + std::to_string(i));
+    ::testing_util::CliResult ra = Evalsim("run " + runs[i] + " --threads 1 --out " + a.string());
+    ASSERT_EQ(ra.code, 0) << ra.out;
+    ::testing_util::CliResult rb =
+        Evalsim("run " + runs[i] + " --split-replicates --threads 2 --out " + b.string());
+    ASSERT_EQ(rb.code, 0) << rb.out;
+    const auto fa = RunFiles(a), fb = RunFiles(b);
+    ASSERT_GE(fa.size(), 5u) << runs[i];
+    for (const auto& [name, text] : fa) {
+      ASSERT_TRUE(fb.count(name)) << runs[i] << ": " << name;
+      EXPECT_TRUE(fb.at(name) == text) << runs[i] << ": " << name << " differs";
+    }
+    EXPECT_EQ(fa.size(), fb.size()) << runs[i];
+  }
+}
+
+TEST_F(Cli, SplitReplicatesRefusesAModelThatNeedsEveryBallot) {
+  const auto out = dir_ / "refused";
+  ::testing_util::CliResult r = Evalsim("run " + Scenario("complete_design.toml") +
+                                        " --split-replicates --out " + out.string());
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("complete_design.toml: --split-replicates: models."), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("needs every ballot"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 // The records of a CSV file as maps column -> cell (no quoting in the
 // files read here).
 std::vector<std::map<std::string, std::string>> ReadRows(const fs::path& p) {

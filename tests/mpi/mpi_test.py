@@ -3,7 +3,7 @@
 
     mpi_test.py CASE --evalsim BIN --mpirun MPIRUN --root SRC
 
-CASE is one of: run, sweep, score, manipulate, calibrate, failure, resume. Each case runs
+CASE is one of: run, split, sweep, score, manipulate, calibrate, failure, resume. Each case runs
 `mpirun --oversubscribe -np N evalsim ...` for N = 2 and 3 and checks that it
 writes the same bytes as `evalsim ... --threads 1` (manifest.json compared
 without the fields that vary from run to run: wall time, threads, version).
@@ -93,6 +93,34 @@ def case_identity(r, argv, what):
         out = os.path.join(r.tmp, f"np{n}")
         expect_ok(r.mpi(n, *argv, "--out", out), f"{what} under mpirun -np {n}")
         same_tree(base, out, f"{what} -np {n}")
+
+
+def case_split(r, argv, what):
+    """Each replicate split over the processes (--split-replicates): the bytes of one process
+    running the replicates whole."""
+    base = os.path.join(r.tmp, "split-one")
+    expect_ok(r.one(*argv, "--out", base), f"{what} in one process")
+    for n in (2, 3):
+        out = os.path.join(r.tmp, f"split-np{n}")
+        p = r.mpi(n, *argv, "--split-replicates", "--out", out)
+        expect_ok(p, f"{what} split under mpirun -np {n}")
+        if "will only wait" in p.stderr:
+            fail(f"a split run warned of waiting processes:\n{p.stderr}")
+        same_tree(base, out, f"{what} split -np {n}")
+
+
+def case_split_failure(r):
+    """Process 1 fails drawing its part: non-zero exit, a message naming it, no output."""
+    out = os.path.join(r.tmp, "split-failed")
+    p = r.mpi(2, "run", "scenarios/quickstart.toml", "--replicates", "2", "--split-replicates",
+              "--out", out, extra_env={"EVALSIM_FAIL_PROCESS": "1"})
+    if p.returncode == 0:
+        fail("a failing process ended the split job with exit 0")
+    if "replicate 1 part 2 on process 1" not in p.stderr:
+        fail(f"no message naming the process and its part:\n{p.stderr}")
+    if any(n.startswith(".split-failed") or n == "split-failed" for n in os.listdir(r.tmp)):
+        fail("output left behind by a failed split run")
+    print(f"ok: failed part: exit {p.returncode}, {p.stderr.strip().splitlines()[0]}")
 
 
 def case_idle(r):
@@ -225,6 +253,18 @@ def main():
             case_identity(r, ["run", "scenarios/traffic_light_quarterly.toml", "--replicates",
                               "3"], "run (periods)")
             case_idle(r)
+        elif args.case == "split":
+            case_split(r, ["run", "scenarios/quickstart.toml", "--replicates", "3"], "run")
+            case_split(r, ["run", "scenarios/veto_overlay.toml", "--replicates", "2"],
+                       "run (vetoes)")
+            case_split(r, ["run", "scenarios/public_poll_towns.toml", "--replicates", "2"],
+                       "run (a scale per group, with don't know)")
+            case_split(r, ["run", "scenarios/national_member_appraisal.toml",
+                           "--set", "organisation.levels.province.count=4",
+                           "--set", "organisation.levels.committee.count=[4,8]",
+                           "--models", "points,youxiu_share,median,bayes,points_branch",
+                           "--per-replicate"], "run (national, 4 provinces)")
+            case_split_failure(r)
         elif args.case == "sweep":
             case_identity(r, ["sweep", "scenarios/quickstart.toml", "--vary",
                               "raters.superior.weight=0.3,0.2,0.1", "--replicates", "3"], "sweep")
