@@ -238,9 +238,11 @@ bool Shareable(const RatingBallots& b) { return !b.Weighted() && !b.HasItems(); 
 // shared across threads).
 // With `shared`, the models that read every slot's grade counts read them
 // from there; the first of them makes them.
+// `nobloc_counts` (a split replicate's): the bloc-free rerun's slot counts.
 void FitModels(const RunPlan& p, int r, ReplicateBallots& rb, ReplicateBallots& nobloc,
                std::vector<ScoreResult>& results, std::vector<std::vector<int>>& base_ranks,
-               std::vector<ReplicateModel>& out, SlotCounts* shared) {
+               std::vector<ReplicateModel>& out, SlotCounts* shared,
+               const SlotCounts* nobloc_counts) {
   const int M = static_cast<int>(p.models.size());
   for (int mi = 0; mi < M; ++mi) {
     ModelInput input = rb.For(p.models[mi]);
@@ -255,7 +257,10 @@ void FitModels(const RunPlan& p, int r, ReplicateBallots& rb, ReplicateBallots& 
     // rather than after every model's metrics.
     if (r != 0) results[mi].rater_values = {};
     if (!p.truth.bloc_evaluees.empty()) {
-      ScoreResult base = p.models[mi].model->Score(nobloc.For(p.models[mi]));
+      ModelInput base_input = nobloc.For(p.models[mi]);
+      if (nobloc_counts != nullptr && p.models[mi].reads_slot_counts)
+        base_input.slot_counts = nobloc_counts;
+      ScoreResult base = p.models[mi].model->Score(base_input);
       base_ranks[mi] = CompetitionRanks(base.score, base.tiebreak);
     }
   }
@@ -377,27 +382,37 @@ void GenerateReplicate(const RunPlan& p, const GeneratorSetup& setup, int r, Rep
   if (b.HasItems()) t.item_metrics[r] = ComputeItemMetrics(b);
 }
 
+// What process 0 holds of a split replicate (RunSplit): its own part of the
+// bloc-free rerun's ballots, and every part's slot counts merged, of the
+// ballots and of the rerun's.
+struct MergedReplicate {
+  ReplicateBallots nobloc;
+  SlotCounts counts, nobloc_counts;
+};
+
 // Replicate r scored with every model (and the bloc-free rerun's ballots
-// drawn and scored), and what the metrics need recorded. `counted`: every
-// slot's grade counts, already made (a split replicate, whose `rb` holds
-// only this process's part of the ballots).
-void ScoreReplicate(const RunPlan& p, int r, ReplicateBallots& rb, SlotCounts* counted,
+// drawn and scored), and what the metrics need recorded. With `split`, `rb`
+// holds only process 0's part of the ballots and every model reads the
+// merged counts.
+void ScoreReplicate(const RunPlan& p, int r, ReplicateBallots& rb, MergedReplicate* split,
                     ReplicateTallies& t, std::vector<ReplicateModel>& out) {
   const int M = static_cast<int>(p.models.size());
   const RatingBallots& b = rb.ratings;
   const auto s0 = Clock::now();
-  ReplicateBallots nobloc;
-  if (!p.truth.bloc_evaluees.empty())
-    nobloc.Generate(p.s, p.org, p.setup, r + p.replicate_offset, /*with_blocs=*/false);
+  ReplicateBallots own_nobloc;
+  ReplicateBallots& nobloc = split != nullptr ? split->nobloc : own_nobloc;
+  if (split == nullptr && !p.truth.bloc_evaluees.empty())
+    own_nobloc.Generate(p.s, p.org, p.setup, r + p.replicate_offset, /*with_blocs=*/false);
   std::vector<ScoreResult> results(M);
   std::vector<std::vector<int>> base_ranks(M);
   // The models that read every slot's grade counts, and the class gates on
   // votes, share one count of unweighted single-item ballots when two or
   // more of them read it.
   SlotCounts own;
-  SlotCounts& shared = counted != nullptr ? *counted : own;
-  const bool share = counted != nullptr || (SlotCountReaders(p.s) >= 2 && Shareable(b));
-  FitModels(p, r, rb, nobloc, results, base_ranks, out, share ? &shared : nullptr);
+  SlotCounts& shared = split != nullptr ? split->counts : own;
+  const bool share = split != nullptr || (SlotCountReaders(p.s) >= 2 && Shareable(b));
+  FitModels(p, r, rb, nobloc, results, base_ranks, out, share ? &shared : nullptr,
+            split != nullptr ? &split->nobloc_counts : nullptr);
   if (share && shared.ballots == nullptr) shared = TallyEverySlot(b);
   VetoDraws draws;
   if (!p.s.vetoes.empty()) {
@@ -510,23 +525,17 @@ bool RunDistributed(Distribution& d, const RunPlan& plan, ReplicateTallies& t,
 }
 
 // This process's part of a split replicate r (sim/run/split.h) as bytes:
-// the grade counts of its evaluees' slots, then its tallies.
-std::string PackPart(const RatingBallots& b, const ReplicatePart& part, int r,
-                     const ReplicateTallies& t) {
-  const int G = b.NumGroups(), K = b.levels;
-  const int first = part.first_evaluee * G, slots = (part.end_evaluee - part.first_evaluee) * G;
-  std::vector<uint32_t> counts(static_cast<size_t>(slots) * K);
-  ParallelFor(tbb::blocked_range<int>(0, slots, 4096), [&](const tbb::blocked_range<int>& range) {
-    std::vector<double> c(K);
-    for (int i = range.begin(); i != range.end(); ++i) {
-      std::fill(c.begin(), c.end(), 0.0);
-      AddSlotCounts(nullptr, b, first + i, c.data());
-      for (int k = 0; k < K; ++k)
-        counts[static_cast<size_t>(i) * K + k] = static_cast<uint32_t>(c[k]);
-    }
-  });
+// the grade counts of its evaluees' slots (then those of the bloc-free
+// rerun's, with blocs), its meetings' outcomes (with meeting rules), then
+// its tallies.
+std::string PackPart(const RatingBallots& b, const RatingBallots* nobloc, const ReplicatePart& part,
+                     int r, const ReplicateTallies& t) {
   ByteWriter w;
-  w.Put(counts);
+  w.Put(PartSlotCounts(b, part));
+  if (nobloc != nullptr) w.Put(PartSlotCounts(*nobloc, part));
+  if (!t.meetings.empty())
+    w.Put(std::vector<MeetingOutcome>(t.meetings[r].begin() + part.first_meeting,
+                                      t.meetings[r].begin() + part.end_meeting));
   w.Put(t.grade_counts[r]);
   w.Put(t.dont_know[r]);
   w.Put(t.ballots[r]);
@@ -534,17 +543,30 @@ std::string PackPart(const RatingBallots& b, const ReplicatePart& part, int r,
   return w.Take();
 }
 
-// Every part of split replicate r, in part order, merged on process 0:
-// returns every slot's grade counts (of ballots `b`, which hold process 0's
-// part) and puts the parts' summed tallies in `t`. The tallies are counts
-// of ballots, so their sums are exact in any order.
-SlotCounts MergeParts(const std::vector<std::string>& bytes,
-                      const std::vector<ReplicatePart>& parts, const RatingBallots& b, int r,
-                      ReplicateTallies& t) {
-  const size_t G = b.NumGroups(), K = b.levels;
-  SlotCounts all;
-  all.ballots = &b;
-  all.counts.assign(static_cast<size_t>(b.NumRatees()) * G * K, 0);
+// Reads one part's slot counts into their place in `all`.
+void PlacePartCounts(ByteReader& in, const ReplicatePart& part, size_t per_evaluee,
+                     SlotCounts& all) {
+  std::vector<uint32_t> counts;
+  in.Get(counts);
+  EVALSIM_CHECK(counts.size() == (part.end_evaluee - part.first_evaluee) * per_evaluee,
+                "a part of {} slot counts", counts.size());
+  std::copy(counts.begin(), counts.end(), all.counts.begin() + part.first_evaluee * per_evaluee);
+}
+
+// Every part of split replicate r, in part order, merged on process 0 into
+// `m` (whose counts are of ballots `b` and m.nobloc, process 0's part) and
+// the parts' summed tallies into `t`. The tallies are counts of ballots, so
+// their sums are exact in any order.
+void MergeParts(const std::vector<std::string>& bytes, const std::vector<ReplicatePart>& parts,
+                const RatingBallots& b, bool blocs, int r, ReplicateTallies& t,
+                MergedReplicate& m) {
+  const size_t per_evaluee = static_cast<size_t>(b.NumGroups()) * b.levels;
+  m.counts.ballots = &b;
+  m.counts.counts.assign(b.NumRatees() * per_evaluee, 0);
+  if (blocs) {
+    m.nobloc_counts.ballots = &m.nobloc.ratings;
+    m.nobloc_counts.counts.assign(b.NumRatees() * per_evaluee, 0);
+  }
   std::fill(t.grade_counts[r].begin(), t.grade_counts[r].end(), 0.0);
   std::fill(t.dont_know[r].begin(), t.dont_know[r].end(), 0.0);
   t.ballots[r] = 0;
@@ -556,31 +578,35 @@ SlotCounts MergeParts(const std::vector<std::string>& bytes,
   };
   for (size_t k = 0; k < parts.size(); ++k) {
     ByteReader in(bytes[k]);
-    std::vector<uint32_t> counts;
+    PlacePartCounts(in, parts[k], per_evaluee, m.counts);
+    if (blocs) PlacePartCounts(in, parts[k], per_evaluee, m.nobloc_counts);
+    if (!t.meetings.empty()) {
+      std::vector<MeetingOutcome> outcomes;
+      in.Get(outcomes);
+      EVALSIM_CHECK(
+          outcomes.size() == static_cast<size_t>(parts[k].end_meeting - parts[k].first_meeting),
+          "part {}: {} meeting outcomes", k + 1, outcomes.size());
+      std::copy(outcomes.begin(), outcomes.end(), t.meetings[r].begin() + parts[k].first_meeting);
+    }
     std::vector<double> grades, dont_know;
     uint64_t ballots = 0;
     double seconds = 0;
-    in.Get(counts);
     in.Get(grades);
     in.Get(dont_know);
     in.Get(ballots);
     in.Get(seconds);
-    EVALSIM_CHECK(
-        in.Done() && counts.size() == (parts[k].end_evaluee - parts[k].first_evaluee) * G * K,
-        "part {}: {} slot counts", k + 1, counts.size());
-    std::copy(counts.begin(), counts.end(), all.counts.begin() + parts[k].first_evaluee * G * K);
+    EVALSIM_CHECK(in.Done(), "part {}: bytes left over", k + 1);
     add(t.grade_counts[r], grades);
     add(t.dont_know[r], dont_know);
     t.ballots[r] += ballots;
     t.gen_seconds[r] = std::max(t.gen_seconds[r], seconds);  // the parts draw at once
   }
-  return all;
 }
 
 // The replicates one after the other, each split over the processes of `d`
 // by top-level units (sim/run/split.h): every process draws and counts its
-// part; process 0 merges the parts and scores the replicate. False on the
-// other processes.
+// part (and its part of the bloc-free rerun); process 0 merges the parts and
+// scores the replicate. False on the other processes.
 bool RunSplit(Distribution& d, const RunPlan& p, ReplicateTallies& t,
               std::vector<std::vector<ReplicateModel>>& reps, Progress& progress) {
   const std::vector<ReplicatePart> parts = SplitByTopLevel(p.org, d.Size());
@@ -588,18 +614,21 @@ bool RunSplit(Distribution& d, const RunPlan& p, ReplicateTallies& t,
   GeneratorSetup setup = p.setup;
   setup.first_meeting = mine.first_meeting;
   setup.end_meeting = mine.end_meeting;
+  const bool blocs = !p.truth.bloc_evaluees.empty();
   for (int r = 0; r < static_cast<int>(reps.size()); ++r) {
     ReplicateBallots rb;
+    MergedReplicate merged;
     const std::vector<std::string> bytes = DistributeItems(
         d, d.Size(),
         [&](int) {
           GenerateReplicate(p, setup, r, rb, t);
-          return PackPart(rb.ratings, mine, r, t);
+          if (blocs) merged.nobloc.Generate(p.s, p.org, setup, r + p.replicate_offset, false);
+          return PackPart(rb.ratings, blocs ? &merged.nobloc.ratings : nullptr, mine, r, t);
         },
         fmt::format("replicate {} part", r + 1));
     OnRoot(d, [&] {
-      SlotCounts all = MergeParts(bytes, parts, rb.ratings, r, t);
-      ScoreReplicate(p, r, rb, &all, t, reps[r]);
+      MergeParts(bytes, parts, rb.ratings, blocs, r, t, merged);
+      ScoreReplicate(p, r, rb, &merged, t, reps[r]);
       return std::string();
     });
     progress.Advance();

@@ -21,15 +21,19 @@
 // group on a 4-grade scale) instead of about 4 bytes per ballot; the
 // ballots are only ever held by the process that drew them.
 //
-// Models that need each ballot's rater (rater_adjusted, mixed_effects,
-// rating_scale, zscore_mean), comparison models, and scenarios with items,
-// comparisons, meeting rules, blocs, [uncertainty] or periods are refused by
-// CheckSplittable with the reason.
+// With [[blocs]] each process also draws its part of the bloc-free rerun,
+// whose counts travel too; with [meetings] rules its meetings' outcomes
+// travel (the rules act within a meeting). Models that need each ballot's
+// rater (rater_adjusted, mixed_effects, rating_scale, zscore_mean),
+// comparison models, and scenarios with items, comparisons, [uncertainty]
+// or periods are refused by CheckSplittable with the reason.
 #ifndef EVALSIM_SIM_RUN_SPLIT_H_
 #define EVALSIM_SIM_RUN_SPLIT_H_
 
+#include <cstdint>
 #include <vector>
 
+#include "sim/core/ballots.h"
 #include "sim/scenario/scenario.h"
 #include "sim/simulate/organisation.h"
 
@@ -48,6 +52,10 @@ struct ReplicatePart {
 // so min(parts, units) parts are non-empty; the others (at the end) are
 // empty. Without a level above the evaluees, part 0 holds everything.
 std::vector<ReplicatePart> SplitByTopLevel(const Organisation& org, int parts);
+
+// The grade counts of the slots of `part`'s evaluees in `b`, `b.levels` per
+// slot, slots in order.
+std::vector<uint32_t> PartSlotCounts(const RatingBallots& b, const ReplicatePart& part);
 
 // Throws InputError (naming the scenario file, the entry and the reason)
 // when `s` asks for something a split replicate cannot give exactly.

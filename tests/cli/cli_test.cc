@@ -384,8 +384,13 @@ std::map<std::string, std::string> RunFiles(const fs::path& dir) {
 // checked under mpirun: tests/mpi/mpi_test.py.)
 TEST_F(Cli, SplitReplicatesInOneProcessWritesTheOrdinaryRunsFiles) {
   const std::vector<std::string> runs = {
-      Quickstart() + " --replicates 3", Scenario("veto_overlay.toml") + " --replicates 2",
+      Quickstart() + " --replicates 3",
+      Scenario("veto_overlay.toml") + " --replicates 2",
       Scenario("public_poll_towns.toml") + " --replicates 2",
+      Scenario("canvassing_collusion.toml") + " --replicates 2",  // blocs: the bloc-free rerun
+      Quickstart() +
+          " --replicates 2 --set 'meetings.absence=[0.0,0.4]' --set meetings.quorum=0.7"
+          " --set meetings.max_top=12",
       Scenario("national_member_appraisal.toml") +
           " --set organisation.levels.province.count=3"
           " --set organisation.levels.committee.count=[4,8]"

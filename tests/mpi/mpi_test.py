@@ -259,6 +259,11 @@ def main():
                        "run (vetoes)")
             case_split(r, ["run", "scenarios/public_poll_towns.toml", "--replicates", "2"],
                        "run (a scale per group, with don't know)")
+            case_split(r, ["run", "scenarios/canvassing_collusion.toml", "--replicates", "2"],
+                       "run (blocs)")
+            case_split(r, ["run", "scenarios/quickstart.toml", "--replicates", "2",
+                           "--set", "meetings.absence=[0.0,0.4]", "--set", "meetings.quorum=0.7",
+                           "--set", "meetings.max_top=12"], "run (meeting rules)")
             case_split(r, ["run", "scenarios/national_member_appraisal.toml",
                            "--set", "organisation.levels.province.count=4",
                            "--set", "organisation.levels.committee.count=[4,8]",

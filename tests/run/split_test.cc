@@ -148,13 +148,22 @@ model = "rater_adjusted"
   EXPECT_NE(adjusted.find("models.adjusted (model rater_adjusted) needs every ballot"),
             std::string::npos)
       << adjusted;
-  const std::string blocs = Refusal({}, R"(
+  // Blocs and meeting rules are split (their draws are per meeting); items
+  // are not.
+  EXPECT_EQ(Refusal({"meetings.absence=0.2", "meetings.max_top=2"}, R"(
 [[blocs]]
 share = 0.1
 size = 0.1
 boost = 2.0
+)"),
+            "");
+  const std::string items = Refusal({}, R"(
+[[items]]
+name = "de"
+[[items]]
+name = "neng"
 )");
-  EXPECT_NE(blocs.find("[[blocs]] cannot be split"), std::string::npos) << blocs;
+  EXPECT_NE(items.find("[[items]] cannot be split"), std::string::npos) << items;
 }
 
 }  // namespace
