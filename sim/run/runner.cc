@@ -150,9 +150,14 @@ struct Truth {
   std::vector<double> z;           // quality in standard deviations (event vetoes)
 };
 
-Truth MakeTruth(const Scenario& s, const Organisation& org) {
+// With `full` false only n and the bloc evaluees (a process other than 0
+// of a split run, which never compares scores with the truth).
+Truth MakeTruth(const Scenario& s, const Organisation& org, bool full) {
   Truth t;
   const int n = t.n = org.NumEvaluees();
+  for (int e = 0; e < n; ++e)
+    if (org.bloc[e] >= 0) t.bloc_evaluees.push_back(e);
+  if (!full) return t;
   t.k_top = QuotaCount(s.quota, n);
   t.k_bottom = QuotaCount(s.bottom, n);
   t.quality = Eigen::Map<const Eigen::VectorXd>(org.quality.data(), n);
@@ -160,8 +165,6 @@ Truth MakeTruth(const Scenario& s, const Organisation& org) {
   t.tau = MakeTauReference(t.quality);
   t.top = TopKMembership(t.quality, t.k_top);
   t.bottom = BottomKMembership(t.quality, t.k_bottom);
-  for (int e = 0; e < n; ++e)
-    if (org.bloc[e] >= 0) t.bloc_evaluees.push_back(e);
   t.order = TruthOrder(org.quality);
   for (double q : org.quality) t.z.push_back(s.quality_sd > 0 ? q / s.quality_sd : 0.0);
   return t;
@@ -931,14 +934,16 @@ RunResult RunScenario(const Scenario& s, int threads, const RunConfig& config) {
   const ModelContext ctx = ModelContextOf(s);
   const std::vector<PreparedModel> models = PrepareModels(s, ctx);
   const int R = s.replicates, M = static_cast<int>(models.size());
-  const Truth truth = MakeTruth(s, org);
-  const UnitColumns scopes = ScopeColumns(org);
+  Distribution& d = OrSingle(config.distribution);
+  // The processes other than 0 of a split run only draw and count.
+  const bool scores = d.IsRoot() || !config.split_replicates;
+  const Truth truth = MakeTruth(s, org, scores);
+  const UnitColumns scopes = scores ? ScopeColumns(org) : UnitColumns{};
   const RunPlan plan{s, org, setup, models, truth, scopes, config.replicate_offset};
 
   std::vector<std::vector<ReplicateModel>> reps(R, std::vector<ReplicateModel>(M));
   ReplicateTallies tallies(s, truth.n, R);
   Progress progress("replicates", R, config.progress);
-  Distribution& d = OrSingle(config.distribution);
   if (config.split_replicates) {
     CheckSplittable(s);
     if (!RunSplit(d, plan, tallies, reps, progress)) return result;
