@@ -558,9 +558,10 @@ void PlacePartCounts(ByteReader& in, const ReplicatePart& part, size_t per_evalu
 
 // Every part of split replicate r, in part order, merged on process 0 into
 // `m` (whose counts are of ballots `b` and m.nobloc, process 0's part) and
-// the parts' summed tallies into `t`. The tallies are counts of ballots, so
-// their sums are exact in any order.
-void MergeParts(const std::vector<std::string>& bytes, const std::vector<ReplicatePart>& parts,
+// the parts' summed tallies into `t`; each part's bytes are freed once
+// read. The tallies are counts of ballots, so their sums are exact in any
+// order.
+void MergeParts(std::vector<std::string>& bytes, const std::vector<ReplicatePart>& parts,
                 const RatingBallots& b, bool blocs, int r, ReplicateTallies& t,
                 MergedReplicate& m) {
   const size_t per_evaluee = static_cast<size_t>(b.NumGroups()) * b.levels;
@@ -599,6 +600,7 @@ void MergeParts(const std::vector<std::string>& bytes, const std::vector<Replica
     in.Get(ballots);
     in.Get(seconds);
     EVALSIM_CHECK(in.Done(), "part {}: bytes left over", k + 1);
+    std::string().swap(bytes[k]);  // placed: free it
     add(t.grade_counts[r], grades);
     add(t.dont_know[r], dont_know);
     t.ballots[r] += ballots;
@@ -621,7 +623,7 @@ bool RunSplit(Distribution& d, const RunPlan& p, ReplicateTallies& t,
   for (int r = 0; r < static_cast<int>(reps.size()); ++r) {
     ReplicateBallots rb;
     MergedReplicate merged;
-    const std::vector<std::string> bytes = DistributeItems(
+    std::vector<std::string> bytes = DistributeItems(
         d, d.Size(),
         [&](int) {
           GenerateReplicate(p, setup, r, rb, t);
