@@ -42,7 +42,8 @@ int CmdRun(const RunFlags& f) {
         "of the processes will only wait\n",
         Job().Size(), s.replicates, s.replicates == 1 ? "" : "s", Job().Size() - s.replicates);
   // Memory pre-flight from the scenario's counts, before anything is drawn.
-  const Preflight preflight{"run", &s, limit, f.threads, f.per_replicate};
+  Preflight preflight{"run", &s, limit, f.threads, f.per_replicate};
+  if (f.split) preflight.split_parts = Job().Size();
   const std::string out =
       f.out.empty() ? fmt::format("out/{}", s.name.empty() ? "run" : s.name) : f.out;
   RunResult result;

@@ -166,8 +166,12 @@ struct RunDims {
   bool blocs = false, types = false, per_replicate = false;
 };
 
+// `split_parts` > 0: a split run (`run --split-replicates`, sim/run/split.h)
+// over that many processes, estimated for process 0: one replicate at a
+// time, and its share of the ballots (the organisation, the slot index and
+// every retained output stay whole).
 RunDims DimsOf(const Scenario& s, const Shape& shape, int threads, int replicates,
-               bool per_replicate) {
+               bool per_replicate, int split_parts) {
   RunDims d;
   d.T = ThreadCount(threads);
   d.n = shape.evaluees;
@@ -180,7 +184,8 @@ RunDims DimsOf(const Scenario& s, const Shape& shape, int threads, int replicate
   d.R = replicates;
   d.M = static_cast<double>(s.models.size());
   for (const auto& m : s.models) d.with_classes += m.classes.Empty() ? 0 : 1;
-  d.C = std::max(1, std::min(d.T, replicates));
+  d.C = split_parts > 0 ? 1 : std::max(1, std::min(d.T, replicates));
+  if (split_parts > 0) d.B /= split_parts;
   d.keep = per_replicate || d.R * d.n * d.M <= static_cast<double>(kFullScoresMaxRows);
   d.blocs = shape.blocs;
   d.types = shape.types;
@@ -381,8 +386,8 @@ PreflightEstimate PeakPhase(const std::vector<Phase>& phases, int concurrency) {
 }
 
 PreflightEstimate EstimateShape(const Scenario& s, const Shape& shape, int threads, int replicates,
-                                bool per_replicate) {
-  const RunDims d = DimsOf(s, shape, threads, replicates, per_replicate);
+                                bool per_replicate, int split_parts = 0) {
+  const RunDims d = DimsOf(s, shape, threads, replicates, per_replicate, split_parts);
   return PeakPhase(RunPhases(d, CostsOf(s, d)), d.C);
 }
 
@@ -478,12 +483,13 @@ void CgroupLimit(MemoryLimit* best) {
 }  // namespace
 
 PreflightEstimate EstimateRun(const Scenario& s, const Organisation& org, int threads,
-                              bool per_replicate) {
-  return EstimateShape(s, ShapeOf(org), threads, s.replicates, per_replicate);
+                              bool per_replicate, int split_parts) {
+  return EstimateShape(s, ShapeOf(org), threads, s.replicates, per_replicate, split_parts);
 }
 
-PreflightEstimate EstimateRunFromCounts(const Scenario& s, int threads, bool per_replicate) {
-  return EstimateShape(s, ShapeFromCounts(s), threads, s.replicates, per_replicate);
+PreflightEstimate EstimateRunFromCounts(const Scenario& s, int threads, bool per_replicate,
+                                        int split_parts) {
+  return EstimateShape(s, ShapeFromCounts(s), threads, s.replicates, per_replicate, split_parts);
 }
 
 double ExpectedEvaluees(const Scenario& s) { return ShapeFromCounts(s).evaluees; }
@@ -554,7 +560,7 @@ std::string FitLine(const PreflightEstimate& est, const MemoryLimit& limit) {
 
 void RefuseIfTooBig(std::string_view command, const PreflightEstimate& est,
                     const MemoryLimit& limit, const Scenario& s, const Organisation* org,
-                    int threads, bool per_replicate) {
+                    int threads, bool per_replicate, int split_parts) {
   if (limit.bytes == 0 || est.bytes <= limit.bytes) return;
   const Shape shape = org ? ShapeOf(*org) : ShapeFromCounts(s);
   const bool generate = est.phase == "generation";
@@ -562,7 +568,8 @@ void RefuseIfTooBig(std::string_view command, const PreflightEstimate& est,
   if (!generate) {
     // The largest --threads, then the largest --replicates, that fit.
     for (int t = est.concurrency - 1; t >= 1; --t) {
-      if (EstimateShape(s, shape, t, s.replicates, per_replicate).bytes <= limit.bytes) {
+      if (EstimateShape(s, shape, t, s.replicates, per_replicate, split_parts).bytes <=
+          limit.bytes) {
         fixes.push_back(fmt::format("--threads {}", t));
         break;
       }
@@ -570,7 +577,7 @@ void RefuseIfTooBig(std::string_view command, const PreflightEstimate& est,
     int lo = 0, hi = s.replicates - 1;  // largest fitting count in [1, replicates - 1]
     while (lo < hi) {
       const int mid = lo + (hi - lo + 1) / 2;
-      if (EstimateShape(s, shape, threads, mid, per_replicate).bytes <= limit.bytes)
+      if (EstimateShape(s, shape, threads, mid, per_replicate, split_parts).bytes <= limit.bytes)
         lo = mid;
       else
         hi = mid - 1;
@@ -594,9 +601,9 @@ PreflightEstimate Preflight::Check(const Organisation* org) const {
   if (generate)
     est = EstimateGenerate(s, org);
   else
-    est = org ? EstimateRun(s, *org, threads, per_replicate)
-              : EstimateRunFromCounts(s, threads, per_replicate);
-  RefuseIfTooBig(command, est, limit, s, org, threads, per_replicate);
+    est = org ? EstimateRun(s, *org, threads, per_replicate, split_parts)
+              : EstimateRunFromCounts(s, threads, per_replicate, split_parts);
+  RefuseIfTooBig(command, est, limit, s, org, threads, per_replicate, split_parts);
   return est;
 }
 

@@ -47,9 +47,11 @@ struct PreflightEstimate {
 };
 
 // `threads` <= 0 means every core (as RunScenario). `per_replicate`: the run
-// keeps every replicate's scores for scores.csv.gz.
+// keeps every replicate's scores for scores.csv.gz. `split_parts` > 0: a
+// split run (`run --split-replicates`) over that many processes, estimated
+// for process 0 (one replicate at a time, its share of the ballots).
 PreflightEstimate EstimateRun(const Scenario& s, const Organisation& org, int threads,
-                              bool per_replicate);
+                              bool per_replicate, int split_parts = 0);
 
 // The same estimate from the scenario's counts alone, before anything is
 // drawn: expected units per level (LevelCount::Expected), raters per group
@@ -59,7 +61,8 @@ PreflightEstimate EstimateRun(const Scenario& s, const Organisation& org, int th
 // uses E[size]^2 for E[size^2] (never more than the drawn organisation's
 // expectation), so it is a first cut; EstimateRun on the drawn organisation
 // follows.
-PreflightEstimate EstimateRunFromCounts(const Scenario& s, int threads, bool per_replicate);
+PreflightEstimate EstimateRunFromCounts(const Scenario& s, int threads, bool per_replicate,
+                                        int split_parts = 0);
 // The expected number of evaluees from the scenario's counts.
 double ExpectedEvaluees(const Scenario& s);
 
@@ -102,7 +105,7 @@ MemoryLimit AvailableMemory(std::optional<uint64_t> max_memory);
 // those of the estimate, for the suggestions.
 void RefuseIfTooBig(std::string_view command, const PreflightEstimate& est,
                     const MemoryLimit& limit, const Scenario& s, const Organisation* org,
-                    int threads, bool per_replicate);
+                    int threads, bool per_replicate, int split_parts = 0);
 // "fits in the 7.6 GiB available (MemAvailable in /proc/meminfo)" or "does
 // NOT fit ...", for `validate`.
 std::string FitLine(const PreflightEstimate& est, const MemoryLimit& limit);
@@ -116,6 +119,7 @@ struct Preflight {
   int threads = 0;
   bool per_replicate = false;
   bool generate = false;
+  int split_parts = 0;  // a split run's processes (EstimateRun)
 
   // The estimate from the drawn `org`, or from the scenario's counts when
   // `org` is nullptr; InputError (RefuseIfTooBig) when it does not fit.

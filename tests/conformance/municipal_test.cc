@@ -212,6 +212,30 @@ TEST(NationalScenario, FullScaleMatchesTheSourcedTotals) {
   EXPECT_GT(rough.bytes, 48.0 * (1ull << 30));
 }
 
+// A run split over processes (`run --split-replicates`) is estimated for
+// process 0: one replicate at a time and its share of the ballots, while
+// the organisation and the retained outputs stay whole.
+TEST(NationalScenario, SplitRunsAreEstimatedPerProcess) {
+  const Scenario s = LoadScenario(kNational, {"replicates=4"});
+  const PreflightEstimate whole = EstimateRunFromCounts(s, 4, false);
+  const PreflightEstimate one = EstimateRunFromCounts(s, 4, false, 1);
+  const PreflightEstimate eight = EstimateRunFromCounts(s, 4, false, 8);
+  EXPECT_EQ(whole.concurrency, 4);
+  EXPECT_EQ(one.concurrency, 1);  // split replicates run one after the other
+  EXPECT_LT(one.bytes, whole.bytes);
+  EXPECT_LT(eight.bytes, one.bytes);
+  const auto part = [](const PreflightEstimate& e, const std::string& name) {
+    for (const auto& [n, bytes] : e.parts)
+      if (n == name) return static_cast<double>(bytes);
+    return 0.0;
+  };
+  if (one.phase == "scoring" && eight.phase == "scoring") {
+    // 4 bytes per ballot, an eighth of them; the slot index and names stay.
+    EXPECT_LT(part(eight, "ballots"), part(one, "ballots"));
+  }
+  EXPECT_EQ(part(eight, "organisation"), part(one, "organisation"));
+}
+
 // The 1/20 scale the header documents: about 5.0 million members in about
 // 223,000 branches and 1.6e8 ballots.
 TEST(NationalScenario, OneTwentiethScaleHasAboutFiveMillionMembers) {
