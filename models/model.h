@@ -35,6 +35,22 @@ struct SlotCounts {
   std::vector<uint32_t> counts;            // [slot * levels + grade]
 };
 
+class Distribution;  // sim/core/distribute.h
+
+// One process's part of a split replicate (sim/run/split.h), for a model
+// that fits parts (ModelSpec::fits_parts). `ratings` holds every ballot on
+// the ratees [first_ratee, end_ratee); they come from the raters
+// [first_rater, end_rater) alone, who rate no other ratee. The model fits
+// its part and takes every sum over ratees through job->ChainSum, in ratee
+// order, so that its scores of those ratees and its estimates of those
+// raters are the one-process fit's, bit for bit; the other entries of its
+// result are unspecified. Every process of `job` fits at the same time.
+struct ModelPart {
+  Distribution* job = nullptr;
+  int first_ratee = 0, end_ratee = 0;
+  uint32_t first_rater = 0, end_rater = 0;
+};
+
 // Everything a model may look at. One struct, so that new ballot kinds do
 // not change every model's signature. Pointers the caller does not have are
 // null; the model's own kind is never null.
@@ -46,6 +62,8 @@ struct ModelInput {
   // Optional: `ratings`' slot counts, when the caller shares them (models
   // read them through AddSlotCounts, which checks they count `ratings`).
   const SlotCounts* slot_counts = nullptr;
+  // Optional: this process's part of a split replicate (ModelPart).
+  const ModelPart* part = nullptr;
 };
 
 struct ScoreResult {

@@ -146,6 +146,9 @@ struct ModelSpec {
   // a caller fitting two or more such models on the same unweighted
   // ballots counts them once and shares them (ModelInput::slot_counts).
   bool reads_slot_counts = false;
+  // Score() fits one process's part of a split replicate when given one
+  // (ModelInput::part), exchanging only sums with the other processes.
+  bool fits_parts = false;
   // The working set of one fit on ballots with `levels` grades and
   // `groups` rater groups.
   FitMemory (*memory)(int levels, int groups) = ConvertedInputMemory;

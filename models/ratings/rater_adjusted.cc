@@ -10,6 +10,7 @@
 
 #include "models/common/connectivity.h"
 #include "models/common/tally.h"
+#include "sim/core/distribute.h"
 
 namespace evalsim {
 namespace {
@@ -28,11 +29,42 @@ struct GradeTable {
   std::array<double, 256> valid{};
 };
 
+// The ratees and raters a fit covers: all of them, or one process's part of
+// a split replicate (ModelPart), whose sums over ratees continue the parts'
+// before it in ratee order (Distribution::ChainSum), so that every sum is the
+// one-process sum.
+struct Span {
+  int e0 = 0, e1 = 0;
+  size_t j0 = 0, j1 = 0;
+  Distribution* job = nullptr;
+
+  // The sum over every ratee, in ratee order, of term(e), which is run on
+  // this span's ratees.
+  template <class F>
+  double Sum(F&& term) const {
+    return job->ChainSum({0.0}, [&](std::vector<double>& v) {
+      double t = v[0];
+      for (int e = e0; e < e1; ++e) t += term(e);
+      v[0] = t;
+    })[0];
+  }
+  // A count summed over the parts.
+  int64_t Count(int64_t local) const { return job->SumAll(local); }
+};
+
+Span SpanOf(const ModelInput& input) {
+  const RatingBallots& b = *input.ratings;
+  if (input.part == nullptr) return {0, b.NumRatees(), 0, b.num_raters, &SingleProcess()};
+  const ModelPart& p = *input.part;
+  return {p.first_ratee, p.end_ratee, p.first_rater, p.end_rater, p.job};
+}
+
 // Everything the passes over the ballots share: the ballots in their own
 // ratee-major order, and a rater-major copy of the valid ones (ratee id and
 // weight), so that both halves of the matrix-vector product are gathers.
 struct Design {
   const RatingBallots* b = nullptr;
+  Span span;
   GradeTable table;
   std::vector<double> d_ratee;        // summed weight of each ratee's valid ballots
   std::vector<double> d_rater;        // summed weight of each rater's valid ballots
@@ -66,7 +98,6 @@ template <bool kWeighted>
 void Setup(const RaterRateeComponents& comp, Design& d, std::vector<double>& ratee_mean,
            std::vector<double>& lenient) {
   const RatingBallots& b = *d.b;
-  const int n = b.NumRatees();
   const size_t R = b.num_raters;
   const uint32_t* words = b.ballot.data();
   d.rater_begin.assign(R + 1, 0);
@@ -74,7 +105,7 @@ void Setup(const RaterRateeComponents& comp, Design& d, std::vector<double>& rat
   d.rater_ratee.resize(d.rater_begin[R]);
   if constexpr (kWeighted) d.rater_weight.resize(d.rater_begin[R]);
   std::vector<uint64_t> cursor(d.rater_begin.begin(), d.rater_begin.end() - 1);
-  for (int e = 0; e < n; ++e) {
+  for (int e = d.span.e0; e < d.span.e1; ++e) {
     const uint64_t begin = RateeBegin(b, e), end = RateeBegin(b, e + 1);
     double sw = 0.0, swy = 0.0;
     for (uint64_t i = begin; i < end; ++i) {
@@ -105,9 +136,8 @@ void Setup(const RaterRateeComponents& comp, Design& d, std::vector<double>& rat
 template <bool kWeighted>
 void GatherRaters(const Design& d, const double* per_rater, double* out) {
   const RatingBallots& b = *d.b;
-  const int n = b.NumRatees();
   const uint32_t* words = b.ballot.data();
-  for (int e = 0; e < n; ++e) {
+  for (int e = d.span.e0; e < d.span.e1; ++e) {
     const uint64_t begin = RateeBegin(b, e), end = RateeBegin(b, e + 1);
     double t = 0.0;
     for (uint64_t i = begin; i < end; ++i)
@@ -120,9 +150,8 @@ void GatherRaters(const Design& d, const double* per_rater, double* out) {
 // (0 for raters without one): a gather over the rater-major copy.
 template <bool kWeighted>
 void RaterMeans(const Design& d, const double* per_ratee, double* out) {
-  const size_t R = d.d_rater.size();
   const uint32_t* ratee = d.rater_ratee.data();
-  for (size_t j = 0; j < R; ++j) {
+  for (size_t j = d.span.j0; j < d.span.j1; ++j) {
     double t = 0.0;
     const uint64_t begin = d.rater_begin[j], end = d.rater_begin[j + 1];
     if constexpr (kWeighted) {
@@ -141,13 +170,10 @@ template <bool kWeighted>
 double ApplyRateeSystem(const Design& d, const double* v, double* scratch, double* out) {
   RaterMeans<kWeighted>(d, v, scratch);
   GatherRaters<kWeighted>(d, scratch, out);
-  const size_t n = d.d_ratee.size();
-  double dot = 0.0;
-  for (size_t e = 0; e < n; ++e) {
+  return d.span.Sum([&](int e) {
     out[e] = d.d_ratee[e] * v[e] - out[e];
-    dot += v[e] * out[e];
-  }
-  return dot;
+    return v[e] * out[e];
+  });
 }
 
 // Given rater effects `effect`, sets each rated ratee's mu_c + a_i (its
@@ -156,24 +182,25 @@ template <bool kWeighted>
 double FitRatees(const Design& d, const std::vector<double>& effect,
                  const std::vector<double>& ratee_mean, Eigen::VectorXd& level) {
   const RatingBallots& b = *d.b;
-  const int n = b.NumRatees();
   const uint32_t* words = b.ballot.data();
-  double rss = 0.0;
-  for (int e = 0; e < n; ++e) {
-    if (d.d_ratee[e] <= 0.0) continue;
-    const uint64_t begin = RateeBegin(b, e), end = RateeBegin(b, e + 1);
-    double t = 0.0;
-    for (uint64_t i = begin; i < end; ++i)
-      t += WeightOf<kWeighted>(d, i, words[i]) * effect[BallotRater(words[i])];
-    const double a = ratee_mean[e] - t / d.d_ratee[e];
-    level[e] = a;
-    for (uint64_t i = begin; i < end; ++i) {
-      const uint32_t word = words[i];
-      const double r = d.table.y[word & 0xFFu] - a - effect[BallotRater(word)];
-      rss += WeightOf<kWeighted>(d, i, word) * r * r;
+  return d.span.job->ChainSum({0.0}, [&](std::vector<double>& sum) {
+    double rss = sum[0];
+    for (int e = d.span.e0; e < d.span.e1; ++e) {
+      if (d.d_ratee[e] <= 0.0) continue;
+      const uint64_t begin = RateeBegin(b, e), end = RateeBegin(b, e + 1);
+      double t = 0.0;
+      for (uint64_t i = begin; i < end; ++i)
+        t += WeightOf<kWeighted>(d, i, words[i]) * effect[BallotRater(words[i])];
+      const double a = ratee_mean[e] - t / d.d_ratee[e];
+      level[e] = a;
+      for (uint64_t i = begin; i < end; ++i) {
+        const uint32_t word = words[i];
+        const double r = d.table.y[word & 0xFFu] - a - effect[BallotRater(word)];
+        rss += WeightOf<kWeighted>(d, i, word) * r * r;
+      }
     }
-  }
-  return rss;
+    sum[0] = rss;
+  })[0];
 }
 
 // Subtracts, within every component, the unweighted mean of x over the
@@ -204,30 +231,30 @@ SolveReport SolveRatees(const Design& d, const RaterRateeComponents& comp,
                         const RaterAdjustedOptions& o, double rounding_floor, std::vector<double> r,
                         std::vector<double>& x) {
   const size_t n = r.size();
+  const int e0 = d.span.e0, e1 = d.span.e1;
   const int C = comp.count;
   std::vector<double> inv_d(n), p(n), q(n), scratch(d.d_rater.size()), sums(C), means(C);
-  for (size_t e = 0; e < n; ++e) inv_d[e] = d.d_ratee[e] > 0.0 ? 1.0 / d.d_ratee[e] : 0.0;
+  for (int e = e0; e < e1; ++e) inv_d[e] = d.d_ratee[e] > 0.0 ? 1.0 / d.d_ratee[e] : 0.0;
   // Projects r onto the range of T (zero sum within every component) from
-  // the per-component sums in `sums`, and returns r' D_a^-1 r.
+  // the per-component sums in `sums`, and returns r' D_a^-1 r. (A component
+  // lies within one part, so its sums need no other part's.)
   auto project = [&] {
     for (int c = 0; c < C; ++c) means[c] = sums[c] / comp.ratees_in[c];
-    double rz = 0.0;
-    for (size_t e = 0; e < n; ++e) {
+    return d.span.Sum([&](int e) {
       const int32_t c = comp.ratee[e];
       if (c >= 0) r[e] -= means[c];
-      rz += r[e] * r[e] * inv_d[e];
-    }
-    return rz;
+      return r[e] * r[e] * inv_d[e];
+    });
   };
   std::fill(sums.begin(), sums.end(), 0.0);
-  for (size_t e = 0; e < n; ++e)
+  for (int e = e0; e < e1; ++e)
     if (comp.ratee[e] >= 0) sums[comp.ratee[e]] += r[e];
   double rz = project();
   const double rz0 = rz;
   const double target = std::max(o.tolerance * o.tolerance * rz0, rounding_floor);
   SolveReport rep;
   rep.converged = rz <= target;
-  for (size_t e = 0; e < n; ++e) p[e] = r[e] * inv_d[e];
+  for (int e = e0; e < e1; ++e) p[e] = r[e] * inv_d[e];
   while (!rep.converged && rep.iterations < o.max_iterations) {
     const double pq = ApplyRateeSystem<kWeighted>(d, p.data(), scratch.data(), q.data());
     ++rep.iterations;
@@ -236,7 +263,7 @@ SolveReport SolveRatees(const Design& d, const RaterRateeComponents& comp,
     if (!(pq > 0.0)) break;
     const double alpha = rz / pq;
     std::fill(sums.begin(), sums.end(), 0.0);
-    for (size_t e = 0; e < n; ++e) {
+    for (int e = e0; e < e1; ++e) {
       x[e] += alpha * p[e];
       r[e] -= alpha * q[e];
       const int32_t c = comp.ratee[e];
@@ -246,7 +273,7 @@ SolveReport SolveRatees(const Design& d, const RaterRateeComponents& comp,
     rep.converged = rz_next <= target;
     const double beta = rz_next / rz;
     rz = rz_next;
-    for (size_t e = 0; e < n; ++e) p[e] = r[e] * inv_d[e] + beta * p[e];
+    for (int e = e0; e < e1; ++e) p[e] = r[e] * inv_d[e] + beta * p[e];
   }
   rep.relative_change = rz0 > 0.0 ? std::sqrt(rz / rz0) : 0.0;
   return rep;
@@ -308,44 +335,50 @@ SolveReport SolveRaterEffects(const Design& d, const RaterRateeComponents& comp,
   return rep;
 }
 
-// Evaluees without a valid ballot score `overall`; returns how many there are.
-int ScoreUnrated(const RaterRateeComponents& comp, double overall, Eigen::VectorXd& score) {
-  int unrated = 0;
-  for (int e = 0; e < static_cast<int>(score.size()); ++e) {
+// Evaluees without a valid ballot score `overall`; returns how many there
+// are (in every part).
+int ScoreUnrated(const Span& span, const RaterRateeComponents& comp, double overall,
+                 Eigen::VectorXd& score) {
+  int64_t unrated = 0;
+  for (int e = span.e0; e < span.e1; ++e) {
     if (comp.ratee[e] >= 0) continue;
     score[e] = overall;
     ++unrated;
   }
-  return unrated;
+  return static_cast<int>(span.Count(unrated));
 }
 
 struct ResidualScale {
   double df = 0.0, sigma = 0.0;
 };
 
-// The residual degrees of freedom and standard deviation, and the standard errors they give.
-ResidualScale StandardErrors(const Design& d, const RaterRateeComponents& comp, uint64_t valid,
-                             double rss, int n, size_t R, Eigen::VectorXd& se) {
-  int rated = 0, rating = 0;
-  for (int e = 0; e < n; ++e) rated += comp.ratee[e] >= 0;
-  for (size_t j = 0; j < R; ++j) rating += comp.rater[j] >= 0;
-  const double df = static_cast<double>(valid) - rated - rating + comp.count;
+// The residual degrees of freedom and standard deviation, and the standard
+// errors they give. `components`, `valid`: in every part.
+ResidualScale StandardErrors(const Design& d, const RaterRateeComponents& comp, int components,
+                             int64_t valid, double rss, int n, Eigen::VectorXd& se) {
+  const Span& span = d.span;
+  int64_t rated = 0, rating = 0;
+  for (int e = span.e0; e < span.e1; ++e) rated += comp.ratee[e] >= 0;
+  for (size_t j = span.j0; j < span.j1; ++j) rating += comp.rater[j] >= 0;
+  rated = span.Count(rated);
+  rating = span.Count(rating);
+  const double df = static_cast<double>(valid) - static_cast<double>(rated) -
+                    static_cast<double>(rating) + components;
   const double sigma = df > 0.0 ? std::sqrt(rss / df) : 0.0;
   se = Eigen::VectorXd::Zero(n);
-  for (int e = 0; e < n; ++e)
+  for (int e = span.e0; e < span.e1; ++e)
     if (comp.ratee[e] >= 0) se[e] = sigma / std::sqrt(d.d_ratee[e]);
   return {df, sigma};
 }
 
-void AddFitNotes(const RaterRateeComponents& comp, int unrated, double overall,
-                 const SolveReport& rep, double tolerance, double df,
-                 std::vector<std::string>& notes) {
-  if (comp.count > 1) {
+void AddFitNotes(int components, int unrated, double overall, const SolveReport& rep,
+                 double tolerance, double df, std::vector<std::string>& notes) {
+  if (components > 1) {
     notes.push_back(fmt::format(
         "{} components; scores compare only within a component except through their means "
         "(the evaluees share no chain of raters, so each component's average rater is taken "
         "as neutral)",
-        comp.count));
+        components));
   }
   if (unrated > 0) {
     notes.push_back(fmt::format(
@@ -356,7 +389,7 @@ void AddFitNotes(const RaterRateeComponents& comp, int unrated, double overall,
         "did not converge: relative change {:.3g} > tolerance {:.3g} after {} iteration(s)",
         rep.relative_change, tolerance, rep.iterations));
   }
-  if (comp.count > 0 && df <= 0.0)
+  if (components > 0 && df <= 0.0)
     notes.push_back("no residual degrees of freedom: standard errors set to 0");
 }
 
@@ -366,32 +399,40 @@ class RaterAdjusted : public Model {
 
   ScoreResult Score(const ModelInput& input) const override {
     const RatingBallots& b = *input.ratings;
-    return b.Weighted() ? Fit<true>(b) : Fit<false>(b);
+    return b.Weighted() ? Fit<true>(b, SpanOf(input)) : Fit<false>(b, SpanOf(input));
   }
 
  private:
   template <bool kWeighted>
-  ScoreResult Fit(const RatingBallots& b) const {
+  ScoreResult Fit(const RatingBallots& b, const Span& span) const {
     const int n = b.NumRatees(), K = b.levels;
     const size_t R = b.num_raters;
     ScoreResult res;
 
     Design d;
     d.b = &b;
+    d.span = span;
     const GradeRange y = SetGradeValues(o_, K, d, res.notes);
     d.d_ratee.assign(n, 0.0);
     d.d_rater.assign(R, 0.0);
 
+    // Every component lies within one part (a part's raters rate no one
+    // else): the parts' counts add up.
     const RaterRateeComponents comp = ConnectedComponents(b);
+    const int components = static_cast<int>(span.Count(comp.count));
     std::vector<double> ratee_mean(n, 0.0), effect(R, 0.0);
     Setup<kWeighted>(comp, d, ratee_mean, effect);
-    const uint64_t valid = d.rater_ratee.size();
+    const int64_t valid = span.Count(static_cast<int64_t>(d.rater_ratee.size()));
 
-    double total_w = 0.0, total_wy = 0.0;
-    for (int e = 0; e < n; ++e) {
-      total_w += d.d_ratee[e];
-      total_wy += d.d_ratee[e] * ratee_mean[e];
-    }
+    const std::vector<double> totals = span.job->ChainSum({0.0, 0.0}, [&](std::vector<double>& v) {
+      double total_w = v[0], total_wy = v[1];
+      for (int e = span.e0; e < span.e1; ++e) {
+        total_w += d.d_ratee[e];
+        total_wy += d.d_ratee[e] * ratee_mean[e];
+      }
+      v = {total_w, total_wy};
+    });
+    const double total_w = totals[0], total_wy = totals[1];
     const SolveReport rep = SolveRaterEffects<kWeighted>(d, comp, o_, y, total_w, effect);
 
     res.score = Eigen::VectorXd::Zero(n);
@@ -399,10 +440,10 @@ class RaterAdjusted : public Model {
 
     // Evaluees without a valid ballot: the overall mean.
     const double overall = total_w > 0.0 ? total_wy / total_w : (K > 0 ? y.sum / K : 0.0);
-    const int unrated = ScoreUnrated(comp, overall, res.score);
+    const int unrated = ScoreUnrated(span, comp, overall, res.score);
 
-    const ResidualScale scale = StandardErrors(d, comp, valid, rss, n, R, res.se);
-    AddFitNotes(comp, unrated, overall, rep, o_.tolerance, scale.df, res.notes);
+    const ResidualScale scale = StandardErrors(d, comp, components, valid, rss, n, res.se);
+    AddFitNotes(components, unrated, overall, rep, o_.tolerance, scale.df, res.notes);
 
     res.rater_values.emplace_back(
         "effect", Eigen::Map<const Eigen::VectorXd>(effect.data(), static_cast<Eigen::Index>(R)));
@@ -410,7 +451,7 @@ class RaterAdjusted : public Model {
         {"iterations", rep.iterations},
         {"converged", rep.converged ? 1.0 : 0.0},
         {"relative_change", rep.relative_change},
-        {"components", comp.count},
+        {"components", components},
         {"unrated_ratees", unrated},
         {"sigma_e", scale.sigma},
         {"df", scale.df},
@@ -441,6 +482,7 @@ ModelSpec RaterAdjustedSpec() {
   // Rater-major copy of the valid ballots (ratee id), rater offsets,
   // diagonal and conjugate-gradient vectors, per-rater outputs (effect).
   spec.memory = [](int, int) { return FitMemory{4, 8 * 9, 8 * 8, 1}; };
+  spec.fits_parts = true;
   spec.make = [](ParamReader& in) -> std::unique_ptr<Model> {
     RaterAdjustedOptions o;
     const bool has_points = in.Has("points");

@@ -100,6 +100,16 @@
 // Output: rater_values {"effect", b} (0 for raters with no valid ballot);
 // parameters iterations, converged, relative_change, components (those with
 // a valid ballot), unrated_ratees, sigma_e, df.
+//
+// Split replicates (ModelInput::part, `run --split-replicates`). Each
+// process fits its part's ratees and raters; every component lies within
+// one part, so the per-component sums and centring stay local. The sums
+// over all ratees (the weights and weighted means, the solver's two inner
+// products per iteration, the residual sum of squares) continue from the
+// previous part's partial sum in ratee order (Distribution::ChainSum), and
+// the counts are summed: every process then takes the same steps on the
+// same numbers, and its ratees' scores and raters' effects are bit for bit
+// those of the one-process fit.
 #ifndef EVALSIM_MODELS_RATINGS_RATER_ADJUSTED_H_
 #define EVALSIM_MODELS_RATINGS_RATER_ADJUSTED_H_
 

@@ -65,6 +65,14 @@ class Distribution {
   virtual void SumToRoot(std::vector<uint64_t>& values) = 0;
   // Process 0's `bytes` on every process.
   virtual void Broadcast(std::string& bytes) = 0;
+  // Runs `add` on every process in rank order, each on the values the one
+  // before it left (process 0 on `values`), and returns the last one's on
+  // every process. A sum over parts held in rank order is then the
+  // one-process sum over the whole, term for term, rounding included.
+  virtual std::vector<double> ChainSum(std::vector<double> values,
+                                       const std::function<void(std::vector<double>&)>& add) = 0;
+  // `v` summed over the processes, on every process.
+  virtual int64_t SumAll(int64_t v) = 0;
   virtual void Barrier() = 0;
   // True once GatherItems found a failed item: every process knows of it
   // and ends with the same exit code.
@@ -86,6 +94,12 @@ class LocalDistribution final : public Distribution {
                                        std::string_view what) override;
   void SumToRoot(std::vector<uint64_t>&) override {}
   void Broadcast(std::string&) override {}
+  std::vector<double> ChainSum(std::vector<double> values,
+                               const std::function<void(std::vector<double>&)>& add) override {
+    add(values);
+    return values;
+  }
+  int64_t SumAll(int64_t v) override { return v; }
   void Barrier() override {}
 };
 

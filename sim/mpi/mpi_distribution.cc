@@ -15,7 +15,7 @@
 namespace evalsim {
 namespace {
 
-constexpr int kTagSize = 1, kTagBytes = 2;
+constexpr int kTagSize = 1, kTagBytes = 2, kTagChain = 3;
 constexpr size_t kPiece = size_t{1} << 30;  // MPI counts are int
 
 // The buffers of requests left pending at a stop signal. The MPI library
@@ -183,6 +183,33 @@ void MpiDistribution::Broadcast(std::string& bytes) {
     Wait(r, shared);
   }
   bytes = std::move(*shared);
+}
+
+std::vector<double> MpiDistribution::ChainSum(
+    std::vector<double> values, const std::function<void(std::vector<double>&)>& add) {
+  auto carry = std::make_shared<std::vector<double>>(std::move(values));
+  const int n = static_cast<int>(carry->size());
+  MPI_Request r;
+  if (rank_ > 0) {
+    MPI_Irecv(carry->data(), n, MPI_DOUBLE, rank_ - 1, kTagChain, MPI_COMM_WORLD, &r);
+    Wait(r, carry);
+  }
+  add(*carry);
+  if (rank_ + 1 < size_) {
+    MPI_Isend(carry->data(), n, MPI_DOUBLE, rank_ + 1, kTagChain, MPI_COMM_WORLD, &r);
+    Wait(r, carry);
+  }
+  MPI_Ibcast(carry->data(), n, MPI_DOUBLE, size_ - 1, MPI_COMM_WORLD, &r);
+  Wait(r, carry);
+  return *carry;
+}
+
+int64_t MpiDistribution::SumAll(int64_t v) {
+  auto in = std::make_shared<std::pair<int64_t, int64_t>>(v, 0);
+  MPI_Request r;
+  MPI_Iallreduce(&in->first, &in->second, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD, &r);
+  Wait(r, in);
+  return in->second;
 }
 
 void MpiDistribution::Barrier() {

@@ -15,6 +15,8 @@
 #ifndef EVALSIM_SIM_MPI_MPI_DISTRIBUTION_H_
 #define EVALSIM_SIM_MPI_MPI_DISTRIBUTION_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +38,9 @@ class MpiDistribution final : public Distribution {
                                        std::string_view what) override;
   void SumToRoot(std::vector<uint64_t>& values) override;
   void Broadcast(std::string& bytes) override;
+  std::vector<double> ChainSum(std::vector<double> values,
+                               const std::function<void(std::vector<double>&)>& add) override;
+  int64_t SumAll(int64_t v) override;
   void Barrier() override;
   bool FailureShared() const override { return failure_shared_; }
   void NoteSharedFailure() override { failure_shared_ = true; }

@@ -43,6 +43,7 @@ struct PreparedModel {
   const ModelEntry* entry;
   InputKind input;
   bool reads_slot_counts = false;  // ModelSpec::reads_slot_counts
+  bool fits_parts = false;         // ModelSpec::fits_parts
 };
 
 // One replicate's ballots of every kind the scenario asks for, and the
@@ -134,7 +135,7 @@ std::vector<PreparedModel> PrepareModels(const Scenario& s, const ModelContext& 
   for (const ModelEntry& e : s.models) {
     const ModelSpec* spec = Models().Find(e.model);
     models.push_back({Models().Create(e.model, e.options, ctx, s.file, e.path), &e, spec->input,
-                      spec->reads_slot_counts});
+                      spec->reads_slot_counts, spec->fits_parts});
   }
   return models;
 }
@@ -236,18 +237,36 @@ void CountGrades(const RatingBallots& b, int r, ReplicateTallies& t) {
 // Whether TallyEverySlot can count these ballots.
 bool Shareable(const RatingBallots& b) { return !b.Weighted() && !b.HasItems(); }
 
+// What process 0 holds of a split replicate (RunSplit): its own part of the
+// bloc-free rerun's ballots; every part's slot counts merged, of the
+// ballots and of the rerun's; and the results of the models fitted by parts
+// (ModelSpec::fits_parts), merged, with their fit times.
+struct MergedReplicate {
+  ReplicateBallots nobloc;
+  SlotCounts counts, nobloc_counts;
+  std::vector<std::optional<ScoreResult>> fitted;  // per model
+  std::vector<double> fit_seconds;                 // per model
+};
+
 // Fits one model at a time, so that each fit's time is its own; the
 // bloc-free rerun here too (the input set converts lazily and is not
 // shared across threads).
 // With `shared`, the models that read every slot's grade counts read them
 // from there; the first of them makes them.
-// `nobloc_counts` (a split replicate's): the bloc-free rerun's slot counts.
+// With `split`, the models fitted by parts are taken from it, and the
+// bloc-free rerun's slot counts too.
 void FitModels(const RunPlan& p, int r, ReplicateBallots& rb, ReplicateBallots& nobloc,
                std::vector<ScoreResult>& results, std::vector<std::vector<int>>& base_ranks,
-               std::vector<ReplicateModel>& out, SlotCounts* shared,
-               const SlotCounts* nobloc_counts) {
+               std::vector<ReplicateModel>& out, SlotCounts* shared, MergedReplicate* split) {
   const int M = static_cast<int>(p.models.size());
+  const SlotCounts* nobloc_counts = split != nullptr ? &split->nobloc_counts : nullptr;
   for (int mi = 0; mi < M; ++mi) {
+    if (split != nullptr && split->fitted[mi]) {
+      results[mi] = std::move(*split->fitted[mi]);
+      out[mi].fit_seconds = split->fit_seconds[mi];
+      if (r != 0) results[mi].rater_values = {};
+      continue;  // no blocs: CheckSplittable
+    }
     ModelInput input = rb.For(p.models[mi]);
     const auto s0 = Clock::now();
     if (shared != nullptr && p.models[mi].reads_slot_counts) {
@@ -385,14 +404,6 @@ void GenerateReplicate(const RunPlan& p, const GeneratorSetup& setup, int r, Rep
   if (b.HasItems()) t.item_metrics[r] = ComputeItemMetrics(b);
 }
 
-// What process 0 holds of a split replicate (RunSplit): its own part of the
-// bloc-free rerun's ballots, and every part's slot counts merged, of the
-// ballots and of the rerun's.
-struct MergedReplicate {
-  ReplicateBallots nobloc;
-  SlotCounts counts, nobloc_counts;
-};
-
 // Replicate r scored with every model (and the bloc-free rerun's ballots
 // drawn and scored), and what the metrics need recorded. With `split`, `rb`
 // holds only process 0's part of the ballots and every model reads the
@@ -414,8 +425,7 @@ void ScoreReplicate(const RunPlan& p, int r, ReplicateBallots& rb, MergedReplica
   SlotCounts own;
   SlotCounts& shared = split != nullptr ? split->counts : own;
   const bool share = split != nullptr || (SlotCountReaders(p.s) >= 2 && Shareable(b));
-  FitModels(p, r, rb, nobloc, results, base_ranks, out, share ? &shared : nullptr,
-            split != nullptr ? &split->nobloc_counts : nullptr);
+  FitModels(p, r, rb, nobloc, results, base_ranks, out, share ? &shared : nullptr, split);
   if (share && shared.ballots == nullptr) shared = TallyEverySlot(b);
   VetoDraws draws;
   if (!p.s.vetoes.empty()) {
@@ -608,6 +618,68 @@ void MergeParts(std::vector<std::string>& bytes, const std::vector<ReplicatePart
   }
 }
 
+// A model's result on this process's part (ModelPart) as bytes: its entries
+// of the part's ratees and, with `raters`, of the part's raters.
+std::string PackFitPart(const ScoreResult& res, const ReplicatePart& part, bool raters) {
+  ByteWriter w;
+  const auto segment = [&](const Eigen::VectorXd& v, Eigen::Index from, Eigen::Index to) {
+    w.Put(v.size() == 0 ? Eigen::VectorXd() : Eigen::VectorXd(v.segment(from, to - from)));
+  };
+  for (const Eigen::VectorXd* v : {&res.score, &res.tiebreak, &res.se})
+    segment(*v, part.first_evaluee, part.end_evaluee);
+  if (raters)
+    for (const auto& values : res.rater_values)
+      segment(values.second, part.first_rater, part.end_rater);
+  return w.Take();
+}
+
+// Places a part's entries (PackFitPart) in process 0's result.
+void PlaceFitPart(std::string_view bytes, const ReplicatePart& part, bool raters,
+                  ScoreResult& res) {
+  ByteReader in(bytes);
+  const auto place = [&](Eigen::VectorXd& v, Eigen::Index from, Eigen::Index to) {
+    Eigen::VectorXd segment;
+    in.Get(segment);
+    if (v.size() == 0 && segment.size() == 0) return;
+    EVALSIM_CHECK(segment.size() == to - from && v.size() >= to, "a part's {} of {} values",
+                  segment.size(), v.size());
+    v.segment(from, to - from) = segment;
+  };
+  for (Eigen::VectorXd* v : {&res.score, &res.tiebreak, &res.se})
+    place(*v, part.first_evaluee, part.end_evaluee);
+  if (raters)
+    for (auto& values : res.rater_values) place(values.second, part.first_rater, part.end_rater);
+  EVALSIM_CHECK(in.Done(), "a part's fit: bytes left over");
+}
+
+// The models fitted by parts (ModelSpec::fits_parts) on split replicate r:
+// every process fits its part at the same time (the fits exchange their
+// sums), then sends process 0 its ratees' scores and, in replicate 1, its
+// raters' estimates; process 0 places them in its own results (m.fitted).
+void FitParts(Distribution& d, const RunPlan& p, int r, const std::vector<ReplicatePart>& parts,
+              ReplicateBallots& rb, MergedReplicate& m) {
+  const int M = static_cast<int>(p.models.size());
+  m.fitted.assign(M, std::nullopt);
+  m.fit_seconds.assign(M, 0.0);
+  const ReplicatePart& mine = parts[d.Rank()];
+  const ModelPart part{&d, mine.first_evaluee, mine.end_evaluee, mine.first_rater, mine.end_rater};
+  for (int mi = 0; mi < M; ++mi) {
+    if (!p.models[mi].fits_parts) continue;
+    ModelInput input = rb.For(p.models[mi]);
+    input.part = &part;
+    const auto s0 = Clock::now();
+    ScoreResult res = p.models[mi].model->Score(input);
+    m.fit_seconds[mi] = Seconds(s0, Clock::now());
+    const std::string packed = PackFitPart(res, mine, r == 0);
+    const std::vector<std::string> bytes = DistributeItems(
+        d, d.Size(), [&](int) { return packed; },
+        fmt::format("replicate {} {} part", r + 1, p.models[mi].entry->name));
+    if (!d.IsRoot()) continue;
+    for (size_t k = 0; k < parts.size(); ++k) PlaceFitPart(bytes[k], parts[k], r == 0, res);
+    m.fitted[mi] = std::move(res);
+  }
+}
+
 // The replicates one after the other, each split over the processes of `d`
 // by top-level units (sim/run/split.h): every process draws and counts its
 // part (and its part of the bloc-free rerun); process 0 merges the parts and
@@ -631,6 +703,7 @@ bool RunSplit(Distribution& d, const RunPlan& p, ReplicateTallies& t,
           return PackPart(rb.ratings, blocs ? &merged.nobloc.ratings : nullptr, mine, r, t);
         },
         fmt::format("replicate {} part", r + 1));
+    FitParts(d, p, r, parts, rb, merged);
     OnRoot(d, [&] {
       MergeParts(bytes, parts, rb.ratings, blocs, r, t, merged);
       ScoreReplicate(p, r, rb, &merged, t, reps[r]);

@@ -44,13 +44,18 @@ std::vector<ReplicatePart> SplitByTopLevel(const Organisation& org, int parts) {
                                units - unit <= parts - part - 1)) {
         out[++part].first_meeting = mi;
         out[part].first_evaluee = m.first_evaluee;
+        out[part].first_rater = out[part].end_rater = m.first_rater;
       }
     }
+    EVALSIM_CHECK(m.first_rater == (mi == 0 ? 0 : out[part].end_rater),
+                  "the raters of meeting {} do not follow those before", mi + 1);
     out[part].end_meeting = mi + 1;
     out[part].end_evaluee = m.first_evaluee + m.num_evaluees;
+    out[part].end_rater = m.first_rater + m.num_raters;
   }
+  const uint32_t raters = org.NumRaters();
   for (int k = part + 1; k < parts; ++k)  // the parts left empty start at the end
-    out[k] = {M, M, static_cast<int>(n), static_cast<int>(n)};
+    out[k] = {M, M, static_cast<int>(n), static_cast<int>(n), raters, raters};
   return out;
 }
 
@@ -73,11 +78,16 @@ std::vector<uint32_t> PartSlotCounts(const RatingBallots& b, const ReplicatePart
 void CheckSplittable(const Scenario& s) {
   for (const ModelEntry& e : s.models) {
     const ModelSpec* spec = Models().Find(e.model);
-    if (spec == nullptr || !spec->reads_slot_counts)
+    if (spec == nullptr || !(spec->reads_slot_counts || spec->fits_parts))
       Refuse(s, fmt::format("{} (model {}) needs every ballot, not only the grade counts of "
                             "each evaluee; run it without --split-replicates, or leave it out "
                             "with --models (split runs take weighted_mean, approval, median, "
-                            "trimmed_mean and bayes_shrink)",
+                            "trimmed_mean, bayes_shrink and rater_adjusted)",
+                            e.path, e.model));
+    if (spec->fits_parts && !s.blocs.empty())
+      Refuse(s, fmt::format("{} (model {}) is fitted by parts, which a scenario with [[blocs]] "
+                            "cannot be yet (its bloc-free rerun is counted, not fitted); leave "
+                            "it out with --models",
                             e.path, e.model));
   }
   const auto refuse_if = [&](bool set, const char* what) {

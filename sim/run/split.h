@@ -44,6 +44,7 @@ namespace evalsim {
 struct ReplicatePart {
   int first_meeting = 0, end_meeting = 0;
   int first_evaluee = 0, end_evaluee = 0;
+  uint32_t first_rater = 0, end_rater = 0;  // the meetings' raters
 };
 
 // `parts` parts of `org` in evaluee order, cut only where the top-level unit

@@ -394,7 +394,9 @@ TEST_F(Cli, SplitReplicatesInOneProcessWritesTheOrdinaryRunsFiles) {
       Scenario("national_member_appraisal.toml") +
           " --set organisation.levels.province.count=3"
           " --set organisation.levels.committee.count=[4,8]"
-          " --models points,youxiu_share,median,bayes,points_branch"};
+          " --models points,youxiu_share,median,bayes,adjusted,points_branch",
+      Scenario("rater_severity.toml") +
+          " --replicates 2 --models standard,pooled_mean,hao_share,trimmed,median,bayes,adjusted"};
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto a = dir_ / ("plain" + std::to_string(i)), b = dir_ / ("split" + std::to_string(i));
     ::testing_util::CliResult ra = Evalsim("run " + runs[i] + " --threads 1 --out " + a.string());

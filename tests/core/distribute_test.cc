@@ -72,6 +72,12 @@ class FakeProcess final : public Distribution {
   }
   void SumToRoot(std::vector<uint64_t>&) override {}
   void Broadcast(std::string&) override {}
+  std::vector<double> ChainSum(std::vector<double> values,
+                               const std::function<void(std::vector<double>&)>& add) override {
+    add(values);
+    return values;
+  }
+  int64_t SumAll(int64_t v) override { return v; }
   void Barrier() override {}
 
  private:

@@ -267,8 +267,11 @@ def main():
             case_split(r, ["run", "scenarios/national_member_appraisal.toml",
                            "--set", "organisation.levels.province.count=4",
                            "--set", "organisation.levels.committee.count=[4,8]",
-                           "--models", "points,youxiu_share,median,bayes,points_branch",
-                           "--per-replicate"], "run (national, 4 provinces)")
+                           "--models", "points,youxiu_share,median,bayes,adjusted,points_branch",
+                           "--per-replicate"], "run (national, 4 provinces, rater_adjusted)")
+            case_split(r, ["run", "scenarios/rater_severity.toml", "--replicates", "3", "--models",
+                           "standard,pooled_mean,hao_share,trimmed,median,bayes,adjusted"],
+                       "run (rater_adjusted by parts, crossed raters)")
             case_split_failure(r)
         elif args.case == "sweep":
             case_identity(r, ["sweep", "scenarios/quickstart.toml", "--vary",

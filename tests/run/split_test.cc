@@ -138,16 +138,32 @@ std::string Refusal(const std::vector<std::string>& overrides, const std::string
 
 TEST(SplitReplicates, CountModelsAreTakenAndOthersRefusedWithTheReason) {
   EXPECT_EQ(Refusal({}), "");
-  const std::string adjusted = Refusal({}, R"(
+  // rater_adjusted is fitted by parts; rating_scale is not.
+  const std::string adjusted = R"(
 [[models]]
 name = "adjusted"
 model = "rater_adjusted"
+)";
+  EXPECT_EQ(Refusal({}, adjusted), "");
+  const std::string rasch = Refusal({}, R"(
+[[models]]
+name = "rasch"
+model = "rating_scale"
 )");
-  EXPECT_NE(adjusted.find("split.toml"), std::string::npos) << adjusted;
-  EXPECT_NE(adjusted.find("--split-replicates"), std::string::npos) << adjusted;
-  EXPECT_NE(adjusted.find("models.adjusted (model rater_adjusted) needs every ballot"),
+  EXPECT_NE(rasch.find("split.toml"), std::string::npos) << rasch;
+  EXPECT_NE(rasch.find("--split-replicates"), std::string::npos) << rasch;
+  EXPECT_NE(rasch.find("models.rasch (model rating_scale) needs every ballot"), std::string::npos)
+      << rasch;
+  // Its bloc-free rerun is counted, not fitted.
+  const std::string blocs_adjusted = Refusal({}, adjusted + R"(
+[[blocs]]
+share = 0.1
+size = 0.1
+boost = 2.0
+)");
+  EXPECT_NE(blocs_adjusted.find("models.adjusted (model rater_adjusted) is fitted by parts"),
             std::string::npos)
-      << adjusted;
+      << blocs_adjusted;
   // Blocs and meeting rules are split (their draws are per meeting); items
   // are not.
   EXPECT_EQ(Refusal({"meetings.absence=0.2", "meetings.max_top=2"}, R"(
