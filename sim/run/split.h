@@ -23,10 +23,16 @@
 //
 // With [[blocs]] each process also draws its part of the bloc-free rerun,
 // whose counts travel too; with [meetings] rules its meetings' outcomes
-// travel (the rules act within a meeting). Models that need each ballot's
-// rater (rater_adjusted, mixed_effects, rating_scale, zscore_mean),
-// comparison models, and scenarios with items, comparisons, [uncertainty]
-// or periods are refused by CheckSplittable with the reason.
+// travel (the rules act within a meeting).
+//
+// Models fitted by parts (ModelSpec::fits_parts: rater_adjusted) run on
+// every process at once, each on its part (ModelInput::part), taking their
+// sums over ratees through Distribution::ChainSum; process 0 gathers the
+// parts' scores and rater estimates. The other models that need the
+// ballots themselves (mixed_effects, rating_scale, zscore_mean, the
+// comparison models), a model fitted by parts in a scenario with [[blocs]],
+// and scenarios with items, comparisons, [uncertainty] or periods are
+// refused by CheckSplittable with the reason.
 #ifndef EVALSIM_SIM_RUN_SPLIT_H_
 #define EVALSIM_SIM_RUN_SPLIT_H_
 
