@@ -39,7 +39,7 @@ asan:
 # The multithreaded parts (generator, runner, sweeps, bootstrap) under
 # ThreadSanitizer.
 tsan:
-	@$(MAKE) test BUILD=build-tsan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS='-DEVALSIM_SANITIZERS=thread -DEVALSIM_BUILD_BENCHMARKS=OFF -DEVALSIM_WERROR=ON' CTEST_ARGS='-R "^(Generator|Sweep|Resample|FairnessTable|Cli\.(Run|ComparisonAndIndicatorRuns)|Manipulation(Properties|Cli))"'
+	@$(MAKE) test BUILD=build-tsan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS='-DEVALSIM_SANITIZERS=thread -DEVALSIM_BUILD_BENCHMARKS=OFF -DEVALSIM_WERROR=ON' CTEST_ARGS='-R "^(Generator|Sweep|Resample|FairnessTable|Cli\.(Run|ComparisonAndIndicatorRuns|SplitReplicates)|SplitReplicates|Manipulation(Properties|Cli))"'
 
 # libFuzzer targets for every reader (clang), each run for FUZZ_SECONDS.
 fuzz: deps
