@@ -87,23 +87,27 @@ Eigen::MatrixXd TallyRatees(const RatingBallots& b, const SlotCounts* shared) {
   return out;
 }
 
+std::vector<uint32_t> CountSlots(const RatingBallots& b, int first, int slots) {
+  const int K = b.levels;
+  std::vector<uint32_t> counts(static_cast<size_t>(std::max(slots, 0)) * K, 0);
+  ParallelFor(tbb::blocked_range<int>(0, std::max(slots, 0), 4096),
+              [&](const tbb::blocked_range<int>& part) {
+                std::vector<double> c(K);
+                for (int i = part.begin(); i != part.end(); ++i) {
+                  std::fill(c.begin(), c.end(), 0.0);
+                  TallySlot(b, first + i, c.data());
+                  uint32_t* dst = counts.data() + static_cast<size_t>(i) * K;
+                  for (int k = 0; k < K; ++k) dst[k] = static_cast<uint32_t>(c[k]);
+                }
+              });
+  return counts;
+}
+
 SlotCounts TallyEverySlot(const RatingBallots& b) {
   EVALSIM_CHECK(!b.Weighted(), "shared slot counts of weighted ballots");
   SlotCounts out;
   out.ballots = &b;
-  const int K = b.levels;
-  const int slots = static_cast<int>(b.slot_begin.size()) - 1;
-  out.counts.assign(static_cast<size_t>(std::max(slots, 0)) * K, 0);
-  ParallelFor(tbb::blocked_range<int>(0, std::max(slots, 0), 4096),
-              [&](const tbb::blocked_range<int>& part) {
-                std::vector<double> c(K);
-                for (int slot = part.begin(); slot != part.end(); ++slot) {
-                  std::fill(c.begin(), c.end(), 0.0);
-                  TallySlot(b, slot, c.data());
-                  uint32_t* dst = out.counts.data() + static_cast<size_t>(slot) * K;
-                  for (int k = 0; k < K; ++k) dst[k] = static_cast<uint32_t>(c[k]);
-                }
-              });
+  out.counts = CountSlots(b, 0, static_cast<int>(b.slot_begin.size()) - 1);
   return out;
 }
 

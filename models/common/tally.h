@@ -4,6 +4,7 @@
 #define EVALSIM_MODELS_COMMON_TALLY_H_
 
 #include <Eigen/Core>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ Eigen::MatrixXd TallySlots(const RatingBallots& ballots, const SlotCounts* share
 // Histogram of every ratee over all groups: n x K (from `shared` when it
 // counts these ballots).
 Eigen::MatrixXd TallyRatees(const RatingBallots& ballots, const SlotCounts* shared = nullptr);
+
+// The grade counts of the `slots` slots from `first` of unweighted
+// `ballots`, `levels` per slot, slots in order (in parallel).
+std::vector<uint32_t> CountSlots(const RatingBallots& ballots, int first, int slots);
 
 // The counts of every slot of unweighted `ballots`, one pass (slots in
 // parallel), for ModelInput::slot_counts.

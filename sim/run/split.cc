@@ -2,14 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <string>
 
 #include "models/common/tally.h"
 #include "models/registry.h"
 #include "sim/core/check.h"
 #include "sim/core/errors.h"
-#include "sim/core/parallel.h"
 
 namespace evalsim {
 namespace {
@@ -60,19 +58,8 @@ std::vector<ReplicatePart> SplitByTopLevel(const Organisation& org, int parts) {
 }
 
 std::vector<uint32_t> PartSlotCounts(const RatingBallots& b, const ReplicatePart& part) {
-  const int G = b.NumGroups(), K = b.levels;
-  const int first = part.first_evaluee * G, slots = (part.end_evaluee - part.first_evaluee) * G;
-  std::vector<uint32_t> counts(static_cast<size_t>(slots) * K);
-  ParallelFor(tbb::blocked_range<int>(0, slots, 4096), [&](const tbb::blocked_range<int>& range) {
-    std::vector<double> c(K);
-    for (int i = range.begin(); i != range.end(); ++i) {
-      std::fill(c.begin(), c.end(), 0.0);
-      AddSlotCounts(nullptr, b, first + i, c.data());
-      for (int k = 0; k < K; ++k)
-        counts[static_cast<size_t>(i) * K + k] = static_cast<uint32_t>(c[k]);
-    }
-  });
-  return counts;
+  const int G = b.NumGroups();
+  return CountSlots(b, part.first_evaluee * G, (part.end_evaluee - part.first_evaluee) * G);
 }
 
 void CheckSplittable(const Scenario& s) {
